@@ -1,0 +1,30 @@
+# Every target bootstraps .venv from pyproject.toml, so nothing depends on what the machine has installed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench inventory clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mocktmc needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+run: $(STAMP)
+	$(BIN)/mocktmc serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/poll_loop.py
+
+# Re-derive the operation inventory from Talend's published documents (needs ../shared/reference).
+inventory: $(STAMP)
+	$(BIN)/python tools/derive_inventory.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
