@@ -1,0 +1,37 @@
+"""Settings: one dataclass, filled from CLI flags, MOCKTMC_* environment variables, or Python."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .clock import parse_clock_mode
+
+AUTH_MODES = ("open", "isolated", "strict")
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # A path to a fixture world, or the name of a bundled one ("default", "empty").
+    fixtures: str = "default"
+    # 'real' (1x wall time, still movable), 'frozen', or 'rate:N'.
+    clock: str = "real"
+    # Mock time at start-up (ISO-8601); None means the host's current time.
+    start: datetime | None = None
+    auth: str = "open"
+    seed: int = 0
+    threads: int = 8
+
+    def __post_init__(self) -> None:
+        parse_clock_mode(self.clock)
+        if self.auth not in AUTH_MODES:
+            raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, got {self.auth!r}")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be in [0, 65535], got {self.port}")
+        if self.threads < 1:
+            raise ValueError(f"threads must be >= 1, got {self.threads}")
+
+    @property
+    def clock_rate(self) -> float:
+        return parse_clock_mode(self.clock)

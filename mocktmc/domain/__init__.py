@@ -1,0 +1,1 @@
+"""The simulated TMC: plain Python, no web framework below this package."""

@@ -1,0 +1,143 @@
+"""Accounts registry: account id -> World, and bearer token -> (account, caller).
+
+Auth modes:
+- open: any well-formed bearer token; tokens the registry does not know use the default account.
+- isolated: each unknown token gets a fresh account of its own, seeded from the fixture world,
+  so parallel test workers sharing one server never see each other's runs.
+- strict: only known tokens (fixture PATs, service-account tokens from /security/oauth/token);
+  service-account tokens expire 30 minutes of mock time after they are issued.
+A missing or malformed Authorization header is a 401 in every mode.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..clock import Clock
+from ..errors import NotFound, Unauthorized
+from .credentials import Principal
+from .fixtures import WorldSpec, build_world, fixture_account_id, personal_access_tokens
+from .ids import IdSource
+from .timeutil import to_ms
+from .world import World
+
+SERVICE_TOKEN_LIFETIME = timedelta(minutes=30)
+_BEARER = re.compile(r"^\s*bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$", re.IGNORECASE)
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    account_id: str
+    principal: Principal
+    expires: datetime | None = None
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer <token>` header, or a 401 that says what is wrong."""
+    if not authorization:
+        raise Unauthorized("Missing Authorization header: send 'Authorization: Bearer <token>'",
+                           headers=_CHALLENGE)
+    match = _BEARER.match(authorization)
+    if not match:
+        raise Unauthorized("The Authorization header must read 'Bearer <token>'", headers=_CHALLENGE)
+    return match.group(1)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class Accounts:
+    def __init__(self, spec: WorldSpec, clock: Clock, auth: str = "open", seed: int = 0) -> None:
+        self.spec = spec
+        self.clock = clock
+        self.auth = auth
+        self.seed = seed
+        self._lock = threading.Lock()
+        self._worlds: dict[str, World] = {}
+        self._tokens: dict[str, TokenGrant] = {}
+        self._request_ids = IdSource(f"{seed}:requests")
+        self._token_ids = IdSource(f"{seed}:tokens")
+        self._signing_key = IdSource(f"{seed}:signing-key").secret()
+        self.default_account_id = fixture_account_id(spec, seed)
+        self._create(self.default_account_id)
+
+    def _create(self, account_id: str) -> World:
+        world = build_world(self.spec, account_id, self.clock.now(), self.seed)
+        self._worlds[account_id] = world
+        for token, user_ref in personal_access_tokens(self.spec):
+            if token in self._tokens:
+                continue  # fixture PATs belong to the account created first (the default one)
+            user = world.users.get(user_ref) or next(u for u in world.users.values() if u.login == user_ref)
+            self._tokens[token] = TokenGrant(account_id, Principal(user.id, "HUMAN"))
+        return world
+
+    # --- lookups -----------------------------------------------------------------------------
+    def world(self, account_id: str) -> World:
+        with self._lock:
+            try:
+                return self._worlds[account_id]
+            except KeyError:
+                raise NotFound(f"Account {account_id} not found") from None
+
+    def worlds(self) -> list[World]:
+        with self._lock:
+            return list(self._worlds.values())
+
+    @property
+    def default_world(self) -> World:
+        return self.world(self.default_account_id)
+
+    def next_request_id(self) -> str:
+        with self._lock:
+            return self._request_ids.uuid()
+
+    # --- authentication ----------------------------------------------------------------------
+    def authenticate(self, authorization: str | None) -> tuple[World, Principal]:
+        token = bearer_token(authorization)
+        now = self.clock.now()
+        with self._lock:
+            grant = self._tokens.get(token)
+            if grant is not None:
+                if self.auth == "strict" and grant.expires is not None and grant.expires <= now:
+                    raise Unauthorized("The access token has expired; request a new one from "
+                                       "/security/oauth/token", headers=_CHALLENGE)
+                return self._worlds[grant.account_id], grant.principal
+            if self.auth == "strict":
+                raise Unauthorized("Unknown access token (auth mode 'strict' accepts only tokens this "
+                                   "mock issued or the fixture declares)", headers=_CHALLENGE)
+            if self.auth == "isolated":
+                account_id = IdSource(f"{self.seed}:account:{token}").uuid()
+                world = self._worlds.get(account_id) or self._create(account_id)
+            else:
+                world = self._worlds[self.default_account_id]
+            return world, Principal(world.default_user_id, "HUMAN")
+
+    def issue_service_token(self, client_id: str, client_secret: str, audience: str) -> tuple[str, int]:
+        """A JWT for a service account's client credentials, valid 30 minutes of mock time."""
+        now = self.clock.now()
+        with self._lock:
+            for world in self._worlds.values():
+                account = world.service_accounts.get(client_id)
+                if account is not None:
+                    break
+            else:
+                account = None
+            if account is None or not account.secret_matches(client_secret):
+                raise Unauthorized("The ClientId or Secret is missing or invalid")
+            expires = now + SERVICE_TOKEN_LIFETIME
+            claims = {"iss": "mocktmc", "sub": account.id, "aud": audience, "account": world.account_id,
+                      "iat": to_ms(now) // 1000, "exp": to_ms(expires) // 1000, "jti": self._token_ids.uuid()}
+            signing_input = (_b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." +
+                             _b64url(json.dumps(claims, separators=(",", ":")).encode()))
+            signature = hmac.new(self._signing_key, signing_input.encode(), hashlib.sha256).digest()
+            token = signing_input + "." + _b64url(signature)
+            self._tokens[token] = TokenGrant(world.account_id, Principal(account.id, "SERVICE"), expires)
+            return token, int(SERVICE_TOKEN_LIFETIME.total_seconds())

@@ -1,0 +1,257 @@
+"""Task executions: a run walks its behavior's path through the lifecycle table on the world's agenda.
+
+Every transition goes through `_enter`, which checks it against lifecycle.TRANSITIONS, stamps the
+run, writes its log lines, and puts the end of the new phase on the agenda. Agenda events carry
+the run's `step` at the time they were scheduled, so an event overtaken by another transition
+(a terminate, a timeout) finds a newer step and does nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Mapping
+
+from . import lifecycle as lc
+from .behaviors import DEFAULT_ERRORS, Behavior, LogLine
+from .credentials import Principal
+from .tasks import DESTINATION, LOG_LEVELS, Runtime, Task
+from ..errors import BadRequest, TaskPaused
+
+if TYPE_CHECKING:
+    from .world import World
+
+EXECUTION_TYPES = ("MANUAL", "SCHEDULED", "WEBHOOK", "PLAN")
+SEVERITY_RANK = {"DEBUG": 0, "INFO": 1, "WARN": 2, "ERROR": 3}
+LOG_LEVEL_RANK = {"INFO": 1, "WARN": 2, "ERROR": 3}  # OFF shows no job output at all
+SYSTEM, USER = "SYSTEM", "USER"  # logType: platform lines vs. the job's own output
+
+
+@dataclass
+class LogEntry:
+    timestamp: datetime
+    severity: str
+    log_type: str
+    message: str
+
+
+@dataclass
+class TaskExecution:
+    id: str
+    task_id: str
+    task_name: str
+    task_version: str
+    account_id: str
+    workspace_id: str
+    environment_id: str
+    execution_type: str
+    principal: Principal
+    triggered: datetime
+    behavior: Behavior
+    runtime: Runtime
+    bundle_name: str
+    bundle_version: str
+    log_level: str
+    parallel_execution_allowed: bool
+    timeout: int | None = None  # minutes
+    parameters: dict[str, str] = field(default_factory=dict)
+    api_version: str = "2021-03"  # the API family the run was started through
+    execution_status: str = lc.EVENT_RECEIVED
+    started: datetime | None = None
+    finished: datetime | None = None
+    processed_rows: int | None = None
+    rejected_rows: int | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    logs: list[LogEntry] = field(default_factory=list)
+    stopped_by: str | None = None
+    step: int = 0
+
+    @property
+    def status(self) -> str:
+        return lc.STATUS[self.execution_status]
+
+    @property
+    def terminal(self) -> bool:
+        return lc.is_terminal(self.execution_status)
+
+    @property
+    def destination(self) -> str:
+        return DESTINATION[self.runtime.type]
+
+    def visible_logs(self, now: datetime) -> list[LogEntry]:
+        """Job output is written ahead with its future timestamps; a reader sees only what has happened."""
+        return [entry for entry in self.logs if entry.timestamp <= now]
+
+    def active_between(self, start: datetime, end: datetime, now: datetime) -> bool:
+        """True if the run started, ended, or was running within [start, end] (the published overlap rule)."""
+        run_start = self.started or self.triggered
+        run_end = self.finished or now
+        return run_start <= end and run_end >= start
+
+
+@dataclass(frozen=True)
+class PhaseEnds:
+    """The run leaves its current phase along its path (or from stopping to terminated)."""
+    execution_id: str
+    step: int
+
+    def apply(self, world: "World", at: datetime) -> None:
+        run = world.executions.get(self.execution_id)
+        if run is None or run.step != self.step:
+            return
+        if run.execution_status == lc.STOPPING:
+            _enter(world, run, lc.STOPPED_TO, at)
+        else:
+            target = lc.next_on_path(run.behavior.outcome, run.execution_status)
+            if target is not None:
+                _enter(world, run, target, at)
+
+
+@dataclass(frozen=True)
+class TimeoutDue:
+    """The run's timeout elapsed while it was still executing."""
+    execution_id: str
+    step: int
+
+    def apply(self, world: "World", at: datetime) -> None:
+        run = world.executions.get(self.execution_id)
+        if run is not None and run.step == self.step:
+            _enter(world, run, lc.TIMEOUT_TO, at)
+
+
+def _log(run: TaskExecution, at: datetime, severity: str, message: str, log_type: str = SYSTEM) -> None:
+    run.logs.append(LogEntry(at, severity, log_type, message))
+
+
+def _user_lines(run: TaskExecution) -> list[LogLine]:
+    if run.log_level == "OFF":
+        return []
+    floor = LOG_LEVEL_RANK[run.log_level]
+    return [line for line in run.behavior.log_lines if SEVERITY_RANK[line.severity] >= floor]
+
+
+def _enter_executing(world: "World", run: TaskExecution, at: datetime) -> None:
+    run.started = at
+    _log(run, at, "INFO", f"Artifact {run.bundle_name} {run.bundle_version} deployed; execution started")
+    duration = run.behavior.duration(lc.EXECUTING)
+    lines = _user_lines(run)
+    # Job output is spread evenly across the executing phase, so a reader polling mid-run sees part of it.
+    for i, line in enumerate(lines, start=1):
+        offset = timedelta(seconds=duration * i / (len(lines) + 1))
+        _log(run, at + offset, line.severity, line.message, USER)
+    if run.timeout is not None:
+        world.schedule(at + timedelta(minutes=run.timeout), TimeoutDue(run.id, run.step))
+
+
+def _finish(run: TaskExecution, at: datetime) -> None:
+    run.finished = at
+    # Output written ahead for a phase that did not run to its end never happened.
+    run.logs = [entry for entry in run.logs if entry.timestamp <= at]
+    behavior, state = run.behavior, run.execution_status
+    if state in (lc.SUCCESS, lc.REJECTED, lc.FAILED):
+        run.processed_rows = behavior.processed_rows
+        run.rejected_rows = behavior.rejected_rows
+    if state in DEFAULT_ERRORS:
+        default_type, default_message = DEFAULT_ERRORS[state]
+        run.error_type = behavior.error_type or default_type
+        run.error_message = behavior.error_message or default_message
+    elif state == lc.TERMINATED_TIMEOUT:
+        limit = f"{run.timeout} minute(s)" if run.timeout is not None else "the allowed time"
+        run.error_message = behavior.error_message or f"The execution exceeded {limit}"
+    elif state == lc.TERMINATED_SHUTDOWN:
+        run.error_message = behavior.error_message or "The execution was stopped by a system shutdown"
+    summary = {
+        lc.SUCCESS: ("INFO", f"Execution finished successfully; {run.processed_rows} row(s) processed"),
+        lc.REJECTED: ("WARN", f"Execution finished with {run.rejected_rows} rejected row(s) "
+                              f"out of {run.processed_rows} processed"),
+        lc.FAILED: ("ERROR", f"Execution failed: {run.error_type}: {run.error_message}"),
+        lc.DEPLOY_FAILED: ("ERROR", f"Deployment failed: {run.error_message}"),
+        lc.TERMINATED: ("INFO", "Execution terminated"),
+        lc.TERMINATED_TIMEOUT: ("ERROR", f"Execution terminated: {run.error_message}"),
+        lc.TERMINATED_SHUTDOWN: ("ERROR", f"Execution terminated: {run.error_message}"),
+    }[state]
+    _log(run, at, *summary)
+
+
+def _enter(world: "World", run: TaskExecution, target: str, at: datetime) -> None:
+    lc.check_transition(run.execution_status, target)
+    run.execution_status = target
+    run.step += 1
+    if target == lc.DISPATCHING:
+        _log(run, at, "INFO", f"Dispatching task '{run.task_name}' version {run.task_version} "
+                              f"to {run.destination}")
+    elif target == lc.EXECUTING:
+        _enter_executing(world, run, at)
+    elif target == lc.STOPPING:
+        _log(run, at, "INFO", f"Termination requested by {run.stopped_by}")
+    if lc.is_terminal(target):
+        _finish(run, at)
+    else:
+        world.schedule(at + timedelta(seconds=run.behavior.duration(target)), PhaseEnds(run.id, run.step))
+
+
+def _text_parameters(parameters: Mapping | None) -> dict[str, str]:
+    """Context parameters are strings on the wire; numbers and booleans sent by clients become text."""
+    out = {}
+    for name, value in (parameters or {}).items():
+        if isinstance(value, bool):
+            out[str(name)] = "true" if value else "false"
+        elif isinstance(value, (str, int, float)):
+            out[str(name)] = str(value)
+        else:
+            raise BadRequest(f"parameters.{name}: must be a string, number or boolean, "
+                             f"got {type(value).__name__}")
+    return out
+
+
+def execute_task(world: "World", task: Task, principal: Principal, at: datetime, *,
+                 parameters: Mapping | None = None, log_level: str | None = None,
+                 timeout: int | None = None, execution_type: str = "MANUAL",
+                 api_version: str = "2021-03") -> TaskExecution:
+    """Start a run of `task` now. A paused task refuses (405), as the Processing API says."""
+    if task.paused:
+        raise TaskPaused(f"Task {task.id} is paused")
+    if log_level is not None and log_level not in LOG_LEVELS:
+        raise BadRequest(f"logLevel must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+    if timeout is not None and timeout < 1:
+        raise BadRequest(f"timeout must be at least 1 minute, got {timeout}")
+    workspace = world.workspaces[task.workspace_id]
+    artifact = world.artifacts[task.artifact_id]
+    merged = dict(task.parameters)
+    merged.update(_text_parameters(parameters))
+    run = TaskExecution(
+        id=world.ids.uuid(), task_id=task.id, task_name=task.name, task_version=task.version,
+        account_id=world.account_id, workspace_id=workspace.id, environment_id=workspace.environment_id,
+        execution_type=execution_type, principal=principal, triggered=at, behavior=task.behavior.next(),
+        runtime=task.runtime, bundle_name=artifact.name, bundle_version=task.artifact_version,
+        log_level=log_level or task.log_level, parallel_execution_allowed=task.parallel_execution_allowed,
+        timeout=timeout if timeout is not None else task.timeout, parameters=merged, api_version=api_version)
+    world.add_execution(run)
+    _log(run, at, "INFO", f"Execution request received for task '{task.name}' ({execution_type})")
+    world.schedule(at + timedelta(seconds=run.behavior.duration(lc.EVENT_RECEIVED)), PhaseEnds(run.id, run.step))
+    return run
+
+
+def terminate_execution(world: "World", run: TaskExecution, principal: Principal, at: datetime) -> bool:
+    """Ask a running run to stop. Returns False if it is already stopping (nothing more to do).
+
+    A finished run cannot be terminated: the answer names its status, as TMC does.
+    """
+    if run.execution_status == lc.STOPPING:
+        return False
+    if not lc.can_terminate(run.execution_status):
+        raise BadRequest(f"Nothing to do for the task: its status is {run.execution_status}",
+                         message="Execution is already finished")
+    run.stopped_by = principal.user_id
+    _enter(world, run, lc.TERMINATE_TO, at)
+    return True
+
+
+def task_history(world: "World", task_id: str, *, execution_statuses: set[str] | None,
+                 start: datetime, end: datetime, now: datetime) -> list[TaskExecution]:
+    """A task's runs active within [start, end], newest first (clients read page one for the latest)."""
+    runs = [run for run in reversed(world.task_executions(task_id))
+            if (execution_statuses is None or run.execution_status in execution_statuses)
+            and run.active_between(start, end, now)]
+    # sorted() is stable: runs triggered at the same instant stay latest-created first.
+    return sorted(runs, key=lambda run: run.triggered, reverse=True)

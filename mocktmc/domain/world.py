@@ -1,0 +1,103 @@
+"""World: one account's entities, indexes, and agenda, guarded by one lock.
+
+The agenda is a heap of (due, seq, event). `settle(now)` applies every event due up to `now` in
+time order, each at its own due time, so moving the clock by an hour gives the same result as
+polling every second for an hour. Nothing here reads the OS clock.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from .artifacts import Artifact
+from .credentials import ServiceAccount, User
+from .environments import Environment, Workspace
+from .executions import TaskExecution
+from .ids import IdSource
+from .plans import Plan
+from .promotions import Promotion
+from .tasks import Task
+from ..errors import NotFound
+
+
+class Event(Protocol):
+    def apply(self, world: "World", at: datetime) -> None: ...
+
+
+@dataclass(order=True)
+class _Entry:
+    due: datetime
+    seq: int
+    event: Event = field(compare=False)
+
+
+class World:
+    def __init__(self, account_id: str, account_name: str, now: datetime, ids: IdSource) -> None:
+        self.account_id = account_id
+        self.account_name = account_name
+        self.now = now
+        self.ids = ids
+        self.lock = threading.RLock()
+        self._agenda: list[_Entry] = []
+        self._seq = itertools.count()
+        self.users: dict[str, User] = {}
+        self.default_user_id: str = ""
+        self.service_accounts: dict[str, ServiceAccount] = {}
+        self.environments: dict[str, Environment] = {}
+        self.workspaces: dict[str, Workspace] = {}
+        self.artifacts: dict[str, Artifact] = {}
+        self.tasks: dict[str, Task] = {}
+        self.plans: dict[str, Plan] = {}
+        self.promotions: dict[str, Promotion] = {}
+        self.executions: dict[str, TaskExecution] = {}
+        self.executions_by_task: dict[str, list[str]] = {}
+
+    # --- the agenda -------------------------------------------------------------------------
+    def schedule(self, due: datetime, event: Event) -> None:
+        heapq.heappush(self._agenda, _Entry(due, next(self._seq), event))
+
+    def settle(self, now: datetime) -> int:
+        """Apply every event due at or before `now`; returns how many were applied."""
+        applied = 0
+        while self._agenda and self._agenda[0].due <= now:
+            entry = heapq.heappop(self._agenda)
+            self.now = max(self.now, entry.due)
+            entry.event.apply(self, entry.due)
+            applied += 1
+        self.now = max(self.now, now)
+        return applied
+
+    def next_due(self) -> datetime | None:
+        return self._agenda[0].due if self._agenda else None
+
+    @property
+    def pending_events(self) -> int:
+        return len(self._agenda)
+
+    # --- lookups that answer 404 -------------------------------------------------------------
+    def task(self, task_id: str) -> Task:
+        try:
+            return self.tasks[task_id]
+        except KeyError:
+            raise NotFound(f"Task with id {task_id} not found") from None
+
+    def execution(self, execution_id: str) -> TaskExecution:
+        try:
+            return self.executions[execution_id]
+        except KeyError:
+            raise NotFound(f"Execution with id {execution_id} not found") from None
+
+    # --- indexes -----------------------------------------------------------------------------
+    def add_execution(self, run: TaskExecution) -> None:
+        self.executions[run.id] = run
+        self.executions_by_task.setdefault(run.task_id, []).append(run.id)
+
+    def task_executions(self, task_id: str) -> list[TaskExecution]:
+        return [self.executions[i] for i in self.executions_by_task.get(task_id, ())]
+
+    def environment_of_workspace(self, workspace_id: str) -> Environment:
+        return self.environments[self.workspaces[workspace_id].environment_id]
