@@ -1,0 +1,38 @@
+"""Per-request access to the mock's state: the caller's world (locked and settled) and principal."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, g
+
+from ..clock import VirtualClock
+from ..config import Settings
+from ..domain.accounts import Accounts
+from ..domain.credentials import Principal
+from ..domain.world import World
+
+
+@dataclass
+class MockState:
+    settings: Settings
+    clock: VirtualClock
+    accounts: Accounts
+
+
+def state() -> MockState:
+    return current_app.extensions["mocktmc"]
+
+
+def world() -> World:
+    """The caller's world; app.py has locked it and settled it to the request's time."""
+    return g.mocktmc_world
+
+
+def principal() -> Principal:
+    return g.mocktmc_principal
+
+
+def now() -> datetime:
+    """The mock time this request is handled at (the time its world was settled to)."""
+    return g.mocktmc_now

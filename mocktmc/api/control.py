@@ -1,0 +1,56 @@
+"""The control plane under /_mocktmc: health and the mock clock."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from . import bodies, context
+from .. import __version__
+from ..domain.timeutil import from_ms, parse_iso, to_iso, to_ms
+from ..errors import BadRequest
+
+bp = Blueprint("control", __name__, url_prefix="/_mocktmc")
+
+
+def _clock_view() -> dict:
+    clock = context.state().clock
+    now = clock.now()
+    return {"now": to_iso(now), "nowMs": to_ms(now), "rate": clock.rate, "frozen": clock.frozen}
+
+
+@bp.get("/health")
+def health():
+    mock = context.state()
+    return jsonify({"status": "UP", "version": __version__, "auth": mock.settings.auth,
+                    "accounts": len(mock.accounts.worlds()), "clock": _clock_view()})
+
+
+@bp.get("/clock")
+def get_clock():
+    return jsonify(_clock_view())
+
+
+@bp.post("/clock/advance")
+def advance_clock():
+    body = bodies.json_object(allowed={"seconds", "to"})
+    if ("seconds" in body) == ("to" in body):
+        raise BadRequest("Send exactly one of 'seconds' (a number >= 0) or 'to' (a date-time or epoch ms)")
+    clock = context.state().clock
+    if "seconds" in body:
+        seconds = body["seconds"]
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 10**10:
+            raise BadRequest(f"'seconds' must be a number in [0, 1e10], got {seconds!r}")
+        clock.advance(seconds)
+    else:
+        target = body["to"]
+        try:
+            moment = from_ms(target) if isinstance(target, int) and not isinstance(target, bool) \
+                else parse_iso(target)
+        except (TypeError, ValueError, OverflowError, AttributeError):
+            raise BadRequest(f"'to' must be an ISO-8601 date-time or epoch milliseconds, got {target!r}") from None
+        clock.advance_to(moment)
+    now = clock.now()
+    applied = 0
+    for world in context.state().accounts.worlds():
+        with world.lock:
+            applied += world.settle(now)
+    return jsonify({**_clock_view(), "eventsApplied": applied})

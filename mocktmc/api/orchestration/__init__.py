@@ -1,0 +1,1 @@
+"""Orchestration 2021-03: definitions (environments, workspaces, tasks, ...)."""

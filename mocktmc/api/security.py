@@ -1,0 +1,72 @@
+"""POST /security/oauth/token: client credentials (HTTP Basic) -> a service-account bearer token.
+
+Clients send the body as JSON (the published media type) or form-encoded (what OAuth libraries
+send), so both are accepted. Credentials are checked in every auth mode, so a client's handling of
+a bad secret can be tested against any server.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from flask import Blueprint, jsonify, request
+
+from . import context
+from ..errors import BadRequest, Unauthorized, UnsupportedMediaType
+
+bp = Blueprint("security", __name__)
+
+_BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="mocktmc"'}
+
+
+def _client_credentials() -> tuple[str, str]:
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        raise Unauthorized("The ClientId or Secret is missing or invalid: send "
+                           "'Authorization: Basic base64(clientId:clientSecret)'", headers=_BASIC_CHALLENGE)
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized("The Basic credentials are not valid base64 of 'clientId:clientSecret'",
+                           headers=_BASIC_CHALLENGE) from None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep or not client_id:
+        raise Unauthorized("The Basic credentials must read 'clientId:clientSecret'", headers=_BASIC_CHALLENGE)
+    return client_id, secret
+
+
+def _token_request() -> dict:
+    mimetype = request.mimetype
+    if mimetype == "application/x-www-form-urlencoded":
+        return request.form.to_dict()
+    if mimetype == "application/json" or mimetype.endswith("+json"):
+        try:
+            body = json.loads(request.get_data(cache=True).decode("utf-8") or "null")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise BadRequest("The request body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise BadRequest("The request body must be a JSON object with grant_type and audience")
+        return body
+    if not request.get_data(cache=True):
+        raise BadRequest("A request body with grant_type and audience is required")
+    raise UnsupportedMediaType("Content-Type must be application/json or application/x-www-form-urlencoded, "
+                               f"got {mimetype or 'none'}")
+
+
+@bp.post("/security/oauth/token")
+def token():
+    client_id, secret = _client_credentials()
+    body = _token_request()
+    if body.get("grant_type") != "client_credentials":
+        raise BadRequest(f"grant_type must be 'client_credentials', got {body.get('grant_type')!r}")
+    audience = body.get("audience")
+    if not isinstance(audience, str) or not audience:
+        raise BadRequest("audience is required: the base URL of the API, e.g. https://api.eu.cloud.talend.com")
+    access_token, expires_in = context.state().accounts.issue_service_token(client_id, secret, audience)
+    response = jsonify({"access_token": access_token, "token_type": "Bearer",
+                        # The published type of expires_in is string; a numeric string suits every client.
+                        "expires_in": str(expires_in)})
+    response.headers["Cache-Control"] = "no-store"
+    return response

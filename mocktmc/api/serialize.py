@@ -1,0 +1,113 @@
+"""Domain objects -> the published JSON shapes. Optional fields are left out, never sent as null
+(the published documents declare nothing nullable)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.environments import Environment, Workspace
+from ..domain.executions import LogEntry, TaskExecution
+from ..domain.paging import Page
+from ..domain.tasks import Runtime, Task
+from ..domain.timeutil import to_iso, to_ms
+from ..domain.world import World
+
+# Runtime types TaskExecutionStatus.runtime.type can carry; pipeline runs leave the type out.
+_EXECUTION_RUNTIME_TYPES = ("CLOUD", "REMOTE_ENGINE", "REMOTE_ENGINE_CLUSTER", "CLOUD_EXCLUSIVE")
+
+
+def _compact(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def page(result: Page, item: Any) -> dict:
+    return {"items": [item(x) for x in result.items], "limit": result.limit, "offset": result.offset,
+            "total": result.total}
+
+
+def environment_info(env: Environment) -> dict:
+    return {"id": env.id, "name": env.name, "description": env.description,
+            "maxCloudContainers": env.max_cloud_containers, "default": env.default}
+
+
+def workspace_info(ws: Workspace, world: World) -> dict:
+    return {"id": ws.id, "name": ws.name, "description": ws.description, "owner": ws.owner, "type": ws.type,
+            "environment": environment_info(world.environments[ws.environment_id]),
+            "protectedArtifactUpdate": ws.protected_artifact_update}
+
+
+def _runtime(runtime: Runtime) -> dict:
+    return _compact({"type": runtime.type, "id": runtime.id, "runProfileId": runtime.run_profile_id})
+
+
+def task_extract(task: Task, world: World) -> dict:
+    ws = world.workspaces[task.workspace_id]
+    env = world.environments[ws.environment_id]
+    # `executable` is the published field; `id` carries the same value for clients that read it.
+    return {"executable": task.id, "id": task.id, "name": task.name,
+            "workspace": {"id": ws.id, "name": ws.name, "description": ws.description, "owner": ws.owner,
+                          "type": ws.type, "environment": {"id": env.id, "name": env.name,
+                                                           "description": env.description,
+                                                           "default": env.default}},
+            "artifactId": task.artifact_id, "runtime": _runtime(task.runtime)}
+
+
+def task_v21(task: Task, world: World) -> dict:
+    artifact = world.artifacts[task.artifact_id]
+    out = {"id": task.id, "name": task.name, "description": task.description, "version": task.version,
+           "artifact": {"id": artifact.id, "name": artifact.name, "version": task.artifact_version},
+           "workspace": workspace_info(world.workspaces[task.workspace_id], world),
+           "tags": list(task.tags), "connections": dict(task.connections), "parameters": dict(task.parameters),
+           "resources": dict(task.resources),
+           "autoUpgradeInfo": {"autoUpgradable": task.auto_upgradable,
+                               "overrideWithDefaultParameters": task.override_with_default_parameters}}
+    if task.pause is not None:
+        out["taskPauseDetails"] = _compact({
+            "pause": task.pause.pause, "pauseContext": task.pause.context, "user": task.pause.user,
+            "userType": task.pause.user_type, "pauseDate": to_iso(task.pause.date) if task.pause.date else None})
+    return out
+
+
+def _timestamps(run: TaskExecution) -> dict:
+    return _compact({"triggerTimestamp": to_iso(run.triggered),
+                     "startTimestamp": to_iso(run.started) if run.started else None,
+                     "finishTimestamp": to_iso(run.finished) if run.finished else None})
+
+
+def job_execution_status(run: TaskExecution) -> dict:
+    """GET /processing/executions/{id}: the full run record (JobExecutionStatusV21)."""
+    runtime = run.runtime
+    return _compact({
+        "executionId": run.id, "accountId": run.account_id, "workspaceId": run.workspace_id,
+        "jobId": run.task_id, "jobVersion": run.task_version, "environmentVersion": "1.3",
+        "executionType": run.execution_type, "userId": run.principal.user_id, "userType": run.principal.user_type,
+        "executionDestination": run.destination,
+        "status": run.status, "executionStatus": run.execution_status,
+        **_timestamps(run),
+        "remoteEngineId": runtime.id if runtime.type == "REMOTE_ENGINE" else None,
+        "remoteEngineClusterId": runtime.id if runtime.type == "REMOTE_ENGINE_CLUSTER" else None,
+        "runProfileId": runtime.run_profile_id,
+        "numberOfProcessedRows": run.processed_rows, "numberOfRejectedRows": run.rejected_rows,
+        "errorType": run.error_type, "errorMessage": run.error_message,
+        "timeout": run.timeout, "apiVersion": run.api_version,
+    })
+
+
+def task_execution_status(run: TaskExecution) -> dict:
+    """An item of a task's execution history (TaskExecutionStatus)."""
+    runtime = run.runtime
+    return _compact({
+        "executionId": run.id, "taskId": run.task_id, "taskVersion": run.task_version,
+        "executionType": run.execution_type, "userId": run.principal.user_id, "userType": run.principal.user_type,
+        "status": run.status, "executionStatus": run.execution_status,
+        **_timestamps(run),
+        "parallelExecutionAllowed": run.parallel_execution_allowed,
+        "runtime": _compact({"type": runtime.type if runtime.type in _EXECUTION_RUNTIME_TYPES else None,
+                             "id": runtime.id, "runProfileId": runtime.run_profile_id}),
+        "errorMessage": run.error_message, "timeout": run.timeout, "apiVersion": run.api_version,
+    })
+
+
+def log_entry(entry: LogEntry, run: TaskExecution) -> dict:
+    return {"logTimestamp": to_ms(entry.timestamp), "severity": entry.severity, "logType": entry.log_type,
+            "logMessage": entry.message, "bundleName": run.bundle_name, "bundleVersion": run.bundle_version,
+            "podName": f"{run.destination.lower().replace('_', '-')}-{run.id[:8]}"}

@@ -1,0 +1,114 @@
+"""create_app: wires blueprints, per-request hooks and the one place errors are rendered."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .api import context
+from .api.context import MockState
+from .api.control import bp as control_bp
+from .api.monitoring.logs import bp as logs_bp
+from .api.orchestration.environments import bp as environments_bp
+from .api.orchestration.tasks import bp as tasks_bp
+from .api.orchestration.workspaces import bp as workspaces_bp
+from .api.processing.executions import bp as executions_bp
+from .api.security import bp as security_bp
+from .clock import VirtualClock
+from .config import Settings
+from .domain.accounts import Accounts
+from .domain.fixtures import WorldSpec, load_fixture
+from .errors import InternalError, NotImplementedYet, TMCError, error_for_status
+from .inventory import is_implemented, operations
+
+log = logging.getLogger("mocktmc")
+
+# Paths served to TMC clients with a bearer token; the token endpoint and the control plane are not.
+API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/")
+UNIMPLEMENTED = "unimplemented"
+BLUEPRINTS = (environments_bp, workspaces_bp, tasks_bp, executions_bp, logs_bp, security_bp, control_bp)
+
+
+def create_app(settings: Settings | None = None, *, clock: VirtualClock | None = None,
+               spec: WorldSpec | None = None) -> Flask:
+    settings = settings or Settings()
+    clock = clock or VirtualClock(start=settings.start, rate=settings.clock_rate)
+    spec = spec or load_fixture(settings.fixtures)
+    app = Flask("mocktmc")
+    app.json.sort_keys = False  # keep the published field order
+    app.extensions["mocktmc"] = MockState(settings, clock, Accounts(spec, clock, settings.auth, settings.seed))
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    _register_unimplemented(app)
+    app.before_request(_enter_world)
+    app.teardown_request(_leave_world)
+    app.register_error_handler(TMCError, _render_tmc_error)
+    app.register_error_handler(HTTPException, _render_http_exception)
+    app.register_error_handler(Exception, _render_unexpected)
+    return app
+
+
+def _register_unimplemented(app: Flask) -> None:
+    """Every published operation without a handler answers 501 with a TMC error body that says so."""
+    pending = {}
+    for op in operations():
+        if not is_implemented(app.url_map, op, UNIMPLEMENTED):
+            pending[(op.rule, op.method)] = op
+            app.add_url_rule(op.rule, endpoint=UNIMPLEMENTED, view_func=_not_implemented, methods=[op.method])
+    app.extensions["mocktmc.unimplemented"] = pending
+
+
+def _not_implemented(**_path_params):
+    from flask import current_app
+    op = current_app.extensions["mocktmc.unimplemented"][(request.url_rule.rule, request.method)]
+    raise NotImplementedYet(f"{op.method} {op.path} ({op.operation_id}) is part of the published TMC API "
+                            f"but mocktmc does not simulate it yet; see the implemented-operations table")
+
+
+def _enter_world() -> None:
+    """Authenticate the caller, lock its world, and settle the world to the request's mock time."""
+    if not request.path.startswith(API_PREFIXES):
+        return
+    mock = context.state()
+    world, principal = mock.accounts.authenticate(request.headers.get("Authorization"))
+    world.lock.acquire()
+    g.mocktmc_world = world
+    g.mocktmc_principal = principal
+    g.mocktmc_now = mock.clock.now()
+    world.settle(g.mocktmc_now)
+
+
+def _leave_world(_exc: BaseException | None) -> None:
+    world = g.pop("mocktmc_world", None)
+    if world is not None:
+        world.lock.release()
+
+
+def _render_tmc_error(err: TMCError):
+    legacy = request.path.startswith("/tmc/")
+    body = err.body(context.state().accounts.next_request_id(), legacy=legacy, url=request.path)
+    response = jsonify(body)
+    response.status_code = err.status
+    response.headers.update(err.headers)
+    return response
+
+
+def _render_http_exception(exc: HTTPException):
+    """Routing errors (unknown path, wrong method, ...) in the TMC error shape, never HTML."""
+    if exc.code == 404:
+        err = error_for_status(404, f"No operation at {request.method} {request.path}")
+    elif exc.code == 405:
+        allowed = sorted(getattr(exc, "valid_methods", None) or [])
+        err = error_for_status(405, f"{request.method} is not allowed on {request.path}; "
+                                    f"allowed: {', '.join(allowed)}")
+        err.headers["Allow"] = ", ".join(allowed)
+    else:
+        err = error_for_status(exc.code or 500, exc.description or "")
+    return _render_tmc_error(err)
+
+
+def _render_unexpected(exc: Exception):
+    log.exception("unexpected error handling %s %s", request.method, request.path)
+    return _render_tmc_error(InternalError("An unexpected error occurred in mocktmc; "
+                                           "the server log has the details"))

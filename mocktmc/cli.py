@@ -1,0 +1,107 @@
+"""The command line: `mocktmc serve`, `mocktmc routes`. Every serve option also reads MOCKTMC_<NAME>."""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+import click
+
+from . import __version__
+from .config import AUTH_MODES, Settings
+from .domain.fixtures import FixtureError
+from .domain.timeutil import parse_iso
+
+
+class _ClockMode(click.ParamType):
+    name = "real|frozen|rate:N"
+
+    def convert(self, value, param, ctx):
+        try:
+            Settings(clock=value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
+class _Timestamp(click.ParamType):
+    name = "ISO-8601"
+
+    def convert(self, value, param, ctx):
+        try:
+            return parse_iso(value)
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO-8601 date-time (e.g. 2024-01-31T09:00:00Z)", param, ctx)
+
+
+def _option(*names, envvar: str, **kwargs):
+    return click.option(*names, envvar=envvar, show_envvar=True, show_default=True, **kwargs)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mocktmc")
+def main() -> None:
+    """mocktmc: a faithful, stateful, in-memory Talend Management Console API."""
+
+
+@main.command()
+@_option("--host", envvar="MOCKTMC_HOST", default="127.0.0.1", help="Interface to listen on.")
+@_option("--port", envvar="MOCKTMC_PORT", default=8080, type=click.IntRange(0, 65535),
+         help="Port to listen on; 0 picks a free port (the URL is printed).")
+@_option("--fixtures", envvar="MOCKTMC_FIXTURES", default="default",
+         help="Fixture world: a YAML file, or a bundled world name (default, empty).")
+@_option("--clock", envvar="MOCKTMC_CLOCK", default="real", type=_ClockMode(),
+         help="Mock time: real (1x, still movable), frozen, or rate:N (N x real time).")
+@_option("--start", envvar="MOCKTMC_START", default=None, type=_Timestamp(),
+         help="Mock time at start-up; default: now.")
+@_option("--auth", envvar="MOCKTMC_AUTH", default="open", type=click.Choice(AUTH_MODES),
+         help="open: any bearer token; isolated: an account per token; strict: known tokens only.")
+@_option("--seed", envvar="MOCKTMC_SEED", default=0, type=int, help="Seed for generated ids.")
+@_option("--threads", envvar="MOCKTMC_THREADS", default=8, type=click.IntRange(1, 256),
+         help="Worker threads serving requests.")
+def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int) -> None:
+    """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
+    import waitress
+
+    from .app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = Settings(host=host, port=port, fixtures=fixtures, clock=clock, start=start, auth=auth,
+                        seed=seed, threads=threads)
+    try:
+        app = create_app(settings)
+    except FixtureError as exc:
+        click.echo(f"mocktmc: cannot load the fixture world: {exc}", err=True)
+        sys.exit(2)
+    try:
+        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="mocktmc")
+    except OSError as exc:
+        click.echo(f"mocktmc: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"mocktmc {__version__} serving http://{shown_host}:{server.effective_port} "
+               f"(fixtures: {fixtures}, auth: {auth}, clock: {clock})", nl=True)
+    sys.stdout.flush()
+
+    def _stop(_signum, _frame):
+        raise SystemExit(0)  # waitress' run loop catches it and shuts its workers down
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    click.echo("mocktmc stopped")
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Every operation with its state, not only the summary.")
+def routes(full: bool) -> None:
+    """Print the implemented-operations table (Markdown), generated from the running app's routes."""
+    from .app import UNIMPLEMENTED, create_app
+    from .inventory import full_table, markdown_table
+
+    app = create_app(Settings(clock="frozen", fixtures="empty"))
+    click.echo((full_table if full else markdown_table)(app.url_map, UNIMPLEMENTED), nl=False)

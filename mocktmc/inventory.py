@@ -1,0 +1,80 @@
+"""The published operations mocktmc answers, and which of them it simulates.
+
+The list (data/operations.json) is derived from Talend's published documents by
+tools/derive_inventory.py. An operation with no handler of its own answers 501 with a TMC error
+body; `mocktmc routes` and the README table are generated from this module, so they cannot drift.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from werkzeug.routing import Map
+
+FAMILY_ORDER = ("orchestration", "processing", "monitoring", "security", "legacy-v2", "legacy-v1.2")
+# Legacy v2.x clients use v2.2 to v2.6 interchangeably for the same layout.
+LEGACY_V2_VERSIONS = ("v2.2", "v2.3", "v2.4", "v2.5", "v2.6")
+
+
+@dataclass(frozen=True)
+class Operation:
+    family: str
+    method: str
+    path: str
+    operation_id: str
+
+    @property
+    def rule(self) -> str:
+        """The Flask URL rule: {param} -> <param>; legacy v2 paths match every v2.x prefix."""
+        rule = re.sub(r"\{([^}]+)\}", r"<\1>", self.path)
+        if self.family == "legacy-v2":
+            versions = ", ".join(f'"{v}"' for v in LEGACY_V2_VERSIONS)
+            rule = rule.replace("/tmc/v2.6/", f"/tmc/<any({versions}):legacyVersion>/", 1)
+        return rule
+
+    @property
+    def sample_path(self) -> str:
+        return re.sub(r"\{[^}]+\}", "x", self.path)
+
+
+@lru_cache(maxsize=1)
+def operations() -> tuple[Operation, ...]:
+    raw = json.loads(resources.files("mocktmc.data").joinpath("operations.json").read_text())
+    return tuple(Operation(o["family"], o["method"], o["path"], o["operationId"]) for o in raw)
+
+
+def is_implemented(url_map: Map, operation: Operation, unimplemented_endpoint: str) -> bool:
+    """True when the app routes this operation to a real handler rather than the 501 one."""
+    adapter = url_map.bind("mocktmc.local")
+    try:
+        endpoint, _ = adapter.match(operation.sample_path, method=operation.method)
+    except Exception:  # NotFound / MethodNotAllowed / RequestRedirect: not routed
+        return False
+    return endpoint != unimplemented_endpoint
+
+
+def coverage(url_map: Map, unimplemented_endpoint: str) -> list[tuple[Operation, bool]]:
+    return [(op, is_implemented(url_map, op, unimplemented_endpoint)) for op in operations()]
+
+
+def markdown_table(url_map: Map, unimplemented_endpoint: str) -> str:
+    rows = coverage(url_map, unimplemented_endpoint)
+    lines = ["| family | implemented | answered 501 |", "|---|---:|---:|"]
+    for family in FAMILY_ORDER:
+        done = sum(1 for op, ok in rows if op.family == family and ok)
+        total = sum(1 for op, _ in rows if op.family == family)
+        lines.append(f"| {family} | {done} | {total - done} |")
+    lines += ["", "Implemented operations:", "", "| method | path | operationId |", "|---|---|---|"]
+    lines += [f"| {op.method} | `{op.path}` | {op.operation_id} |" for op, ok in rows if ok]
+    return "\n".join(lines) + "\n"
+
+
+def full_table(url_map: Map, unimplemented_endpoint: str) -> str:
+    lines = ["| family | method | path | operationId | state |", "|---|---|---|---|---|"]
+    lines += [f"| {op.family} | {op.method} | `{op.path}` | {op.operation_id} | "
+              f"{'implemented' if ok else '501 not implemented'} |"
+              for op, ok in coverage(url_map, unimplemented_endpoint)]
+    return "\n".join(lines) + "\n"
