@@ -18,6 +18,7 @@ COMPARATORS = ("==", "!=", "=lt=", "=le=", "=gt=", "=ge=")
 _SELECTOR = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _COMPARATOR = re.compile(r"==|!=|=[a-z]+=")
 _RESERVED = set(';,()"\'')
+_MAX_DEPTH = 50  # parentheses nested deeper than this are refused (not a RecursionError)
 
 Getter = Callable[[Any], Any]
 
@@ -42,6 +43,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def fail(self, what: str) -> BadRequest:
         return BadRequest(f"Invalid FIQL query {self.text!r}: {what} at position {self.pos}")
@@ -70,11 +72,15 @@ class _Parser:
 
     def constraint(self) -> Node:
         if self.peek("("):
+            if self.depth >= _MAX_DEPTH:
+                raise self.fail(f"parentheses nested more than {_MAX_DEPTH} deep")
+            self.depth += 1
             self.pos += 1
             node = self.expression()
             if not self.peek(")"):
                 raise self.fail("missing ')'")
             self.pos += 1
+            self.depth -= 1
             return node
         return self.comparison()
 
@@ -121,9 +127,27 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _wildcard(pattern: str) -> re.Pattern:
-    return re.compile("".join(".*" if part == "*" else re.escape(part)
-                              for part in re.split(r"(\*)", pattern)), re.DOTALL)
+def _wildcard(pattern: str) -> Callable[[str], bool]:
+    """Whether a text matches `pattern` (`*` is any run of characters), in linear time.
+
+    Not a regex: `.*a.*a.*a...` backtracks exponentially on a miss, so a short query could hang a worker.
+    """
+    first, *middle = pattern.split("*")
+    if not middle:
+        return lambda text: text == pattern
+    last = middle.pop()
+
+    def match(text: str) -> bool:
+        if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+            return False
+        pos, end = len(first), len(text) - len(last)
+        for part in middle:  # leftmost match of each inner part leaves the most room for the rest
+            found = text.find(part, pos, end)
+            if found < 0:
+                return False
+            pos = found + len(part)
+        return True
+    return match
 
 
 def _ordered(left: Any, right: str) -> tuple[Any, Any]:
@@ -145,9 +169,9 @@ def _compile(node: Node, getters: Mapping[str, Getter]) -> Callable[[Any], bool]
         raise BadRequest(f"Invalid FIQL query: unknown field {node.selector!r}; "
                          f"known fields: {', '.join(sorted(getters))}")
     if node.comparator in ("==", "!="):
-        pattern = _wildcard(node.argument)
+        matches = _wildcard(node.argument)
         wanted = node.comparator == "=="
-        return lambda item: bool(pattern.fullmatch(_text(getter(item)))) == wanted
+        return lambda item: matches(_text(getter(item))) == wanted
     compare = {"=lt=": lambda a, b: a < b, "=le=": lambda a, b: a <= b,
                "=gt=": lambda a, b: a > b, "=ge=": lambda a, b: a >= b}[node.comparator]
 

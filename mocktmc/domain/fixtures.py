@@ -115,6 +115,9 @@ def _to_python(node: yaml.Node, path: tuple, lines: dict, source: str, loader: y
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise FixtureError(f"{source}:{key_node.start_mark.line + 1}: keys must be plain names, "
+                                   f"not a YAML {key_node.id}")
             key = key_node.value
             if key in out:
                 raise FixtureError(f"{source}:{key_node.start_mark.line + 1}: duplicate key {key!r}")
@@ -122,7 +125,11 @@ def _to_python(node: yaml.Node, path: tuple, lines: dict, source: str, loader: y
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(item, path + (i,), lines, source, loader) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)  # YAML's own typing of scalars (int, bool, str ...)
+    try:
+        return loader.construct_object(node, deep=True)  # YAML's own typing of scalars (int, bool, str ...)
+    except (yaml.YAMLError, ValueError) as exc:  # an unknown !tag, a date like 2024-13-45 ...
+        raise FixtureError(f"{WorldSpec({}, lines, source).where(path)}: cannot read the value: "
+                           f"{getattr(exc, 'problem', None) or exc}") from None
 
 
 def parse_fixture(text: str, source: str = "<fixture>") -> WorldSpec:
@@ -139,7 +146,12 @@ def parse_fixture(text: str, source: str = "<fixture>") -> WorldSpec:
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         error = errors[0]
-        raise FixtureError(f"{spec.where(tuple(error.absolute_path))}: {error.message}")
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            # Point at the unexpected key itself (its line, its name), not at the mapping holding it.
+            known = error.schema.get("properties", {})
+            path += tuple(key for key in error.instance if key not in known)[:1]
+        raise FixtureError(f"{spec.where(path)}: {error.message}")
     # A trial build checks every reference now, so a bad file never reaches a running server.
     build_world(spec, account_id="validation", now=datetime(2000, 1, 1, tzinfo=timezone.utc), seed=0)
     return spec
