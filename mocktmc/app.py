@@ -20,13 +20,12 @@ from .config import Settings
 from .domain.accounts import Accounts
 from .domain.fixtures import WorldSpec, load_fixture
 from .errors import InternalError, NotImplementedYet, TMCError, error_for_status
-from .inventory import is_implemented, operations
+from .inventory import published_route
 
 log = logging.getLogger("mocktmc")
 
 # Paths served to TMC clients with a bearer token; the token endpoint and the control plane are not.
 API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/")
-UNIMPLEMENTED = "unimplemented"
 BLUEPRINTS = (environments_bp, workspaces_bp, tasks_bp, executions_bp, logs_bp, security_bp, control_bp)
 
 
@@ -40,30 +39,12 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     app.extensions["mocktmc"] = MockState(settings, clock, Accounts(spec, clock, settings.auth, settings.seed))
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    _register_unimplemented(app)
     app.before_request(_enter_world)
     app.teardown_request(_leave_world)
     app.register_error_handler(TMCError, _render_tmc_error)
     app.register_error_handler(HTTPException, _render_http_exception)
     app.register_error_handler(Exception, _render_unexpected)
     return app
-
-
-def _register_unimplemented(app: Flask) -> None:
-    """Every published operation without a handler answers 501 with a TMC error body that says so."""
-    pending = {}
-    for op in operations():
-        if not is_implemented(app.url_map, op, UNIMPLEMENTED):
-            pending[(op.rule, op.method)] = op
-            app.add_url_rule(op.rule, endpoint=UNIMPLEMENTED, view_func=_not_implemented, methods=[op.method])
-    app.extensions["mocktmc.unimplemented"] = pending
-
-
-def _not_implemented(**_path_params):
-    from flask import current_app
-    op = current_app.extensions["mocktmc.unimplemented"][(request.url_rule.rule, request.method)]
-    raise NotImplementedYet(f"{op.method} {op.path} ({op.operation_id}) is part of the published TMC API "
-                            f"but mocktmc does not simulate it yet; see the implemented-operations table")
 
 
 def _enter_world() -> None:
@@ -95,16 +76,23 @@ def _render_tmc_error(err: TMCError):
 
 
 def _render_http_exception(exc: HTTPException):
-    """Routing errors (unknown path, wrong method, ...) in the TMC error shape, never HTML."""
-    if exc.code == 404:
-        err = error_for_status(404, f"No operation at {request.method} {request.path}")
-    elif exc.code == 405:
-        allowed = sorted(getattr(exc, "valid_methods", None) or [])
-        err = error_for_status(405, f"{request.method} is not allowed on {request.path}; "
-                                    f"allowed: {', '.join(allowed)}")
-        err.headers["Allow"] = ", ".join(allowed)
-    else:
-        err = error_for_status(exc.code or 500, exc.description or "")
+    """Routing errors (unknown path, wrong method, ...) in the TMC error shape, never HTML.
+
+    A request no handler takes but that names a published operation is a 501 that says so; a
+    method neither the handlers nor the published documents have for a path is a 405.
+    """
+    if exc.code not in (404, 405):
+        return _render_tmc_error(error_for_status(exc.code or 500, exc.description or ""))
+    operation, published_methods = published_route(request.path, request.method)
+    if operation is not None:
+        return _render_tmc_error(NotImplementedYet(
+            f"{operation.method} {operation.path} ({operation.operation_id}) is part of the published TMC "
+            f"API but mocktmc does not simulate it yet; see the implemented-operations table"))
+    allowed = sorted(set(getattr(exc, "valid_methods", None) or ()) | published_methods)
+    if not allowed:
+        return _render_tmc_error(error_for_status(404, f"No operation at {request.method} {request.path}"))
+    err = error_for_status(405, f"{request.method} is not allowed on {request.path}; allowed: {', '.join(allowed)}")
+    err.headers["Allow"] = ", ".join(allowed)
     return _render_tmc_error(err)
 
 

@@ -100,8 +100,8 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
 @click.option("--full", is_flag=True, help="Every operation with its state, not only the summary.")
 def routes(full: bool) -> None:
     """Print the implemented-operations table (Markdown), generated from the running app's routes."""
-    from .app import UNIMPLEMENTED, create_app
+    from .app import create_app
     from .inventory import full_table, markdown_table
 
     app = create_app(Settings(clock="frozen", fixtures="empty"))
-    click.echo((full_table if full else markdown_table)(app.url_map, UNIMPLEMENTED), nl=False)
+    click.echo((full_table if full else markdown_table)(app.url_map), nl=False)

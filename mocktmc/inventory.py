@@ -1,8 +1,9 @@
 """The published operations mocktmc answers, and which of them it simulates.
 
 The list (data/operations.json) is derived from Talend's published documents by
-tools/derive_inventory.py. An operation with no handler of its own answers 501 with a TMC error
-body; `mocktmc routes` and the README table are generated from this module, so they cannot drift.
+tools/derive_inventory.py. A request the app's own routes do not take but that names a published
+operation answers 501 with a TMC error body. `mocktmc routes` and the README table are generated
+from this module and the app's routes, so they cannot drift.
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from werkzeug.routing import Map
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import Map, Rule
 
 FAMILY_ORDER = ("orchestration", "processing", "monitoring", "security", "legacy-v2", "legacy-v1.2")
 # Legacy v2.x clients use v2.2 to v2.6 interchangeably for the same layout.
@@ -46,22 +48,38 @@ def operations() -> tuple[Operation, ...]:
     return tuple(Operation(o["family"], o["method"], o["path"], o["operationId"]) for o in raw)
 
 
-def is_implemented(url_map: Map, operation: Operation, unimplemented_endpoint: str) -> bool:
-    """True when the app routes this operation to a real handler rather than the 501 one."""
-    adapter = url_map.bind("mocktmc.local")
+@lru_cache(maxsize=1)
+def _published_map() -> Map:
+    """Every published operation as a URL rule; compiled once per process and never changed."""
+    return Map([Rule(op.rule, endpoint=index, methods=[op.method]) for index, op in enumerate(operations())])
+
+
+def published_route(path: str, method: str) -> tuple[Operation | None, frozenset[str]]:
+    """The published operation a request names, else the methods published for its path (if any)."""
     try:
-        endpoint, _ = adapter.match(operation.sample_path, method=operation.method)
-    except Exception:  # NotFound / MethodNotAllowed / RequestRedirect: not routed
+        index, _ = _published_map().bind("mocktmc.local").match(path, method=method)
+    except MethodNotAllowed as exc:
+        return None, frozenset(exc.valid_methods or ())
+    except HTTPException:  # not found, or a slash redirect: not a published path
+        return None, frozenset()
+    return operations()[index], frozenset()
+
+
+def is_implemented(url_map: Map, operation: Operation) -> bool:
+    """True when the app routes this operation to a handler of its own."""
+    try:
+        url_map.bind("mocktmc.local").match(operation.sample_path, method=operation.method)
+    except HTTPException:
         return False
-    return endpoint != unimplemented_endpoint
+    return True
 
 
-def coverage(url_map: Map, unimplemented_endpoint: str) -> list[tuple[Operation, bool]]:
-    return [(op, is_implemented(url_map, op, unimplemented_endpoint)) for op in operations()]
+def coverage(url_map: Map) -> list[tuple[Operation, bool]]:
+    return [(op, is_implemented(url_map, op)) for op in operations()]
 
 
-def markdown_table(url_map: Map, unimplemented_endpoint: str) -> str:
-    rows = coverage(url_map, unimplemented_endpoint)
+def markdown_table(url_map: Map) -> str:
+    rows = coverage(url_map)
     lines = ["| family | implemented | answered 501 |", "|---|---:|---:|"]
     for family in FAMILY_ORDER:
         done = sum(1 for op, ok in rows if op.family == family and ok)
@@ -72,9 +90,8 @@ def markdown_table(url_map: Map, unimplemented_endpoint: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def full_table(url_map: Map, unimplemented_endpoint: str) -> str:
+def full_table(url_map: Map) -> str:
     lines = ["| family | method | path | operationId | state |", "|---|---|---|---|---|"]
     lines += [f"| {op.family} | {op.method} | `{op.path}` | {op.operation_id} | "
-              f"{'implemented' if ok else '501 not implemented'} |"
-              for op, ok in coverage(url_map, unimplemented_endpoint)]
+              f"{'implemented' if ok else '501 not implemented'} |" for op, ok in coverage(url_map)]
     return "\n".join(lines) + "\n"
