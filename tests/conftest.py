@@ -1,0 +1,75 @@
+"""Shared fixtures: a fresh in-process mock per test on a frozen clock, and ids of the demo world."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from mocktmc.app import create_app
+from mocktmc.config import Settings
+
+START = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
+AUTH = {"Authorization": "Bearer test-token"}
+
+# Demo world (fixtures/default.yaml)
+DEV_ENV = "65f1a0c2e4b0a1b2c3d40001"
+PROD_ENV = "65f1a0c2e4b0a1b2c3d40002"
+DEV_SALES_WS = "65f1a0c2e4b0a1b2c3d40101"
+LOAD_CUSTOMERS = "65f1a0c2e4b0a1b2c3d42001"
+SYNC_ORDERS = "65f1a0c2e4b0a1b2c3d42002"
+NIGHTLY_REPORT = "65f1a0c2e4b0a1b2c3d42003"
+PARTNER_IMPORT = "65f1a0c2e4b0a1b2c3d42004"
+CHECK_REJECTS = "65f1a0c2e4b0a1b2c3d42005"
+ARCHIVE_LOGS = "65f1a0c2e4b0a1b2c3d42006"
+ALICE = "65f1a0c2e4b0a1b2c3d4e5f6"
+SERVICE_ACCOUNT = "0b4f3c2a-8d1e-4f6a-9c7b-5e2d1a3f4b6c"
+SERVICE_SECRET = "demo-client-secret"
+DEMO_PAT = "mocktmc-demo-pat-alice"
+
+
+def make_app(**overrides):
+    settings = Settings(**{"clock": "frozen", "start": START, **overrides})
+    return create_app(settings)
+
+
+class Api:
+    """The Flask test client with a bearer token, plus a handle on the mock clock."""
+
+    def __init__(self, app, headers=AUTH):
+        self.app = app
+        self.client = app.test_client()
+        self.headers = dict(headers)
+
+    def get(self, path, **kw):
+        return self.client.get(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def post(self, path, **kw):
+        return self.client.post(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def delete(self, path, **kw):
+        return self.client.delete(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def advance(self, seconds: float) -> dict:
+        response = self.client.post("/_mocktmc/clock/advance", json={"seconds": seconds})
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def execute(self, task_id: str, **body) -> str:
+        response = self.post("/processing/executions", json={"executable": task_id, **body})
+        assert response.status_code == 201, response.json
+        return response.json["executionId"]
+
+    def run(self, execution_id: str) -> dict:
+        response = self.get(f"/processing/executions/{execution_id}")
+        assert response.status_code == 200, response.json
+        return response.json
+
+
+@pytest.fixture
+def app():
+    return make_app()
+
+
+@pytest.fixture
+def api(app):
+    return Api(app)

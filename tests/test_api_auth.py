@@ -1,0 +1,150 @@
+"""Bearer authentication in the three modes, the OAuth token endpoint, and error bodies."""
+import base64
+import json
+
+import pytest
+
+from .conftest import AUTH, DEMO_PAT, LOAD_CUSTOMERS, SERVICE_ACCOUNT, SERVICE_SECRET, Api, make_app
+
+
+def basic(client_id=SERVICE_ACCOUNT, secret=SERVICE_SECRET):
+    return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+
+
+TOKEN_BODY = {"grant_type": "client_credentials", "audience": "https://api.eu.cloud.talend.com"}
+
+
+def issue_token(api: Api, **kw) -> dict:
+    response = api.client.post("/security/oauth/token", headers=basic(), json=TOKEN_BODY, **kw)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer"}, {"Authorization": "Basic abc"},
+                                     {"Authorization": "Bearer two words"}, {"Authorization": "token abc"}])
+def test_missing_or_malformed_authorization_is_401(app, headers):
+    response = app.test_client().get("/orchestration/workspaces", headers=headers)
+    assert response.status_code == 401
+    assert response.json["status"] == 401 and response.json["detail"]
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_token_endpoint_json_and_form(api):
+    body = issue_token(api)
+    assert body["token_type"] == "Bearer" and body["expires_in"] == "1800"
+    assert body["access_token"].count(".") == 2
+    claims = json.loads(base64.urlsafe_b64decode(body["access_token"].split(".")[1] + "=="))
+    assert claims["sub"] == SERVICE_ACCOUNT and claims["exp"] - claims["iat"] == 1800
+    form = api.client.post("/security/oauth/token", headers=basic(), data=TOKEN_BODY)
+    assert form.status_code == 200 and form.json["access_token"] != body["access_token"]
+
+
+def test_service_token_runs_as_the_service_account(api):
+    token = issue_token(api)["access_token"]
+    service = Api(api.app, {"Authorization": f"Bearer {token}"})
+    run = service.run(service.execute(LOAD_CUSTOMERS))
+    assert (run["userId"], run["userType"]) == (SERVICE_ACCOUNT, "SERVICE")
+
+
+@pytest.mark.parametrize("headers", [basic(secret="wrong"), basic(client_id="nobody"), {},
+                                     {"Authorization": "Basic !!!"}, {"Authorization": "Basic " +
+                                                                      base64.b64encode(b"no-colon").decode()}])
+def test_bad_client_credentials_are_401_in_every_mode(headers):
+    for auth in ("open", "isolated", "strict"):
+        response = make_app(auth=auth).test_client().post("/security/oauth/token", headers=headers,
+                                                          json=TOKEN_BODY)
+        assert response.status_code == 401, auth
+        assert response.content_type == "application/json"
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"grant_type": "password", "audience": "x"}, 400),
+    ({"grant_type": "client_credentials"}, 400),
+    ("not json", 400),
+])
+def test_bad_token_requests(api, body, status):
+    kwargs = {"data": body, "content_type": "application/json"} if isinstance(body, str) else {"json": body}
+    response = api.client.post("/security/oauth/token", headers=basic(), **kwargs)
+    assert response.status_code == status
+
+
+def test_token_request_with_another_media_type_is_415(api):
+    response = api.client.post("/security/oauth/token", headers={**basic(), "Content-Type": "text/plain"},
+                               data="grant_type=client_credentials")
+    assert response.status_code == 415
+
+
+def test_open_mode_shares_the_default_account():
+    app = make_app(auth="open")
+    one, two = Api(app, {"Authorization": "Bearer one"}), Api(app, {"Authorization": "Bearer two"})
+    execution_id = one.execute(LOAD_CUSTOMERS)
+    assert two.run(execution_id)["executionId"] == execution_id
+
+
+def test_isolated_mode_gives_each_token_its_own_account():
+    app = make_app(auth="isolated")
+    one, two = Api(app, {"Authorization": "Bearer one"}), Api(app, {"Authorization": "Bearer two"})
+    execution_id = one.execute(LOAD_CUSTOMERS)
+    assert one.run(execution_id)["executionId"] == execution_id
+    assert two.get(f"/processing/executions/{execution_id}").status_code == 404
+    assert one.run(execution_id)["accountId"] != two.run(two.execute(LOAD_CUSTOMERS))["accountId"]
+    # Every account is seeded from the same fixture, with the same definition ids.
+    assert one.get("/orchestration/executables/tasks").json == two.get("/orchestration/executables/tasks").json
+
+
+def test_strict_mode_accepts_only_known_tokens_and_expires_service_tokens():
+    app = make_app(auth="strict")
+    assert Api(app).get("/orchestration/workspaces").status_code == 401
+    assert Api(app, {"Authorization": f"Bearer {DEMO_PAT}"}).get("/orchestration/workspaces").status_code == 200
+    token = issue_token(Api(app))["access_token"]
+    service = Api(app, {"Authorization": f"Bearer {token}"})
+    assert service.get("/orchestration/workspaces").status_code == 200
+    service.advance(29 * 60)
+    assert service.get("/orchestration/workspaces").status_code == 200
+    service.advance(60)
+    expired = service.get("/orchestration/workspaces")
+    assert expired.status_code == 401 and "expired" in expired.json["detail"]
+    # A PAT does not expire.
+    assert Api(app, {"Authorization": f"Bearer {DEMO_PAT}"}).get("/orchestration/workspaces").status_code == 200
+
+
+def test_unknown_path_and_wrong_method_are_tmc_json(api):
+    unknown = api.get("/orchestration/nothing-here")
+    assert unknown.status_code == 404 and unknown.content_type == "application/json"
+    assert set(unknown.json) == {"status", "message", "detail", "requestId"}
+    wrong = api.client.patch("/orchestration/environments", headers=AUTH)
+    assert wrong.status_code == 405 and wrong.json["status"] == 405
+    assert "GET" in wrong.headers["Allow"]
+
+
+def test_unbuilt_published_operation_is_501_with_its_name(api):
+    response = api.get("/processing/runtimes/remote-engines")
+    assert response.status_code == 501
+    assert "getRemoteEngines" in response.json["detail"]
+    # A method the path does not publish stays a 405, even next to an unbuilt one.
+    assert api.client.patch("/processing/runtimes/remote-engines", headers=AUTH).status_code == 405
+
+
+def test_legacy_family_uses_the_v2_error_body(api):
+    response = api.get("/tmc/v2.6/executables/tasks")
+    assert response.status_code == 501
+    assert {"status", "message", "code", "details", "requestId", "url"} == set(response.json)
+    assert api.get("/tmc/v2.2/executables/tasks").status_code == 501
+    assert api.client.get("/tmc/v1.2/executables").status_code == 401
+
+
+def test_unexpected_errors_are_a_tmc_500_without_a_trace(app, monkeypatch):
+    from mocktmc.api.orchestration import environments
+
+    def explode(_env):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setitem(environments.FIELDS, "name", explode)
+    response = app.test_client().get("/orchestration/environments?query=name==x", headers=AUTH)
+    assert response.status_code == 500
+    assert response.json["status"] == 500 and "secret internals" not in response.get_data(as_text=True)
+
+
+def test_request_ids_are_unique(api):
+    ids = {api.get("/nope").json["requestId"] for _ in range(5)}
+    assert len(ids) == 5

@@ -1,0 +1,229 @@
+"""The core client loop over HTTP: execute, poll, terminate, history, logs."""
+from datetime import timedelta
+
+import pytest
+
+from mocktmc.domain.timeutil import parse_iso, to_ms
+
+from .conftest import (ALICE, ARCHIVE_LOGS, CHECK_REJECTS, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, START,
+                       SYNC_ORDERS)
+
+REQUIRED = {"accountId", "environmentVersion", "executionDestination", "executionId", "executionStatus",
+            "executionType", "jobId", "jobVersion", "status", "triggerTimestamp", "userId", "userType",
+            "workspaceId"}
+
+
+def test_execute_answers_201_with_execution_id(api):
+    response = api.post("/processing/executions", json={"executable": LOAD_CUSTOMERS})
+    assert response.status_code == 201
+    assert list(response.json) == ["executionId"]
+
+
+def test_poll_to_the_end(api):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    first = api.run(execution_id)
+    assert REQUIRED <= set(first)
+    assert (first["status"], first["executionStatus"]) == ("dispatching", "EXECUTION_EVENT_RECEIVED")
+    assert first["jobId"] == LOAD_CUSTOMERS and first["workspaceId"] == DEV_SALES_WS
+    assert (first["executionType"], first["userType"], first["userId"]) == ("MANUAL", "HUMAN", ALICE)
+    assert first["triggerTimestamp"] == "2024-03-01T09:00:00.000Z"
+    assert "finishTimestamp" not in first and "startTimestamp" not in first
+    api.advance(4)
+    middle = api.run(execution_id)
+    assert (middle["status"], middle["executionStatus"]) == ("executing", "STARTING_FLOW_EXECUTION")
+    assert middle["startTimestamp"] == "2024-03-01T09:00:03.000Z" and "finishTimestamp" not in middle
+    api.advance(10)
+    last = api.run(execution_id)
+    assert (last["status"], last["executionStatus"]) == ("execution_successful", "EXECUTION_SUCCESS")
+    assert last["finishTimestamp"] == "2024-03-01T09:00:08.000Z"
+    assert last["numberOfProcessedRows"] == 1250
+
+
+@pytest.mark.parametrize("task_id, status, execution_status", [
+    (SYNC_ORDERS, "execution_failed", "EXECUTION_FAILED"),
+    (CHECK_REJECTS, "execution_rejected", "EXECUTION_REJECTED"),
+])
+def test_failing_and_rejecting_tasks(api, task_id, status, execution_status):
+    execution_id = api.execute(task_id)
+    api.advance(60)
+    run = api.run(execution_id)
+    assert (run["status"], run["executionStatus"]) == (status, execution_status)
+    assert ("errorMessage" in run) == (status == "execution_failed")
+
+
+def test_terminate_a_running_run(api):
+    execution_id = api.execute(NIGHTLY_REPORT)
+    api.advance(60)
+    response = api.delete(f"/processing/executions/{execution_id}")
+    assert response.status_code == 204 and response.data == b""
+    stopping = api.run(execution_id)
+    assert (stopping["status"], stopping["executionStatus"]) == ("executing", "STOPPING_FLOW_EXECUTION")
+    assert "finishTimestamp" not in stopping
+    api.advance(10)
+    done = api.run(execution_id)
+    assert (done["status"], done["executionStatus"]) == ("terminated", "EXECUTION_TERMINATED")
+    assert "finishTimestamp" in done
+
+
+def test_terminating_a_finished_run_is_a_400_naming_its_status(api):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    api.advance(60)
+    response = api.delete(f"/processing/executions/{execution_id}")
+    assert response.status_code == 400
+    assert "EXECUTION_SUCCESS" in response.json["detail"]
+    assert api.run(execution_id)["executionStatus"] == "EXECUTION_SUCCESS"
+
+
+def test_execute_with_options(api):
+    execution_id = api.execute(NIGHTLY_REPORT, parameters={"day": "2024-03-01", "limit": 5}, logLevel="INFO",
+                               timeout=1)
+    api.advance(600)
+    run = api.run(execution_id)
+    assert run["executionStatus"] == "EXECUTION_TERMINATED_TIMEOUT" and run["status"] == "terminated_timeout"
+    assert run["timeout"] == 1
+
+
+def test_paused_task_is_405(api):
+    response = api.post("/processing/executions", json={"executable": ARCHIVE_LOGS})
+    assert response.status_code == 405
+    assert response.json["message"] == "Current Task is paused, it can't be executed"
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"executable": "000000000000000000000000"}, 404),
+    ({}, 400),
+    ({"executable": ""}, 400),
+    ({"executable": 42}, 400),
+    ({"executable": LOAD_CUSTOMERS, "logLevel": "LOUD"}, 400),
+    ({"executable": LOAD_CUSTOMERS, "timeout": 0}, 400),
+    ({"executable": LOAD_CUSTOMERS, "timeout": "5"}, 400),
+    ({"executable": LOAD_CUSTOMERS, "parameters": ["a"]}, 400),
+    ({"executable": LOAD_CUSTOMERS, "taskId": LOAD_CUSTOMERS}, 400),
+])
+def test_bad_execute_requests_change_nothing(api, body, status):
+    response = api.post("/processing/executions", json=body)
+    assert response.status_code == status
+    assert response.json["status"] == status and response.json["detail"]
+    assert api.get(f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions").json["total"] == 0
+
+
+@pytest.mark.parametrize("data, content_type, status", [
+    (b"{not json", "application/json", 400),
+    (b"\xff\xfe{}", "application/json", 400),
+    (b"[1, 2]", "application/json", 400),
+    (b"", "application/json", 400),
+    (b'{"executable": "x"}', "text/plain", 415),
+])
+def test_malformed_bodies(api, data, content_type, status):
+    response = api.post("/processing/executions", data=data, headers={"Content-Type": content_type})
+    assert response.status_code == status
+    assert response.content_type == "application/json"
+
+
+def test_unknown_execution_is_404(api):
+    for response in (api.get("/processing/executions/nope"), api.delete("/processing/executions/nope"),
+                     api.get("/monitoring/executions/nope/logs")):
+        assert response.status_code == 404
+
+
+def test_history_newest_first_with_filters(api):
+    first = api.execute(LOAD_CUSTOMERS)
+    api.advance(60)
+    second = api.execute(LOAD_CUSTOMERS)
+    api.advance(1)
+    path = f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions"
+    body = api.get(path).json
+    assert [item["executionId"] for item in body["items"]] == [second, first]
+    assert body["total"] == 2 and body["limit"] == 100 and body["offset"] == 0
+    item = body["items"][1]
+    assert item["taskId"] == LOAD_CUSTOMERS and item["taskVersion"] == "0.1" and item["status"] == "execution_successful"
+    assert [i["executionId"] for i in api.get(path, query_string={"status": "dispatching"}).json["items"]] == [second]
+    assert api.get(path, query_string={"status": "execution_successful"}).json["total"] == 1
+    assert api.get(path, query_string={"limit": 1, "offset": 1}).json["items"][0]["executionId"] == first
+
+
+def test_history_time_window_uses_overlap(api):
+    early = api.execute(LOAD_CUSTOMERS)
+    api.advance(3600)
+    late = api.execute(LOAD_CUSTOMERS)
+    api.advance(60)
+    path = f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions"
+    window = {"from": to_ms(START + timedelta(seconds=5)), "to": to_ms(START + timedelta(minutes=30))}
+    assert [i["executionId"] for i in api.get(path, query_string=window).json["items"]] == [early]
+    window = {"from": to_ms(START + timedelta(minutes=30))}
+    assert [i["executionId"] for i in api.get(path, query_string=window).json["items"]] == [late]
+
+
+def test_history_last_days(api):
+    api.execute(LOAD_CUSTOMERS)
+    api.advance(3 * 86400)
+    path = f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions"
+    assert api.get(path, query_string={"lastDays": 2}).json["total"] == 0
+    assert api.get(path, query_string={"lastDays": 4}).json["total"] == 1
+
+
+@pytest.mark.parametrize("params", [{"lastDays": 0}, {"lastDays": 61}, {"status": "running"}, {"from": "yesterday"},
+                                    {"from": 2000, "to": 1000}, {"limit": 500}])
+def test_history_bad_filters(api, params):
+    response = api.get(f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions", query_string=params)
+    assert response.status_code == 400
+
+
+def test_history_of_unknown_task_is_404(api):
+    assert api.get("/processing/executables/tasks/nope/executions").status_code == 404
+
+
+def read_all_logs(api, execution_id, **params):
+    pages, start = [], 0
+    while True:
+        body = api.get(f"/monitoring/executions/{execution_id}/logs",
+                       query_string={"startIndex": start, **params}).json
+        pages.append(body)
+        if "nextIndex" not in body:
+            return pages
+        assert body["nextIndex"] > start
+        start = body["nextIndex"]
+
+
+def test_logs_grow_with_the_run_and_page_with_next_index(api):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    early = api.get(f"/monitoring/executions/{execution_id}/logs").json
+    assert early["totalSize"] == 1 and "nextIndex" not in early
+    api.advance(60)
+    pages = read_all_logs(api, execution_id, count=2, order="ASC")
+    entries = [entry for page in pages for entry in page["data"]]
+    assert len(entries) == pages[0]["totalSize"] == 6
+    assert [p["size"] for p in pages] == [2, 2, 2]
+    stamps = [entry["logTimestamp"] for entry in entries]
+    assert stamps == sorted(stamps)
+    assert entries[0]["logMessage"].startswith("Execution request received")
+    assert entries[-1]["logMessage"].startswith("Execution finished successfully")
+    assert {"severity", "logType", "logTimestamp", "logMessage", "bundleName", "bundleVersion"} <= set(entries[0])
+
+
+def test_logs_default_order_is_newest_first(api):
+    execution_id = api.execute(SYNC_ORDERS)
+    api.advance(60)
+    body = api.get(f"/monitoring/executions/{execution_id}/logs").json
+    stamps = [entry["logTimestamp"] for entry in body["data"]]
+    assert stamps == sorted(stamps, reverse=True)
+    assert body["data"][0]["severity"] == "ERROR"
+
+
+def test_logs_time_filter(api):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    api.advance(60)
+    run = api.run(execution_id)
+    started = parse_iso(run["startTimestamp"])
+    body = api.get(f"/monitoring/executions/{execution_id}/logs",
+                   query_string={"startTime": run["startTimestamp"], "order": "asc"}).json
+    assert body["totalSizeFiltered"] < body["totalSize"]
+    assert all(entry["logTimestamp"] >= to_ms(started) for entry in body["data"])
+
+
+@pytest.mark.parametrize("params", [{"count": 0}, {"count": 201}, {"count": 1.5}, {"startIndex": -1},
+                                    {"order": "sideways"}, {"startTime": "noon"}])
+def test_logs_bad_params(api, params):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    response = api.get(f"/monitoring/executions/{execution_id}/logs", query_string=params)
+    assert response.status_code == 400

@@ -1,0 +1,15 @@
+"""The benchmark runs (a tiny slice of it): it must keep working, whatever figures it reports."""
+import pytest
+
+from bench.poll_loop import run
+
+pytestmark = pytest.mark.e2e
+
+
+def test_poll_loop_benchmark_smoke():
+    results = run(requests_max=20, seconds_max=5)
+    assert [row["operation"] for row in results] == ["GET /processing/executions/{id}",
+                                                     "GET /monitoring/executions/{id}/logs",
+                                                     "POST /processing/executions"]
+    for row in results:
+        assert row["requests"] >= 1 and row["requests_per_s"] > 0 and row["median_ms"] > 0
