@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench inventory clean
+.PHONY: run test bench inventory tables clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mocktmc needs Python 3.11 or newer")'
@@ -28,3 +28,7 @@ inventory: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+
+# Regenerate the implemented-operations tables (README.md section and OPERATIONS.md).
+tables: $(STAMP)
+	$(BIN)/python tools/update_operations_table.py
