@@ -91,9 +91,6 @@ class VirtualClock:
     def freeze(self) -> None:
         self.set_rate(0)
 
-    def describe(self) -> dict:
-        return {"now": self.now(), "rate": self._rate, "frozen": self.frozen}
-
 
 def parse_clock_mode(mode: str) -> float:
     """'real' -> rate 1, 'frozen' -> rate 0, 'rate:N' -> rate N (N >= 0)."""

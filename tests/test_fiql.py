@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings

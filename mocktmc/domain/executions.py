@@ -96,8 +96,8 @@ class PhaseEnds:
     step: int
 
     def apply(self, world: "World", at: datetime) -> None:
-        run = world.executions.get(self.execution_id)
-        if run is None or run.step != self.step:
+        run = _still_at_step(world, self.execution_id, self.step)
+        if run is None:
             return
         if run.execution_status == lc.STOPPING:
             _enter(world, run, lc.STOPPED_TO, at)
@@ -114,9 +114,15 @@ class TimeoutDue:
     step: int
 
     def apply(self, world: "World", at: datetime) -> None:
-        run = world.executions.get(self.execution_id)
-        if run is not None and run.step == self.step:
+        run = _still_at_step(world, self.execution_id, self.step)
+        if run is not None:
             _enter(world, run, lc.TIMEOUT_TO, at)
+
+
+def _still_at_step(world: "World", execution_id: str, step: int) -> TaskExecution | None:
+    """The run an event was scheduled for, unless another transition has overtaken the event."""
+    run = world.executions.get(execution_id)
+    return run if run is not None and run.step == step else None
 
 
 def _log(run: TaskExecution, at: datetime, severity: str, message: str, log_type: str = SYSTEM) -> None:

@@ -20,6 +20,3 @@ class IdSource:
 
     def secret(self, nbytes: int = 32) -> bytes:
         return self._rng.getrandbits(nbytes * 8).to_bytes(nbytes, "big")
-
-    def state(self) -> object:
-        return self._rng.getstate()

@@ -71,9 +71,6 @@ class World:
         self.now = max(self.now, now)
         return applied
 
-    def next_due(self) -> datetime | None:
-        return self._agenda[0].due if self._agenda else None
-
     @property
     def pending_events(self) -> int:
         return len(self._agenda)
@@ -98,6 +95,3 @@ class World:
 
     def task_executions(self, task_id: str) -> list[TaskExecution]:
         return [self.executions[i] for i in self.executions_by_task.get(task_id, ())]
-
-    def environment_of_workspace(self, workspace_id: str) -> Environment:
-        return self.environments[self.workspaces[workspace_id].environment_id]
