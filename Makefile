@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench inventory tables clean
+.PHONY: run test bench inventory tables contracts clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mocktmc needs Python 3.11 or newer")'
@@ -32,3 +32,7 @@ clean:
 # Regenerate the implemented-operations tables (README.md section and OPERATIONS.md).
 tables: $(STAMP)
 	$(BIN)/python tools/update_operations_table.py
+
+# Re-derive the 2021-03 contracts from Talend's published documents (needs ../shared/reference).
+contracts: $(STAMP)
+	$(BIN)/python tools/derive_contracts.py

@@ -1,0 +1,1 @@
+"""The contracts, shipped inside the package as mocktmc.contracts."""

@@ -1,0 +1,395 @@
+"""Derive mocktmc's 2021-03 contracts (contracts/*.yaml) from Talend's published OpenAPI documents.
+
+Only structure is taken: paths, parameters, bodies, schemas, enums, formats, required lists and
+status codes. Descriptions, summaries, examples and vendor extensions are dropped; the few words
+the contracts need (response descriptions, titles) are the project's own. Then the corrections
+listed in contracts/README.md are applied, each by one function below, so that the contracts
+describe what the service sends on the wire. Run with `make contracts`.
+"""
+from __future__ import annotations
+
+import copy
+import http
+import re
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLISHED = ROOT.parent / "shared" / "reference" / "talend-2021-03"
+OUT = ROOT / "contracts"
+MOCK_SERVER = "http://127.0.0.1:8080"
+
+# family -> [(published file, prefix for its schema names when several files merge into one)]
+FAMILIES: dict[str, list[tuple[str, str]]] = {
+    "orchestration": [("orchestration.json", "")],
+    "processing": [("processing.json", "")],
+    "monitoring": [("execution-logs.json", "Logs"), ("execution-history-search.json", "History"),
+                   ("observability-metrics.json", "Metrics")],
+    "security": [("oauth.json", "")],
+}
+TITLES = {
+    "orchestration": "TMC Orchestration API (2021-03), as mocktmc serves it",
+    "processing": "TMC Processing API (2021-03), as mocktmc serves it",
+    "monitoring": "TMC Monitoring APIs (2021-03): execution logs, execution history search, observability "
+                  "metrics, as mocktmc serves them",
+    "security": "TMC OAuth token API (2021-03), as mocktmc serves it",
+}
+METHODS = ("get", "put", "post", "delete", "patch")
+SCHEMA_KEYS = ("type", "format", "enum", "required", "default", "minimum", "maximum", "exclusiveMinimum",
+               "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems",
+               "readOnly", "writeOnly", "nullable", "$ref")
+
+
+# --- structure-only copy ------------------------------------------------------------------------
+class Copier:
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def ref(self, ref: str) -> str:
+        kind, _, name = ref.rpartition("/")
+        return f"{kind}/{self.prefix}{name}" if kind.startswith("#/components/schemas") else ref
+
+    def schema(self, src: dict) -> dict:
+        out: dict[str, Any] = {}
+        for key in SCHEMA_KEYS:
+            if key in src:
+                out[key] = self.ref(src[key]) if key == "$ref" else copy.deepcopy(src[key])
+        if "properties" in src:
+            out["properties"] = {name: self.schema(prop) for name, prop in src["properties"].items()}
+        if "items" in src:
+            out["items"] = self.schema(src["items"])
+        if isinstance(src.get("additionalProperties"), dict):
+            out["additionalProperties"] = self.schema(src["additionalProperties"])
+        elif "additionalProperties" in src:
+            out["additionalProperties"] = src["additionalProperties"]
+        for key in ("allOf", "oneOf", "anyOf"):
+            if key in src:
+                out[key] = [self.schema(s) for s in src[key]]
+        if "not" in src:
+            out["not"] = self.schema(src["not"])
+        return out
+
+    def content(self, src: dict) -> dict:
+        return {media: ({"schema": self.schema(m["schema"])} if "schema" in m else {}) for media, m in src.items()}
+
+    def parameter(self, src: dict) -> dict:
+        if "$ref" in src:
+            return {"$ref": src["$ref"]}
+        out = {"name": src["name"], "in": src["in"]}
+        for key in ("required", "style", "explode", "deprecated"):
+            if key in src:
+                out[key] = src[key]
+        if "schema" in src:
+            out["schema"] = self.schema(src["schema"])
+        return out
+
+    def response(self, code: str, src: dict) -> dict:
+        if "$ref" in src:
+            return {"$ref": src["$ref"]}
+        out: dict[str, Any] = {"description": describe(code)}
+        if src.get("content"):
+            out["content"] = self.content(src["content"])
+        return out
+
+    def operation(self, method: str, path: str, src: dict) -> dict:
+        out: dict[str, Any] = {"operationId": src.get("operationId") or fallback_operation_id(method, path)}
+        if src.get("tags"):
+            out["tags"] = [tag.strip() for tag in src["tags"]]
+        if src.get("parameters"):
+            out["parameters"] = [self.parameter(p) for p in src["parameters"]]
+        if "requestBody" in src:
+            body = src["requestBody"]
+            out["requestBody"] = {"content": self.content(body.get("content", {}))}
+            if body.get("required"):
+                out["requestBody"]["required"] = True
+        out["responses"] = {code: self.response(code, r) for code, r in src["responses"].items()}
+        if "security" in src:
+            out["security"] = src["security"]
+        return out
+
+
+def describe(code: str) -> str:
+    try:
+        return http.HTTPStatus(int(code)).phrase
+    except ValueError:
+        return "Response"
+
+
+def fallback_operation_id(method: str, path: str) -> str:
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", path) if w]
+    return method + "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def merge(family: str, sources: list[tuple[str, dict, str]]) -> dict:
+    doc: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {"title": TITLES[family], "version": "2021-03"},
+        "servers": [{"url": MOCK_SERVER}],
+        "paths": {},
+        "components": {"schemas": {}, "securitySchemes": {}},
+    }
+    for filename, published, prefix in sources:
+        copier = Copier(prefix)
+        for server in published.get("servers", []):
+            if {"url": server["url"]} not in doc["servers"]:
+                doc["servers"].append({"url": server["url"]})
+        for path, item in published["paths"].items():
+            target = doc["paths"].setdefault(path, {})
+            if item.get("parameters"):
+                target["parameters"] = [copier.parameter(p) for p in item["parameters"]]
+            for method in METHODS:
+                if method in item:
+                    target[method] = copier.operation(method, path, item[method])
+        components = published.get("components", {})
+        for name, schema in components.get("schemas", {}).items():
+            doc["components"]["schemas"][prefix + name] = copier.schema(schema)
+        for name, parameter in components.get("parameters", {}).items():
+            doc["components"].setdefault("parameters", {})[name] = copier.parameter(parameter)
+        for name, response in components.get("responses", {}).items():
+            doc["components"].setdefault("responses", {})[name] = copier.response(name, response)
+        for name, scheme in components.get("securitySchemes", {}).items():
+            doc["components"]["securitySchemes"][name] = {k: v for k, v in scheme.items()
+                                                          if k in ("type", "scheme", "bearerFormat", "in", "name")}
+        if "security" in published and "security" not in doc:
+            doc["security"] = published["security"]
+    return doc
+
+
+# --- corrections --------------------------------------------------------------------------------
+Correction = Callable[[str, dict], list[str]]
+CORRECTIONS: list[tuple[str, Correction]] = []
+
+
+def correction(text: str):
+    def register(fn: Correction) -> Correction:
+        CORRECTIONS.append((text, fn))
+        return fn
+    return register
+
+
+def schemas_in(doc: dict):
+    """Every schema object of a document with a readable location."""
+    def walk(node: Any, where: str):
+        if isinstance(node, dict):
+            if "type" in node or "properties" in node or "$ref" in node or "enum" in node:
+                yield where, node
+            for key, value in node.items():
+                yield from walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from walk(value, f"{where}/{i}")
+    yield from walk(doc.get("components", {}), "#/components")
+    yield from walk(doc.get("paths", {}), "#/paths")
+
+
+@correction("History search enums whose values carry an explanation in parentheses keep only the leading token "
+            "(FieldFilter.field, Execution.status, Execution.subStatus): clients send and receive bare tokens.")
+def bare_enum_tokens(family: str, doc: dict) -> list[str]:
+    changed = []
+    for where, schema in schemas_in(doc):
+        enum = schema.get("enum")
+        if enum and any(isinstance(v, str) and "(" in v for v in enum):
+            schema["enum"] = [re.match(r"\s*([A-Za-z0-9_]+)", v).group(1) if isinstance(v, str) else v for v in enum]
+            changed.append(where)
+    return changed
+
+
+@correction("`pattern: \"UUID\"` (a regex matching the word UUID) becomes `format: uuid` (History search ids, "
+            "requestId).")
+def uuid_format(family: str, doc: dict) -> list[str]:
+    changed = []
+    for where, schema in schemas_in(doc):
+        if schema.get("pattern") == "UUID":
+            del schema["pattern"]
+            schema["format"] = "uuid"
+            changed.append(where)
+    return changed
+
+
+@correction("Execution logs, history search and observability metrics declare counters, sizes, indexes, "
+            "statuses and epoch-millisecond times as `number` (some `int32`); they are integers, and the "
+            "millisecond times need int64.")
+def integers(family: str, doc: dict) -> list[str]:
+    if family != "monitoring":
+        return []
+    changed = []
+    for where, schema in schemas_in(doc):
+        if schema.get("type") == "number":
+            schema["type"] = "integer"
+            if re.search(r"(Time|Ms|_seconds|_milliseconds)$", where):
+                schema["format"] = "int64"
+            elif schema.get("format") != "int32":
+                schema.pop("format", None)
+            changed.append(where)
+    return changed
+
+
+@correction("The filter `value` of history search and metrics queries accepts any JSON value (the published "
+            "`type: object` contradicts every example: arrays, strings, numbers).")
+def any_filter_value(family: str, doc: dict) -> list[str]:
+    changed = []
+    for name in ("HistoryFieldFilter", "MetricsComponentFieldFilter"):
+        schema = doc["components"]["schemas"].get(name)
+        if schema:
+            schema["properties"]["value"] = {}
+            changed.append(f"#/components/schemas/{name}/properties/value")
+    return changed
+
+
+@correction("`readOnly` is dropped from request-only schemas (EngineRequest, PipelineEngineRequest): clients must "
+            "be able to send those fields.")
+def request_fields_writable(family: str, doc: dict) -> list[str]:
+    changed = []
+    for name in ("EngineRequest", "PipelineEngineRequest"):
+        for prop_name, prop in doc["components"]["schemas"].get(name, {}).get("properties", {}).items():
+            if prop.pop("readOnly", None):
+                changed.append(f"#/components/schemas/{name}/properties/{prop_name}")
+    return changed
+
+
+@correction("History search `Execution.version` is not required (plan runs have none); `ExecutionPage.limit` "
+            "has minimum 1, like the request's.")
+def history_records(family: str, doc: dict) -> list[str]:
+    if family != "monitoring":
+        return []
+    execution = doc["components"]["schemas"]["HistoryExecution"]
+    execution["required"] = [f for f in execution["required"] if f != "version"]
+    doc["components"]["schemas"]["HistoryExecutionPage"]["properties"]["limit"]["minimum"] = 1
+    return ["#/components/schemas/HistoryExecution/required",
+            "#/components/schemas/HistoryExecutionPage/properties/limit"]
+
+
+# Bounds stated only in prose: query parameter name -> (minimum, maximum, default).
+QUERY_BOUNDS = {"limit": (1, 100, 100), "offset": (0, None, 0), "lastDays": (1, 60, 60), "count": (1, 200, 50),
+                "startIndex": (0, None, 0)}
+# Operations whose bounds differ, or that declare no 400 (there the mock clamps instead).
+QUERY_BOUNDS_EXCEPTIONS = {("get", "/orchestration/projects"): None,
+                           ("get", "/monitoring/observability/executions/{executionId}/component"):
+                               {"limit": (1, 200, 50)}}
+BODY_BOUNDS = {
+    "TaskFiltersRequest": {"limit": (0, 100, None), "offset": (0, None, None)},
+    "ScheduledEventsRequest": {"limit": (1, 100, 100), "offset": (0, None, 0)},
+    "TaskExecutionsFilters": {"limit": (1, 100, 100), "offset": (0, None, 0), "lastDays": (1, 60, 60)},
+    "HistorySearchRequest": {"limit": (1, 200, 50), "offset": (0, None, 0)},
+    "HistoryDownloadRequest": {"limit": (1, 100000, 1000)},
+    "MetricsComponentQueryRequest": {"limit": (1, 200, 50), "offset": (0, None, 0)},
+    "Executabletask": {"timeout": (1, None, None)},
+    "TaskRunConfig": {"timeout": (1, None, None)},
+    "DETaskRunConfig": {"timeout": (1, None, None)},
+}
+
+
+def _bound(schema: dict, bounds: tuple) -> None:
+    minimum, maximum, default = bounds
+    if minimum is not None:
+        schema["minimum"] = minimum
+    if maximum is not None:
+        schema["maximum"] = maximum
+    if default is not None:
+        schema["default"] = default
+
+
+@correction("Paging bounds and minimums stated only in prose are encoded: query `limit` [1, 100] default 100, "
+            "`offset` >= 0, `lastDays` [1, 60] default 60, logs `count` [1, 200] default 50 and `startIndex` "
+            ">= 0; the same in request bodies (task search limit [0, 100], history search limit [1, 200], ...); "
+            "run `timeout` >= 1. Not on `GET /orchestration/projects`, which declares no 400 (the mock clamps).")
+def paging_bounds(family: str, doc: dict) -> list[str]:
+    changed = []
+    for path, item in doc["paths"].items():
+        for method in METHODS:
+            if method not in item:
+                continue
+            key = (method, path)
+            if key in QUERY_BOUNDS_EXCEPTIONS and QUERY_BOUNDS_EXCEPTIONS[key] is None:
+                continue
+            bounds = {**QUERY_BOUNDS, **(QUERY_BOUNDS_EXCEPTIONS.get(key) or {})}
+            for parameter in item[method].get("parameters", []):
+                if parameter.get("in") == "query" and parameter.get("name") in bounds and "schema" in parameter:
+                    _bound(parameter["schema"], bounds[parameter["name"]])
+                    changed.append(f"{method.upper()} {path} ?{parameter['name']}")
+    for name, fields in BODY_BOUNDS.items():
+        schema = doc["components"]["schemas"].get(name)
+        for field, bounds in (fields.items() if schema else ()):
+            if field in schema.get("properties", {}):
+                _bound(schema["properties"][field], bounds)
+                changed.append(f"#/components/schemas/{name}/properties/{field}")
+    return changed
+
+
+@correction("The token endpoint also takes `application/x-www-form-urlencoded` (what OAuth clients send), "
+            "declares 400 for a malformed request, and its errors carry a JSON error body.")
+def token_endpoint(family: str, doc: dict) -> list[str]:
+    if family != "security":
+        return []
+    doc["components"]["schemas"]["ErrorResponse"] = {
+        "type": "object", "required": ["status"],
+        "properties": {"status": {"type": "integer"}, "message": {"type": "string"},
+                       "detail": {"type": "string"}, "requestId": {"type": "string"}}}
+    operation = doc["paths"]["/security/oauth/token"]["post"]
+    media = operation["requestBody"]["content"]
+    media["application/x-www-form-urlencoded"] = copy.deepcopy(media["application/json"])
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    for code in ("400", "401", "403", "415", "500"):
+        operation["responses"].setdefault(code, {"description": describe(code)})["content"] = copy.deepcopy(error)
+    return ["POST /security/oauth/token"]
+
+
+def apply_corrections(family: str, doc: dict) -> dict[str, list[str]]:
+    return {text: fn(family, doc) for text, fn in CORRECTIONS}
+
+
+# --- output ---------------------------------------------------------------------------------------
+def derive(family: str) -> tuple[dict, dict[str, list[str]]]:
+    import json
+    sources = [(f, json.loads((PUBLISHED / f).read_text()), prefix) for f, prefix in FAMILIES[family]]
+    doc = merge(family, sources)
+    return doc, apply_corrections(family, doc)
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:  # write every schema out in full: no YAML anchors
+        return True
+
+
+def render() -> dict[str, str]:
+    """Every generated file of contracts/ (name -> text)."""
+    files, tally = {}, {text: 0 for text, _ in CORRECTIONS}
+    for family in FAMILIES:
+        doc, applied = derive(family)
+        for text, places in applied.items():
+            tally[text] += len(places)
+        header = (f"# mocktmc contract: {family} (derived by tools/derive_contracts.py from Talend's published\n"
+                  f"# 2021-03 documents: structure only, corrections listed in contracts/README.md). Do not edit.\n")
+        files[f"{family}.yaml"] = header + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=120,
+                                                     allow_unicode=True)
+    lines = ["# Contracts", "",
+             "OpenAPI 3.0 documents of the API families mocktmc serves. The 2021-03 families (`orchestration`,",
+             "`processing`, `monitoring`, `security`) are derived by `tools/derive_contracts.py` (`make contracts`)",
+             "from Talend's published documents: paths, parameters, bodies, schemas, enums and status codes, without",
+             "their prose, examples or extensions. `tests/test_contracts_drift.py` checks them against the published",
+             "documents whenever `../shared/reference` is present.", "",
+             "## Corrections to the published documents", "",
+             "Applied by the script, one function each; the number of places each one changed is in brackets.", ""]
+    lines += [f"{i}. {text} [{tally[text]}]" for i, (text, _) in enumerate(CORRECTIONS, start=1)]
+    lines += ["", "The monitoring contract merges three published documents; their schema names carry the prefix",
+              "`Logs`, `History` or `Metrics` so that their different `ErrorResponse` (and other) schemas stay apart.",
+              "The mock's own URL is the first server of every document.", ""]
+    files["README.md"] = "\n".join(lines)
+    return files
+
+
+def main() -> int:
+    if not PUBLISHED.is_dir():
+        print(f"published documents not found at {PUBLISHED}", file=sys.stderr)
+        return 1
+    for name, text in render().items():
+        (OUT / name).write_text(text)
+        print(f"wrote contracts/{name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
