@@ -295,7 +295,8 @@ def _bound(schema: dict, bounds: tuple) -> None:
 @correction("Paging bounds and minimums stated only in prose are encoded: query `limit` [1, 100] default 100, "
             "`offset` >= 0, `lastDays` [1, 60] default 60, logs `count` [1, 200] default 50 and `startIndex` "
             ">= 0; the same in request bodies (task search limit [0, 100], history search limit [1, 200], ...); "
-            "run `timeout` >= 1. Not on `GET /orchestration/projects`, which declares no 400 (the mock clamps).")
+            "run `timeout` >= 1. Not on `GET /orchestration/projects`, whose document has no 400 for paging: "
+            "the mock clamps out-of-range values there.")
 def paging_bounds(family: str, doc: dict) -> list[str]:
     changed = []
     for path, item in doc["paths"].items():
@@ -335,6 +336,64 @@ def token_endpoint(family: str, doc: dict) -> list[str]:
     for code in ("400", "401", "403", "415", "500"):
         operation["responses"].setdefault(code, {"description": describe(code)})["content"] = copy.deepcopy(error)
     return ["POST /security/oauth/token"]
+
+
+def _error_content(doc: dict, operation: dict) -> dict:
+    """The error body an operation already declares (each merged document has its own), else the family's."""
+    for code, response in operation["responses"].items():
+        if code[0] in "45" and "content" in response:
+            return copy.deepcopy(response["content"])
+    name = next(n for n in doc["components"]["schemas"] if n.endswith("ErrorResponse"))
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
+
+@correction("Error statuses the service answers but some operations leave out are declared, with the "
+            "operation's own error body: 401 on every authenticated operation, 400 on operations with parameters "
+            "or a body, 404 on operations with path parameters, 415 on operations with a JSON body.")
+def undeclared_errors(family: str, doc: dict) -> list[str]:
+    changed = []
+    for path, item in doc["paths"].items():
+        for method in METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            wanted = []
+            if family != "security":
+                wanted.append("401")
+            if operation.get("parameters") or item.get("parameters") or "requestBody" in operation:
+                wanted.append("400")
+            if "{" in path:
+                wanted.append("404")
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                wanted.append("415")
+            for code in wanted:
+                if code not in operation["responses"]:
+                    operation["responses"][code] = {"description": describe(code),
+                                                    "content": _error_content(doc, operation)}
+                    changed.append(f"{method.upper()} {path} {code}")
+    return changed
+
+
+@correction("Additions beyond the published documents: `GET /processing/executables/tasks`, which real clients "
+            "call although Processing does not publish it, answers like the Orchestration task list "
+            "(`PageTask` of `TaskExtract`); `TaskExtract` declares `id`, sent with the value of `executable` "
+            "for clients that read `id`.")
+def task_list_alias(family: str, doc: dict) -> list[str]:
+    import json
+    if family not in ("orchestration", "processing"):
+        return []
+    if family == "orchestration":
+        doc["components"]["schemas"]["TaskExtract"]["properties"]["id"] = {"type": "string"}
+        return ["#/components/schemas/TaskExtract/properties/id"]
+    orchestration = merge("orchestration", [("orchestration.json",
+                                             json.loads((PUBLISHED / "orchestration.json").read_text()), "")])
+    task_list = orchestration["paths"]["/orchestration/executables/tasks"]["get"]
+    task_list["operationId"] = "getAvailableTasksProcessingAlias"
+    doc["paths"]["/processing/executables/tasks"] = {"get": task_list}
+    for name in ("PageTask", "TaskExtract"):
+        doc["components"]["schemas"][name] = orchestration["components"]["schemas"][name]
+    doc["components"]["schemas"]["TaskExtract"]["properties"]["id"] = {"type": "string"}
+    return ["GET /processing/executables/tasks"]
 
 
 def apply_corrections(family: str, doc: dict) -> dict[str, list[str]]:
