@@ -20,7 +20,7 @@ from .config import Settings
 from .domain.accounts import Accounts
 from .domain.fixtures import WorldSpec, load_fixture
 from .errors import InternalError, NotImplementedYet, TMCError, error_for_status
-from .inventory import published_route
+from .inventory import NOT_IMPLEMENTED_HEADER, published_route
 
 log = logging.getLogger("mocktmc")
 
@@ -87,7 +87,8 @@ def _render_http_exception(exc: HTTPException):
     if operation is not None:
         return _render_tmc_error(NotImplementedYet(
             f"{operation.method} {operation.path} ({operation.operation_id}) is part of the published TMC "
-            f"API but mocktmc does not simulate it yet; see the implemented-operations table"))
+            f"API but mocktmc does not simulate it yet; see the implemented-operations table",
+            headers={NOT_IMPLEMENTED_HEADER: operation.operation_id}))
     allowed = sorted(set(getattr(exc, "valid_methods", None) or ()) | published_methods)
     if not allowed:
         return _render_tmc_error(error_for_status(404, f"No operation at {request.method} {request.path}"))

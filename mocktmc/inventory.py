@@ -16,6 +16,8 @@ from importlib import resources
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, Rule
 
+# Marks a 501 that means "mocktmc does not simulate this operation yet" (not a TMC answer).
+NOT_IMPLEMENTED_HEADER = "X-Mocktmc-Not-Implemented"
 FAMILY_ORDER = ("orchestration", "processing", "monitoring", "security", "legacy-v2", "legacy-v1.2")
 # Legacy v2.x clients use v2.2 to v2.6 interchangeably for the same layout.
 LEGACY_V2_VERSIONS = ("v2.2", "v2.3", "v2.4", "v2.5", "v2.6")

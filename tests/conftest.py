@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from flask.testing import FlaskClient
 
 from mocktmc.app import create_app
 from mocktmc.config import Settings
+from mocktmc.validation import check_response
 
 START = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
 AUTH = {"Authorization": "Bearer test-token"}
@@ -27,9 +29,30 @@ SERVICE_SECRET = "demo-client-secret"
 DEMO_PAT = "mocktmc-demo-pat-alice"
 
 
+VALIDATED = {"responses": 0}
+
+
+class ContractCheckingClient(FlaskClient):
+    """Every response the suite gets from the mock is validated against its contract."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        environ = response.request.environ
+        if check_response(environ["REQUEST_METHOD"], environ["PATH_INFO"], environ.get("QUERY_STRING", ""),
+                          response):
+            VALIDATED["responses"] += 1
+        return response
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(f"contract check: {VALIDATED['responses']} responses validated against contracts/")
+
+
 def make_app(**overrides):
     settings = Settings(**{"clock": "frozen", "start": START, **overrides})
-    return create_app(settings)
+    app = create_app(settings)
+    app.test_client_class = ContractCheckingClient
+    return app
 
 
 class Api:
