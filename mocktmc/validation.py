@@ -6,6 +6,7 @@ the mock gives; request validation in the mock itself comes with `--validate`.
 """
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from importlib import resources
 from urllib.parse import parse_qsl
@@ -19,9 +20,10 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from .inventory import NOT_IMPLEMENTED_HEADER
 
-# Path prefix -> contract family. /_mocktmc and /tmc get their contracts later.
+# Path prefix -> contract family. /tmc gets its contract later.
 FAMILY_PREFIXES = (("/orchestration/", "orchestration"), ("/processing/", "processing"),
-                   ("/monitoring/", "monitoring"), ("/security/", "security"))
+                   ("/monitoring/", "monitoring"), ("/security/", "security"), ("/_mocktmc/", "control"))
+CONTRACTS = ("orchestration", "processing", "monitoring", "security", "control")
 CHECK_HOST = "http://mocktmc.check"
 
 
@@ -34,10 +36,20 @@ def family_of(path: str) -> str | None:
 
 
 @lru_cache(maxsize=None)
+def contract_text(family: str) -> str:
+    """A contract's YAML text, from the installed package (so no checkout is needed)."""
+    return resources.files("mocktmc.contracts").joinpath(f"{family}.yaml").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
 def contract(family: str) -> dict:
-    """A contract document as data (from the installed package, so no checkout is needed)."""
-    text = resources.files("mocktmc.contracts").joinpath(f"{family}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    """A contract document as data."""
+    return yaml.load(contract_text(family), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@lru_cache(maxsize=None)
+def contract_json(family: str) -> str:
+    return json.dumps(contract(family), indent=1)
 
 
 @lru_cache(maxsize=None)

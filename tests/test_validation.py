@@ -45,8 +45,16 @@ def test_an_undeclared_status_is_a_violation(api):
         check_response("GET", "/orchestration/environments", "", response)
 
 
+def test_control_plane_responses_are_checked(api):
+    assert check_response("GET", "/_mocktmc/health", "", api.client.get("/_mocktmc/health")) is True
+    broken = api.client.get("/_mocktmc/clock")
+    broken.set_data(json.dumps({**broken.json, "rate": "fast"}))
+    with pytest.raises(ContractViolation):
+        check_response("GET", "/_mocktmc/clock", "", broken)
+
+
 def test_requests_no_contract_covers_are_not_checked(api):
-    assert check_response("GET", "/_mocktmc/health", "", api.client.get("/_mocktmc/health")) is False
+    assert check_response("GET", "/tmc/v2.6/executables", "", api.get("/tmc/v2.6/executables")) is False
     assert check_response("GET", "/orchestration/nothing", "", api.get("/orchestration/nothing")) is False
     unbuilt = api.get("/processing/runtimes/remote-engines")
     assert unbuilt.status_code == 501 and unbuilt.headers["X-Mocktmc-Not-Implemented"] == "getRemoteEngines"

@@ -1,0 +1,36 @@
+"""contracts/control.yaml and the control plane's routes describe the same operations; contracts are served."""
+import json
+
+import yaml
+
+from mocktmc.validation import CONTRACTS, contract
+
+
+def control_routes(app):
+    return {(rule.rule.replace("<", "{").replace(">", "}"), method)
+            for rule in app.url_map.iter_rules() if rule.rule.startswith("/_mocktmc")
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_control_contract_matches_the_routes(app):
+    documented = {(path, method.upper()) for path, item in contract("control")["paths"].items()
+                  for method in item if method != "parameters"}
+    assert documented == control_routes(app)
+
+
+def test_contracts_are_served_as_yaml_and_json(api):
+    listing = api.client.get("/_mocktmc/contracts").json
+    assert [entry["name"] for entry in listing] == list(CONTRACTS)
+    for entry in listing:
+        as_yaml = api.client.get(entry["yaml"])
+        assert as_yaml.status_code == 200 and as_yaml.mimetype == "application/yaml"
+        as_json = api.client.get(entry["json"])
+        assert as_json.status_code == 200 and as_json.mimetype == "application/json"
+        assert yaml.safe_load(as_yaml.get_data(as_text=True)) == json.loads(as_json.get_data(as_text=True))
+        assert as_json.json["openapi"].startswith("3.0")
+
+
+def test_unknown_contract_is_404(api):
+    for name in ("nope.yaml", "processing.xml", "processing"):
+        response = api.client.get(f"/_mocktmc/contracts/{name}")
+        assert response.status_code == 404 and response.json["status"] == 404
