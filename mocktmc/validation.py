@@ -7,6 +7,7 @@ the mock gives; request validation in the mock itself comes with `--validate`.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from urllib.parse import parse_qsl
@@ -20,10 +21,12 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from .inventory import NOT_IMPLEMENTED_HEADER
 
-# Path prefix -> contract family. /tmc gets its contract later.
+# Path prefix -> contract family.
 FAMILY_PREFIXES = (("/orchestration/", "orchestration"), ("/processing/", "processing"),
-                   ("/monitoring/", "monitoring"), ("/security/", "security"), ("/_mocktmc/", "control"))
-CONTRACTS = ("orchestration", "processing", "monitoring", "security", "control")
+                   ("/monitoring/", "monitoring"), ("/security/", "security"), ("/tmc/", "legacy"),
+                   ("/_mocktmc/", "control"))
+CONTRACTS = ("orchestration", "processing", "monitoring", "security", "legacy", "control")
+_LEGACY_V2_ALIAS = re.compile(r"^/tmc/v2\.[2-5]/")
 CHECK_HOST = "http://mocktmc.check"
 
 
@@ -83,7 +86,8 @@ def check_response(method: str, path: str, query: str, response) -> bool:
     family = family_of(path)
     if family is None or NOT_IMPLEMENTED_HEADER in response.headers:
         return False
-    request = _RouteOnlyRequest(method, path, query, "")
+    # /tmc/v2.2 to /tmc/v2.5 serve the v2.6 layout, which the legacy contract describes.
+    request = _RouteOnlyRequest(method, _LEGACY_V2_ALIAS.sub("/tmc/v2.6/", path), query, "")
     try:
         _openapi(family).validate_response(request, WerkzeugOpenAPIResponse(response))
     except (PathNotFound, OperationNotFound):

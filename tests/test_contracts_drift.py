@@ -165,8 +165,47 @@ def test_drift_check_notices_a_missing_enum_value(monkeypatch):
 
 def test_contracts_are_valid_openapi():
     from openapi_spec_validator import validate
-    for family in [*FAMILIES, "control"]:
+    for family in [*FAMILIES, "legacy", "control"]:
         validate(load_ours(family))
+
+
+def test_legacy_contract_covers_the_v26_document(capsys):
+    """Every v2.6 operation, parameter and response schema of the Swagger document is in legacy.yaml."""
+    swagger = json.loads((PUBLISHED.parent / "tmc-v2.6.reconstructed.swagger.json").read_text())
+    ours = load_ours("legacy")
+    pub = Side({"components": {"schemas": swagger["definitions"]}}, source="v2.6")
+    our = Side(ours)
+    drift, operations = Drift(), 0
+    for path, item in swagger["paths"].items():
+        for method in METHODS:
+            if method not in item:
+                continue
+            operations += 1
+            where = f"{method.upper()} {path}"
+            mine = ours["paths"].get("/tmc/v2.6" + path, {}).get(method)
+            if mine is None:
+                drift.problems.append(f"{where}: operation missing")
+                continue
+            names = {(p["name"], p["in"]) for p in mine.get("parameters", [])}
+            for parameter in item[method].get("parameters", []):
+                if parameter["in"] in ("path", "query", "header") and (parameter["name"], parameter["in"]) not in names:
+                    drift.problems.append(f"{where}: parameter {parameter['name']} missing")
+                if parameter["in"] == "body" and "requestBody" not in mine:
+                    drift.problems.append(f"{where}: request body missing")
+            for code, response in item[method]["responses"].items():
+                if code not in mine["responses"]:
+                    drift.problems.append(f"{where}: response {code} missing")
+                elif "schema" in response:
+                    content = next(iter(mine["responses"][code].get("content", {}).values()), {})
+                    drift.compare(pub, json.loads(json.dumps(response["schema"]).replace("#/definitions/",
+                                                                                         "#/components/schemas/")),
+                                  our, content.get("schema", {}), f"{where} {code}")
+    v12 = sum(1 for path, item in ours["paths"].items() if path.startswith("/tmc/v1.2/") for _ in item)
+    with capsys.disabled():
+        print(f"\n[drift] legacy: {operations} v2.6 operations, {drift.fields} schema nodes compared, "
+              f"{len(drift.problems)} problems; {v12} v1.2 operations on the v2.6 layout")
+    assert v12 == 13
+    assert not drift.problems, "\n".join(drift.problems[:40])
 
 
 def test_contracts_are_what_the_script_derives():

@@ -50,6 +50,8 @@ class Copier:
 
     def ref(self, ref: str) -> str:
         kind, _, name = ref.rpartition("/")
+        if kind == "#/definitions":  # Swagger 2.0
+            kind = "#/components/schemas"
         return f"{kind}/{self.prefix}{name}" if kind.startswith("#/components/schemas") else ref
 
     def schema(self, src: dict) -> dict:
@@ -155,6 +157,111 @@ def merge(family: str, sources: list[tuple[str, dict, str]]) -> dict:
                                                           if k in ("type", "scheme", "bearerFormat", "in", "name")}
         if "security" in published and "security" not in doc:
             doc["security"] = published["security"]
+    return doc
+
+
+# --- the legacy family: Swagger 2.0 (v2.6) converted, and v1.2 on the v2.6 layout ----------------
+LEGACY_SWAGGER = PUBLISHED.parent / "tmc-v2.6.reconstructed.swagger.json"
+# /tmc/v1.2 has no published document; each operation takes the layout of its v2.6 counterpart
+# (TMC-API-NOTES section 5: "bodies and records probably match v2.6").
+V12_FROM_V26 = {
+    ("get", "/executables"): ("get", "/executables/tasks"),
+    ("get", "/executables/{id}"): ("get", "/executables/tasks/{taskId}"),
+    ("post", "/executions"): ("post", "/executions"),
+    ("get", "/executions/{id}"): ("get", "/executions/{id}"),
+    ("delete", "/executions/{id}"): ("delete", "/executions/{id}"),
+    ("get", "/executables/plans"): ("get", "/executables/plans"),
+    ("get", "/executables/plans/{id}"): ("get", "/executables/plans/{planId}"),
+    ("post", "/executions/plans"): ("post", "/executions/plans"),
+    ("get", "/executions/plans/{id}"): ("get", "/executions/plans/{id}"),
+    ("get", "/executables/promotions"): ("get", "/executables/promotions"),
+    ("get", "/executables/promotions/{id}"): ("get", "/executables/promotions/{promotionId}"),
+    ("post", "/executions/promotions"): ("post", "/executions/promotions"),
+    ("get", "/executions/promotions/{id}"): ("get", "/executions/promotions/{executionId}"),
+}
+_SWAGGER_SCHEMA_KEYS = ("type", "format", "enum", "default", "minimum", "maximum", "items", "pattern",
+                        "minLength", "maxLength")
+
+
+def _swagger_parameter(copier: Copier, src: dict) -> dict:
+    out = {"name": src["name"], "in": src["in"]}
+    if src.get("required") or src["in"] == "path":
+        out["required"] = True
+    schema = {k: src[k] for k in _SWAGGER_SCHEMA_KEYS if k in src}
+    out["schema"] = copier.schema(schema)
+    return out
+
+
+def _swagger_operation(copier: Copier, method: str, path: str, src: dict) -> dict:
+    out: dict[str, Any] = {"operationId": src.get("operationId") or fallback_operation_id(method, path)}
+    if src.get("tags"):
+        out["tags"] = list(src["tags"])
+    consumes = src.get("consumes") or ["application/json"]
+    produces = src.get("produces") or ["application/json"]
+    parameters, form = [], {}
+    for parameter in src.get("parameters", []):
+        if parameter["in"] == "body":
+            body = {"content": {consumes[0]: {"schema": copier.schema(parameter.get("schema", {}))}}}
+            if parameter.get("required"):
+                body["required"] = True
+            out["requestBody"] = body
+        elif parameter["in"] == "formData":
+            field = {"type": "string", "format": "binary"} if parameter.get("type") == "file" else \
+                copier.schema({k: parameter[k] for k in _SWAGGER_SCHEMA_KEYS if k in parameter})
+            form[parameter["name"]] = (field, parameter.get("required", False))
+        else:
+            parameters.append(_swagger_parameter(copier, parameter))
+    if form:
+        media = "multipart/form-data" if "multipart/form-data" in consumes else consumes[0]
+        schema = {"type": "object", "properties": {name: f for name, (f, _) in form.items()}}
+        required = [name for name, (_, req) in form.items() if req]
+        if required:
+            schema["required"] = required
+        out["requestBody"] = {"content": {media: {"schema": schema}}}
+    if parameters:
+        out["parameters"] = parameters
+    responses = {}
+    for code, response in src["responses"].items():
+        entry: dict[str, Any] = {"description": describe(code)}
+        if "schema" in response:
+            entry["content"] = {produces[0] if produces[0] != "*/*" else "application/json":
+                                {"schema": copier.schema(response["schema"])}}
+        responses[code] = entry
+    out["responses"] = responses
+    return out
+
+
+def legacy_document() -> dict:
+    import json
+    swagger = json.loads(LEGACY_SWAGGER.read_text())
+    copier = Copier("")
+    doc: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {"title": "TMC legacy API (/tmc/v1.2 and /tmc/v2.x), as mocktmc serves it", "version": "2.6"},
+        "servers": [{"url": MOCK_SERVER}, *({"url": f"https://api.{region}.cloud.talend.com"}
+                                            for region in ("eu", "ap", "us", "au", "us-west"))],
+        "paths": {},
+        "components": {"schemas": {name: copier.schema(schema) for name, schema in swagger["definitions"].items()},
+                       "securitySchemes": {"Public": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"Public": []}],
+    }
+    v26 = {}
+    for path, item in swagger["paths"].items():
+        for method in METHODS:
+            if method in item:
+                operation = _swagger_operation(copier, method, path, item[method])
+                doc["paths"].setdefault(swagger["basePath"] + path, {})[method] = operation
+                v26[(method, path)] = operation
+    for (method, path), source in V12_FROM_V26.items():
+        operation = copy.deepcopy(v26[source])
+        operation["operationId"] = "v12" + operation["operationId"][:1].upper() + operation["operationId"][1:]
+        operation["tags"] = ["v1.2"]
+        names = re.findall(r"\{([^}]+)\}", path)
+        operation["parameters"] = [p for p in operation.get("parameters", []) if p["in"] != "path"] + \
+            [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names]
+        if not operation["parameters"]:
+            del operation["parameters"]
+        doc["paths"].setdefault("/tmc/v1.2" + path, {})[method] = operation
     return doc
 
 
@@ -403,8 +510,11 @@ def apply_corrections(family: str, doc: dict) -> dict[str, list[str]]:
 # --- output ---------------------------------------------------------------------------------------
 def derive(family: str) -> tuple[dict, dict[str, list[str]]]:
     import json
-    sources = [(f, json.loads((PUBLISHED / f).read_text()), prefix) for f, prefix in FAMILIES[family]]
-    doc = merge(family, sources)
+    if family == "legacy":
+        doc = legacy_document()
+    else:
+        sources = [(f, json.loads((PUBLISHED / f).read_text()), prefix) for f, prefix in FAMILIES[family]]
+        doc = merge(family, sources)
     return doc, apply_corrections(family, doc)
 
 
@@ -416,12 +526,13 @@ class _Dumper(yaml.SafeDumper):
 def render() -> dict[str, str]:
     """Every generated file of contracts/ (name -> text)."""
     files, tally = {}, {text: 0 for text, _ in CORRECTIONS}
-    for family in FAMILIES:
+    for family in [*FAMILIES, "legacy"]:
         doc, applied = derive(family)
         for text, places in applied.items():
             tally[text] += len(places)
-        header = (f"# mocktmc contract: {family} (derived by tools/derive_contracts.py from Talend's published\n"
-                  f"# 2021-03 documents: structure only, corrections listed in contracts/README.md). Do not edit.\n")
+        source = "the reconstructed v2.6 Swagger document" if family == "legacy" else "Talend's published 2021-03 documents"
+        header = (f"# mocktmc contract: {family} (derived by tools/derive_contracts.py from {source}:\n"
+                  f"# structure only, corrections listed in contracts/README.md). Do not edit.\n")
         files[f"{family}.yaml"] = header + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=120,
                                                      allow_unicode=True)
     lines = ["# Contracts", "",
@@ -433,7 +544,11 @@ def render() -> dict[str, str]:
              "## Corrections to the published documents", "",
              "Applied by the script, one function each; the number of places each one changed is in brackets.", ""]
     lines += [f"{i}. {text} [{tally[text]}]" for i, (text, _) in enumerate(CORRECTIONS, start=1)]
-    lines += ["", "The monitoring contract merges three published documents; their schema names carry the prefix",
+    lines += ["", "`legacy.yaml` converts the reconstructed `/tmc/v2.6` Swagger 2.0 document to OpenAPI 3.0 (bodies and",
+              "form fields become request bodies, response schemas take the operation's media type). `/tmc/v1.2` has",
+              "no published document: each of its 13 operations takes the layout of its v2.6 counterpart, an",
+              "inference (TMC-API-NOTES section 5). The mock serves the v2.6 paths under `/tmc/v2.2` to `/tmc/v2.6`.",
+              "", "The monitoring contract merges three published documents; their schema names carry the prefix",
               "`Logs`, `History` or `Metrics` so that their different `ErrorResponse` (and other) schemas stay apart.",
               "The mock's own URL is the first server of every document.", ""]
     files["README.md"] = "\n".join(lines)
