@@ -20,7 +20,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	$(BIN)/python bench/validation_cost.py
 	$(BIN)/python bench/poll_loop.py
+	@if command -v wrk >/dev/null; then BIN=$(BIN) bash bench/wrk_poll.sh; \
+	 else echo "wrk is not installed: the saturation measure is skipped (apt-get install wrk)"; fi
 
 # Re-derive the operation inventory from Talend's published documents (needs ../shared/reference).
 inventory: $(STAMP)

@@ -1,11 +1,12 @@
 """Poll-loop benchmark: how fast a real `mocktmc serve` answers the calls a TMC client makes most.
 
-Starts a server on a free loopback port (frozen clock), then, one client connection at a time:
-POST /processing/executions, GET /processing/executions/{id} (the poll), and a logs page.
-Reports requests/s and latency percentiles for each. Bounded in request count and seconds;
-sends traffic to 127.0.0.1 only and stops the server it started.
+Starts a server on a free loopback port (frozen clock), then measures, per operation:
+- latency: one client connection at a time (median, p95);
+- throughput: `--clients` connections at once from threads, the server's requests/s under load.
+Operations: POST /processing/executions, GET /processing/executions/{id} (the poll), a logs page.
+Bounded in request count and seconds; sends traffic to 127.0.0.1 only and stops the server it started.
 
-    python bench/poll_loop.py [--requests N] [--seconds S]
+    python bench/poll_loop.py [--requests N] [--seconds S] [--clients C] [--validate MODE ...]
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 import requests
@@ -22,9 +24,10 @@ import requests
 TASK = "65f1a0c2e4b0a1b2c3d42001"
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(validate: str = "requests") -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "mocktmc", "serve", "--port", "0", "--clock", "frozen",
-                             "--host", "127.0.0.1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                             "--host", "127.0.0.1", "--validate", validate],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
     if "serving " not in line:
         proc.kill()
@@ -47,29 +50,61 @@ def measure(name: str, call, requests_max: int, seconds_max: float) -> dict:
             "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 3)}
 
 
-def run(requests_max: int, seconds_max: float) -> list[dict]:
-    proc, base = start_server()
+def throughput(make_call, clients: int, requests_max: int, seconds_max: float) -> float:
+    """Requests/s with `clients` connections at once, each with its own session."""
+    counts = [0] * clients
+    deadline = time.perf_counter() + seconds_max
+    per_client = max(1, requests_max // clients)
+
+    def worker(index: int) -> None:
+        call = make_call()
+        while counts[index] < per_client and time.perf_counter() < deadline:
+            call()
+            counts[index] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return round(sum(counts) / (time.perf_counter() - began), 1)
+
+
+def run(requests_max: int, seconds_max: float, validate: str = "requests", clients: int = 4) -> list[dict]:
+    proc, base = start_server(validate)
     try:
-        session = requests.Session()
-        session.headers["Authorization"] = "Bearer bench"
+        def session() -> requests.Session:
+            s = requests.Session()
+            s.headers["Authorization"] = "Bearer bench"
+            return s
 
-        def execute():
-            response = session.post(f"{base}/processing/executions", json={"executable": TASK})
-            assert response.status_code == 201, response.text
-            return response.json()["executionId"]
+        def execute_with(s: requests.Session):
+            def execute():
+                response = s.post(f"{base}/processing/executions", json={"executable": TASK})
+                assert response.status_code == 201, response.text
+                return response.json()["executionId"]
+            return execute
 
-        execution_id = execute()
-        session.post(f"{base}/_mocktmc/clock/advance", json={"seconds": 60})
+        setup = session()
+        execution_id = execute_with(setup)()
+        setup.post(f"{base}/_mocktmc/clock/advance", json={"seconds": 60})
 
-        def poll():
-            assert session.get(f"{base}/processing/executions/{execution_id}").status_code == 200
+        def poll_with(s: requests.Session):
+            return lambda: s.get(f"{base}/processing/executions/{execution_id}").raise_for_status()
 
-        def logs():
-            assert session.get(f"{base}/monitoring/executions/{execution_id}/logs").status_code == 200
+        def logs_with(s: requests.Session):
+            return lambda: s.get(f"{base}/monitoring/executions/{execution_id}/logs").raise_for_status()
 
-        return [measure("GET /processing/executions/{id}", poll, requests_max, seconds_max),
-                measure("GET /monitoring/executions/{id}/logs", logs, requests_max, seconds_max),
-                measure("POST /processing/executions", execute, requests_max, seconds_max)]
+        rows = []
+        for name, make in (("GET /processing/executions/{id}", poll_with),
+                           ("GET /monitoring/executions/{id}/logs", logs_with),
+                           ("POST /processing/executions", execute_with)):
+            row = measure(name, make(session()), requests_max, seconds_max)
+            row[f"requests_per_s_{clients}_clients"] = throughput(lambda: make(session()), clients,
+                                                                   requests_max, seconds_max)
+            rows.append(row)
+        return rows
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -83,10 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000, help="at most this many requests per operation")
     parser.add_argument("--seconds", type=float, default=10.0, help="at most this long per operation")
+    parser.add_argument("--validate", nargs="+", default=["off", "requests"], choices=["off", "requests", "all"],
+                        help="the server's --validate modes to measure, one server each")
+    parser.add_argument("--clients", type=int, default=4, help="connections at once for the throughput measure")
     args = parser.parse_args(argv)
-    results = run(args.requests, args.seconds)
-    for row in results:
-        print(json.dumps(row))
+    for validate in args.validate:
+        for row in run(args.requests, args.seconds, validate, args.clients):
+            print(json.dumps({"validate": validate, **row}))
     return 0
 
 

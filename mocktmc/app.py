@@ -14,6 +14,7 @@ from .api.monitoring.logs import bp as logs_bp
 from .api.orchestration.environments import bp as environments_bp
 from .api.orchestration.tasks import bp as tasks_bp
 from .api.orchestration.workspaces import bp as workspaces_bp
+from .api.request_checks import check_request, operation_rules
 from .api.processing.executions import bp as executions_bp
 from .api.security import bp as security_bp
 from .clock import VirtualClock
@@ -22,6 +23,7 @@ from .domain.accounts import Accounts
 from .domain.fixtures import WorldSpec, load_fixture
 from .errors import InternalError, NotImplementedYet, TMCError, error_for_status
 from .inventory import NOT_IMPLEMENTED_HEADER, published_route
+from .validation import ContractViolation, check_response
 
 log = logging.getLogger("mocktmc")
 
@@ -42,6 +44,11 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.before_request(_enter_world)
+    if settings.validate != "off":
+        operation_rules()  # compile the checks now, not on the first request
+        app.before_request(_check_request)
+    if settings.validate == "all":
+        app.after_request(_check_response)
     app.teardown_request(_leave_world)
     app.register_error_handler(TMCError, _render_tmc_error)
     app.register_error_handler(HTTPException, _render_http_exception)
@@ -60,6 +67,22 @@ def _enter_world() -> None:
     g.mocktmc_principal = principal
     g.mocktmc_now = mock.clock.now()
     world.settle(g.mocktmc_now)
+
+
+def _check_request() -> None:
+    check_request(request)
+
+
+def _check_response(response):
+    """--validate all: a response that breaks its contract is a bug in mocktmc; say so instead."""
+    if NOT_IMPLEMENTED_HEADER in response.headers:
+        return response
+    try:
+        check_response(request.method, request.path, request.query_string.decode("latin-1"), response)
+    except ContractViolation as violation:
+        log.error("response breaks its contract: %s", violation)
+        return _render_tmc_error(InternalError(f"mocktmc's response broke its contract: {violation}"[:2000]))
+    return response
 
 
 def _leave_world(_exc: BaseException | None) -> None:

@@ -8,7 +8,7 @@ import sys
 import click
 
 from . import __version__
-from .config import AUTH_MODES, Settings
+from .config import AUTH_MODES, VALIDATE_MODES, Settings
 from .domain.fixtures import FixtureError
 from .domain.timeutil import parse_iso
 
@@ -59,7 +59,10 @@ def main() -> None:
 @_option("--seed", envvar="MOCKTMC_SEED", default=0, type=int, help="Seed for generated ids.")
 @_option("--threads", envvar="MOCKTMC_THREADS", default=8, type=click.IntRange(1, 256),
          help="Worker threads serving requests.")
-def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int) -> None:
+@_option("--validate", envvar="MOCKTMC_VALIDATE", default="requests", type=click.Choice(VALIDATE_MODES),
+         help="Check requests (and with 'all' also responses) against the contracts.")
+def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int,
+          validate: str) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
     import waitress
 
@@ -67,7 +70,7 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings(host=host, port=port, fixtures=fixtures, clock=clock, start=start, auth=auth,
-                        seed=seed, threads=threads)
+                        seed=seed, threads=threads, validate=validate)
     try:
         app = create_app(settings)
     except FixtureError as exc:
@@ -80,7 +83,7 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
         sys.exit(2)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"mocktmc {__version__} serving http://{shown_host}:{server.effective_port} "
-               f"(fixtures: {fixtures}, auth: {auth}, clock: {clock})", nl=True)
+               f"(fixtures: {fixtures}, auth: {auth}, clock: {clock}, validate: {validate})", nl=True)
     sys.stdout.flush()
 
     def _stop(_signum, _frame):

@@ -7,6 +7,9 @@ from datetime import datetime
 from .clock import parse_clock_mode
 
 AUTH_MODES = ("open", "isolated", "strict")
+# off: trust every request; requests: check requests against the contracts (400/415);
+# all: also check the mock's own responses (a violation becomes a 500 naming it).
+VALIDATE_MODES = ("off", "requests", "all")
 
 
 @dataclass(frozen=True)
@@ -22,11 +25,14 @@ class Settings:
     auth: str = "open"
     seed: int = 0
     threads: int = 8
+    validate: str = "requests"
 
     def __post_init__(self) -> None:
         parse_clock_mode(self.clock)
         if self.auth not in AUTH_MODES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, got {self.auth!r}")
+        if self.validate not in VALIDATE_MODES:
+            raise ValueError(f"validate must be one of {', '.join(VALIDATE_MODES)}, got {self.validate!r}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be in [0, 65535], got {self.port}")
         if self.threads < 1:

@@ -7,9 +7,10 @@ pytestmark = pytest.mark.e2e
 
 
 def test_poll_loop_benchmark_smoke():
-    results = run(requests_max=20, seconds_max=5)
+    results = run(requests_max=20, seconds_max=5, clients=2)
     assert [row["operation"] for row in results] == ["GET /processing/executions/{id}",
                                                      "GET /monitoring/executions/{id}/logs",
                                                      "POST /processing/executions"]
     for row in results:
         assert row["requests"] >= 1 and row["requests_per_s"] > 0 and row["median_ms"] > 0
+        assert row["requests_per_s_2_clients"] > 0

@@ -9,21 +9,30 @@ from flask import request
 from ..errors import BadRequest, UnsupportedMediaType
 
 
-def json_object(*, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:
-    """The body as a JSON object. TMC rejects fields it does not know, so this does too."""
-    raw = request.get_data(cache=True)
+def is_json(mimetype: str) -> bool:
+    return mimetype == "application/json" or mimetype.endswith("+json")
+
+
+def parse_json(raw: bytes, mimetype: str) -> Any:
+    """A JSON request body: present, of a JSON media type, UTF-8, and well formed; else 400/415."""
     if not raw.strip():
         raise BadRequest("A JSON request body is required")
-    mimetype = request.mimetype
-    if mimetype != "application/json" and not mimetype.endswith("+json"):
+    if not is_json(mimetype):
         raise UnsupportedMediaType(f"Content-Type must be application/json, got {mimetype or 'none'}")
     try:
-        body = json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise BadRequest("The request body is not valid UTF-8") from None
     except json.JSONDecodeError as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc.msg} "
                          f"(line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise BadRequest("The request body nests too deeply") from None
+
+
+def json_object(*, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:
+    """The body as a JSON object. TMC rejects fields it does not know, so this does too."""
+    body = parse_json(request.get_data(cache=True), request.mimetype)
     if not isinstance(body, dict):
         raise BadRequest(f"The request body must be a JSON object, got {type(body).__name__}")
     unknown = sorted(set(body) - allowed)
