@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench inventory tables contracts clean
+.PHONY: run test bench tables contracts clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mocktmc needs Python 3.11 or newer")'
@@ -24,10 +24,6 @@ bench: $(STAMP)
 	$(BIN)/python bench/poll_loop.py
 	@if command -v wrk >/dev/null; then BIN=$(BIN) bash bench/wrk_poll.sh; \
 	 else echo "wrk is not installed: the saturation measure is skipped (apt-get install wrk)"; fi
-
-# Re-derive the operation inventory from Talend's published documents (needs ../shared/reference).
-inventory: $(STAMP)
-	$(BIN)/python tools/derive_inventory.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

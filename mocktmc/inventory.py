@@ -1,20 +1,19 @@
 """The published operations mocktmc answers, and which of them it simulates.
 
-The list (data/operations.json) is derived from Talend's published documents by
-tools/derive_inventory.py. A request the app's own routes do not take but that names a published
-operation answers 501 with a TMC error body. `mocktmc routes` and the README table are generated
-from this module and the app's routes, so they cannot drift.
+The operations are those of the contracts (contracts/*.yaml). A request the app's own routes do
+not take but that names a contract operation answers 501 with a TMC error body. `mocktmc routes`
+and the README table are generated from the contracts and the app's routes, so they cannot drift.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, Rule
+
+from .contract_documents import METHODS, TMC_CONTRACTS, contract
 
 # Marks a 501 that means "mocktmc does not simulate this operation yet" (not a TMC answer).
 NOT_IMPLEMENTED_HEADER = "X-Mocktmc-Not-Implemented"
@@ -44,10 +43,19 @@ class Operation:
         return re.sub(r"\{[^}]+\}", "x", self.path)
 
 
+def _family(contract_name: str, path: str) -> str:
+    if contract_name != "legacy":
+        return contract_name
+    return "legacy-v1.2" if path.startswith("/tmc/v1.2/") else "legacy-v2"
+
+
 @lru_cache(maxsize=1)
 def operations() -> tuple[Operation, ...]:
-    raw = json.loads(resources.files("mocktmc.data").joinpath("operations.json").read_text())
-    return tuple(Operation(o["family"], o["method"], o["path"], o["operationId"]) for o in raw)
+    """Every operation of the TMC contracts, family by family in contract order."""
+    found = [Operation(_family(name, path), method.upper(), path, item[method]["operationId"])
+             for name in TMC_CONTRACTS for path, item in contract(name)["paths"].items()
+             for method in METHODS if method in item]
+    return tuple(sorted(found, key=lambda op: FAMILY_ORDER.index(op.family)))
 
 
 @lru_cache(maxsize=1)

@@ -6,26 +6,23 @@ the mock gives; request validation in the mock itself comes with `--validate`.
 """
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
-from importlib import resources
 from urllib.parse import parse_qsl
 
-import yaml
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
 from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from .contract_documents import contract
 from .inventory import NOT_IMPLEMENTED_HEADER
 
 # Path prefix -> contract family.
 FAMILY_PREFIXES = (("/orchestration/", "orchestration"), ("/processing/", "processing"),
                    ("/monitoring/", "monitoring"), ("/security/", "security"), ("/tmc/", "legacy"),
                    ("/_mocktmc/", "control"))
-CONTRACTS = ("orchestration", "processing", "monitoring", "security", "legacy", "control")
 _LEGACY_V2_ALIAS = re.compile(r"^/tmc/v2\.[2-5]/")
 CHECK_HOST = "http://mocktmc.check"
 
@@ -36,23 +33,6 @@ class ContractViolation(AssertionError):
 
 def family_of(path: str) -> str | None:
     return next((family for prefix, family in FAMILY_PREFIXES if path.startswith(prefix)), None)
-
-
-@lru_cache(maxsize=None)
-def contract_text(family: str) -> str:
-    """A contract's YAML text, from the installed package (so no checkout is needed)."""
-    return resources.files("mocktmc.contracts").joinpath(f"{family}.yaml").read_text(encoding="utf-8")
-
-
-@lru_cache(maxsize=None)
-def contract(family: str) -> dict:
-    """A contract document as data."""
-    return yaml.load(contract_text(family), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-
-
-@lru_cache(maxsize=None)
-def contract_json(family: str) -> str:
-    return json.dumps(contract(family), indent=1)
 
 
 @lru_cache(maxsize=None)

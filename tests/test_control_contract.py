@@ -3,7 +3,7 @@ import json
 
 import yaml
 
-from mocktmc.validation import CONTRACTS, contract
+from mocktmc.contract_documents import CONTRACTS, contract
 
 
 def control_routes(app):

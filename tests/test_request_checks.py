@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request
 from mocktmc.api import serialize
 from mocktmc.api.request_checks import check_request
 from mocktmc.errors import TMCError
-from mocktmc.validation import contract
+from mocktmc.contract_documents import contract
 
 from .conftest import AUTH, LOAD_CUSTOMERS, make_app
 

@@ -17,9 +17,9 @@ def generated() -> tuple[str, str]:
     from mocktmc.inventory import full_table, markdown_table
 
     url_map = create_app(Settings(clock="frozen", fixtures="empty")).url_map
-    operations_md = ("# Operations\n\nEvery operation mocktmc answers, generated from the operation inventory "
-                     "and the app's routes (`make tables`). Operations not simulated yet answer 501 with a TMC "
-                     "error body.\n\n" + full_table(url_map))
+    operations_md = ("# Operations\n\nEvery operation of the TMC contracts (contracts/*.yaml) with its state in "
+                     "mocktmc, generated from the contracts and the app's routes (`make tables`). Operations not "
+                     "simulated yet answer 501 with a TMC error body.\n\n" + full_table(url_map))
     return markdown_table(url_map), operations_md
 
 

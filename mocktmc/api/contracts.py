@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from ..errors import NotFound
-from ..validation import CONTRACTS, contract_json, contract_text
+from ..contract_documents import CONTRACTS, contract_json, contract_text
 
 bp = Blueprint("control_contracts", __name__, url_prefix="/_mocktmc")
 

@@ -18,10 +18,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from ..errors import BadRequest, UnsupportedMediaType
-from ..validation import CONTRACTS, contract
+from ..contract_documents import CONTRACTS, METHODS, contract
 from .bodies import is_json, parse_json
 
-METHODS = ("get", "put", "post", "delete", "patch")
 _LEGACY_VERSION = re.compile(r"<any\([^)]*\):legacyVersion>")
 _RULE_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
