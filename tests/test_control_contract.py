@@ -34,3 +34,24 @@ def test_unknown_contract_is_404(api):
     for name in ("nope.yaml", "processing.xml", "processing"):
         response = api.client.get(f"/_mocktmc/contracts/{name}")
         assert response.status_code == 404 and response.json["status"] == 404
+
+
+def test_every_link_names_an_operation_and_one_of_its_path_parameters():
+    from mocktmc.contract_documents import TMC_CONTRACTS
+    links = 0
+    for name in TMC_CONTRACTS:
+        doc = contract(name)
+        by_id = {op["operationId"]: (path, item, op) for path, item in doc["paths"].items()
+                 for method, op in item.items() if method != "parameters"}
+        for _, item in doc["paths"].items():
+            for method, op in item.items():
+                if method == "parameters":
+                    continue
+                for response in op["responses"].values():
+                    for link in response.get("links", {}).values():
+                        path, target_item, target = by_id[link["operationId"]]
+                        declared = {p["name"] for p in target_item.get("parameters", []) + target.get("parameters", [])
+                                    if p.get("in") == "path"}
+                        assert set(link["parameters"]) <= declared and f"{{{next(iter(link['parameters']))}}}" in path
+                        links += 1
+    assert links > 100

@@ -503,6 +503,51 @@ def task_list_alias(family: str, doc: dict) -> list[str]:
     return ["GET /processing/executables/tasks"]
 
 
+# Paths that sit under a creation path but whose parameter is not what it created: v2.6's
+# POST /executions/promotions/{id} analyses the promotion {id}, it does not read an execution.
+LINK_EXCLUDED = {"performPromotionAnalysis"}
+
+
+def _id_field(doc: dict, operation: dict) -> tuple[str, str] | None:
+    """(status, property) of a creation answer carrying the new resource's id, if any."""
+    for status in ("201", "200"):
+        schema = operation["responses"].get(status, {}).get("content", {}).get("application/json", {}).get("schema")
+        while schema and "$ref" in schema:
+            schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        for name in ("executionId", "id"):
+            if schema and name in schema.get("properties", {}):
+                return status, name
+    return None
+
+
+@correction("Additions: OpenAPI `links` from every operation that creates or starts something (a POST answering "
+            "an id or executionId) to the operations on what it created (the paths under `{path}/{param}` that "
+            "need no other path parameter), so that stateful tests can chain create -> get/update/delete and "
+            "execute -> status/terminate.")
+def links(family: str, doc: dict) -> list[str]:
+    changed = []
+    for path, item in doc["paths"].items():
+        operation = item.get("post")
+        found = _id_field(doc, operation) if operation else None
+        if found is None:
+            continue
+        status, field = found
+        targets = {}
+        for other_path, other in doc["paths"].items():
+            match = re.fullmatch(re.escape(path) + r"/\{([^}/]+)\}(/[^{}]*)?", other_path)
+            if not match:
+                continue
+            for method in METHODS:
+                if method in other and other[method]["operationId"] not in LINK_EXCLUDED:
+                    targets[other[method]["operationId"]] = {
+                        "operationId": other[method]["operationId"],
+                        "parameters": {match.group(1): f"$response.body#/{field}"}}
+        if targets:
+            operation["responses"][status]["links"] = targets
+            changed.append(f"POST {path} -> {', '.join(targets)}")
+    return changed
+
+
 def apply_corrections(family: str, doc: dict) -> dict[str, list[str]]:
     return {text: fn(family, doc) for text, fn in CORRECTIONS}
 
