@@ -163,12 +163,6 @@ def test_drift_check_notices_a_missing_enum_value(monkeypatch):
                               "missing"]
 
 
-def test_contracts_are_valid_openapi():
-    from openapi_spec_validator import validate
-    for family in [*FAMILIES, "legacy", "control"]:
-        validate(load_ours(family))
-
-
 def test_legacy_contract_covers_the_v26_document(capsys):
     """Every v2.6 operation, parameter and response schema of the Swagger document is in legacy.yaml."""
     swagger = json.loads((PUBLISHED.parent / "tmc-v2.6.reconstructed.swagger.json").read_text())

@@ -55,3 +55,10 @@ def test_every_link_names_an_operation_and_one_of_its_path_parameters():
                         assert set(link["parameters"]) <= declared and f"{{{next(iter(link['parameters']))}}}" in path
                         links += 1
     assert links > 100
+
+
+def test_every_contract_is_valid_openapi():
+    """Needs no reference documents: runs wherever the package is."""
+    from openapi_spec_validator import validate
+    for name in CONTRACTS:
+        validate(contract(name))
