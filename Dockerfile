@@ -7,6 +7,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY mocktmc ./mocktmc
 COPY fixtures ./fixtures
+COPY contracts ./contracts
 RUN pip install . && useradd --create-home --uid 10001 mocktmc
 
 USER mocktmc
