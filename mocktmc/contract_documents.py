@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
+from typing import Iterator
 
 import yaml
 
@@ -28,3 +29,11 @@ def contract(family: str) -> dict:
 @lru_cache(maxsize=None)
 def contract_json(family: str) -> str:
     return json.dumps(contract(family), indent=1)
+
+
+def operations_in(doc: dict) -> Iterator[tuple[str, dict, str, dict]]:
+    """(path, path item, method, operation) for every operation of an OpenAPI or Swagger document."""
+    for path, item in doc["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield path, item, method, item[method]

@@ -13,7 +13,7 @@ from functools import lru_cache
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, Rule
 
-from .contract_documents import METHODS, TMC_CONTRACTS, contract
+from .contract_documents import TMC_CONTRACTS, contract, operations_in
 
 # Marks a 501 that means "mocktmc does not simulate this operation yet" (not a TMC answer).
 NOT_IMPLEMENTED_HEADER = "X-Mocktmc-Not-Implemented"
@@ -52,9 +52,8 @@ def _family(contract_name: str, path: str) -> str:
 @lru_cache(maxsize=1)
 def operations() -> tuple[Operation, ...]:
     """Every operation of the TMC contracts, family by family in contract order."""
-    found = [Operation(_family(name, path), method.upper(), path, item[method]["operationId"])
-             for name in TMC_CONTRACTS for path, item in contract(name)["paths"].items()
-             for method in METHODS if method in item]
+    found = [Operation(_family(name, path), method.upper(), path, operation["operationId"])
+             for name in TMC_CONTRACTS for path, _, method, operation in operations_in(contract(name))]
     return tuple(sorted(found, key=lambda op: FAMILY_ORDER.index(op.family)))
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mocktmc.contract_documents import operations_in
+
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = ROOT.parent / "shared" / "reference" / "talend-2021-03"
 FAMILIES = {
@@ -22,7 +24,6 @@ FAMILIES = {
                    ("observability-metrics.json", "Metrics")],
     "security": [("oauth.json", "")],
 }
-METHODS = ("get", "put", "post", "delete", "patch")
 # Correction 6 (contracts/README.md): required fields the contracts drop, as (published file, schema, field).
 DROPPED_REQUIRED = {("execution-history-search.json", "Execution", "version")}
 
@@ -105,45 +106,41 @@ def test_contract_covers_the_published_documents(family, capsys):
     for filename, prefix in FAMILIES[family]:
         published = json.loads((PUBLISHED / filename).read_text())
         pub, our = Side(published, source=filename), Side(ours, prefix)
-        for path, item in published["paths"].items():
-            for method in METHODS:
-                if method not in item:
+        for path, item, method, op in operations_in(published):
+            operations += 1
+            where = f"{method.upper()} {path}"
+            mine = ours["paths"].get(path, {}).get(method)
+            if mine is None:
+                drift.problems.append(f"{where}: operation missing")
+                continue
+            my_params = {(x["name"], x["in"]): x for x in map(lambda x: resolve_parameter(ours, x),
+                                                               mine.get("parameters", []) +
+                                                               ours["paths"][path].get("parameters", []))}
+            for parameter in op.get("parameters", []) + item.get("parameters", []):
+                parameter = resolve_parameter(published, parameter)
+                key = (parameter["name"], parameter["in"])
+                found = my_params.get(key)
+                if found is None:
+                    drift.problems.append(f"{where}: parameter {key} missing")
+                elif "schema" in parameter:
+                    drift.compare(pub, parameter["schema"], our, found.get("schema", {}), f"{where} ?{key[0]}")
+            for media, body in op.get("requestBody", {}).get("content", {}).items():
+                mine_body = mine.get("requestBody", {}).get("content", {}).get(media)
+                if mine_body is None:
+                    drift.problems.append(f"{where}: request body {media} missing")
+                elif "schema" in body:
+                    drift.compare(pub, body["schema"], our, mine_body["schema"], f"{where} body")
+            for code, response in op["responses"].items():
+                mine_response = mine["responses"].get(code)
+                if mine_response is None:
+                    drift.problems.append(f"{where}: response {code} missing")
                     continue
-                operations += 1
-                where = f"{method.upper()} {path}"
-                mine = ours["paths"].get(path, {}).get(method)
-                if mine is None:
-                    drift.problems.append(f"{where}: operation missing")
-                    continue
-                op = item[method]
-                my_params = {(x["name"], x["in"]): x for x in map(lambda x: resolve_parameter(ours, x),
-                                                                   mine.get("parameters", []) +
-                                                                   ours["paths"][path].get("parameters", []))}
-                for parameter in op.get("parameters", []) + item.get("parameters", []):
-                    parameter = resolve_parameter(published, parameter)
-                    key = (parameter["name"], parameter["in"])
-                    found = my_params.get(key)
-                    if found is None:
-                        drift.problems.append(f"{where}: parameter {key} missing")
-                    elif "schema" in parameter:
-                        drift.compare(pub, parameter["schema"], our, found.get("schema", {}), f"{where} ?{key[0]}")
-                for media, body in op.get("requestBody", {}).get("content", {}).items():
-                    mine_body = mine.get("requestBody", {}).get("content", {}).get(media)
-                    if mine_body is None:
-                        drift.problems.append(f"{where}: request body {media} missing")
-                    elif "schema" in body:
-                        drift.compare(pub, body["schema"], our, mine_body["schema"], f"{where} body")
-                for code, response in op["responses"].items():
-                    mine_response = mine["responses"].get(code)
-                    if mine_response is None:
-                        drift.problems.append(f"{where}: response {code} missing")
-                        continue
-                    for media, content in response.get("content", {}).items():
-                        mine_content = mine_response.get("content", {}).get(media)
-                        if mine_content is None:
-                            drift.problems.append(f"{where} {code}: media type {media} missing")
-                        elif "schema" in content:
-                            drift.compare(pub, content["schema"], our, mine_content["schema"], f"{where} {code}")
+                for media, content in response.get("content", {}).items():
+                    mine_content = mine_response.get("content", {}).get(media)
+                    if mine_content is None:
+                        drift.problems.append(f"{where} {code}: media type {media} missing")
+                    elif "schema" in content:
+                        drift.compare(pub, content["schema"], our, mine_content["schema"], f"{where} {code}")
     with capsys.disabled():
         print(f"\n[drift] {family}: {operations} published operations, {drift.fields} schema nodes compared, "
               f"{len(drift.problems)} problems")
@@ -170,30 +167,27 @@ def test_legacy_contract_covers_the_v26_document(capsys):
     pub = Side({"components": {"schemas": swagger["definitions"]}}, source="v2.6")
     our = Side(ours)
     drift, operations = Drift(), 0
-    for path, item in swagger["paths"].items():
-        for method in METHODS:
-            if method not in item:
-                continue
-            operations += 1
-            where = f"{method.upper()} {path}"
-            mine = ours["paths"].get("/tmc/v2.6" + path, {}).get(method)
-            if mine is None:
-                drift.problems.append(f"{where}: operation missing")
-                continue
-            names = {(p["name"], p["in"]) for p in mine.get("parameters", [])}
-            for parameter in item[method].get("parameters", []):
-                if parameter["in"] in ("path", "query", "header") and (parameter["name"], parameter["in"]) not in names:
-                    drift.problems.append(f"{where}: parameter {parameter['name']} missing")
-                if parameter["in"] == "body" and "requestBody" not in mine:
-                    drift.problems.append(f"{where}: request body missing")
-            for code, response in item[method]["responses"].items():
-                if code not in mine["responses"]:
-                    drift.problems.append(f"{where}: response {code} missing")
-                elif "schema" in response:
-                    content = next(iter(mine["responses"][code].get("content", {}).values()), {})
-                    drift.compare(pub, json.loads(json.dumps(response["schema"]).replace("#/definitions/",
-                                                                                         "#/components/schemas/")),
-                                  our, content.get("schema", {}), f"{where} {code}")
+    for path, item, method, op in operations_in(swagger):
+        operations += 1
+        where = f"{method.upper()} {path}"
+        mine = ours["paths"].get("/tmc/v2.6" + path, {}).get(method)
+        if mine is None:
+            drift.problems.append(f"{where}: operation missing")
+            continue
+        names = {(p["name"], p["in"]) for p in mine.get("parameters", [])}
+        for parameter in op.get("parameters", []):
+            if parameter["in"] in ("path", "query", "header") and (parameter["name"], parameter["in"]) not in names:
+                drift.problems.append(f"{where}: parameter {parameter['name']} missing")
+            if parameter["in"] == "body" and "requestBody" not in mine:
+                drift.problems.append(f"{where}: request body missing")
+        for code, response in op["responses"].items():
+            if code not in mine["responses"]:
+                drift.problems.append(f"{where}: response {code} missing")
+            elif "schema" in response:
+                content = next(iter(mine["responses"][code].get("content", {}).values()), {})
+                drift.compare(pub, json.loads(json.dumps(response["schema"]).replace("#/definitions/",
+                                                                                     "#/components/schemas/")),
+                              our, content.get("schema", {}), f"{where} {code}")
     v12 = sum(1 for path, item in ours["paths"].items() if path.startswith("/tmc/v1.2/") for _ in item)
     with capsys.disabled():
         print(f"\n[drift] legacy: {operations} v2.6 operations, {drift.fields} schema nodes compared, "

@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 import yaml
 
+from mocktmc.contract_documents import operations_in
+
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = ROOT.parent / "shared" / "reference" / "talend-2021-03"
 OUT = ROOT / "contracts"
@@ -37,7 +39,6 @@ TITLES = {
                   "metrics, as mocktmc serves them",
     "security": "TMC OAuth token API (2021-03), as mocktmc serves it",
 }
-METHODS = ("get", "put", "post", "delete", "patch")
 SCHEMA_KEYS = ("type", "format", "enum", "required", "default", "minimum", "maximum", "exclusiveMinimum",
                "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems",
                "readOnly", "writeOnly", "nullable", "$ref")
@@ -142,9 +143,8 @@ def merge(family: str, sources: list[tuple[str, dict, str]]) -> dict:
             target = doc["paths"].setdefault(path, {})
             if item.get("parameters"):
                 target["parameters"] = [copier.parameter(p) for p in item["parameters"]]
-            for method in METHODS:
-                if method in item:
-                    target[method] = copier.operation(method, path, item[method])
+        for path, _, method, operation in operations_in(published):
+            doc["paths"][path][method] = copier.operation(method, path, operation)
         components = published.get("components", {})
         for name, schema in components.get("schemas", {}).items():
             doc["components"]["schemas"][prefix + name] = copier.schema(schema)
@@ -246,12 +246,10 @@ def legacy_document() -> dict:
         "security": [{"Public": []}],
     }
     v26 = {}
-    for path, item in swagger["paths"].items():
-        for method in METHODS:
-            if method in item:
-                operation = _swagger_operation(copier, method, path, item[method])
-                doc["paths"].setdefault(swagger["basePath"] + path, {})[method] = operation
-                v26[(method, path)] = operation
+    for path, _, method, source in operations_in(swagger):
+        operation = _swagger_operation(copier, method, path, source)
+        doc["paths"].setdefault(swagger["basePath"] + path, {})[method] = operation
+        v26[(method, path)] = operation
     for (method, path), source in V12_FROM_V26.items():
         operation = copy.deepcopy(v26[source])
         operation["operationId"] = "v12" + operation["operationId"][:1].upper() + operation["operationId"][1:]
@@ -406,18 +404,15 @@ def _bound(schema: dict, bounds: tuple) -> None:
             "the mock clamps out-of-range values there.")
 def paging_bounds(family: str, doc: dict) -> list[str]:
     changed = []
-    for path, item in doc["paths"].items():
-        for method in METHODS:
-            if method not in item:
-                continue
-            key = (method, path)
-            if key in QUERY_BOUNDS_EXCEPTIONS and QUERY_BOUNDS_EXCEPTIONS[key] is None:
-                continue
-            bounds = {**QUERY_BOUNDS, **(QUERY_BOUNDS_EXCEPTIONS.get(key) or {})}
-            for parameter in item[method].get("parameters", []):
-                if parameter.get("in") == "query" and parameter.get("name") in bounds and "schema" in parameter:
-                    _bound(parameter["schema"], bounds[parameter["name"]])
-                    changed.append(f"{method.upper()} {path} ?{parameter['name']}")
+    for path, _, method, operation in operations_in(doc):
+        key = (method, path)
+        if key in QUERY_BOUNDS_EXCEPTIONS and QUERY_BOUNDS_EXCEPTIONS[key] is None:
+            continue
+        bounds = {**QUERY_BOUNDS, **(QUERY_BOUNDS_EXCEPTIONS.get(key) or {})}
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "query" and parameter.get("name") in bounds and "schema" in parameter:
+                _bound(parameter["schema"], bounds[parameter["name"]])
+                changed.append(f"{method.upper()} {path} ?{parameter['name']}")
     for name, fields in BODY_BOUNDS.items():
         schema = doc["components"]["schemas"].get(name)
         for field, bounds in (fields.items() if schema else ()):
@@ -459,25 +454,21 @@ def _error_content(doc: dict, operation: dict) -> dict:
             "or a body, 404 on operations with path parameters, 415 on operations with a JSON body.")
 def undeclared_errors(family: str, doc: dict) -> list[str]:
     changed = []
-    for path, item in doc["paths"].items():
-        for method in METHODS:
-            operation = item.get(method)
-            if operation is None:
-                continue
-            wanted = []
-            if family != "security":
-                wanted.append("401")
-            if operation.get("parameters") or item.get("parameters") or "requestBody" in operation:
-                wanted.append("400")
-            if "{" in path:
-                wanted.append("404")
-            if "application/json" in operation.get("requestBody", {}).get("content", {}):
-                wanted.append("415")
-            for code in wanted:
-                if code not in operation["responses"]:
-                    operation["responses"][code] = {"description": describe(code),
-                                                    "content": _error_content(doc, operation)}
-                    changed.append(f"{method.upper()} {path} {code}")
+    for path, item, method, operation in operations_in(doc):
+        wanted = []
+        if family != "security":
+            wanted.append("401")
+        if operation.get("parameters") or item.get("parameters") or "requestBody" in operation:
+            wanted.append("400")
+        if "{" in path:
+            wanted.append("404")
+        if "application/json" in operation.get("requestBody", {}).get("content", {}):
+            wanted.append("415")
+        for code in wanted:
+            if code not in operation["responses"]:
+                operation["responses"][code] = {"description": describe(code),
+                                                "content": _error_content(doc, operation)}
+                changed.append(f"{method.upper()} {path} {code}")
     return changed
 
 
@@ -533,15 +524,11 @@ def links(family: str, doc: dict) -> list[str]:
             continue
         status, field = found
         targets = {}
-        for other_path, other in doc["paths"].items():
+        for other_path, _, _, other in operations_in(doc):
             match = re.fullmatch(re.escape(path) + r"/\{([^}/]+)\}(/[^{}]*)?", other_path)
-            if not match:
-                continue
-            for method in METHODS:
-                if method in other and other[method]["operationId"] not in LINK_EXCLUDED:
-                    targets[other[method]["operationId"]] = {
-                        "operationId": other[method]["operationId"],
-                        "parameters": {match.group(1): f"$response.body#/{field}"}}
+            if match and other["operationId"] not in LINK_EXCLUDED:
+                targets[other["operationId"]] = {"operationId": other["operationId"],
+                                                 "parameters": {match.group(1): f"$response.body#/{field}"}}
         if targets:
             operation["responses"][status]["links"] = targets
             changed.append(f"POST {path} -> {', '.join(targets)}")

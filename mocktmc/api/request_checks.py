@@ -18,7 +18,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from ..errors import BadRequest, UnsupportedMediaType
-from ..contract_documents import CONTRACTS, METHODS, contract
+from ..contract_documents import CONTRACTS, contract, operations_in
 from .bodies import is_json, parse_json
 
 _LEGACY_VERSION = re.compile(r"<any\([^)]*\):legacyVersion>")
@@ -99,28 +99,24 @@ def operation_rules() -> dict[tuple[str, str], OperationRules]:
         doc = contract(family)
         base = f"urn:mocktmc:{family}"
         registry = Registry().with_resource(base, Resource.from_contents(doc, default_specification=DRAFT4))
-        for path, item in doc["paths"].items():
-            for method in METHODS:
-                operation = item.get(method)
-                if operation is None:
+        for path, item, method, operation in operations_in(doc):
+            parameters = []
+            for raw in item.get("parameters", []) + operation.get("parameters", []):
+                parameter = _resolve(doc, raw)
+                if parameter["in"] not in ("query", "header", "path"):
                     continue
-                parameters = []
-                for raw in item.get("parameters", []) + operation.get("parameters", []):
-                    parameter = _resolve(doc, raw)
-                    if parameter["in"] not in ("query", "header", "path"):
-                        continue
-                    schema = _resolve(doc, parameter.get("schema", {}))
-                    many = schema.get("type") == "array"
-                    kind = _resolve(doc, schema.get("items", {})).get("type", "string") if many else \
-                        schema.get("type", "string")
-                    parameters.append(ParameterRule(parameter["name"], parameter["in"],
-                                                    bool(parameter.get("required")), many, _coerce(kind),
-                                                    _validator(_rebase(parameter.get("schema", {}), base), registry)))
-                content = operation.get("requestBody", {}).get("content", {})
-                body_schema = content.get("application/json", {}).get("schema")
-                rules[(path, method.upper())] = OperationRules(
-                    operation["operationId"], tuple(parameters), tuple(content),
-                    _validator(_rebase(body_schema, base), registry) if body_schema is not None else None)
+                schema = _resolve(doc, parameter.get("schema", {}))
+                many = schema.get("type") == "array"
+                kind = _resolve(doc, schema.get("items", {})).get("type", "string") if many else \
+                    schema.get("type", "string")
+                parameters.append(ParameterRule(parameter["name"], parameter["in"],
+                                                bool(parameter.get("required")), many, _coerce(kind),
+                                                _validator(_rebase(parameter.get("schema", {}), base), registry)))
+            content = operation.get("requestBody", {}).get("content", {})
+            body_schema = content.get("application/json", {}).get("schema")
+            rules[(path, method.upper())] = OperationRules(
+                operation["operationId"], tuple(parameters), tuple(content),
+                _validator(_rebase(body_schema, base), registry) if body_schema is not None else None)
     return rules
 
 
