@@ -59,6 +59,10 @@ def mapping(body: dict, name: str) -> dict | None:
     return _typed(body, name, dict, "an object")
 
 
+def boolean(body: dict, name: str) -> bool | None:
+    return _typed(body, name, bool, "true or false")
+
+
 def integer(body: dict, name: str) -> int | None:
     """A JSON integer within int32; range rules belong to the domain."""
     value = body.get(name)

@@ -29,6 +29,15 @@ def environment_info(env: Environment) -> dict:
             "maxCloudContainers": env.max_cloud_containers, "default": env.default}
 
 
+def workspace(ws: Workspace, world: World) -> dict:
+    """The Workspace answered on creation; only this shape spells the type with a capital letter."""
+    owner = next((u for u in world.users.values() if u.login == ws.owner), None)
+    return {"id": ws.id, "name": ws.name, "description": ws.description, "createDate": to_iso(ws.created),
+            "updateDate": to_iso(ws.updated), "owner": ws.owner,
+            "ownerFullName": owner.full_name if owner else ws.owner, "type": ws.type.capitalize(),
+            "environmentId": ws.environment_id}
+
+
 def workspace_info(ws: Workspace, world: World) -> dict:
     return {"id": ws.id, "name": ws.name, "description": ws.description, "owner": ws.owner, "type": ws.type,
             "environment": environment_info(world.environments[ws.environment_id]),

@@ -233,7 +233,7 @@ class _Builder:
                 world.users[world.default_user_id].login
             world.workspaces[wid] = Workspace(wid, ws["name"], eid, ws.get("type", "custom"),
                                               ws.get("description", ""), owner,
-                                              ws.get("protectedArtifactUpdate", False), world.now)
+                                              ws.get("protectedArtifactUpdate", False), world.now, world.now)
             artifact_ids = [self.artifact(wpath + ("artifacts", a), wid, art)
                             for a, art in enumerate(ws.get("artifacts", []))]
             task_ids = [self.task(wpath + ("tasks", t), wid, artifact_ids, task)

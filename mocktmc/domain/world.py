@@ -93,5 +93,11 @@ class World:
         self.executions[run.id] = run
         self.executions_by_task.setdefault(run.task_id, []).append(run.id)
 
+    def remove_workspace_contents(self, workspace_id: str) -> None:
+        """Forget every definition a workspace holds; the runs already recorded stay in history."""
+        for store in (self.tasks, self.plans, self.artifacts):
+            for key in [k for k, v in store.items() if v.workspace_id == workspace_id]:
+                del store[key]
+
     def task_executions(self, task_id: str) -> list[TaskExecution]:
         return [self.executions[i] for i in self.executions_by_task.get(task_id, ())]

@@ -1,10 +1,11 @@
-"""GET /orchestration/environments: a bare array of EnvironmentInfo, in creation order."""
+"""Environments: list (a bare array of EnvironmentInfo, in creation order), create, update, delete."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from .. import context, serialize
+from .. import bodies, context, serialize
 from ..filters import fiql_filter
+from ...domain import environments
 
 bp = Blueprint("orchestration_environments", __name__)
 
@@ -22,3 +23,29 @@ def list_environments():
     keep = fiql_filter(FIELDS)
     world = context.world()
     return jsonify([serialize.environment_info(env) for env in world.environments.values() if keep(env)])
+
+
+@bp.post("/orchestration/environments")
+def create_environment():
+    body = bodies.json_object(allowed={"name", "description", "maxCloudContainers", "workspaceName", "owner"},
+                              required={"name", "workspaceName"})
+    env = environments.create_environment(
+        context.world(), context.now(), name=bodies.string(body, "name"),
+        workspace_name=bodies.string(body, "workspaceName"), description=bodies.string(body, "description") or "",
+        max_cloud_containers=bodies.integer(body, "maxCloudContainers") or 0, owner=bodies.string(body, "owner"))
+    return jsonify(serialize.environment_info(env)), 201
+
+
+@bp.put("/orchestration/environments/<Id>")
+def update_environment(Id: str):
+    body = bodies.json_object(allowed={"name", "description", "maxCloudContainers"}, required={"name"})
+    environments.update_environment(context.world(), Id, name=bodies.string(body, "name"),
+                                     description=bodies.string(body, "description") or "",
+                                     max_cloud_containers=bodies.integer(body, "maxCloudContainers") or 0)
+    return "", 204
+
+
+@bp.delete("/orchestration/environments/<Id>")
+def delete_environment(Id: str):
+    environments.delete_environment(context.world(), Id)
+    return "", 204

@@ -1,10 +1,11 @@
-"""GET /orchestration/workspaces: a bare array of WorkspaceInfo, in creation order."""
+"""Workspaces: list (a bare array of WorkspaceInfo, in creation order), create, update, delete."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from .. import context, serialize
+from .. import bodies, context, serialize
 from ..filters import fiql_filter
+from ...domain import environments
 
 bp = Blueprint("orchestration_workspaces", __name__)
 
@@ -30,3 +31,31 @@ def list_workspaces():
     world = context.world()
     keep = fiql_filter(_fields(world))
     return jsonify([serialize.workspace_info(ws, world) for ws in world.workspaces.values() if keep(ws)])
+
+
+@bp.post("/orchestration/workspaces")
+def create_workspace():
+    body = bodies.json_object(allowed={"name", "description", "owner", "environmentId"},
+                              required={"name", "environmentId"})
+    world = context.world()
+    ws = environments.create_workspace(world, context.now(), name=bodies.string(body, "name"),
+                                       environment_id=bodies.string(body, "environmentId"),
+                                       description=bodies.string(body, "description") or "",
+                                       owner=bodies.string(body, "owner"))
+    return jsonify(serialize.workspace(ws, world)), 201
+
+
+@bp.put("/orchestration/workspaces/<id>")
+def update_workspace(id: str):
+    body = bodies.json_object(allowed={"name", "description", "owner", "protectedArtifactUpdate"}, required={"name"})
+    environments.update_workspace(context.world(), id, context.now(), name=bodies.string(body, "name"),
+                                  description=bodies.string(body, "description") or "",
+                                  owner=bodies.string(body, "owner"),
+                                  protected_artifact_update=bool(bodies.boolean(body, "protectedArtifactUpdate")))
+    return "", 204
+
+
+@bp.delete("/orchestration/workspaces/<id>")
+def delete_workspace(id: str):
+    environments.delete_workspace(context.world(), id)
+    return "", 204

@@ -1,0 +1,118 @@
+"""Environments and workspaces: create, update, delete, with every published error."""
+import pytest
+
+from .conftest import DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, PROD_ENV
+
+PERSONAL_WS = "65f1a0c2e4b0a1b2c3d40102"
+
+
+def names(api, path):
+    return [item["name"] for item in api.get(path).json]
+
+
+def test_create_environment_also_creates_its_workspace(api):
+    response = api.post("/orchestration/environments", json={"name": "Staging", "workspaceName": "Team",
+                                                              "description": "pre-prod", "maxCloudContainers": 2})
+    assert response.status_code == 201
+    env = response.json
+    assert env["name"] == "Staging" and env["maxCloudContainers"] == 2 and env["default"] is False
+    assert "Staging" in names(api, "/orchestration/environments")
+    workspaces = api.get("/orchestration/workspaces", query_string={"query": f"environment.id=={env['id']}"}).json
+    assert [(ws["name"], ws["type"], ws["owner"]) for ws in workspaces] == [("Team", "custom",
+                                                                             "alice@demo.mocktmc.local")]
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"name": "development", "workspaceName": "x"}, 409),  # names are unique, whatever the case
+    ({"name": "   ", "workspaceName": "x"}, 400),
+    ({"name": "New"}, 400),
+    ({"name": "New", "workspaceName": "x", "maxCloudContainers": -1}, 400),
+    ({"name": "New", "workspaceName": "x", "owner": "nobody@x"}, 400),
+    ({"name": "New", "workspaceName": "x", "colour": "red"}, 400),
+])
+def test_bad_environment_creation_changes_nothing(api, body, status):
+    before = api.get("/orchestration/environments").json
+    response = api.post("/orchestration/environments", json=body)
+    assert response.status_code == status and response.json["detail"]
+    assert api.get("/orchestration/environments").json == before
+
+
+def test_update_environment_replaces_every_field(api):
+    response = api.client.put(f"/orchestration/environments/{PROD_ENV}", headers=api.headers,
+                              json={"name": "Live"})
+    assert response.status_code == 204 and response.data == b""
+    prod = next(env for env in api.get("/orchestration/environments").json if env["id"] == PROD_ENV)
+    assert (prod["name"], prod["description"], prod["maxCloudContainers"]) == ("Live", "", 0)
+
+
+@pytest.mark.parametrize("env_id, body, status", [
+    ("000000000000000000000000", {"name": "X"}, 404),
+    (PROD_ENV, {"name": "Development"}, 409),
+    (PROD_ENV, {"description": "no name"}, 400),
+])
+def test_bad_environment_updates(api, env_id, body, status):
+    response = api.client.put(f"/orchestration/environments/{env_id}", headers=api.headers, json=body)
+    assert response.status_code == status
+
+
+def test_environment_used_by_a_promotion_cannot_be_deleted(api):
+    response = api.delete(f"/orchestration/environments/{DEV_ENV}")
+    assert response.status_code == 400 and "promotion" in response.json["detail"]
+    assert DEV_ENV in [env["id"] for env in api.get("/orchestration/environments").json]
+
+
+def test_delete_environment_cascades_but_keeps_run_history(api):
+    created = api.post("/orchestration/environments", json={"name": "Scratch", "workspaceName": "W"}).json
+    assert api.delete(f"/orchestration/environments/{created['id']}").status_code == 204
+    assert "Scratch" not in names(api, "/orchestration/environments")
+    assert all(ws["environment"]["id"] != created["id"] for ws in api.get("/orchestration/workspaces").json)
+    assert api.delete(f"/orchestration/environments/{created['id']}").status_code == 404
+
+
+def test_create_workspace_answers_the_workspace_shape(api):
+    response = api.post("/orchestration/workspaces", json={"name": "Finance", "environmentId": DEV_ENV,
+                                                            "owner": "bob@demo.mocktmc.local"})
+    assert response.status_code == 201
+    ws = response.json
+    assert ws["type"] == "Custom" and ws["environmentId"] == DEV_ENV
+    assert (ws["owner"], ws["ownerFullName"]) == ("bob@demo.mocktmc.local", "Bob Osei")
+    assert ws["createDate"] == ws["updateDate"] == "2024-03-01T09:00:00.000Z"
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"name": "Sales", "environmentId": DEV_ENV}, 409),
+    ({"name": "X", "environmentId": "nope"}, 400),
+    ({"environmentId": DEV_ENV}, 400),
+    ({"name": "X", "environmentId": DEV_ENV, "type": "shared"}, 400),
+])
+def test_bad_workspace_creation(api, body, status):
+    before = api.get("/orchestration/workspaces").json
+    assert api.post("/orchestration/workspaces", json=body).status_code == status
+    assert api.get("/orchestration/workspaces").json == before
+
+
+def test_update_workspace(api):
+    response = api.client.put(f"/orchestration/workspaces/{DEV_SALES_WS}", headers=api.headers,
+                              json={"name": "Sales EU", "protectedArtifactUpdate": True})
+    assert response.status_code == 204
+    ws = next(w for w in api.get("/orchestration/workspaces").json if w["id"] == DEV_SALES_WS)
+    assert (ws["name"], ws["description"], ws["protectedArtifactUpdate"]) == ("Sales EU", "", True)
+    assert api.get(f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}").json["workspace"]["name"] == "Sales EU"
+
+
+@pytest.mark.parametrize("ws_id, body, status", [
+    ("nope", {"name": "X"}, 404),
+    (PERSONAL_WS, {"name": "Mine"}, 403),
+    (DEV_SALES_WS, {"name": "Personal"}, 400),
+])
+def test_bad_workspace_updates(api, ws_id, body, status):
+    assert api.client.put(f"/orchestration/workspaces/{ws_id}", headers=api.headers, json=body).status_code == status
+
+
+def test_delete_workspace_rules(api):
+    assert api.delete(f"/orchestration/workspaces/{DEV_SALES_WS}").status_code == 409  # it holds tasks and a plan
+    assert api.delete(f"/orchestration/workspaces/{PERSONAL_WS}").status_code == 403
+    assert api.delete("/orchestration/workspaces/nope").status_code == 404
+    created = api.post("/orchestration/workspaces", json={"name": "Tmp", "environmentId": PROD_ENV}).json
+    assert api.delete(f"/orchestration/workspaces/{created['id']}").status_code == 204
+    assert created["id"] not in [ws["id"] for ws in api.get("/orchestration/workspaces").json]
