@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.artifacts import Artifact, ArtifactVersion
 from ..domain.environments import Environment, Workspace
 from ..domain.executions import LogEntry, TaskExecution
 from ..domain.paging import Page
@@ -42,6 +43,22 @@ def workspace_info(ws: Workspace, world: World) -> dict:
     return {"id": ws.id, "name": ws.name, "description": ws.description, "owner": ws.owner, "type": ws.type,
             "environment": environment_info(world.environments[ws.environment_id]),
             "protectedArtifactUpdate": ws.protected_artifact_update}
+
+
+def artifact(art: Artifact, world: World) -> dict:
+    return {"id": art.id, "name": art.name, "type": art.type, "versions": [v.version for v in art.versions],
+            "workspace": workspace_info(world.workspaces[art.workspace_id], world)}
+
+
+def artifact_version(art: Artifact, version: ArtifactVersion, world: World) -> dict:
+    return {"id": art.id, "name": art.name, "version": version.version, "type": art.type,
+            "description": art.description, "publisher": version.publisher, "publisherType": "HUMAN",
+            # Not known for artifacts published outside the Talend marketplace; required, so sent empty.
+            "marketplaceProduct": "",
+            "parameters": [{"name": name, "value": value, "type": "String", "required": False}
+                           for name, value in version.parameters.items()],
+            "workspace": workspace_info(world.workspaces[art.workspace_id], world),
+            "createDate": to_iso(version.published)}
 
 
 def _runtime(runtime: Runtime) -> dict:
