@@ -12,6 +12,7 @@ from .api.contracts import bp as contracts_bp
 from .api.control import bp as control_bp
 from .api.monitoring.logs import bp as logs_bp
 from .api.orchestration.artifacts import bp as artifacts_bp
+from .api.orchestration.connections import bp as connections_bp
 from .api.orchestration.environments import bp as environments_bp
 from .api.orchestration.tasks import bp as tasks_bp
 from .api.orchestration.workspaces import bp as workspaces_bp
@@ -30,7 +31,7 @@ log = logging.getLogger("mocktmc")
 
 # Paths served to TMC clients with a bearer token; the token endpoint and the control plane are not.
 API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/")
-BLUEPRINTS = (environments_bp, workspaces_bp, artifacts_bp, tasks_bp, executions_bp, logs_bp, security_bp, control_bp,
+BLUEPRINTS = (environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, executions_bp, logs_bp, security_bp, control_bp,
               contracts_bp)
 
 

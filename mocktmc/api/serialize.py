@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.artifacts import Artifact, ArtifactVersion
+from ..domain.connections import Connection
 from ..domain.environments import Environment, Workspace
 from ..domain.executions import LogEntry, TaskExecution
 from ..domain.paging import Page
@@ -59,6 +60,15 @@ def artifact_version(art: Artifact, version: ArtifactVersion, world: World) -> d
                            for name, value in version.parameters.items()],
             "workspace": workspace_info(world.workspaces[art.workspace_id], world),
             "createDate": to_iso(version.published)}
+
+
+def connection(conn: Connection, world: World) -> dict:
+    """Encrypted parameter values are never sent back."""
+    return {"id": conn.id, "name": conn.name, "app": conn.app,
+            "parameters": [_compact({"name": p.name, "value": None if p.encrypted else p.value,
+                                     "encrypted": p.encrypted}) for p in conn.parameters],
+            "workspace": workspace_info(world.workspaces[conn.workspace_id], world),
+            "createDate": to_iso(conn.created), "updateDate": to_iso(conn.updated)}
 
 
 def _runtime(runtime: Runtime) -> dict:

@@ -18,6 +18,7 @@ import yaml
 
 from .artifacts import ARTIFACT_TYPES, Artifact, ArtifactVersion
 from .behaviors import BehaviorError, parse_behavior_plan
+from .connections import Connection, ConnectionParameter
 from .credentials import ServiceAccount, User
 from .environments import WORKSPACE_TYPES, Environment, Workspace
 from .ids import IdSource
@@ -75,6 +76,12 @@ _SCHEMA = _obj({
                 "versions": {"type": "array", "minItems": 1, "items": {"oneOf": [
                     _NAME, _obj({"version": _NAME, "parameters": _STR_MAP}, ("version",))]}},
             }, ("name", "versions"))},
+            "connections": {"type": "array", "items": _obj({
+                "id": _NAME, "name": _NAME, "app": _NAME,
+                "parameters": {"type": "array", "items": _obj(
+                    {"name": _NAME, "value": {"type": ["string", "number", "boolean"]},
+                     "encrypted": {"type": "boolean"}}, ("name",))},
+            }, ("name", "app"))},
             "tasks": {"type": "array", "items": _TASK},
             "plans": {"type": "array", "items": _obj({
                 "id": _NAME, "name": _NAME, "description": _STR,
@@ -236,7 +243,9 @@ class _Builder:
                                               ws.get("protectedArtifactUpdate", False), world.now, world.now)
             artifact_ids = [self.artifact(wpath + ("artifacts", a), wid, art)
                             for a, art in enumerate(ws.get("artifacts", []))]
-            task_ids = [self.task(wpath + ("tasks", t), wid, artifact_ids, task)
+            connection_ids = [self.connection(wpath + ("connections", c), wid, conn)
+                              for c, conn in enumerate(ws.get("connections", []))]
+            task_ids = [self.task(wpath + ("tasks", t), wid, artifact_ids, connection_ids, task)
                         for t, task in enumerate(ws.get("tasks", []))]
             for p, plan in enumerate(ws.get("plans", [])):
                 self.plan(wpath + ("plans", p), wid, task_ids, plan)
@@ -255,7 +264,19 @@ class _Builder:
                                         art.get("description", ""), versions)
         return aid
 
-    def task(self, path: tuple, workspace_id: str, artifact_ids: list[str], item: dict) -> str:
+    def connection(self, path: tuple, workspace_id: str, item: dict) -> str:
+        world = self.world
+        cid = self.unique(path, world.connections, item.get("id") or self.ids.hex24())
+        if any(c.name == item["name"] and c.workspace_id == workspace_id for c in world.connections.values()):
+            raise self.fail(path + ("name",), f"duplicate connection name {item['name']!r} in this workspace")
+        parameters = [ConnectionParameter(p["name"], None if p.get("value") is None else str(p["value"]),
+                                          p.get("encrypted", False)) for p in item.get("parameters", [])]
+        world.connections[cid] = Connection(cid, item["name"], item["app"], workspace_id, parameters,
+                                            world.now, world.now)
+        return cid
+
+    def task(self, path: tuple, workspace_id: str, artifact_ids: list[str], connection_ids: list[str],
+             item: dict) -> str:
         world = self.world
         artifact = self.lookup(world.artifacts, item["artifact"], artifact_ids)
         if artifact is None:
@@ -280,7 +301,7 @@ class _Builder:
             id=tid, name=item["name"], workspace_id=workspace_id, artifact_id=artifact.id,
             artifact_version=version, version=item.get("version", "0.1"), description=item.get("description", ""),
             tags=list(item.get("tags", [])), parameters=parameters,
-            connections={k: str(v) for k, v in item.get("connections", {}).items()},
+            connections=self.task_connections(path + ("connections",), item.get("connections", {}), connection_ids),
             resources={k: str(v) for k, v in item.get("resources", {}).items()},
             runtime=Runtime(runtime["type"], runtime.get("id"), runtime.get("runProfileId")),
             log_level=item.get("logLevel", "WARN"),
@@ -288,6 +309,16 @@ class _Builder:
             timeout=item.get("timeout"), auto_upgradable=item.get("autoUpgradable", False),
             pause=pause, behavior=behavior)
         return tid
+
+    def task_connections(self, path: tuple, refs: dict, connection_ids: list[str]) -> dict[str, str]:
+        """A task's connections: context name -> connection id (named by id or name, in its workspace)."""
+        resolved = {}
+        for key, ref in refs.items():
+            found = self.lookup(self.world.connections, str(ref), connection_ids)
+            if found is None:
+                raise self.fail(path + (key,), f"unknown connection {ref!r} in this workspace")
+            resolved[key] = found.id
+        return resolved
 
     def plan(self, path: tuple, workspace_id: str, task_ids: list[str], item: dict) -> None:
         world = self.world

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from .artifacts import Artifact
+from .connections import Connection
 from .credentials import ServiceAccount, User
 from .environments import Environment, Workspace
 from .executions import TaskExecution
@@ -50,6 +51,7 @@ class World:
         self.environments: dict[str, Environment] = {}
         self.workspaces: dict[str, Workspace] = {}
         self.artifacts: dict[str, Artifact] = {}
+        self.connections: dict[str, Connection] = {}
         self.tasks: dict[str, Task] = {}
         self.plans: dict[str, Plan] = {}
         self.promotions: dict[str, Promotion] = {}
@@ -95,7 +97,7 @@ class World:
 
     def remove_workspace_contents(self, workspace_id: str) -> None:
         """Forget every definition a workspace holds; the runs already recorded stay in history."""
-        for store in (self.tasks, self.plans, self.artifacts):
+        for store in (self.tasks, self.plans, self.artifacts, self.connections):
             for key in [k for k, v in store.items() if v.workspace_id == workspace_id]:
                 del store[key]
 

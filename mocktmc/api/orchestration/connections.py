@@ -1,0 +1,77 @@
+"""Connections: list, create, get, update, delete (409 while a task uses one), move within an environment."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from .. import bodies, context, params, serialize
+from ...domain import connections
+from ...domain.paging import paginate
+from ...errors import BadRequest
+
+bp = Blueprint("orchestration_connections", __name__)
+
+
+def _parameters(body: dict, required: bool) -> list | None:
+    value = body.get("parameters")
+    if value is None:
+        if required:
+            raise BadRequest("Missing required field: 'parameters'")
+        return None
+    if not isinstance(value, list):
+        raise BadRequest(f"Field 'parameters' must be an array, got {type(value).__name__}")
+    return value
+
+
+@bp.get("/orchestration/connections")
+def list_connections():
+    world = context.world()
+    offset, limit = params.page_bounds()
+    environment_id, workspace_id = params.text("environmentId"), params.text("workspaceId")
+    name = (params.text("name") or "").lower()
+
+    def keep(conn) -> bool:
+        ws = world.workspaces[conn.workspace_id]
+        return ((environment_id is None or ws.environment_id == environment_id)
+                and (workspace_id is None or ws.id == workspace_id) and name in conn.name.lower())
+
+    found = [conn for conn in world.connections.values() if keep(conn)]
+    return jsonify(serialize.page(paginate(found, offset, limit), lambda c: serialize.connection(c, world)))
+
+
+@bp.post("/orchestration/connections")
+def create_connection():
+    body = bodies.json_object(allowed={"name", "workspaceId", "app", "parameters"},
+                              required={"name", "workspaceId", "app"})
+    world = context.world()
+    conn = connections.create_connection(world, context.now(), name=bodies.string(body, "name"),
+                                         workspace_id=bodies.string(body, "workspaceId"),
+                                         app=bodies.string(body, "app"), parameters=_parameters(body, True))
+    return jsonify(serialize.connection(conn, world)), 201
+
+
+@bp.get("/orchestration/connections/<connectionId>")
+def get_connection(connectionId: str):
+    world = context.world()
+    return jsonify(serialize.connection(connections.connection(world, connectionId), world))
+
+
+@bp.put("/orchestration/connections/<connectionId>")
+def update_connection(connectionId: str):
+    body = bodies.json_object(allowed={"name", "parameters"})
+    world = context.world()
+    conn = connections.update_connection(world, connectionId, context.now(), name=bodies.string(body, "name"),
+                                         parameters=_parameters(body, False))
+    return jsonify(serialize.connection(conn, world))
+
+
+@bp.delete("/orchestration/connections/<connectionId>")
+def delete_connection(connectionId: str):
+    connections.delete_connection(context.world(), connectionId)
+    return "", 204
+
+
+@bp.put("/orchestration/connections/<connectionId>/move/<targetWorkspaceId>")
+def move_connection(connectionId: str, targetWorkspaceId: str):
+    world = context.world()
+    conn = connections.move_connection(world, connectionId, targetWorkspaceId, context.now())
+    return jsonify(serialize.connection(conn, world))
