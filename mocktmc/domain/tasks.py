@@ -3,8 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, Mapping
 
+from ..errors import BadRequest, Conflict
 from .behaviors import BehaviorPlan
+
+if TYPE_CHECKING:
+    from .credentials import Principal
+    from .world import World
 
 RUNTIME_TYPES = ("CLOUD", "REMOTE_ENGINE", "REMOTE_ENGINE_CLUSTER", "CLOUD_EXCLUSIVE", "PIPELINE_ENGINE")
 LOG_LEVELS = ("OFF", "ERROR", "WARN", "INFO")
@@ -61,3 +67,158 @@ class Task:
     @property
     def paused(self) -> bool:
         return bool(self.pause and self.pause.pause)
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What the task list (GET) and the task search (POST) can select on; None selects everything."""
+    environment_id: str | None = None
+    workspace_id: str | None = None
+    name: str | None = None  # contained, case-insensitively
+    artifact_id: str | None = None
+    runtime_type: str | None = None
+    runtime_id: str | None = None
+    run_profile_id: str | None = None
+    tags: tuple[str, ...] = ()  # every one of them
+    trigger_type: str | None = None
+
+
+def select_tasks(world: "World", wanted: TaskFilter) -> list[Task]:
+    """Matching tasks in creation order."""
+    name = (wanted.name or "").lower()
+
+    def keep(task: Task) -> bool:
+        ws = world.workspaces[task.workspace_id]
+        return ((wanted.environment_id is None or ws.environment_id == wanted.environment_id)
+                and (wanted.workspace_id is None or ws.id == wanted.workspace_id)
+                and name in task.name.lower()
+                and (wanted.artifact_id is None or task.artifact_id == wanted.artifact_id)
+                and (wanted.runtime_type is None or task.runtime.type == wanted.runtime_type)
+                and (wanted.runtime_id is None or task.runtime.id == wanted.runtime_id)
+                and (wanted.run_profile_id is None or task.runtime.run_profile_id == wanted.run_profile_id)
+                and all(tag in task.tags for tag in wanted.tags)
+                and (wanted.trigger_type is None or trigger_type(task) == wanted.trigger_type.upper()))
+    return [task for task in world.tasks.values() if keep(task)]
+
+
+def trigger_type(task: Task) -> str:
+    """A task without a run configuration runs only when asked: MANUAL."""
+    return "MANUAL"
+
+
+def _text_map(values: Mapping[str, Any] | None, what: str) -> dict[str, str]:
+    out = {}
+    for key, value in (values or {}).items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise BadRequest(f"{what}.{key}: must be a string or a number")
+        out[str(key)] = str(value)
+    return out
+
+
+@dataclass(frozen=True)
+class TaskDefinition:
+    """The fields a client sets on a task (create and full replace)."""
+    workspace_id: str
+    name: str
+    artifact_id: str
+    artifact_version: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    connections: Mapping[str, Any] | None = None
+    parameters: Mapping[str, Any] | None = None
+    resources: Mapping[str, Any] | None = None
+    auto_upgradable: bool = False
+    override_with_default_parameters: bool = False
+
+
+def _checked(world: "World", spec: TaskDefinition) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Referential integrity: the workspace, the artifact version in it, the connections in it."""
+    if not spec.name.strip():
+        raise BadRequest("The task name must not be empty")
+    if spec.workspace_id not in world.workspaces:
+        raise BadRequest(f"Workspace {spec.workspace_id} does not exist")
+    art = world.artifacts.get(spec.artifact_id)
+    if art is None or art.workspace_id != spec.workspace_id:
+        raise BadRequest(f"Artifact {spec.artifact_id} does not exist in workspace {spec.workspace_id}")
+    version = art.version(spec.artifact_version)
+    if version is None:
+        raise BadRequest(f"Artifact {art.name!r} has no version {spec.artifact_version!r}")
+    connections = _text_map(spec.connections, "connections")
+    for key, connection_id in connections.items():
+        conn = world.connections.get(connection_id)
+        if conn is None or conn.workspace_id != spec.workspace_id:
+            raise BadRequest(f"connections.{key}: connection {connection_id} does not exist in the task's workspace")
+    parameters = dict(version.parameters)
+    parameters.update(_text_map(spec.parameters, "parameters"))
+    return connections, parameters, _text_map(spec.resources, "resources")
+
+
+def create_task(world: "World", environment_id: str, spec: TaskDefinition) -> Task:
+    """A new task on the CLOUD runtime, its parameters defaulting to the artifact version's."""
+    if spec.workspace_id in world.workspaces and world.workspaces[spec.workspace_id].environment_id != environment_id:
+        raise BadRequest(f"Workspace {spec.workspace_id} is not in environment {environment_id}")
+    connections, parameters, resources = _checked(world, spec)
+    task = Task(id=world.ids.hex24(), name=spec.name, workspace_id=spec.workspace_id, artifact_id=spec.artifact_id,
+                artifact_version=spec.artifact_version, description=spec.description, tags=list(spec.tags),
+                parameters=parameters, connections=connections, resources=resources,
+                auto_upgradable=spec.auto_upgradable,
+                override_with_default_parameters=spec.override_with_default_parameters)
+    world.tasks[task.id] = task
+    return task
+
+
+def _next_version(version: str) -> str:
+    major, _, minor = version.partition(".")
+    return f"{major}.{int(minor) + 1}" if major.isdigit() and minor.isdigit() else version
+
+
+def replace_task(world: "World", task_id: str, spec: TaskDefinition) -> Task:
+    """PUT: every field is replaced (left out: empty); a task may move to a workspace of its environment."""
+    task = world.task(task_id)
+    target = world.workspaces.get(spec.workspace_id)
+    if target is not None and target.environment_id != world.workspaces[task.workspace_id].environment_id:
+        raise BadRequest("A task can only move to a workspace of its own environment")
+    connections, parameters, resources = _checked(world, spec)
+    task.workspace_id, task.name, task.description = spec.workspace_id, spec.name, spec.description
+    task.artifact_id, task.artifact_version, task.tags = spec.artifact_id, spec.artifact_version, list(spec.tags)
+    task.connections, task.parameters, task.resources = connections, parameters, resources
+    task.auto_upgradable = spec.auto_upgradable
+    task.override_with_default_parameters = spec.override_with_default_parameters
+    task.version = _next_version(task.version)
+    return task
+
+
+def upgrade_task(world: "World", task_id: str, *, latest_artifact: bool) -> None:
+    """PATCH: move the task to its artifact's latest version (new parameters take the version's defaults)."""
+    task = world.task(task_id)
+    if not latest_artifact:
+        return
+    latest = world.artifacts[task.artifact_id].latest
+    if latest.version == task.artifact_version:
+        return
+    for name, value in latest.parameters.items():
+        task.parameters.setdefault(name, value)
+    task.artifact_version = latest.version
+    task.version = _next_version(task.version)
+
+
+def delete_task(world: "World", task_id: str) -> None:
+    """Refused (409) while a plan uses the task or a run of it is still going."""
+    task = world.task(task_id)
+    plans = [plan.name for plan in world.plans.values()
+             if any(task.id in step.task_ids or task.id in step.on_failure_task_ids for step in plan.steps)]
+    if plans:
+        raise Conflict(f"Task {task.name!r} is used by plan(s) {', '.join(plans)}")
+    if any(not run.terminal for run in world.task_executions(task.id)):
+        raise Conflict(f"Task {task.name!r} has executions in progress")
+    del world.tasks[task.id]
+
+
+def change_pause(world: "World", task_id: str, at: datetime, principal: "Principal", *, pause: bool,
+                 context: str = "") -> bool:
+    """Pause or resume; True when the state changed (202), False when it already was so (204)."""
+    task = world.task(task_id)
+    if task.paused == pause:
+        return False
+    task.pause = PauseDetails(pause, context, principal.user_id, principal.user_type, at)
+    return True

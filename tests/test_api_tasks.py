@@ -1,0 +1,131 @@
+"""Tasks: create, full replace, upgrade, delete, pause and search, with every published error."""
+import pytest
+
+from .conftest import (ARCHIVE_LOGS, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PROD_ENV, SYNC_ORDERS)
+
+CUSTOMERS_LOAD, ORDERS_SYNC = "65f1a0c2e4b0a1b2c3d41001", "65f1a0c2e4b0a1b2c3d41002"
+V1, V2 = "0.1.0.20240105101500", "0.2.0.20240212083000"
+PERSONAL_WS, ORDERS_DB = "65f1a0c2e4b0a1b2c3d40102", "65f1a0c2e4b0a1b2c3d44001"
+NEW_TASK = {"environmentId": DEV_ENV, "workspaceId": DEV_SALES_WS, "name": "Load customers (v1)",
+            "artifact": {"id": CUSTOMERS_LOAD, "version": V1}, "tags": ["sales", "backfill"],
+            "parameters": {"batch_size": 50}, "connections": {"db": ORDERS_DB},
+            "autoUpgradeInfo": {"autoUpgradable": True}}
+
+
+def put(api, path, body):
+    return api.client.put(path, headers=api.headers, json=body)
+
+
+def patch(api, path, body):
+    return api.client.patch(path, headers=api.headers, json=body)
+
+
+def test_create_a_task(api):
+    response = api.post("/orchestration/executables/tasks", json=NEW_TASK)
+    assert response.status_code == 201
+    task = response.json
+    assert (task["name"], task["version"], task["artifact"]["version"]) == ("Load customers (v1)", "0.1", V1)
+    assert task["parameters"] == {"batch_size": "50", "source_dir": "/data/in/customers"}  # artifact defaults kept
+    assert task["connections"] == {"db": ORDERS_DB} and task["autoUpgradeInfo"]["autoUpgradable"] is True
+    assert api.get(f"/orchestration/executables/tasks/{task['id']}").json == task
+    listed = api.get("/orchestration/executables/tasks", query_string={"name": "(v1)"}).json["items"]
+    assert [(t["id"], t["runtime"]) for t in listed] == [(task["id"], {"type": "CLOUD"})]
+    assert api.run(api.execute(task["id"]))["jobId"] == task["id"]
+
+
+@pytest.mark.parametrize("change, detail", [
+    ({"environmentId": PROD_ENV}, "not in environment"),
+    ({"workspaceId": "nope"}, "does not exist"),
+    ({"artifact": {"id": ORDERS_SYNC + "0", "version": V1}}, "does not exist"),
+    ({"artifact": {"id": CUSTOMERS_LOAD, "version": "9.9"}}, "no version"),
+    ({"connections": {"db": "nope"}}, "connections.db"),
+    ({"workspaceId": PERSONAL_WS}, "does not exist in workspace"),
+    ({"name": " "}, "name"),
+    ({"id": "forced"}, "Unrecognized field"),
+])
+def test_bad_creations_change_nothing(api, change, detail):
+    response = api.post("/orchestration/executables/tasks", json={**NEW_TASK, **change})
+    assert response.status_code == 400 and detail in response.json["detail"], response.json
+    assert api.get("/orchestration/executables/tasks").json["total"] == 7
+
+
+def test_full_replace_empties_what_is_left_out(api):
+    body = {"workspaceId": DEV_SALES_WS, "name": "Load customers", "description": "",
+            "artifact": {"id": CUSTOMERS_LOAD, "version": V1}}
+    response = put(api, f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}", body)
+    assert response.status_code == 200
+    task = response.json
+    assert (task["version"], task["tags"], task["artifact"]["version"]) == ("0.2", [], V1)
+    assert task["parameters"] == {"batch_size": "500", "source_dir": "/data/in/customers"}
+
+
+@pytest.mark.parametrize("task_id, change, status", [
+    ("nope", {}, 404),
+    (LOAD_CUSTOMERS, {"id": LOAD_CUSTOMERS}, 400),
+    (LOAD_CUSTOMERS, {"version": "9"}, 400),
+    (LOAD_CUSTOMERS, {"workspaceId": "65f1a0c2e4b0a1b2c3d40201"}, 400),  # another environment
+])
+def test_bad_replacements(api, task_id, change, status):
+    body = {"workspaceId": DEV_SALES_WS, "name": "x", "description": "", "artifact": {"id": CUSTOMERS_LOAD,
+                                                                                     "version": V2}, **change}
+    assert put(api, f"/orchestration/executables/tasks/{task_id}", body).status_code == status
+    assert api.get(f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}").json["name"] == "Load customers"
+
+
+def test_patch_moves_to_the_latest_artifact(api):
+    created = api.post("/orchestration/executables/tasks", json=NEW_TASK).json
+    assert patch(api, f"/orchestration/executables/tasks/{created['id']}", {"latestArtifact": True}).status_code == 204
+    task = api.get(f"/orchestration/executables/tasks/{created['id']}").json
+    assert (task["artifact"]["version"], task["version"]) == (V2, "0.2")
+    assert patch(api, f"/orchestration/executables/tasks/{created['id']}", {"artifact": {}}).status_code == 400
+    assert patch(api, "/orchestration/executables/tasks/nope", {"latestArtifact": True}).status_code == 404
+
+
+def test_delete_rules(api):
+    used_by_plan = api.delete(f"/orchestration/executables/tasks/{SYNC_ORDERS}")
+    assert used_by_plan.status_code == 409 and "Daily sales pipeline" in used_by_plan.json["detail"]
+    api.execute(NIGHTLY_REPORT)
+    running = api.delete(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}")
+    assert running.status_code == 409 and "in progress" in running.json["detail"]
+    api.advance(3600)
+    assert api.delete(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}").status_code == 204
+    assert api.get(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}").status_code == 404
+    assert api.delete(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}").status_code == 404
+
+
+def test_pause_and_resume(api):
+    path = f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/pause"
+    assert put(api, path, {"pause": True, "pauseContext": "maintenance"}).status_code == 202
+    assert put(api, path, {"pause": True}).status_code == 204  # nothing changes
+    details = api.get(f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}").json["taskPauseDetails"]
+    assert details["pause"] is True and details["pauseContext"] == "maintenance"
+    assert details["pauseDate"] == "2024-03-01T09:00:00.000Z"
+    assert api.post("/processing/executions", json={"executable": LOAD_CUSTOMERS}).status_code == 405
+    assert put(api, path, {"pause": False}).status_code == 202
+    assert api.post("/processing/executions", json={"executable": LOAD_CUSTOMERS}).status_code == 201
+    assert put(api, f"/orchestration/executables/tasks/{ARCHIVE_LOGS}/pause", {"pause": False}).status_code == 202
+    assert put(api, path, {"pauseContext": "no pause field"}).status_code == 400
+    assert put(api, "/orchestration/executables/tasks/nope/pause", {"pause": True}).status_code == 404
+
+
+@pytest.mark.parametrize("body, names", [
+    ({}, None),
+    ({"tags": ["sales"]}, ["Load customers", "Sync orders", "Load customers"]),
+    ({"tags": ["sales", "daily"]}, ["Load customers", "Load customers"]),
+    ({"name": "report"}, ["Nightly report"]),
+    ({"environmentId": PROD_ENV}, ["Load customers"]),
+    ({"runtimeType": "cloud_exclusive"}, ["Load customers"]),
+    ({"triggerType": "manual", "workspaceId": DEV_SALES_WS, "limit": 2}, ["Load customers", "Sync orders"]),
+    ({"triggerType": "daily"}, []),
+])
+def test_search(api, body, names):
+    response = api.post("/orchestration/executables/tasks/search", json=body)
+    assert response.status_code == 200
+    found = [item["name"] for item in response.json["items"]]
+    assert found == names if names is not None else len(found) == 7
+
+
+@pytest.mark.parametrize("body", [{"environmentId": DEV_ENV, "workspaceId": DEV_SALES_WS}, {"limit": 101},
+                                  {"runtimeType": "moon"}, {"triggerType": "hourly"}, {"tags": "sales"}])
+def test_bad_searches(api, body):
+    assert api.post("/orchestration/executables/tasks/search", json=body).status_code == 400
