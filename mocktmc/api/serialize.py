@@ -11,6 +11,7 @@ from ..domain.executions import LogEntry, TaskExecution
 from ..domain.paging import Page
 from ..domain.tasks import Runtime, Task
 from ..domain.timeutil import to_iso, to_ms
+from ..domain.triggers import manual_trigger
 from ..domain.world import World
 
 # Runtime types TaskExecutionStatus.runtime.type can carry; pipeline runs leave the type out.
@@ -69,6 +70,16 @@ def connection(conn: Connection, world: World) -> dict:
                                      "encrypted": p.encrypted}) for p in conn.parameters],
             "workspace": workspace_info(world.workspaces[conn.workspace_id], world),
             "createDate": to_iso(conn.created), "updateDate": to_iso(conn.updated)}
+
+
+def task_run_config(task: Task, world: World) -> dict:
+    """The published defaults are filled in: a MANUAL trigger, WARN, no parallel runs."""
+    return _compact({
+        "trigger": task.trigger or manual_trigger(task.created or world.now), "runtime": _runtime(task.runtime),
+        "parallelExecutionAllowed": task.parallel_execution_allowed, "logLevel": task.log_level,
+        "remoteRunAsUser": task.remote_run_as_user, "timeout": task.timeout,
+        "deploymentStrategy": task.deployment_strategy, "lineage": task.lineage,
+        "microservicePort": task.microservice_port})
 
 
 def _runtime(runtime: Runtime) -> dict:

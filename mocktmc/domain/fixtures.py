@@ -307,7 +307,7 @@ class _Builder:
             log_level=item.get("logLevel", "WARN"),
             parallel_execution_allowed=item.get("parallelExecutionAllowed", False),
             timeout=item.get("timeout"), auto_upgradable=item.get("autoUpgradable", False),
-            pause=pause, behavior=behavior)
+            pause=pause, behavior=behavior, created=world.now)
         return tid
 
     def task_connections(self, path: tuple, refs: dict, connection_ids: list[str]) -> dict[str, str]:

@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..errors import BadRequest, Conflict
+from ..errors import BadRequest, Conflict, NotFound
 from .behaviors import BehaviorPlan
+from .triggers import check_trigger, manual_trigger
 
 if TYPE_CHECKING:
     from .credentials import Principal
@@ -63,6 +64,14 @@ class Task:
     override_with_default_parameters: bool = False
     pause: PauseDetails | None = None
     behavior: BehaviorPlan = field(default_factory=BehaviorPlan)
+    created: datetime | None = None
+    # The run configuration beyond runtime, log level, parallelism and timeout (kept above).
+    trigger: dict | None = None  # None: never scheduled (MANUAL)
+    remote_run_as_user: str | None = None
+    deployment_strategy: str = "PARALLEL"
+    lineage: bool = False
+    microservice_port: str | None = None
+    de_run_config: dict | None = None  # Dynamic Engine run configuration, as set
 
     @property
     def paused(self) -> bool:
@@ -103,7 +112,78 @@ def select_tasks(world: "World", wanted: TaskFilter) -> list[Task]:
 
 def trigger_type(task: Task) -> str:
     """A task without a run configuration runs only when asked: MANUAL."""
-    return "MANUAL"
+    return (task.trigger or {}).get("type", "MANUAL")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    trigger: Mapping[str, Any]
+    runtime: Runtime
+    parallel_execution_allowed: bool = False
+    log_level: str = "WARN"
+    remote_run_as_user: str | None = None
+    timeout: int | None = None
+    deployment_strategy: str = "PARALLEL"
+    lineage: bool = False
+    microservice_port: str | None = None
+
+
+def _runtime(runtime: Runtime) -> Runtime:
+    if runtime.type not in RUNTIME_TYPES:
+        raise BadRequest(f"runtime.type must be one of {', '.join(RUNTIME_TYPES)}, got {runtime.type!r}")
+    if runtime.type in ("REMOTE_ENGINE", "REMOTE_ENGINE_CLUSTER", "PIPELINE_ENGINE") and not runtime.id:
+        raise BadRequest(f"runtime.id is required for a {runtime.type} runtime")
+    # "Empty for cloud engines": a cloud runtime carries no engine id.
+    return Runtime(runtime.type, None if runtime.type in ("CLOUD", "CLOUD_EXCLUSIVE") else runtime.id,
+                   runtime.run_profile_id)
+
+
+def configure_run(world: "World", task_id: str, config: RunConfig) -> Task:
+    """PUT run-config: how and when the task runs (runs started later use it)."""
+    task = world.task(task_id)
+    trigger = check_trigger(config.trigger)
+    if config.log_level not in LOG_LEVELS:
+        raise BadRequest(f"logLevel must be one of {', '.join(LOG_LEVELS)}, got {config.log_level!r}")
+    if config.timeout is not None and config.timeout < 1:
+        raise BadRequest(f"timeout must be at least 1 minute, got {config.timeout}")
+    if config.deployment_strategy not in ("ROLLING", "PARALLEL"):
+        raise BadRequest(f"deploymentStrategy must be ROLLING or PARALLEL, got {config.deployment_strategy!r}")
+    task.runtime, task.trigger = _runtime(config.runtime), trigger
+    task.parallel_execution_allowed, task.log_level, task.timeout = (config.parallel_execution_allowed,
+                                                                     config.log_level, config.timeout)
+    task.remote_run_as_user, task.deployment_strategy = config.remote_run_as_user, config.deployment_strategy
+    task.lineage, task.microservice_port = config.lineage, config.microservice_port
+    return task
+
+
+def stop_schedule(world: "World", task_id: str) -> None:
+    """DELETE run-config: the task no longer runs on a schedule; it still runs when asked."""
+    world.task(task_id).trigger = None
+
+
+def configure_de_run(world: "World", task_id: str, config: Mapping[str, Any]) -> dict:
+    """PUT de-run-config: the Dynamic Engine run configuration, kept as set once checked."""
+    task = world.task(task_id)
+    checked = dict(config)
+    checked["trigger"] = check_trigger(config.get("trigger") or {})
+    if checked.get("logLevel", "WARN") not in LOG_LEVELS:
+        raise BadRequest(f"logLevel must be one of {', '.join(LOG_LEVELS)}, got {checked.get('logLevel')!r}")
+    if checked.get("timeout") is not None and checked["timeout"] < 1:
+        raise BadRequest(f"timeout must be at least 1 minute, got {checked['timeout']}")
+    task.de_run_config = checked
+    return checked
+
+
+def de_run_config(world: "World", task_id: str) -> dict:
+    task = world.task(task_id)
+    if task.de_run_config is None:
+        raise NotFound(f"Task {task.name!r} has no Dynamic Engine run configuration")
+    return task.de_run_config
+
+
+def stop_de_schedule(world: "World", task_id: str) -> None:
+    config = de_run_config(world, task_id)
+    config["trigger"] = manual_trigger(world.task(task_id).created or world.now)
 
 
 def _text_map(values: Mapping[str, Any] | None, what: str) -> dict[str, str]:
@@ -153,7 +233,7 @@ def _checked(world: "World", spec: TaskDefinition) -> tuple[dict[str, str], dict
     return connections, parameters, _text_map(spec.resources, "resources")
 
 
-def create_task(world: "World", environment_id: str, spec: TaskDefinition) -> Task:
+def create_task(world: "World", environment_id: str, spec: TaskDefinition, at: datetime) -> Task:
     """A new task on the CLOUD runtime, its parameters defaulting to the artifact version's."""
     if spec.workspace_id in world.workspaces and world.workspaces[spec.workspace_id].environment_id != environment_id:
         raise BadRequest(f"Workspace {spec.workspace_id} is not in environment {environment_id}")
@@ -162,7 +242,7 @@ def create_task(world: "World", environment_id: str, spec: TaskDefinition) -> Ta
                 artifact_version=spec.artifact_version, description=spec.description, tags=list(spec.tags),
                 parameters=parameters, connections=connections, resources=resources,
                 auto_upgradable=spec.auto_upgradable,
-                override_with_default_parameters=spec.override_with_default_parameters)
+                override_with_default_parameters=spec.override_with_default_parameters, created=at)
     world.tasks[task.id] = task
     return task
 

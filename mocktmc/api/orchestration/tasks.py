@@ -89,7 +89,7 @@ def create_task():
     body = bodies.json_object(allowed=DEFINITION_FIELDS | {"environmentId"},
                               required={"workspaceId", "environmentId", "name", "artifact"})
     world = context.world()
-    task = tasks.create_task(world, bodies.string(body, "environmentId"), _definition(body))
+    task = tasks.create_task(world, bodies.string(body, "environmentId"), _definition(body), context.now())
     return jsonify(serialize.task_v21(task, world)), 201
 
 

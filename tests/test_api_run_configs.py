@@ -1,0 +1,76 @@
+"""Run configurations: defaults, set, stop, and the triggers they accept."""
+import pytest
+
+from .conftest import LOAD_CUSTOMERS, NIGHTLY_REPORT
+
+PATH = f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config"
+CRON = {"type": "CRON", "cronExpression": "*/10 9 15 * ? 2027", "startDate": "2024-03-01",
+        "timeZone": "Europe/Paris"}
+
+
+def put(api, path, body):
+    return api.client.put(path, headers=api.headers, json=body)
+
+
+def test_a_task_never_configured_answers_the_published_defaults(api):
+    config = api.get(PATH).json
+    assert config["trigger"] == {"type": "MANUAL", "startDate": "2024-03-01", "timeZone": "UTC"}
+    assert config["runtime"] == {"type": "CLOUD"}
+    assert (config["logLevel"], config["parallelExecutionAllowed"]) == ("INFO", False)  # the demo sets INFO
+
+
+def test_set_then_read_then_stop(api):
+    body = {"trigger": CRON, "runtime": {"type": "REMOTE_ENGINE", "id": "engine-1"}, "logLevel": "ERROR",
+            "timeout": 3, "parallelExecutionAllowed": True}
+    response = put(api, PATH, body)
+    assert response.status_code == 200
+    assert response.json["trigger"] == CRON and response.json["runtime"] == {"type": "REMOTE_ENGINE", "id": "engine-1"}
+    assert api.get(PATH).json == response.json
+    run = api.run(api.execute(LOAD_CUSTOMERS))
+    assert (run["executionDestination"], run["remoteEngineId"], run["timeout"]) == ("REMOTE_ENGINE", "engine-1", 3)
+    found = api.post("/orchestration/executables/tasks/search", json={"triggerType": "cron"}).json["items"]
+    assert [t["executable"] for t in found] == [LOAD_CUSTOMERS]
+    assert api.delete(PATH).status_code == 204
+    assert api.get(PATH).json["trigger"]["type"] == "MANUAL"
+    assert api.get(PATH).json["runtime"]["type"] == "REMOTE_ENGINE"  # stopping the schedule keeps the runtime
+
+
+@pytest.mark.parametrize("trigger, field", [
+    ({**CRON, "timeZone": "Mars/Base"}, "trigger.timeZone"),
+    ({**CRON, "cronExpression": "61 * * * *"}, "trigger.cronExpression"),
+    ({**CRON, "cronExpression": "* * *"}, "trigger.cronExpression"),
+    ({**CRON, "startDate": "2024-02-30"}, "trigger.startDate"),
+    ({"type": "WEEKLY", "startDate": "2024-03-01", "timeZone": "UTC", "atTimes": {"type": "AT_TIME", "time": "09:00"}},
+     "trigger.atDays"),
+    ({"type": "DAILY", "startDate": "2024-03-01", "timeZone": "UTC", "atTimes": {"type": "AT_TIME", "time": "25:00"}},
+     "trigger.atTimes.time"),
+    ({"type": "DAILY", "startDate": "2024-03-01", "timeZone": "UTC",
+      "atTimes": {"type": "AT_INTERVALS", "startTime": "10:00", "endTime": "09:00", "interval": 5}},
+     "trigger.atTimes.endTime"),
+    ({"type": "WEBHOOK", "startDate": "2024-03-01", "timeZone": "UTC"}, "trigger.webhook"),
+    ({"type": "MULTIPLE", "startDate": "2024-03-01", "timeZone": "UTC"}, "trigger.type"),
+])
+def test_bad_triggers_are_400_and_change_nothing(api, trigger, field):
+    response = put(api, PATH, {"trigger": trigger, "runtime": {"type": "CLOUD"}})
+    assert response.status_code == 400 and response.json["detail"].startswith(field), response.json
+    assert api.get(PATH).json["trigger"]["type"] == "MANUAL"
+
+
+def test_other_bad_run_configs(api):
+    assert put(api, PATH, {"trigger": CRON, "runtime": {"type": "REMOTE_ENGINE"}}).status_code == 400  # no id
+    assert put(api, PATH, {"trigger": CRON, "runtime": {"type": "CLOUD"}, "timeout": 0}).status_code == 400
+    assert put(api, PATH, {"trigger": CRON}).status_code == 400
+    assert put(api, "/orchestration/executables/tasks/nope/run-config",
+               {"trigger": CRON, "runtime": {"type": "CLOUD"}}).status_code == 404
+    assert api.get("/orchestration/executables/tasks/nope/run-config").status_code == 404
+
+
+def test_dynamic_engine_run_config(api):
+    path = f"/orchestration/executables/tasks/{NIGHTLY_REPORT}/de-run-config"
+    assert api.get(path).status_code == 404
+    body = {"trigger": CRON, "runProfileId": "profile-1", "logLevel": "INFO"}
+    assert put(api, path, body).json == body
+    assert api.get(path).json == body
+    assert api.delete(path).status_code == 204
+    assert api.get(path).json["trigger"]["type"] == "MANUAL"
+    assert put(api, path, {"trigger": {**CRON, "timeZone": "x"}}).status_code == 400
