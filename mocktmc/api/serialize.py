@@ -9,6 +9,8 @@ from ..domain.connections import Connection
 from ..domain.environments import Environment, Workspace
 from ..domain.executions import LogEntry, TaskExecution
 from ..domain.paging import Page
+from ..domain.pausing import PauseDetails
+from ..domain.plans import Plan
 from ..domain.tasks import Runtime, Task
 from ..domain.timeutil import to_iso, to_ms
 from ..domain.triggers import manual_trigger
@@ -108,10 +110,73 @@ def task_v21(task: Task, world: World) -> dict:
            "autoUpgradeInfo": {"autoUpgradable": task.auto_upgradable,
                                "overrideWithDefaultParameters": task.override_with_default_parameters}}
     if task.pause is not None:
-        out["taskPauseDetails"] = _compact({
-            "pause": task.pause.pause, "pauseContext": task.pause.context, "user": task.pause.user,
-            "userType": task.pause.user_type, "pauseDate": to_iso(task.pause.date) if task.pause.date else None})
+        out["taskPauseDetails"] = pause_details(task.pause)
     return out
+
+
+def pause_details(pause: PauseDetails) -> dict:
+    return _compact({"pause": pause.pause, "pauseContext": pause.context, "user": pause.user,
+                     "userType": pause.user_type, "pauseDate": to_iso(pause.date) if pause.date else None})
+
+
+def plan(found: Plan, world: World) -> dict:
+    """The Plan answered by create and replace."""
+    return {"id": found.id, "name": found.name, "description": found.description,
+            "workspace": workspace_info(world.workspaces[found.workspace_id], world),
+            "createDate": to_iso(found.created), "updateDate": to_iso(found.updated), "author": found.author,
+            "authorType": found.author_type,
+            "steps": [_compact({"id": step.id, "name": step.name, "condition": step.condition,
+                                "taskIds": list(step.task_ids), "note": step.note or None,
+                                "handlerOnFailure": {"taskIds": list(step.on_failure_task_ids),
+                                                     "planIds": list(step.on_failure_plan_ids)}})
+                      for step in found.steps]}
+
+
+# How a step's condition reads in the chart: the outcome after which the plan goes on.
+_CHART_STATUS = {"ALL_SUCCEEDED": "SUCCESS", "AT_LEAST_ONE_SUCCEEDED": "PARTIAL_SUCCESS", "ALWAYS_PROCEED_ON": "PROCEED"}
+
+
+def _plan_task(task: Task, world: World) -> dict:
+    artifact = world.artifacts.get(task.artifact_id)
+    return _compact({"id": task.id, "name": task.name, "version": task.version, "description": task.description,
+                     "destination": task.runtime.type, "workspaceId": task.workspace_id,
+                     "artifact": {"id": task.artifact_id, "name": artifact.name if artifact else None,
+                                  "version": task.artifact_version},
+                     "taskPauseDetails": pause_details(task.pause) if task.pause else None})
+
+
+def plan_chart(found: Plan, world: World) -> dict | None:
+    """The steps as the published linked list: nextStep in design order, stepOnException for handlers."""
+    chart = None
+    for step in reversed(found.steps):
+        node = {"id": step.id, "abstractStepId": step.id, "name": step.name, "status": _CHART_STATUS[step.condition],
+                "taskIds": list(step.task_ids), "flows": [_plan_task(world.tasks[t], world) for t in step.task_ids
+                                                          if t in world.tasks]}
+        if step.note:
+            node["note"] = step.note
+        if step.on_failure_task_ids:
+            node["stepOnException"] = {"id": f"{step.id}-on-failure", "abstractStepId": step.id,
+                                       "name": f"{step.name} (on failure)", "status": "FAIL",
+                                       "taskIds": list(step.on_failure_task_ids),
+                                       "flows": [_plan_task(world.tasks[t], world) for t in step.on_failure_task_ids
+                                                 if t in world.tasks]}
+        if chart is not None:
+            node["nextStep"] = chart
+        chart = node
+    return chart
+
+
+def plan_details(found: Plan, world: World) -> dict:
+    """PlanExecutableDetails: list items and GET /{planId}."""
+    return _compact({"executable": found.id, "name": found.name, "description": found.description,
+                     "workspace": workspace_info(world.workspaces[found.workspace_id], world),
+                     "chart": plan_chart(found, world),
+                     "planPauseDetails": pause_details(found.pause) if found.pause else None})
+
+
+def plan_run_config(found: Plan, world: World) -> dict:
+    return {"trigger": found.trigger or manual_trigger(found.created or world.now),
+            "parallelExecutionAllowed": found.parallel_execution_allowed}
 
 
 def _timestamps(run: TaskExecution) -> dict:

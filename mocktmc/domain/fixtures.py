@@ -24,7 +24,8 @@ from .environments import WORKSPACE_TYPES, Environment, Workspace
 from .ids import IdSource
 from .plans import STEP_CONDITIONS, Plan, Step
 from .promotions import Promotion
-from .tasks import LOG_LEVELS, RUNTIME_TYPES, PauseDetails, Runtime, Task
+from .pausing import PauseDetails
+from .tasks import LOG_LEVELS, RUNTIME_TYPES, Runtime, Task
 from .world import World
 
 BUNDLED = ("default", "empty")
@@ -337,7 +338,7 @@ class _Builder:
         # Plan ids are UUIDs on the wire (Processing, history search and v2.6 all agree).
         pid = self.unique(path, world.plans, item.get("id") or self.ids.uuid())
         world.plans[pid] = Plan(pid, item["name"], workspace_id, steps, item.get("description", ""),
-                                world.users[world.default_user_id].login, world.now)
+                                world.users[world.default_user_id].login, world.now, world.now)
 
 
 def build_world(spec: WorldSpec, account_id: str, now: datetime, seed: int) -> World:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import BadRequest, Conflict, NotFound
 from .behaviors import BehaviorPlan
+from .pausing import PauseDetails, is_paused, set_pause
+from .plans import plans_using_task
 from .triggers import check_trigger, manual_trigger
 
 if TYPE_CHECKING:
@@ -32,15 +34,6 @@ class Runtime:
     type: str = "CLOUD"
     id: str | None = None
     run_profile_id: str | None = None
-
-
-@dataclass
-class PauseDetails:
-    pause: bool
-    context: str = ""
-    user: str = ""
-    user_type: str = "HUMAN"
-    date: datetime | None = None
 
 
 @dataclass
@@ -75,7 +68,7 @@ class Task:
 
     @property
     def paused(self) -> bool:
-        return bool(self.pause and self.pause.pause)
+        return is_paused(self)
 
 
 @dataclass(frozen=True)
@@ -285,8 +278,7 @@ def upgrade_task(world: "World", task_id: str, *, latest_artifact: bool) -> None
 def delete_task(world: "World", task_id: str) -> None:
     """Refused (409) while a plan uses the task or a run of it is still going."""
     task = world.task(task_id)
-    plans = [plan.name for plan in world.plans.values()
-             if any(task.id in step.task_ids or task.id in step.on_failure_task_ids for step in plan.steps)]
+    plans = [plan.name for plan in plans_using_task(world, task.id)]
     if plans:
         raise Conflict(f"Task {task.name!r} is used by plan(s) {', '.join(plans)}")
     if any(not run.terminal for run in world.task_executions(task.id)):
@@ -297,8 +289,4 @@ def delete_task(world: "World", task_id: str) -> None:
 def change_pause(world: "World", task_id: str, at: datetime, principal: "Principal", *, pause: bool,
                  context: str = "") -> bool:
     """Pause or resume; True when the state changed (202), False when it already was so (204)."""
-    task = world.task(task_id)
-    if task.paused == pause:
-        return False
-    task.pause = PauseDetails(pause, context, principal.user_id, principal.user_type, at)
-    return True
+    return set_pause(world.task(task_id), at, principal, pause, context)

@@ -1,0 +1,94 @@
+"""Plans: list, create, get (with its chart), replace, delete, pause, run configuration."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from .. import bodies, context, params, serialize
+from ...domain import plans
+from ...domain.paging import paginate
+
+bp = Blueprint("orchestration_plans", __name__)
+PLAN = "/orchestration/executables/plans/<planId>"
+
+
+@bp.get("/orchestration/executables/plans")
+def list_plans():
+    world = context.world()
+    offset, limit = params.page_bounds()
+    environment_id, workspace_id = params.text("environmentId"), params.text("workspaceId")
+    task_id, plan_id, name = params.text("taskId"), params.text("planId"), (params.text("name") or "").lower()
+    using = {p.id for p in plans.plans_using_task(world, task_id)} if task_id else None
+
+    def keep(found) -> bool:
+        ws = world.workspaces[found.workspace_id]
+        return ((environment_id is None or ws.environment_id == environment_id)
+                and (workspace_id is None or ws.id == workspace_id) and (using is None or found.id in using)
+                and (plan_id is None or found.id == plan_id) and name in found.name.lower())
+
+    found = [p for p in world.plans.values() if keep(p)]
+    return jsonify(serialize.page(paginate(found, offset, limit), lambda p: serialize.plan_details(p, world)))
+
+
+def _request(body: dict) -> dict:
+    return {"name": bodies.string(body, "name"), "workspace_id": bodies.string(body, "workspaceId"),
+            "description": bodies.string(body, "description") or "", "steps": body.get("steps")}
+
+
+PLAN_FIELDS = {"name", "workspaceId", "description", "steps"}
+
+
+@bp.post("/orchestration/executables/plans")
+def create_plan():
+    body = bodies.json_object(allowed=PLAN_FIELDS, required={"name", "workspaceId", "steps"})
+    world = context.world()
+    created = plans.create_plan(world, context.now(), context.principal(), **_request(body))
+    return jsonify(serialize.plan(created, world)), 201
+
+
+@bp.get(PLAN)
+def get_plan(planId: str):
+    world = context.world()
+    return jsonify(serialize.plan_details(plans.plan(world, planId), world))
+
+
+@bp.put(PLAN)
+def replace_plan(planId: str):
+    body = bodies.json_object(allowed=PLAN_FIELDS, required={"name", "workspaceId", "steps"})
+    world = context.world()
+    return jsonify(serialize.plan(plans.replace_plan(world, planId, context.now(), **_request(body)), world))
+
+
+@bp.delete(PLAN)
+def delete_plan(planId: str):
+    plans.delete_plan(context.world(), planId)
+    return "", 204
+
+
+@bp.put(PLAN + "/pause")
+def pause_plan(planId: str):
+    body = bodies.json_object(allowed={"pause", "pauseContext", "user", "userType", "pauseDate"}, required={"pause"})
+    changed = plans.change_pause(context.world(), planId, context.now(), context.principal(),
+                                 pause=bool(bodies.boolean(body, "pause")),
+                                 context=bodies.string(body, "pauseContext") or "")
+    return "", 202 if changed else 204
+
+
+@bp.get(PLAN + "/run-config")
+def get_plan_run_config(planId: str):
+    world = context.world()
+    return jsonify(serialize.plan_run_config(plans.plan(world, planId), world))
+
+
+@bp.put(PLAN + "/run-config")
+def put_plan_run_config(planId: str):
+    body = bodies.json_object(allowed={"trigger", "parallelExecutionAllowed"}, required={"trigger"})
+    world = context.world()
+    found = plans.configure_run(world, planId, bodies.mapping(body, "trigger"),
+                                bool(bodies.boolean(body, "parallelExecutionAllowed")))
+    return jsonify(serialize.plan_run_config(found, world))
+
+
+@bp.delete(PLAN + "/run-config")
+def delete_plan_run_config(planId: str):
+    plans.stop_schedule(context.world(), planId)
+    return "", 204
