@@ -1,7 +1,7 @@
 """Plans: list filters, create, the chart, replace, delete, pause, run configuration."""
 import pytest
 
-from .conftest import (CHECK_REJECTS, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, PARTNER_IMPORT, PROD_ENV, SYNC_ORDERS)
+from .conftest import (CHECK_REJECTS, DEV_SALES_WS, LOAD_CUSTOMERS, PARTNER_IMPORT, PROD_ENV, SYNC_ORDERS)
 
 DAILY = "8f0e6a52-3c1d-4b7e-9a2f-6d5c4b3a2e10"
 PROD_TASK = "65f1a0c2e4b0a1b2c3d42101"
