@@ -11,6 +11,7 @@ from ..domain.executions import LogEntry, TaskExecution
 from ..domain.paging import Page
 from ..domain.pausing import PauseDetails
 from ..domain.plans import Plan
+from ..domain.promotions import Promotion
 from ..domain.tasks import Runtime, Task
 from ..domain.timeutil import to_iso, to_ms
 from ..domain.triggers import manual_trigger
@@ -172,6 +173,12 @@ def plan_details(found: Plan, world: World) -> dict:
                      "workspace": workspace_info(world.workspaces[found.workspace_id], world),
                      "chart": plan_chart(found, world),
                      "planPauseDetails": pause_details(found.pause) if found.pause else None})
+
+
+def promotion(found: Promotion, world: World) -> dict:
+    return {"executable": found.id, "name": found.name, "description": found.description,
+            "sourceEnvironment": environment_info(world.environments[found.source_environment_id]),
+            "targetEnvironment": environment_info(world.environments[found.target_environment_id])}
 
 
 def plan_run_config(found: Plan, world: World) -> dict:

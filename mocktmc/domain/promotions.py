@@ -1,7 +1,13 @@
 """Promotion definitions: a source environment whose content is copied to a target environment."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..errors import BadRequest, Conflict, NotFound
+
+if TYPE_CHECKING:
+    from .world import World
 
 
 @dataclass
@@ -11,3 +17,67 @@ class Promotion:
     source_environment_id: str
     target_environment_id: str
     description: str = ""
+    user_ids: list[str] = field(default_factory=list)
+    service_account_ids: list[str] = field(default_factory=list)
+
+
+def promotion(world: "World", promotion_id: str) -> Promotion:
+    try:
+        return world.promotions[promotion_id]
+    except KeyError:
+        raise NotFound(f"Promotion {promotion_id} not found") from None
+
+
+def create_promotion(world: "World", *, source_id: str, target_id: str, description: str = "") -> Promotion:
+    """One promotion per source and target pair; it is named after them."""
+    for env_id in (source_id, target_id):
+        if env_id not in world.environments:
+            raise NotFound(f"Environment {env_id} is not present")
+    if source_id == target_id:
+        raise BadRequest("The source and target environments must differ")
+    if any(p.source_environment_id == source_id and p.target_environment_id == target_id
+           for p in world.promotions.values()):
+        raise Conflict("Promotion with same source and target already exists")
+    name = f"{world.environments[source_id].name} to {world.environments[target_id].name}"
+    created = Promotion(world.ids.hex24(), name, source_id, target_id, description)
+    world.promotions[created.id] = created
+    return created
+
+
+def update_description(world: "World", promotion_id: str, description: str) -> None:
+    promotion(world, promotion_id).description = description
+
+
+def delete_promotion(world: "World", promotion_id: str) -> None:
+    del world.promotions[promotion(world, promotion_id).id]
+
+
+def assign_user(world: "World", promotion_id: str, user_id: str) -> None:
+    found = promotion(world, promotion_id)
+    if user_id not in world.users:
+        raise NotFound(f"User {user_id} not found")
+    if user_id in found.user_ids:
+        raise Conflict(f"User {user_id} is already assigned to the promotion")
+    found.user_ids.append(user_id)
+
+
+def unassign_user(world: "World", promotion_id: str, user_id: str) -> None:
+    found = promotion(world, promotion_id)
+    if user_id not in found.user_ids:
+        raise NotFound(f"User {user_id} is not assigned to the promotion")
+    found.user_ids.remove(user_id)
+
+
+def assign_service_account(world: "World", promotion_id: str, account_id: str) -> None:
+    found = promotion(world, promotion_id)
+    if account_id not in world.service_accounts:
+        raise NotFound(f"Service account {account_id} not found")
+    if account_id not in found.service_account_ids:
+        found.service_account_ids.append(account_id)
+
+
+def unassign_service_account(world: "World", promotion_id: str, account_id: str) -> None:
+    found = promotion(world, promotion_id)
+    if account_id not in found.service_account_ids:
+        raise NotFound(f"Service account {account_id} is not assigned to the promotion")
+    found.service_account_ids.remove(account_id)

@@ -1,0 +1,92 @@
+"""Promotion definitions: list (FIQL `_s`), create, get, describe, delete, and who may run them."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from .. import bodies, context, serialize
+from ..filters import fiql_filter
+from ...domain import promotions
+from ...errors import BadRequest
+
+bp = Blueprint("orchestration_promotions", __name__)
+PROMOTION = "/orchestration/executables/promotions/<promotionId>"
+
+
+def _fields(world):
+    env = world.environments
+    return {"id": lambda p: p.id, "name": lambda p: p.name, "description": lambda p: p.description,
+            "sourceEnvironment.id": lambda p: p.source_environment_id,
+            "sourceEnvironment.name": lambda p: env[p.source_environment_id].name,
+            "targetEnvironment.id": lambda p: p.target_environment_id,
+            "targetEnvironment.name": lambda p: env[p.target_environment_id].name}
+
+
+@bp.get("/orchestration/executables/promotions")
+def list_promotions():
+    world = context.world()
+    keep = fiql_filter(_fields(world))
+    return jsonify([serialize.promotion(p, world) for p in world.promotions.values() if keep(p)])
+
+
+@bp.post("/orchestration/executables/promotions")
+def create_promotion():
+    body = bodies.json_object(allowed={"sourceEnvironmentId", "targetEnvironmentId", "description"},
+                              required={"sourceEnvironmentId", "targetEnvironmentId"})
+    world = context.world()
+    created = promotions.create_promotion(world, source_id=bodies.string(body, "sourceEnvironmentId"),
+                                          target_id=bodies.string(body, "targetEnvironmentId"),
+                                          description=bodies.string(body, "description") or "")
+    return jsonify(serialize.promotion(created, world)), 201
+
+
+@bp.get(PROMOTION)
+def get_promotion(promotionId: str):
+    world = context.world()
+    return jsonify(serialize.promotion(promotions.promotion(world, promotionId), world))
+
+
+@bp.patch(PROMOTION)
+def update_promotion(promotionId: str):
+    body = bodies.json_object(allowed={"description"})
+    description = bodies.string(body, "description")
+    if description is None:  # an empty description is a fine one, so this is not json_object's required check
+        raise BadRequest("Missing required field: 'description'")
+    promotions.update_description(context.world(), promotionId, description)
+    return "", 204
+
+
+@bp.delete(PROMOTION)
+def delete_promotion(promotionId: str):
+    promotions.delete_promotion(context.world(), promotionId)
+    return "", 204
+
+
+@bp.get(PROMOTION + "/users")
+def promotion_users(promotionId: str):
+    found = promotions.promotion(context.world(), promotionId)
+    return jsonify({"executable": found.id, "userIds": list(found.user_ids),
+                    "serviceAccountIds": list(found.service_account_ids)})
+
+
+@bp.put(PROMOTION + "/users/<userId>")
+def add_user(promotionId: str, userId: str):
+    promotions.assign_user(context.world(), promotionId, userId)
+    return "", 204
+
+
+@bp.delete(PROMOTION + "/users/<userId>")
+def remove_user(promotionId: str, userId: str):
+    promotions.unassign_user(context.world(), promotionId, userId)
+    return "", 204
+
+
+@bp.put(PROMOTION + "/service-accounts/<serviceAccountId>")
+def add_service_account(promotionId: str, serviceAccountId: str):
+    promotions.assign_service_account(context.world(), promotionId, serviceAccountId)
+    return "", 204
+
+
+@bp.delete(PROMOTION + "/service-accounts/<serviceAccountId>")
+def remove_service_account(promotionId: str, serviceAccountId: str):
+    promotions.unassign_service_account(context.world(), promotionId, serviceAccountId)
+    return "", 204
