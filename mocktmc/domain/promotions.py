@@ -52,32 +52,35 @@ def delete_promotion(world: "World", promotion_id: str) -> None:
     del world.promotions[promotion(world, promotion_id).id]
 
 
+def _assign(members: list[str], member_id: str, known: bool, label: str, *, conflict: bool) -> None:
+    if not known:
+        raise NotFound(f"{label} {member_id} not found")
+    if member_id in members:
+        if conflict:
+            raise Conflict(f"{label} {member_id} is already assigned to the promotion")
+        return
+    members.append(member_id)
+
+
+def _unassign(members: list[str], member_id: str, label: str) -> None:
+    if member_id not in members:
+        raise NotFound(f"{label} {member_id} is not assigned to the promotion")
+    members.remove(member_id)
+
+
 def assign_user(world: "World", promotion_id: str, user_id: str) -> None:
-    found = promotion(world, promotion_id)
-    if user_id not in world.users:
-        raise NotFound(f"User {user_id} not found")
-    if user_id in found.user_ids:
-        raise Conflict(f"User {user_id} is already assigned to the promotion")
-    found.user_ids.append(user_id)
+    """Assigning a user twice is a 409, as published; a service account twice changes nothing."""
+    _assign(promotion(world, promotion_id).user_ids, user_id, user_id in world.users, "User", conflict=True)
 
 
 def unassign_user(world: "World", promotion_id: str, user_id: str) -> None:
-    found = promotion(world, promotion_id)
-    if user_id not in found.user_ids:
-        raise NotFound(f"User {user_id} is not assigned to the promotion")
-    found.user_ids.remove(user_id)
+    _unassign(promotion(world, promotion_id).user_ids, user_id, "User")
 
 
 def assign_service_account(world: "World", promotion_id: str, account_id: str) -> None:
-    found = promotion(world, promotion_id)
-    if account_id not in world.service_accounts:
-        raise NotFound(f"Service account {account_id} not found")
-    if account_id not in found.service_account_ids:
-        found.service_account_ids.append(account_id)
+    _assign(promotion(world, promotion_id).service_account_ids, account_id, account_id in world.service_accounts,
+            "Service account", conflict=False)
 
 
 def unassign_service_account(world: "World", promotion_id: str, account_id: str) -> None:
-    found = promotion(world, promotion_id)
-    if account_id not in found.service_account_ids:
-        raise NotFound(f"Service account {account_id} is not assigned to the promotion")
-    found.service_account_ids.remove(account_id)
+    _unassign(promotion(world, promotion_id).service_account_ids, account_id, "Service account")
