@@ -15,6 +15,7 @@ from .api.orchestration.artifacts import bp as artifacts_bp
 from .api.orchestration.connections import bp as connections_bp
 from .api.orchestration.environments import bp as environments_bp
 from .api.orchestration.plans import bp as plans_bp
+from .api.orchestration.projects import bp as projects_bp
 from .api.orchestration.promotions import bp as promotions_bp
 from .api.orchestration.run_configs import bp as run_configs_bp
 from .api.orchestration.tasks import bp as tasks_bp
@@ -34,7 +35,8 @@ log = logging.getLogger("mocktmc")
 
 # Paths served to TMC clients with a bearer token; the token endpoint and the control plane are not.
 API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/")
-BLUEPRINTS = (environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp, promotions_bp, executions_bp, logs_bp, security_bp, control_bp,
+BLUEPRINTS = (environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp, promotions_bp,
+              projects_bp, executions_bp, logs_bp, security_bp, control_bp,
               contracts_bp)
 
 

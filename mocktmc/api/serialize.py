@@ -11,6 +11,7 @@ from ..domain.executions import LogEntry, TaskExecution
 from ..domain.paging import Page
 from ..domain.pausing import PauseDetails
 from ..domain.plans import Plan
+from ..domain.projects import Project
 from ..domain.promotions import Promotion
 from ..domain.tasks import Runtime, Task
 from ..domain.timeutil import to_iso, to_ms
@@ -179,6 +180,13 @@ def promotion(found: Promotion, world: World) -> dict:
     return {"executable": found.id, "name": found.name, "description": found.description,
             "sourceEnvironment": environment_info(world.environments[found.source_environment_id]),
             "targetEnvironment": environment_info(world.environments[found.target_environment_id])}
+
+
+def project(found: Project) -> dict:
+    return {"id": found.id, "name": found.name, "technicalLabel": found.technical_label,
+            "description": found.description, "url": found.url, "author": found.author, "owner": found.owner,
+            "projectType": found.project_type, "repoType": found.repo_type, "createDate": to_iso(found.created),
+            "updateDate": to_iso(found.updated)}
 
 
 def plan_run_config(found: Plan, world: World) -> dict:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import BadRequest, Conflict, NotFound
+from .assignments import assign, unassign
 
 if TYPE_CHECKING:
     from .world import World
@@ -52,35 +53,19 @@ def delete_promotion(world: "World", promotion_id: str) -> None:
     del world.promotions[promotion(world, promotion_id).id]
 
 
-def _assign(members: list[str], member_id: str, known: bool, label: str, *, conflict: bool) -> None:
-    if not known:
-        raise NotFound(f"{label} {member_id} not found")
-    if member_id in members:
-        if conflict:
-            raise Conflict(f"{label} {member_id} is already assigned to the promotion")
-        return
-    members.append(member_id)
-
-
-def _unassign(members: list[str], member_id: str, label: str) -> None:
-    if member_id not in members:
-        raise NotFound(f"{label} {member_id} is not assigned to the promotion")
-    members.remove(member_id)
-
-
 def assign_user(world: "World", promotion_id: str, user_id: str) -> None:
     """Assigning a user twice is a 409, as published; a service account twice changes nothing."""
-    _assign(promotion(world, promotion_id).user_ids, user_id, user_id in world.users, "User", conflict=True)
+    assign(promotion(world, promotion_id).user_ids, user_id, user_id in world.users, "User", conflict=True)
 
 
 def unassign_user(world: "World", promotion_id: str, user_id: str) -> None:
-    _unassign(promotion(world, promotion_id).user_ids, user_id, "User")
+    unassign(promotion(world, promotion_id).user_ids, user_id, "User")
 
 
 def assign_service_account(world: "World", promotion_id: str, account_id: str) -> None:
-    _assign(promotion(world, promotion_id).service_account_ids, account_id, account_id in world.service_accounts,
+    assign(promotion(world, promotion_id).service_account_ids, account_id, account_id in world.service_accounts,
             "Service account", conflict=False)
 
 
 def unassign_service_account(world: "World", promotion_id: str, account_id: str) -> None:
-    _unassign(promotion(world, promotion_id).service_account_ids, account_id, "Service account")
+    unassign(promotion(world, promotion_id).service_account_ids, account_id, "Service account")

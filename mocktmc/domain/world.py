@@ -20,6 +20,7 @@ from .environments import Environment, Workspace
 from .executions import TaskExecution
 from .ids import IdSource
 from .plans import Plan
+from .projects import Project
 from .promotions import Promotion
 from .tasks import Task
 from ..errors import NotFound
@@ -55,6 +56,7 @@ class World:
         self.tasks: dict[str, Task] = {}
         self.plans: dict[str, Plan] = {}
         self.promotions: dict[str, Promotion] = {}
+        self.projects: dict[str, Project] = {}
         self.executions: dict[str, TaskExecution] = {}
         self.executions_by_task: dict[str, list[str]] = {}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, serialize
+from ..memberships import membership_routes
 from ..filters import fiql_filter
 from ...domain import promotions
 from ...errors import BadRequest
@@ -68,25 +69,7 @@ def promotion_users(promotionId: str):
                     "serviceAccountIds": list(found.service_account_ids)})
 
 
-@bp.put(PROMOTION + "/users/<userId>")
-def add_user(promotionId: str, userId: str):
-    promotions.assign_user(context.world(), promotionId, userId)
-    return "", 204
-
-
-@bp.delete(PROMOTION + "/users/<userId>")
-def remove_user(promotionId: str, userId: str):
-    promotions.unassign_user(context.world(), promotionId, userId)
-    return "", 204
-
-
-@bp.put(PROMOTION + "/service-accounts/<serviceAccountId>")
-def add_service_account(promotionId: str, serviceAccountId: str):
-    promotions.assign_service_account(context.world(), promotionId, serviceAccountId)
-    return "", 204
-
-
-@bp.delete(PROMOTION + "/service-accounts/<serviceAccountId>")
-def remove_service_account(promotionId: str, serviceAccountId: str):
-    promotions.unassign_service_account(context.world(), promotionId, serviceAccountId)
-    return "", 204
+membership_routes(bp, PROMOTION + "/users/<userId>", "promotionId", "userId", promotions.assign_user,
+                  promotions.unassign_user)
+membership_routes(bp, PROMOTION + "/service-accounts/<serviceAccountId>", "promotionId", "serviceAccountId",
+                  promotions.assign_service_account, promotions.unassign_service_account)
