@@ -17,6 +17,7 @@ from .api.orchestration.environments import bp as environments_bp
 from .api.orchestration.plans import bp as plans_bp
 from .api.orchestration.projects import bp as projects_bp
 from .api.orchestration.promotions import bp as promotions_bp
+from .api.orchestration.resources import bp as resources_bp
 from .api.orchestration.run_configs import bp as run_configs_bp
 from .api.orchestration.tasks import bp as tasks_bp
 from .api.orchestration.workspaces import bp as workspaces_bp
@@ -36,7 +37,7 @@ log = logging.getLogger("mocktmc")
 # Paths served to TMC clients with a bearer token; the token endpoint and the control plane are not.
 API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/")
 BLUEPRINTS = (environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp, promotions_bp,
-              projects_bp, executions_bp, logs_bp, security_bp, control_bp,
+              projects_bp, resources_bp, executions_bp, logs_bp, security_bp, control_bp,
               contracts_bp)
 
 
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     spec = spec or load_fixture(settings.fixtures)
     app = Flask("mocktmc")
     app.json.sort_keys = False  # keep the published field order
+    # No body may be larger than an upload plus room for its multipart framing (413 above it).
+    app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit + 1024 * 1024
     app.extensions["mocktmc"] = MockState(settings, clock, Accounts(spec, clock, settings.auth, settings.seed))
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

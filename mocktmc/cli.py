@@ -61,8 +61,10 @@ def main() -> None:
          help="Worker threads serving requests.")
 @_option("--validate", envvar="MOCKTMC_VALIDATE", default="requests", type=click.Choice(VALIDATE_MODES),
          help="Check requests (and with 'all' also responses) against the contracts.")
+@_option("--upload-limit", envvar="MOCKTMC_UPLOAD_LIMIT", default=10 * 1024 * 1024, type=click.IntRange(1),
+         help="Largest resource file an upload may carry, in bytes (413 above it).")
 def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int,
-          validate: str) -> None:
+          validate: str, upload_limit: int) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
     import waitress
 
@@ -70,7 +72,7 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings(host=host, port=port, fixtures=fixtures, clock=clock, start=start, auth=auth,
-                        seed=seed, threads=threads, validate=validate)
+                        seed=seed, threads=threads, validate=validate, upload_limit=upload_limit)
     try:
         app = create_app(settings)
     except FixtureError as exc:

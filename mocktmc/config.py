@@ -26,6 +26,8 @@ class Settings:
     seed: int = 0
     threads: int = 8
     validate: str = "requests"
+    # The largest resource file an upload may carry (bytes); larger ones answer 413.
+    upload_limit: int = 10 * 1024 * 1024
 
     def __post_init__(self) -> None:
         parse_clock_mode(self.clock)
@@ -35,6 +37,8 @@ class Settings:
             raise ValueError(f"validate must be one of {', '.join(VALIDATE_MODES)}, got {self.validate!r}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be in [0, 65535], got {self.port}")
+        if self.upload_limit < 1:
+            raise ValueError(f"upload_limit must be >= 1 byte, got {self.upload_limit}")
         if self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
 

@@ -9,6 +9,11 @@ from flask import request
 from ..errors import BadRequest, UnsupportedMediaType
 
 
+def has_body(req) -> bool:
+    """Whether a request carries a body, without reading it (reading it first would empty a parsed form)."""
+    return bool(req.content_length) or req.headers.get("Transfer-Encoding", "").lower() == "chunked"
+
+
 def is_json(mimetype: str) -> bool:
     return mimetype == "application/json" or mimetype.endswith("+json")
 

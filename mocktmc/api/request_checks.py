@@ -19,7 +19,7 @@ from referencing.jsonschema import DRAFT4
 
 from ..errors import BadRequest, UnsupportedMediaType
 from ..contract_documents import CONTRACTS, contract, operations_in
-from .bodies import is_json, parse_json
+from .bodies import has_body, is_json, parse_json
 
 _LEGACY_VERSION = re.compile(r"<any\([^)]*\):legacyVersion>")
 _RULE_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -157,15 +157,14 @@ def check_request(request: Request) -> None:
         _check_parameter(parameter, request)
     if not rules.media_types:
         return
-    raw, mimetype = request.get_data(cache=True), request.mimetype
-    has_body = bool(raw.strip())
-    if has_body and not is_json(mimetype) and mimetype not in rules.media_types:
+    mimetype = request.mimetype
+    if has_body(request) and not is_json(mimetype) and mimetype not in rules.media_types:
         raise UnsupportedMediaType(f"Content-Type must be {' or '.join(rules.media_types)}, got {mimetype or 'none'}")
-    if rules.body_validator is None or (has_body and not is_json(mimetype)):
-        return  # multipart and form bodies are read by their handlers
+    if rules.body_validator is None or (has_body(request) and not is_json(mimetype)):
+        return  # multipart and form bodies are read by their handlers: reading them here would empty the form
     # The published documents mark almost no body as required, yet an operation that takes one
     # cannot do without it: an empty body is a 400 (parse_json says so).
-    body = parse_json(raw, mimetype)
+    body = parse_json(request.get_data(cache=True), mimetype)
     error = min(rules.body_validator.iter_errors(body), key=lambda e: (len(e.absolute_path), e.message), default=None)
     if error is not None:
         where = _where(error.absolute_path)

@@ -13,6 +13,7 @@ from ..domain.pausing import PauseDetails
 from ..domain.plans import Plan
 from ..domain.projects import Project
 from ..domain.promotions import Promotion
+from ..domain.resources import Resource
 from ..domain.tasks import Runtime, Task
 from ..domain.timeutil import to_iso, to_ms
 from ..domain.triggers import manual_trigger
@@ -187,6 +188,11 @@ def project(found: Project) -> dict:
             "description": found.description, "url": found.url, "author": found.author, "owner": found.owner,
             "projectType": found.project_type, "repoType": found.repo_type, "createDate": to_iso(found.created),
             "updateDate": to_iso(found.updated)}
+
+
+def resource(found: Resource, world: World) -> dict:
+    return {"id": found.id, "name": found.name, "description": found.description,
+            "workspaceInfo": workspace_info(world.workspaces[found.workspace_id], world), "file": True}
 
 
 def plan_run_config(found: Plan, world: World) -> dict:

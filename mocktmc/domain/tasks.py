@@ -205,7 +205,7 @@ class TaskDefinition:
 
 
 def _checked(world: "World", spec: TaskDefinition) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """Referential integrity: the workspace, the artifact version in it, the connections in it."""
+    """Referential integrity: the workspace, the artifact version, connections and resources in it."""
     if not spec.name.strip():
         raise BadRequest("The task name must not be empty")
     if spec.workspace_id not in world.workspaces:
@@ -221,9 +221,14 @@ def _checked(world: "World", spec: TaskDefinition) -> tuple[dict[str, str], dict
         conn = world.connections.get(connection_id)
         if conn is None or conn.workspace_id != spec.workspace_id:
             raise BadRequest(f"connections.{key}: connection {connection_id} does not exist in the task's workspace")
+    resources = _text_map(spec.resources, "resources")
+    for key, resource_id in resources.items():
+        found = world.resources.get(resource_id)
+        if found is None or found.workspace_id != spec.workspace_id:
+            raise BadRequest(f"resources.{key}: resource {resource_id} does not exist in the task's workspace")
     parameters = dict(version.parameters)
     parameters.update(_text_map(spec.parameters, "parameters"))
-    return connections, parameters, _text_map(spec.resources, "resources")
+    return connections, parameters, resources
 
 
 def create_task(world: "World", environment_id: str, spec: TaskDefinition, at: datetime) -> Task:

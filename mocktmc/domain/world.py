@@ -22,6 +22,7 @@ from .ids import IdSource
 from .plans import Plan
 from .projects import Project
 from .promotions import Promotion
+from .resources import Resource
 from .tasks import Task
 from ..errors import NotFound
 
@@ -57,6 +58,7 @@ class World:
         self.plans: dict[str, Plan] = {}
         self.promotions: dict[str, Promotion] = {}
         self.projects: dict[str, Project] = {}
+        self.resources: dict[str, Resource] = {}
         self.executions: dict[str, TaskExecution] = {}
         self.executions_by_task: dict[str, list[str]] = {}
 
@@ -99,7 +101,7 @@ class World:
 
     def remove_workspace_contents(self, workspace_id: str) -> None:
         """Forget every definition a workspace holds; the runs already recorded stay in history."""
-        for store in (self.tasks, self.plans, self.artifacts, self.connections):
+        for store in (self.tasks, self.plans, self.artifacts, self.connections, self.resources):
             for key in [k for k, v in store.items() if v.workspace_id == workspace_id]:
                 del store[key]
 
