@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from .lookups import find
 from ..errors import Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -41,10 +42,7 @@ class Artifact:
 
 
 def artifact(world: "World", artifact_id: str) -> Artifact:
-    try:
-        return world.artifacts[artifact_id]
-    except KeyError:
-        raise NotFound(f"Artifact {artifact_id} not found") from None
+    return find(world.artifacts, artifact_id, "Artifact")
 
 
 def artifact_version(world: "World", artifact_id: str, version: str) -> ArtifactVersion:

@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..errors import BadRequest, Conflict, NotFound
+from .environments import move_target
+from .lookups import find
+from ..errors import BadRequest, Conflict
 
 if TYPE_CHECKING:
     from .world import World
@@ -30,10 +32,7 @@ class Connection:
 
 
 def connection(world: "World", connection_id: str) -> Connection:
-    try:
-        return world.connections[connection_id]
-    except KeyError:
-        raise NotFound(f"Connection {connection_id} not found") from None
+    return find(world.connections, connection_id, "Connection")
 
 
 def parse_parameters(raw: list[Any], previous: list[ConnectionParameter] = ()) -> list[ConnectionParameter]:
@@ -102,11 +101,7 @@ def delete_connection(world: "World", connection_id: str) -> None:
 def move_connection(world: "World", connection_id: str, target_workspace_id: str, at: datetime) -> Connection:
     """Only to another workspace of the same environment."""
     conn = connection(world, connection_id)
-    target = world.workspaces.get(target_workspace_id)
-    if target is None:
-        raise NotFound(f"Workspace {target_workspace_id} not found")
-    if target.environment_id != world.workspaces[conn.workspace_id].environment_id:
-        raise BadRequest("The target workspace must be in the same environment as the connection's workspace")
+    target = move_target(world, conn.workspace_id, target_workspace_id)
     _unique(world, target.id, conn.name, keep=conn.id)
     conn.workspace_id, conn.updated = target.id, at
     return conn

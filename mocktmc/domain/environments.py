@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from .lookups import find
+from ..errors import BadRequest, Conflict, Forbidden
 
 if TYPE_CHECKING:
     from .world import World
@@ -37,17 +38,19 @@ class Workspace:
 
 
 def environment(world: "World", environment_id: str) -> Environment:
-    try:
-        return world.environments[environment_id]
-    except KeyError:
-        raise NotFound(f"Environment {environment_id} is not present") from None
+    return find(world.environments, environment_id, "Environment")
 
 
 def workspace(world: "World", workspace_id: str) -> Workspace:
-    try:
-        return world.workspaces[workspace_id]
-    except KeyError:
-        raise NotFound(f"Workspace {workspace_id} not found") from None
+    return find(world.workspaces, workspace_id, "Workspace")
+
+
+def move_target(world: "World", from_workspace_id: str, to_workspace_id: str) -> Workspace:
+    """The workspace something moves to: it must exist and share the environment of the one it leaves."""
+    target = workspace(world, to_workspace_id)
+    if target.environment_id != world.workspaces[from_workspace_id].environment_id:
+        raise BadRequest("The target workspace must be in the same environment as the current one")
+    return target
 
 
 def _name(value: str, what: str) -> str:

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..errors import BadRequest, Conflict, NotFound
+from .lookups import find
+from ..errors import BadRequest, Conflict
 from .pausing import PauseDetails, is_paused, set_pause
 from .triggers import check_trigger
 
@@ -48,10 +49,7 @@ class Plan:
 
 
 def plan(world: "World", plan_id: str) -> Plan:
-    try:
-        return world.plans[plan_id]
-    except KeyError:
-        raise NotFound(f"Plan {plan_id} not found") from None
+    return find(world.plans, plan_id, "Plan")
 
 
 def _ids(raw: Any, where: str) -> list[str]:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from .lookups import find
+from ..errors import BadRequest, Conflict, Forbidden
 from .assignments import assign, unassign
 
 if TYPE_CHECKING:
@@ -42,10 +43,7 @@ def personal_token_only(principal: "Principal") -> None:
 
 
 def project(world: "World", project_id: str) -> Project:
-    try:
-        return world.projects[project_id]
-    except KeyError:
-        raise NotFound(f"Project {project_id} not found") from None
+    return find(world.projects, project_id, "Project")
 
 
 def technical_label(name: str) -> str:

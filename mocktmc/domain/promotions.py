@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .lookups import find
 from ..errors import BadRequest, Conflict, NotFound
 from .assignments import assign, unassign
 
@@ -23,10 +24,7 @@ class Promotion:
 
 
 def promotion(world: "World", promotion_id: str) -> Promotion:
-    try:
-        return world.promotions[promotion_id]
-    except KeyError:
-        raise NotFound(f"Promotion {promotion_id} not found") from None
+    return find(world.promotions, promotion_id, "Promotion")
 
 
 def create_promotion(world: "World", *, source_id: str, target_id: str, description: str = "") -> Promotion:

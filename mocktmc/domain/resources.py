@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from .environments import move_target
+from .lookups import find
 from ..errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 
 if TYPE_CHECKING:
@@ -22,10 +24,7 @@ class Resource:
 
 
 def resource(world: "World", resource_id: str) -> Resource:
-    try:
-        return world.resources[resource_id]
-    except KeyError:
-        raise NotFound(f"Resource {resource_id} not found") from None
+    return find(world.resources, resource_id, "Resource")
 
 
 def _within_limit(content: bytes, limit: int) -> bytes:
@@ -78,11 +77,7 @@ def delete_resource(world: "World", resource_id: str) -> None:
 def move_resource(world: "World", resource_id: str, target_workspace_id: str) -> Resource:
     """Only to another workspace of the same environment."""
     found = resource(world, resource_id)
-    target = world.workspaces.get(target_workspace_id)
-    if target is None:
-        raise NotFound(f"Workspace {target_workspace_id} not found")
-    if target.environment_id != world.workspaces[found.workspace_id].environment_id:
-        raise BadRequest("The target workspace must be in the same environment as the resource's workspace")
+    target = move_target(world, found.workspace_id, target_workspace_id)
     if not _unique(world, target.id, found.name, keep=found.id):
         raise Conflict(f"Resource name {found.name!r} already used in the target workspace")
     found.workspace_id = target.id

@@ -24,7 +24,7 @@ from .projects import Project
 from .promotions import Promotion
 from .resources import Resource
 from .tasks import Task
-from ..errors import NotFound
+from .lookups import find
 
 
 class Event(Protocol):
@@ -83,16 +83,10 @@ class World:
 
     # --- lookups that answer 404 -------------------------------------------------------------
     def task(self, task_id: str) -> Task:
-        try:
-            return self.tasks[task_id]
-        except KeyError:
-            raise NotFound(f"Task with id {task_id} not found") from None
+        return find(self.tasks, task_id, "Task")
 
     def execution(self, execution_id: str) -> TaskExecution:
-        try:
-            return self.executions[execution_id]
-        except KeyError:
-            raise NotFound(f"Execution with id {execution_id} not found") from None
+        return find(self.executions, execution_id, "Execution")
 
     # --- indexes -----------------------------------------------------------------------------
     def add_execution(self, run: TaskExecution) -> None:
