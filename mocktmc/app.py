@@ -14,6 +14,7 @@ from .api.monitoring.logs import bp as logs_bp
 from .api.orchestration.artifacts import bp as artifacts_bp
 from .api.orchestration.connections import bp as connections_bp
 from .api.orchestration.environments import bp as environments_bp
+from .api.orchestration.events import bp as events_bp
 from .api.orchestration.plans import bp as plans_bp
 from .api.orchestration.projects import bp as projects_bp
 from .api.orchestration.promotions import bp as promotions_bp
@@ -37,7 +38,7 @@ log = logging.getLogger("mocktmc")
 # Paths served to TMC clients with a bearer token; the token endpoint and the control plane are not.
 API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/")
 BLUEPRINTS = (environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp, promotions_bp,
-              projects_bp, resources_bp, executions_bp, logs_bp, security_bp, control_bp,
+              projects_bp, resources_bp, events_bp, executions_bp, logs_bp, security_bp, control_bp,
               contracts_bp)
 
 

@@ -60,6 +60,8 @@ class Drift:
             return True
         if p == "number" and o == "integer":  # correction 3
             return True
+        if any(option.get("type") == p for option in ours.get("anyOf", [])):  # numbers also sent as strings
+            return True
         return p == "object" and o is None and not ours  # correction 4: filter value accepts anything
 
     def compare(self, pub: Side, p: dict, ours: Side, o: dict, where: str, seen: frozenset = frozenset()) -> None:

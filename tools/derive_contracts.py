@@ -499,6 +499,19 @@ def task_list_alias(family: str, doc: dict) -> list[str]:
 LINK_EXCLUDED = {"performPromotionAnalysis"}
 
 
+@correction("The scheduled-runs search takes `from` and `to` as epoch milliseconds in a number or a string of "
+            "digits: Talend's own example sends `\"to\": \"1672531199000\"`.")
+def numeric_string_times(family: str, doc: dict) -> list[str]:
+    schema = doc["components"]["schemas"].get("ScheduledEventsRequest")
+    if schema is None:
+        return []
+    for name in ("from", "to"):
+        schema["properties"][name] = {"anyOf": [{"type": "integer", "format": "int64"},
+                                                {"type": "string", "pattern": "^[0-9]{1,15}$"}]}
+    return ["#/components/schemas/ScheduledEventsRequest/properties/from",
+            "#/components/schemas/ScheduledEventsRequest/properties/to"]
+
+
 def _id_field(doc: dict, operation: dict) -> tuple[str, str] | None:
     """(status, property) of a creation answer carrying the new resource's id, if any."""
     for status in ("201", "200"):

@@ -14,6 +14,7 @@ from ..domain.plans import Plan
 from ..domain.projects import Project
 from ..domain.promotions import Promotion
 from ..domain.resources import Resource
+from ..domain.scheduled_events import ScheduledEvent
 from ..domain.tasks import Runtime, Task
 from ..domain.timeutil import to_iso, to_ms
 from ..domain.triggers import manual_trigger
@@ -193,6 +194,11 @@ def project(found: Project) -> dict:
 def resource(found: Resource, world: World) -> dict:
     return {"id": found.id, "name": found.name, "description": found.description,
             "workspaceInfo": workspace_info(world.workspaces[found.workspace_id], world), "file": True}
+
+
+def scheduled_event(event: ScheduledEvent) -> dict:
+    return _compact({"id": event.id, "sourceTriggerName": event.source_trigger_name, "date": to_iso(event.date),
+                     "type": event.type})
 
 
 def plan_run_config(found: Plan, world: World) -> dict:
