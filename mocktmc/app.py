@@ -20,6 +20,7 @@ from .api.orchestration.projects import bp as projects_bp
 from .api.orchestration.promotions import bp as promotions_bp
 from .api.orchestration.resources import bp as resources_bp
 from .api.orchestration.run_configs import bp as run_configs_bp
+from .api.orchestration.schedules import bp as schedules_bp
 from .api.orchestration.tasks import bp as tasks_bp
 from .api.orchestration.workspaces import bp as workspaces_bp
 from .api.request_checks import check_request, operation_rules
@@ -38,7 +39,7 @@ log = logging.getLogger("mocktmc")
 # Paths served to TMC clients with a bearer token; the token endpoint and the control plane are not.
 API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/")
 BLUEPRINTS = (environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp, promotions_bp,
-              projects_bp, resources_bp, events_bp, executions_bp, logs_bp, security_bp, control_bp,
+              projects_bp, resources_bp, events_bp, schedules_bp, executions_bp, logs_bp, security_bp, control_bp,
               contracts_bp)
 
 

@@ -15,6 +15,7 @@ from ..domain.projects import Project
 from ..domain.promotions import Promotion
 from ..domain.resources import Resource
 from ..domain.scheduled_events import ScheduledEvent
+from ..domain.schedules import Schedule
 from ..domain.tasks import Runtime, Task
 from ..domain.timeutil import to_iso, to_ms
 from ..domain.triggers import manual_trigger
@@ -199,6 +200,12 @@ def resource(found: Resource, world: World) -> dict:
 def scheduled_event(event: ScheduledEvent) -> dict:
     return _compact({"id": event.id, "sourceTriggerName": event.source_trigger_name, "date": to_iso(event.date),
                      "type": event.type})
+
+
+def schedule(found: Schedule) -> dict:
+    return _compact({"id": found.id, "environmentId": found.environment_id, "description": found.description,
+                     "triggers": [dict(t) for t in found.triggers], "executableId": found.executable_id,
+                     "executableType": found.executable_type})
 
 
 def plan_run_config(found: Plan, world: World) -> dict:

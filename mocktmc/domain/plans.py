@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from .lookups import find
 from ..errors import BadRequest, Conflict
 from .pausing import PauseDetails, is_paused, set_pause
+from .schedules import unlink
 from .triggers import check_trigger
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ def delete_plan(world: "World", plan_id: str) -> None:
              if any(found.id in step.on_failure_plan_ids for step in other.steps)]
     if users:
         raise Conflict(f"Plan {found.name!r} is the error handler of plan(s) {', '.join(users)}")
+    unlink(world, found.id)
     del world.plans[found.id]
 
 
@@ -137,11 +139,14 @@ def change_pause(world: "World", plan_id: str, at: datetime, principal: "Princip
 
 def configure_run(world: "World", plan_id: str, trigger: Mapping[str, Any], parallel_execution_allowed: bool) -> Plan:
     found = plan(world, plan_id)
-    found.trigger, found.parallel_execution_allowed = check_trigger(trigger), parallel_execution_allowed
+    checked = check_trigger(trigger)
+    unlink(world, found.id)  # a trigger of its own replaces a linked schedule
+    found.trigger, found.parallel_execution_allowed = checked, parallel_execution_allowed
     return found
 
 
 def stop_schedule(world: "World", plan_id: str) -> None:
+    unlink(world, plan_id)
     plan(world, plan_id).trigger = None
 
 

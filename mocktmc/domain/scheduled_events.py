@@ -3,12 +3,12 @@ scheduler fires), for the events operations and the maintenance-window search.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Iterable
 
 from ..errors import BadRequest
 from .environments import environment
-from .occurrences import occurrences
+from .schedules import executable_events
 from .tasks import Task, TaskFilter, select_tasks
 
 if TYPE_CHECKING:
@@ -26,26 +26,6 @@ class ScheduledEvent:
     source_trigger_name: str | None = None
 
 
-def window(start: datetime, end: datetime) -> None:
-    if start > end:
-        raise BadRequest("'from' must not be after 'to'")
-
-
-def trigger_events(trigger: Mapping | None, start: datetime, end: datetime) -> list[datetime]:
-    """The instants in [start, end] when `trigger` fires."""
-    window(start, end)
-    found: list[datetime] = []
-    if not trigger:
-        return found
-    for instant in occurrences(trigger, start - timedelta(milliseconds=1)):
-        if instant > end:
-            break
-        found.append(instant)
-        if len(found) > EVENT_CAP:
-            raise BadRequest(f"More than {EVENT_CAP} events fall between 'from' and 'to': narrow the range")
-    return found
-
-
 def search(world: "World", *, environment_id: str, start: datetime, end: datetime, workspace_ids: Iterable[str] = (),
            tags: Iterable[str] = (), runtime_type: str | None = None, runtime_id: str | None = None
            ) -> list[ScheduledEvent]:
@@ -58,10 +38,12 @@ def search(world: "World", *, environment_id: str, start: datetime, end: datetim
     tasks: list[Task] = [t for t in select_tasks(world, TaskFilter(environment_id=environment_id, tags=tuple(tags),
                                                                    runtime_type=runtime_type, runtime_id=runtime_id))
                          if t.workspace_id in spaces]
-    events = [ScheduledEvent(at, task.id, "TASK") for task in tasks for at in trigger_events(task.trigger, start, end)]
+    events = [ScheduledEvent(at, task.id, "TASK", name) for task in tasks
+              for at, name in executable_events(world, task.id, task.trigger, start, end, EVENT_CAP)]
     if not tags and runtime_type is None and runtime_id is None:
-        events += [ScheduledEvent(at, plan.id, "PLAN") for plan in world.plans.values() if plan.workspace_id in spaces
-                   for at in trigger_events(plan.trigger, start, end)]
+        events += [ScheduledEvent(at, plan.id, "PLAN", name) for plan in world.plans.values()
+                   if plan.workspace_id in spaces
+                   for at, name in executable_events(world, plan.id, plan.trigger, start, end, EVENT_CAP)]
         if len(events) > EVENT_CAP:
             raise BadRequest(f"More than {EVENT_CAP} events fall between 'from' and 'to': narrow the range")
     return sorted(events, key=lambda e: (e.date, e.id))

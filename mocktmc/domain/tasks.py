@@ -9,6 +9,7 @@ from ..errors import BadRequest, Conflict, NotFound
 from .behaviors import BehaviorPlan
 from .pausing import PauseDetails, is_paused, set_pause
 from .plans import plans_using_task
+from .schedules import unlink
 from .triggers import check_trigger, manual_trigger
 
 if TYPE_CHECKING:
@@ -141,7 +142,9 @@ def configure_run(world: "World", task_id: str, config: RunConfig) -> Task:
         raise BadRequest(f"timeout must be at least 1 minute, got {config.timeout}")
     if config.deployment_strategy not in ("ROLLING", "PARALLEL"):
         raise BadRequest(f"deploymentStrategy must be ROLLING or PARALLEL, got {config.deployment_strategy!r}")
-    task.runtime, task.trigger = _runtime(config.runtime), trigger
+    runtime = _runtime(config.runtime)
+    unlink(world, task.id)  # a trigger of its own replaces a linked schedule (once the request is known good)
+    task.runtime, task.trigger = runtime, trigger
     task.parallel_execution_allowed, task.log_level, task.timeout = (config.parallel_execution_allowed,
                                                                      config.log_level, config.timeout)
     task.remote_run_as_user, task.deployment_strategy = config.remote_run_as_user, config.deployment_strategy
@@ -151,6 +154,7 @@ def configure_run(world: "World", task_id: str, config: RunConfig) -> Task:
 
 def stop_schedule(world: "World", task_id: str) -> None:
     """DELETE run-config: the task no longer runs on a schedule; it still runs when asked."""
+    unlink(world, task_id)
     world.task(task_id).trigger = None
 
 
@@ -288,6 +292,7 @@ def delete_task(world: "World", task_id: str) -> None:
         raise Conflict(f"Task {task.name!r} is used by plan(s) {', '.join(plans)}")
     if any(not run.terminal for run in world.task_executions(task.id)):
         raise Conflict(f"Task {task.name!r} has executions in progress")
+    unlink(world, task.id)
     del world.tasks[task.id]
 
 

@@ -23,6 +23,7 @@ from .plans import Plan
 from .projects import Project
 from .promotions import Promotion
 from .resources import Resource
+from .schedules import Schedule
 from .tasks import Task
 from .lookups import find
 
@@ -59,6 +60,7 @@ class World:
         self.promotions: dict[str, Promotion] = {}
         self.projects: dict[str, Project] = {}
         self.resources: dict[str, Resource] = {}
+        self.schedules: dict[str, Schedule] = {}
         self.executions: dict[str, TaskExecution] = {}
         self.executions_by_task: dict[str, list[str]] = {}
 

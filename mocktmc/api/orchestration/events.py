@@ -5,6 +5,8 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
 from ...domain import plans, scheduled_events
+from ...domain.scheduled_events import EVENT_CAP
+from ...domain.schedules import executable_events
 from ...domain.paging import paginate
 from ...domain.tasks import RUNTIME_TYPES
 from ...domain.timeutil import from_ms, to_iso
@@ -13,24 +15,29 @@ from ...errors import BadRequest
 bp = Blueprint("orchestration_events", __name__)
 
 
-def _page_of_instants(trigger):
-    offset, limit = params.page_bounds()
+def window() -> tuple:
+    """(from, to) of an events query: `to` is required, `from` defaults to now."""
     end = params.epoch_ms("to")
     if end is None:
         raise BadRequest("Query parameter 'to' is required")
-    start = params.epoch_ms("from") or context.now()  # "from" defaults to now
-    found = scheduled_events.trigger_events(trigger, start, end)
-    return jsonify(serialize.page(paginate(found, offset, limit), to_iso))
+    return params.epoch_ms("from") or context.now(), end
+
+
+def _page_of_instants(executable):
+    offset, limit = params.page_bounds()
+    start, end = window()
+    found = executable_events(context.world(), executable.id, executable.trigger, start, end, EVENT_CAP)
+    return jsonify(serialize.page(paginate([at for at, _ in found], offset, limit), to_iso))
 
 
 @bp.get("/orchestration/executables/tasks/<taskId>/run-config/events")
 def task_events(taskId: str):
-    return _page_of_instants(context.world().task(taskId).trigger)
+    return _page_of_instants(context.world().task(taskId))
 
 
 @bp.get("/orchestration/executables/plans/<planId>/run-config/events")
 def plan_events(planId: str):
-    return _page_of_instants(plans.plan(context.world(), planId).trigger)
+    return _page_of_instants(plans.plan(context.world(), planId))
 
 
 def _epoch_ms(body: dict, name: str):
