@@ -7,6 +7,7 @@ from .. import bodies, context, serialize
 from ..memberships import membership_routes
 from ..filters import fiql_filter
 from ...domain import promotions
+from ...domain.promotion_plan import plan_promotion
 from ...errors import BadRequest
 
 bp = Blueprint("orchestration_promotions", __name__)
@@ -54,6 +55,26 @@ def update_promotion(promotionId: str):
         raise BadRequest("Missing required field: 'description'")
     promotions.update_description(context.world(), promotionId, description)
     return "", 204
+
+
+@bp.post(PROMOTION)
+def analyse_promotion(promotionId: str):
+    """What the promotion would do, object by object, without doing it (status ANALIZED, as spelled)."""
+    body = bodies.json_object(allowed={"keepTargetRunProfiles", "keepTargetResources", "context",
+                                       "promotionAdvancedInfo"})
+    advanced = bodies.mapping(body, "promotionAdvancedInfo")
+    scope = None
+    if advanced:
+        if not bodies.string(advanced, "id") or not bodies.string(advanced, "type"):
+            raise BadRequest("promotionAdvancedInfo needs 'id' and 'type' (WORKSPACE, PLAN, FLOW or ACTION)")
+        scope = (bodies.string(advanced, "type"), bodies.string(advanced, "id"))
+    world = context.world()
+    plan = plan_promotion(world, promotions.promotion(world, promotionId),
+                          keep_target_resources=bool(bodies.boolean(body, "keepTargetResources")),
+                          keep_target_run_profiles=bool(bodies.boolean(body, "keepTargetRunProfiles")), scope=scope)
+    return jsonify(serialize.promotion_result(plan, execution_id=world.ids.uuid(), at=context.now(),
+                                              principal=context.principal(), status="ANALIZED",
+                                              context=bodies.string(body, "context")))
 
 
 @bp.delete(PROMOTION)
