@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench tables contracts clean
+.PHONY: run test contract bench tables contracts clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mocktmc needs Python 3.11 or newer")'
@@ -18,6 +18,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The heavy contract runs: schemathesis with many examples per operation, properties at length.
+contract: $(STAMP)
+	MOCKTMC_SCHEMATHESIS_EXAMPLES=200 HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest \
+		tests/test_schemathesis_orchestration.py tests/test_properties.py tests/test_crud_machine.py \
+		tests/test_list_properties.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/validation_cost.py

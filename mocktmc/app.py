@@ -49,6 +49,9 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     clock = clock or VirtualClock(start=settings.start, rate=settings.clock_rate)
     spec = spec or load_fixture(settings.fixtures)
     app = Flask("mocktmc")
+    # OPTIONS is not a published operation: it gets the 405 whose Allow lists the published methods,
+    # not Flask's merge of every rule the path happens to match.
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.json.sort_keys = False  # keep the published field order
     # No body may be larger than an upload plus room for its multipart framing (413 above it).
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit + 1024 * 1024
@@ -126,7 +129,9 @@ def _render_http_exception(exc: HTTPException):
             f"{operation.method} {operation.path} ({operation.operation_id}) is part of the published TMC "
             f"API but mocktmc does not simulate it yet; see the implemented-operations table",
             headers={NOT_IMPLEMENTED_HEADER: operation.operation_id}))
-    allowed = sorted(set(getattr(exc, "valid_methods", None) or ()) | published_methods)
+    # A published path advertises its published methods; /tasks/search, say, also matches the
+    # /tasks/{taskId} rule, whose methods it does not publish.
+    allowed = sorted(published_methods or set(getattr(exc, "valid_methods", None) or ()))
     if not allowed:
         return _render_tmc_error(error_for_status(404, f"No operation at {request.method} {request.path}"))
     err = error_for_status(405, f"{request.method} is not allowed on {request.path}; allowed: {', '.join(allowed)}")

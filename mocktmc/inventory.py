@@ -63,12 +63,37 @@ def _published_map() -> Map:
     return Map([Rule(op.rule, endpoint=index, methods=[op.method]) for index, op in enumerate(operations())])
 
 
+@lru_cache(maxsize=1)
+def _templates() -> tuple[tuple[re.Pattern, int, frozenset[str]], ...]:
+    """(pattern, number of parameters, methods) of every published path template."""
+    methods: dict[str, set[str]] = {}
+    for op in operations():
+        methods.setdefault(op.path, set()).add(op.method)
+    compiled = []
+    for template, found in methods.items():
+        pattern = re.escape(template)
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+        if template.startswith("/tmc/v2.6/"):
+            pattern = pattern.replace(re.escape("/tmc/v2.6/"), r"/tmc/v2\.[2-6]/", 1)
+        compiled.append((re.compile(pattern + "$"), template.count("{"), frozenset(found)))
+    return tuple(compiled)
+
+
+def published_methods(path: str) -> frozenset[str]:
+    """The methods published for a path, from its most specific template (literal segments win)."""
+    matches = [(params, found) for pattern, params, found in _templates() if pattern.match(path)]
+    if not matches:
+        return frozenset()
+    fewest = min(params for params, _ in matches)
+    return frozenset().union(*(found for params, found in matches if params == fewest))
+
+
 def published_route(path: str, method: str) -> tuple[Operation | None, frozenset[str]]:
     """The published operation a request names, else the methods published for its path (if any)."""
     try:
         index, _ = _published_map().bind("mocktmc.local").match(path, method=method)
-    except MethodNotAllowed as exc:
-        return None, frozenset(exc.valid_methods or ())
+    except MethodNotAllowed:
+        return None, published_methods(path)
     except HTTPException:  # not found, or a slash redirect: not a published path
         return None, frozenset()
     return operations()[index], frozenset()

@@ -96,3 +96,10 @@ def app():
 @pytest.fixture
 def api(app):
     return Api(app)
+
+
+# `make contract` runs the property suites at length; `make test` keeps them quick.
+from hypothesis import settings as _settings  # noqa: E402
+
+_settings.register_profile("thorough", max_examples=300, stateful_step_count=40, deadline=None)
+_settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "default"))
