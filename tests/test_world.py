@@ -171,3 +171,15 @@ def test_ids_are_deterministic_per_seed(spec):
 
     assert ids(3) == ids(3)
     assert ids(3) != ids(4)
+
+
+def test_logs_stay_in_time_order_when_a_run_is_stopped_mid_output(world):
+    # Job output is written ahead; a termination logged between two of its lines must sit between them.
+    run = execute_task(world, world.tasks[LOAD_CUSTOMERS], ALICE, START, log_level="INFO")
+    settle_by(world, 5)  # executing since +3 s; job lines at +4.67 s and +6.33 s
+    terminate_execution(world, run, ALICE, world.now)
+    settle_by(world, 10)
+    stamps = [entry.timestamp for entry in run.logs]
+    assert stamps == sorted(stamps)
+    assert [e.message for e in run.logs].index("Termination requested by alice") > \
+        [e.message for e in run.logs].index("Reading /data/in/customers/customers.csv")

@@ -7,6 +7,7 @@ the run's `step` at the time they were scheduled, so an event overtaken by anoth
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Mapping
@@ -126,7 +127,9 @@ def _still_at_step(world: "World", execution_id: str, step: int) -> TaskExecutio
 
 
 def _log(run: TaskExecution, at: datetime, severity: str, message: str, log_type: str = SYSTEM) -> None:
-    run.logs.append(LogEntry(at, severity, log_type, message))
+    # Job output is written ahead with future timestamps, so a line logged now (a termination request)
+    # may belong before some of it: insert in time order, after lines of the same instant.
+    bisect.insort(run.logs, LogEntry(at, severity, log_type, message), key=lambda entry: entry.timestamp)
 
 
 def _user_lines(run: TaskExecution) -> list[LogLine]:
