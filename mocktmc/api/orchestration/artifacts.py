@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from .. import context, params, serialize
+from ..filters import in_scope
 from ...domain import artifacts
 from ...domain.paging import paginate
 
@@ -14,17 +15,8 @@ bp = Blueprint("orchestration_artifacts", __name__)
 def list_artifacts():
     world = context.world()
     offset, limit = params.page_bounds()
-    environment_id, workspace_id = params.text("environmentId"), params.text("workspaceId")
-    name = (params.text("name") or "").lower()
-    types = set(request.args.getlist("types"))
-
-    def keep(art) -> bool:
-        ws = world.workspaces[art.workspace_id]
-        return ((environment_id is None or ws.environment_id == environment_id)
-                and (workspace_id is None or ws.id == workspace_id)
-                and name in art.name.lower() and (not types or art.type in types))
-
-    found = [art for art in world.artifacts.values() if keep(art)]
+    scoped, types = in_scope(world), set(request.args.getlist("types"))
+    found = [art for art in world.artifacts.values() if scoped(art) and (not types or art.type in types)]
     return jsonify(serialize.page(paginate(found, offset, limit), lambda a: serialize.artifact(a, world)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
+from ..filters import in_scope
 from ...domain import connections
 from ...domain.paging import paginate
 from ...errors import BadRequest
@@ -26,15 +27,7 @@ def _parameters(body: dict, required: bool) -> list | None:
 def list_connections():
     world = context.world()
     offset, limit = params.page_bounds()
-    environment_id, workspace_id = params.text("environmentId"), params.text("workspaceId")
-    name = (params.text("name") or "").lower()
-
-    def keep(conn) -> bool:
-        ws = world.workspaces[conn.workspace_id]
-        return ((environment_id is None or ws.environment_id == environment_id)
-                and (workspace_id is None or ws.id == workspace_id) and name in conn.name.lower())
-
-    found = [conn for conn in world.connections.values() if keep(conn)]
+    found = list(filter(in_scope(world), world.connections.values()))
     return jsonify(serialize.page(paginate(found, offset, limit), lambda c: serialize.connection(c, world)))
 
 

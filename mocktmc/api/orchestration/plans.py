@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
+from ..filters import in_scope
 from ...domain import plans
 from ...domain.paging import paginate
 
@@ -15,17 +16,10 @@ PLAN = "/orchestration/executables/plans/<planId>"
 def list_plans():
     world = context.world()
     offset, limit = params.page_bounds()
-    environment_id, workspace_id = params.text("environmentId"), params.text("workspaceId")
-    task_id, plan_id, name = params.text("taskId"), params.text("planId"), (params.text("name") or "").lower()
+    scoped, task_id, plan_id = in_scope(world), params.text("taskId"), params.text("planId")
     using = {p.id for p in plans.plans_using_task(world, task_id)} if task_id else None
-
-    def keep(found) -> bool:
-        ws = world.workspaces[found.workspace_id]
-        return ((environment_id is None or ws.environment_id == environment_id)
-                and (workspace_id is None or ws.id == workspace_id) and (using is None or found.id in using)
-                and (plan_id is None or found.id == plan_id) and name in found.name.lower())
-
-    found = [p for p in world.plans.values() if keep(p)]
+    found = [p for p in world.plans.values()
+             if scoped(p) and (using is None or p.id in using) and (plan_id is None or p.id == plan_id)]
     return jsonify(serialize.page(paginate(found, offset, limit), lambda p: serialize.plan_details(p, world)))
 
 

@@ -6,6 +6,7 @@ import json
 from flask import Blueprint, jsonify, request
 
 from .. import bodies, context, params, serialize
+from ..filters import in_scope
 from ...domain import resources
 from ...domain.paging import paginate
 from ...errors import BadRequest, UnsupportedMediaType
@@ -29,15 +30,7 @@ def _limit() -> int:
 def list_resources():
     world = context.world()
     offset, limit = params.page_bounds()
-    environment_id, workspace_id = params.text("environmentId"), params.text("workspaceId")
-    name = (params.text("name") or "").lower()
-
-    def keep(found) -> bool:
-        ws = world.workspaces[found.workspace_id]
-        return ((environment_id is None or ws.environment_id == environment_id)
-                and (workspace_id is None or ws.id == workspace_id) and name in found.name.lower())
-
-    found = [r for r in world.resources.values() if keep(r)]
+    found = list(filter(in_scope(world), world.resources.values()))
     return jsonify(serialize.page(paginate(found, offset, limit), lambda r: serialize.resource(r, world)))
 
 
