@@ -140,6 +140,7 @@ def test_paused_task_refuses_to_run(world):
 
 
 def test_log_level_filters_job_output_but_not_platform_lines(world):
+    world.tasks[LOAD_CUSTOMERS].parallel_execution_allowed = True  # two runs side by side
     quiet = execute_task(world, world.tasks[LOAD_CUSTOMERS], ALICE, START, log_level="OFF")
     loud = execute_task(world, world.tasks[LOAD_CUSTOMERS], ALICE, START, log_level="INFO")
     settle_by(world, 60)
@@ -183,3 +184,18 @@ def test_logs_stay_in_time_order_when_a_run_is_stopped_mid_output(world):
     assert stamps == sorted(stamps)
     assert [e.message for e in run.logs].index("Termination requested by alice") > \
         [e.message for e in run.logs].index("Reading /data/in/customers/customers.csv")
+
+
+def test_a_second_run_misfires_unless_parallel_runs_are_allowed(world):
+    task = world.tasks[NIGHTLY_REPORT]
+    first = execute_task(world, task, ALICE, START)
+    second = execute_task(world, task, ALICE, START + timedelta(seconds=30))
+    assert (second.execution_status, second.misfire_reason) == (lc.TERMINATED, "PARALLEL_EXECUTION_FORBIDDEN")
+    assert second.started is None and second.finished == second.triggered
+    assert first.execution_status == lc.EVENT_RECEIVED  # the first run goes on
+    settle_by(world, 3600)
+    assert first.execution_status == lc.SUCCESS
+    task.parallel_execution_allowed = True
+    execute_task(world, task, ALICE, world.now)
+    third = execute_task(world, task, ALICE, world.now)
+    assert third.misfire_reason is None and third.execution_status == lc.EVENT_RECEIVED

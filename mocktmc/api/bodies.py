@@ -68,6 +68,13 @@ def boolean(body: dict, name: str) -> bool | None:
     return _typed(body, name, bool, "true or false")
 
 
+def choice(body: dict, name: str, values: tuple[str, ...]) -> str | None:
+    value = string(body, name)
+    if value is not None and value not in values:
+        raise BadRequest(f"Field {name!r} must be one of {', '.join(values)}, got {value!r}")
+    return value
+
+
 def integer(body: dict, name: str) -> int | None:
     """A JSON integer within int32; range rules belong to the domain."""
     value = body.get(name)

@@ -270,7 +270,7 @@ def job_execution_status(run: TaskExecution) -> dict:
         "runProfileId": runtime.run_profile_id,
         "numberOfProcessedRows": run.processed_rows, "numberOfRejectedRows": run.rejected_rows,
         "errorType": run.error_type, "errorMessage": run.error_message,
-        "timeout": run.timeout, "apiVersion": run.api_version,
+        "timeout": run.timeout, "apiVersion": run.api_version, "misfiredExecutionReason": run.misfire_reason,
     })
 
 
@@ -286,6 +286,7 @@ def task_execution_status(run: TaskExecution) -> dict:
         "runtime": _compact({"type": runtime.type if runtime.type in _EXECUTION_RUNTIME_TYPES else None,
                              "id": runtime.id, "runProfileId": runtime.run_profile_id}),
         "errorMessage": run.error_message, "timeout": run.timeout, "apiVersion": run.api_version,
+        "misfiredExecutionReason": run.misfire_reason,
     })
 
 

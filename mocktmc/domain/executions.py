@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from . import lifecycle as lc
 from .behaviors import DEFAULT_ERRORS, Behavior, LogLine
@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from .world import World
 
 EXECUTION_TYPES = ("MANUAL", "SCHEDULED", "WEBHOOK", "PLAN")
+MISFIRE_MESSAGES = {
+    "PARALLEL_EXECUTION_FORBIDDEN": "Another execution of this task is still running and parallel executions "
+                                    "are not allowed",
+}
 SEVERITY_RANK = {"DEBUG": 0, "INFO": 1, "WARN": 2, "ERROR": 3}
 LOG_LEVEL_RANK = {"INFO": 1, "WARN": 2, "ERROR": 3}  # OFF shows no job output at all
 SYSTEM, USER = "SYSTEM", "USER"  # logType: platform lines vs. the job's own output
@@ -65,6 +69,7 @@ class TaskExecution:
     error_message: str | None = None
     logs: list[LogEntry] = field(default_factory=list)
     stopped_by: str | None = None
+    misfire_reason: str | None = None  # a run refused before it started: misfiredExecutionReason
     step: int = 0
 
     @property
@@ -169,13 +174,16 @@ def _finish(run: TaskExecution, at: datetime) -> None:
         run.error_message = behavior.error_message or f"The execution exceeded {limit}"
     elif state == lc.TERMINATED_SHUTDOWN:
         run.error_message = behavior.error_message or "The execution was stopped by a system shutdown"
+    elif run.misfire_reason:
+        run.error_message = MISFIRE_MESSAGES[run.misfire_reason]
     summary = {
         lc.SUCCESS: ("INFO", f"Execution finished successfully; {run.processed_rows} row(s) processed"),
         lc.REJECTED: ("WARN", f"Execution finished with {run.rejected_rows} rejected row(s) "
                               f"out of {run.processed_rows} processed"),
         lc.FAILED: ("ERROR", f"Execution failed: {run.error_type}: {run.error_message}"),
         lc.DEPLOY_FAILED: ("ERROR", f"Deployment failed: {run.error_message}"),
-        lc.TERMINATED: ("INFO", "Execution terminated"),
+        lc.TERMINATED: ("WARN", f"Execution misfired: {run.misfire_reason}") if run.misfire_reason else
+                       ("INFO", "Execution terminated"),
         lc.TERMINATED_TIMEOUT: ("ERROR", f"Execution terminated: {run.error_message}"),
         lc.TERMINATED_SHUTDOWN: ("ERROR", f"Execution terminated: {run.error_message}"),
     }[state]
@@ -235,8 +243,13 @@ def execute_task(world: "World", task: Task, principal: Principal, at: datetime,
         runtime=task.runtime, bundle_name=artifact.name, bundle_version=task.artifact_version,
         log_level=log_level or task.log_level, parallel_execution_allowed=task.parallel_execution_allowed,
         timeout=timeout if timeout is not None else task.timeout, parameters=merged, api_version=api_version)
+    running = any(not other.terminal for other in world.task_executions(task.id))
     world.add_execution(run)
     _log(run, at, "INFO", f"Execution request received for task '{task.name}' ({execution_type})")
+    if running and not task.parallel_execution_allowed:
+        run.misfire_reason = "PARALLEL_EXECUTION_FORBIDDEN"
+        _enter(world, run, lc.MISFIRE_TO, at)
+        return run
     world.schedule(at + timedelta(seconds=run.behavior.duration(lc.EVENT_RECEIVED)), PhaseEnds(run.id, run.step))
     return run
 
@@ -256,11 +269,30 @@ def terminate_execution(world: "World", run: TaskExecution, principal: Principal
     return True
 
 
-def task_history(world: "World", task_id: str, *, execution_statuses: set[str] | None,
-                 start: datetime, end: datetime, now: datetime) -> list[TaskExecution]:
-    """A task's runs active within [start, end], newest first (clients read page one for the latest)."""
-    runs = [run for run in reversed(world.task_executions(task_id))
-            if (execution_statuses is None or run.execution_status in execution_statuses)
-            and run.active_between(start, end, now)]
+def history(runs: Iterable[TaskExecution], *, execution_statuses: set[str] | None, start: datetime, end: datetime,
+            now: datetime) -> list[TaskExecution]:
+    """Runs (given oldest first) active within [start, end], newest first: clients read page one for the latest."""
+    selected = [run for run in reversed(list(runs))
+                if (execution_statuses is None or run.execution_status in execution_statuses)
+                and run.active_between(start, end, now)]
     # sorted() is stable: runs triggered at the same instant stay latest-created first.
-    return sorted(runs, key=lambda run: run.triggered, reverse=True)
+    return sorted(selected, key=lambda run: run.triggered, reverse=True)
+
+
+def account_history(world: "World", *, environment_id: str | None, workspace_id: str | None,
+                    tags: Iterable[str], execution_statuses: set[str] | None, start: datetime, end: datetime,
+                    now: datetime) -> list[TaskExecution]:
+    """Every task's runs in an environment or workspace (the workspace must belong to the environment)."""
+    if environment_id and workspace_id and world.workspaces.get(workspace_id) is not None and \
+            world.workspaces[workspace_id].environment_id != environment_id:
+        raise BadRequest("The workspace must belong to the environment when both are given")
+    wanted_tags = set(tags)
+
+    def tagged(run: TaskExecution) -> bool:
+        task = world.tasks.get(run.task_id)
+        return not wanted_tags or (task is not None and wanted_tags <= set(task.tags))
+
+    runs = (run for run in world.executions.values()
+            if (environment_id is None or run.environment_id == environment_id)
+            and (workspace_id is None or run.workspace_id == workspace_id) and tagged(run))
+    return history(runs, execution_statuses=execution_statuses, start=start, end=end, now=now)

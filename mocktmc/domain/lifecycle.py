@@ -56,7 +56,7 @@ TERMINAL = frozenset({TERMINATED, TERMINATED_TIMEOUT, TERMINATED_SHUTDOWN, DEPLO
 
 # Allowed transitions: from -> set of next states.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    EVENT_RECEIVED: frozenset({DISPATCHING, STOPPING}),
+    EVENT_RECEIVED: frozenset({DISPATCHING, STOPPING, TERMINATED}),  # TERMINATED: a misfire, never started
     DISPATCHING: frozenset({EXECUTING, DEPLOY_FAILED, STOPPING}),
     EXECUTING: frozenset({SUCCESS, REJECTED, FAILED, STOPPING, TERMINATED_TIMEOUT, TERMINATED_SHUTDOWN}),
     STOPPING: frozenset({TERMINATED}),
@@ -73,7 +73,8 @@ PATHS: dict[str, tuple[str, ...]] = {
 }
 OUTCOMES = tuple(PATHS)
 
-# Where a terminate request leads, and where a run-level timeout leads.
+# Where a terminate request leads, where a run-level timeout leads, and where a misfire ends.
+MISFIRE_TO = TERMINATED
 TERMINATE_TO = STOPPING
 STOPPED_TO = TERMINATED
 TIMEOUT_TO = TERMINATED_TIMEOUT

@@ -7,7 +7,8 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
 from ...domain import lifecycle
-from ...domain.executions import execute_task, task_history, terminate_execution
+from ...domain.executions import account_history, execute_task, history, terminate_execution
+from ...domain.timeutil import from_ms
 from ...domain.paging import paginate
 from ...errors import BadRequest
 
@@ -40,19 +41,76 @@ def stop_execution(executionId: str):
     return "", 204
 
 
+MAX_WINDOW = timedelta(days=60)
+
+
+def history_window(start, end, last_days: int | None, *, limited: bool) -> tuple:
+    """(from, to) of a history query: a period in the past, else the last `lastDays` days (60 by default).
+
+    `limited`: the account-wide lists refuse a period longer than 60 days, as published.
+    """
+    now = context.now()
+    end = end or now
+    start = start or end - timedelta(days=last_days or 60)
+    if start > end:
+        raise BadRequest("'from' must not be after 'to'")
+    if limited and end - start > MAX_WINDOW:
+        raise BadRequest("The period between 'from' and 'to' must not exceed 60 days")
+    return start, end
+
+
+def _page_of_runs(runs: list):
+    offset, limit = params.page_bounds()
+    return jsonify(serialize.page(paginate(runs, offset, limit), serialize.task_execution_status))
+
+
 @bp.get("/processing/executables/tasks/<taskId>/executions")
 def list_task_executions(taskId: str):
     world = context.world()
     world.task(taskId)
-    offset, limit = params.page_bounds()
     status = params.choice("status", tuple(lifecycle.STATUS_FILTER))
-    last_days = params.integer("lastDays", 60, minimum=1, maximum=60)
-    start, end = params.epoch_ms("from"), params.epoch_ms("to")
-    now = context.now()
-    end = end or now
-    start = start or end - timedelta(days=last_days)
-    if start > end:
-        raise BadRequest("Query parameter 'from' must not be after 'to'")
-    runs = task_history(world, taskId, execution_statuses=lifecycle.STATUS_FILTER.get(status),
-                        start=start, end=end, now=now)
+    start, end = history_window(params.epoch_ms("from"), params.epoch_ms("to"),
+                                params.integer("lastDays", 60, minimum=1, maximum=60), limited=False)
+    return _page_of_runs(history(world.task_executions(taskId), execution_statuses=lifecycle.STATUS_FILTER.get(status),
+                                 start=start, end=end, now=context.now()))
+
+
+@bp.get("/processing/executables/tasks/executions")
+def list_executions():
+    status = params.choice("status", tuple(lifecycle.STATUS_FILTER))
+    start, end = history_window(params.epoch_ms("from"), params.epoch_ms("to"),
+                                params.integer("lastDays", 60, minimum=1, maximum=60), limited=True)
+    return _page_of_runs(account_history(
+        context.world(), environment_id=params.text("environmentId"), workspace_id=params.text("workspaceId"),
+        tags=(), execution_statuses=lifecycle.STATUS_FILTER.get(status), start=start, end=end, now=context.now()))
+
+
+@bp.post("/processing/executables/tasks/executions")
+def search_executions():
+    body = bodies.json_object(allowed={"environmentId", "workspaceId", "status", "tags", "lastDays", "from", "to",
+                                       "limit", "offset"})
+    status = bodies.choice(body, "status", tuple(lifecycle.STATUS_FILTER))
+    last_days = bodies.integer(body, "lastDays")
+    if last_days is not None and not 1 <= last_days <= 60:
+        raise BadRequest(f"lastDays must be in [1, 60], got {last_days}")
+    limit, offset = bodies.integer(body, "limit"), bodies.integer(body, "offset")
+    limit, offset = (100 if limit is None else limit), (offset or 0)
+    if not 1 <= limit <= 100 or offset < 0:
+        raise BadRequest(f"limit must be in [1, 100] and offset >= 0, got limit {limit}, offset {offset}")
+    tags = body.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise BadRequest("Field 'tags' must be an array of strings")
+    times = [None if body.get(k) is None else from_ms(_epoch_ms(body, k)) for k in ("from", "to")]
+    start, end = history_window(times[0], times[1], last_days, limited=True)
+    runs = account_history(context.world(), environment_id=bodies.string(body, "environmentId"),
+                           workspace_id=bodies.string(body, "workspaceId"), tags=tags,
+                           execution_statuses=lifecycle.STATUS_FILTER.get(status), start=start, end=end,
+                           now=context.now())
     return jsonify(serialize.page(paginate(runs, offset, limit), serialize.task_execution_status))
+
+
+def _epoch_ms(body: dict, name: str) -> int:
+    value = body[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 253402300799999:
+        raise BadRequest(f"Field {name!r} must be epoch milliseconds, got {value!r}")
+    return value
