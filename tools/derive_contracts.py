@@ -512,6 +512,19 @@ def numeric_string_times(family: str, doc: dict) -> list[str]:
             "#/components/schemas/ScheduledEventsRequest/properties/to"]
 
 
+@correction("The log download `fileFormat` takes either case (the description names `json` and `text`, the enum "
+            "JSON and TEXT).")
+def file_format_case(family: str, doc: dict) -> list[str]:
+    operation = doc["paths"].get("/monitoring/executions/{id}/logs", {}).get("post")
+    if operation is None:
+        return []
+    for parameter in operation.get("parameters", []):
+        if parameter.get("name") == "fileFormat":
+            parameter["schema"]["enum"] = ["JSON", "TEXT", "json", "text"]
+            return ["POST /monitoring/executions/{id}/logs ?fileFormat"]
+    return []
+
+
 def _id_field(doc: dict, operation: dict) -> tuple[str, str] | None:
     """(status, property) of a creation answer carrying the new resource's id, if any."""
     for status in ("201", "200"):

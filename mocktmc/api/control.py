@@ -1,10 +1,11 @@
 """The control plane under /_mocktmc: health and the mock clock."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from . import bodies, context
 from .. import __version__
+from ..domain import log_exports
 from ..domain.timeutil import from_ms, parse_iso, to_iso, to_ms
 from ..errors import BadRequest
 
@@ -22,6 +23,18 @@ def health():
     mock = context.state()
     return jsonify({"status": "UP", "version": __version__, "auth": mock.settings.auth,
                     "accounts": len(mock.accounts.worlds()), "clock": _clock_view()})
+
+
+@bp.get("/downloads/<downloadId>")
+def download(downloadId: str):
+    """A prepared log file, served at the address the logs status gave: no bearer token, 60 minutes."""
+    mock = context.state()
+    world = mock.accounts.world_of_download(downloadId)
+    with world.lock:
+        export = log_exports.download(world, downloadId, mock.clock.now())
+        response = Response(export.content, mimetype=export.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+    return response
 
 
 @bp.get("/clock")

@@ -95,6 +95,16 @@ class Accounts:
     def default_world(self) -> World:
         return self.world(self.default_account_id)
 
+    def world_of_download(self, download_id: str) -> World:
+        """The world holding a log download, found without a token: its address is the credential."""
+        with self._lock:
+            worlds = list(self._worlds.values())
+        for world in worlds:
+            with world.lock:
+                if any(e.download_id == download_id for e in world.log_exports.values()):
+                    return world
+        raise NotFound("Unknown or expired download address")
+
     def next_request_id(self) -> str:
         with self._lock:
             return self._request_ids.uuid()

@@ -61,6 +61,7 @@ class World:
         self.projects: dict[str, Project] = {}
         self.resources: dict[str, Resource] = {}
         self.schedules: dict[str, Schedule] = {}
+        self.log_exports: dict = {}  # token -> LogExport
         self.executions: dict[str, TaskExecution] = {}
         self.executions_by_task: dict[str, list[str]] = {}
 

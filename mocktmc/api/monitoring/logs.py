@@ -1,9 +1,10 @@
 """GET /monitoring/executions/{id}/logs: a page of a run's log, with `nextIndex` while more remain."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
-from .. import context, params, serialize
+from .. import bodies, context, params, serialize
+from ...domain import log_exports
 from ...errors import BadRequest
 
 bp = Blueprint("monitoring_logs", __name__)
@@ -32,3 +33,38 @@ def get_logs(id: str):
     if start_index + len(data) < len(selected):
         body["nextIndex"] = start_index + len(data)
     return jsonify(body)
+
+
+@bp.post("/monitoring/executions/<id>/logs")
+def export_logs(id: str):
+    """Prepare the run's log for download: {size, token}; 206 when cut at 100,000 entries."""
+    world = context.world()
+    run = world.execution(id)
+    file_format = (params.text("fileFormat") or "JSON").upper()
+    if file_format not in ("JSON", "TEXT"):
+        raise BadRequest(f"Query parameter 'fileFormat' must be JSON or TEXT, got {params.text('fileFormat')!r}")
+    new_file_name = (params.text("newFileName") or "false").lower() == "true"
+    export = log_exports.create_export(world, run, context.now(), file_format=file_format,
+                                       start=params.date_time("startTime"), end=params.date_time("endTime"),
+                                       new_file_name=new_file_name)
+    return jsonify({"size": export.size, "token": export.token}), 206 if export.truncated else 200
+
+
+@bp.post("/monitoring/executions/<id>/logs/status")
+def export_status(id: str):
+    """The body is the token as a JSON string; READY comes with an address that needs no bearer token."""
+    token = bodies.parse_json(request.get_data(cache=True), request.mimetype)
+    if not isinstance(token, str):
+        raise BadRequest("The request body must be the download token, as a JSON string")
+    world = context.world()
+    export = log_exports.export_status(world, world.execution(id), token, context.now())
+    if export is None:
+        return jsonify({"status": "IN_PROGRESS"})
+    return jsonify({"status": "READY",
+                    "presignedURL": f"{request.host_url}_mocktmc/downloads/{export.download_id}"})
+
+
+@bp.delete("/monitoring/executions/<id>/logs")
+def delete_logs(id: str):
+    log_exports.delete_logs(context.world(), id)
+    return jsonify({})
