@@ -12,6 +12,8 @@ from ..domain.environments import Environment, Workspace
 from ..domain.executions import LogEntry, TaskExecution
 from ..domain.paging import Page
 from ..domain.pausing import PauseDetails
+from ..domain import plan_runs
+from ..domain.plan_runs import PlanRun, StepRun
 from ..domain.plans import Plan
 from ..domain.projects import Project
 from ..domain.promotion_plan import PromotionPlan
@@ -271,6 +273,7 @@ def job_execution_status(run: TaskExecution) -> dict:
         "numberOfProcessedRows": run.processed_rows, "numberOfRejectedRows": run.rejected_rows,
         "errorType": run.error_type, "errorMessage": run.error_message,
         "timeout": run.timeout, "apiVersion": run.api_version, "misfiredExecutionReason": run.misfire_reason,
+        "planId": run.plan_execution_id,  # "Plan execution ID" here; TaskExecutionStatus carries the plan id
     })
 
 
@@ -286,8 +289,38 @@ def task_execution_status(run: TaskExecution) -> dict:
         "runtime": _compact({"type": runtime.type if runtime.type in _EXECUTION_RUNTIME_TYPES else None,
                              "id": runtime.id, "runProfileId": runtime.run_profile_id}),
         "errorMessage": run.error_message, "timeout": run.timeout, "apiVersion": run.api_version,
-        "misfiredExecutionReason": run.misfire_reason,
+        "misfiredExecutionReason": run.misfire_reason, "planId": run.plan_id,
     })
+
+
+def plan_execution_status(prun: PlanRun, world: World) -> dict:
+    done = plan_runs.done_runs(world, prun)
+    return _compact({
+        "executionId": prun.id, "planId": prun.plan_id, "executionType": prun.execution_type,
+        "userId": prun.principal.user_id, "userType": prun.principal.user_type,
+        "status": prun.status, "executionStatus": prun.execution_status,
+        "startTimestamp": to_iso(prun.started or prun.triggered),
+        "finishTimestamp": to_iso(prun.finished) if prun.finished else None,
+        "plannedExecutableCount": prun.planned, "doneExecutableCount": len(done),
+        "doneExecutableDetails": [job_execution_status(run) for run in done],
+        "misfiredExecutionReason": prun.misfire_reason, "apiVersion": "2021-03"})
+
+
+def step_execution(step: StepRun, prun: PlanRun) -> dict:
+    return _compact({"id": step.id, "executionId": prun.id, "startTimestamp": to_iso(step.started),
+                     "finishTimestamp": to_iso(step.finished) if step.finished else None,
+                     "executionStatus": step.status})
+
+
+def step_details(world: World, prun: PlanRun, step_id: str, started: datetime | None,
+                 finished: datetime | None, run_ids: list[str], status: str) -> dict:
+    runs = [world.executions[i] for i in run_ids]
+    done = [run for run in runs if run.terminal]
+    return _compact({"id": step_id, "executionId": prun.id, "startTimestamp": to_iso(started) if started else None,
+                     "finishTimestamp": to_iso(finished) if finished else None, "executionStatus": status,
+                     "plannedExecutableCount": len(runs), "doneExecutableCount": len(done),
+                     "doneTaskExecutableDetails": [job_execution_status(run) for run in done],
+                     "donePlanExecutableDetails": []})
 
 
 def log_entry(entry: LogEntry, run: TaskExecution) -> dict:

@@ -25,6 +25,7 @@ EXECUTION_TYPES = ("MANUAL", "SCHEDULED", "WEBHOOK", "PLAN")
 MISFIRE_MESSAGES = {
     "PARALLEL_EXECUTION_FORBIDDEN": "Another execution of this task is still running and parallel executions "
                                     "are not allowed",
+    "TASK_IS_PAUSED": "The task is paused: its executions are discarded",
 }
 SEVERITY_RANK = {"DEBUG": 0, "INFO": 1, "WARN": 2, "ERROR": 3}
 LOG_LEVEL_RANK = {"INFO": 1, "WARN": 2, "ERROR": 3}  # OFF shows no job output at all
@@ -70,6 +71,8 @@ class TaskExecution:
     logs: list[LogEntry] = field(default_factory=list)
     stopped_by: str | None = None
     misfire_reason: str | None = None  # a run refused before it started: misfiredExecutionReason
+    plan_id: str | None = None  # the plan a run of a plan step belongs to (TaskExecutionStatus.planId)
+    plan_execution_id: str | None = None  # and its plan run (JobExecutionStatus.planId)
     step: int = 0
 
     @property
@@ -89,10 +92,12 @@ class TaskExecution:
         return [entry for entry in self.logs if entry.timestamp <= now]
 
     def active_between(self, start: datetime, end: datetime, now: datetime) -> bool:
-        """True if the run started, ended, or was running within [start, end] (the published overlap rule)."""
-        run_start = self.started or self.triggered
-        run_end = self.finished or now
-        return run_start <= end and run_end >= start
+        return overlaps(self.started or self.triggered, self.finished, start, end, now)
+
+
+def overlaps(run_start: datetime, run_end: datetime | None, start: datetime, end: datetime, now: datetime) -> bool:
+    """True if a run started, ended, or was running within [start, end] (the published overlap rule)."""
+    return run_start <= end and (run_end or now) >= start
 
 
 @dataclass(frozen=True)
@@ -157,7 +162,16 @@ def _enter_executing(world: "World", run: TaskExecution, at: datetime) -> None:
         world.schedule(at + timedelta(minutes=run.timeout), TimeoutDue(run.id, run.step))
 
 
-def _finish(run: TaskExecution, at: datetime) -> None:
+@dataclass(frozen=True)
+class PlanRunUpdate:
+    """Agenda event: a child run of this plan run has ended (the world hands it to the plan runs)."""
+    plan_run_id: str
+
+    def apply(self, world: "World", at: datetime) -> None:
+        world.update_plan_run(self.plan_run_id, at)
+
+
+def _finish(world: "World", run: TaskExecution, at: datetime) -> None:
     run.finished = at
     # Output written ahead for a phase that did not run to its end never happened.
     run.logs = [entry for entry in run.logs if entry.timestamp <= at]
@@ -188,6 +202,8 @@ def _finish(run: TaskExecution, at: datetime) -> None:
         lc.TERMINATED_SHUTDOWN: ("ERROR", f"Execution terminated: {run.error_message}"),
     }[state]
     _log(run, at, *summary)
+    if run.plan_execution_id:
+        world.schedule(at, PlanRunUpdate(run.plan_execution_id))
 
 
 def _enter(world: "World", run: TaskExecution, target: str, at: datetime) -> None:
@@ -202,7 +218,7 @@ def _enter(world: "World", run: TaskExecution, target: str, at: datetime) -> Non
     elif target == lc.STOPPING:
         _log(run, at, "INFO", f"Termination requested by {run.stopped_by}")
     if lc.is_terminal(target):
-        _finish(run, at)
+        _finish(world, run, at)
     else:
         world.schedule(at + timedelta(seconds=run.behavior.duration(target)), PhaseEnds(run.id, run.step))
 
@@ -224,10 +240,31 @@ def _text_parameters(parameters: Mapping | None) -> dict[str, str]:
 def execute_task(world: "World", task: Task, principal: Principal, at: datetime, *,
                  parameters: Mapping | None = None, log_level: str | None = None,
                  timeout: int | None = None, execution_type: str = "MANUAL",
-                 api_version: str = "2021-03") -> TaskExecution:
-    """Start a run of `task` now. A paused task refuses (405), as the Processing API says."""
+                 api_version: str = "2021-03", plan: tuple[str, str] | None = None) -> TaskExecution:
+    """Start a run of `task` now. A paused task refuses (405), as the Processing API says; a second run
+    while one goes misfires unless the task allows parallel runs (a plan's steps run their tasks anyway).
+
+    `plan`: (plan id, plan run id) for the runs of a plan step.
+    """
     if task.paused:
         raise TaskPaused(f"Task {task.id} is paused")
+    running = any(not other.terminal for other in world.task_executions(task.id))
+    forbidden = running and not task.parallel_execution_allowed and plan is None
+    return _new_run(world, task, principal, at, parameters=parameters, log_level=log_level, timeout=timeout,
+                    execution_type=execution_type, api_version=api_version, plan=plan,
+                    misfire="PARALLEL_EXECUTION_FORBIDDEN" if forbidden else None)
+
+
+def misfire_task(world: "World", task: Task, principal: Principal, at: datetime, reason: str, *,
+                 execution_type: str, plan: tuple[str, str] | None = None) -> TaskExecution:
+    """Record a run that could not start (a paused task in a plan, a scheduled run of a paused task ...)."""
+    return _new_run(world, task, principal, at, execution_type=execution_type, misfire=reason, plan=plan)
+
+
+def _new_run(world: "World", task: Task, principal: Principal, at: datetime, *, parameters: Mapping | None = None,
+             log_level: str | None = None, timeout: int | None = None, execution_type: str = "MANUAL",
+             api_version: str = "2021-03", misfire: str | None = None,
+             plan: tuple[str, str] | None = None) -> TaskExecution:
     if log_level is not None and log_level not in LOG_LEVELS:
         raise BadRequest(f"logLevel must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
     if timeout is not None and timeout < 1:
@@ -239,15 +276,17 @@ def execute_task(world: "World", task: Task, principal: Principal, at: datetime,
     run = TaskExecution(
         id=world.ids.uuid(), task_id=task.id, task_name=task.name, task_version=task.version,
         account_id=world.account_id, workspace_id=workspace.id, environment_id=workspace.environment_id,
-        execution_type=execution_type, principal=principal, triggered=at, behavior=task.behavior.next(),
+        # A run that never starts does not use up the next behavior of a sequence ("fail, then succeed").
+        execution_type=execution_type, principal=principal, triggered=at,
+        behavior=task.behavior.base if misfire else task.behavior.next(),
         runtime=task.runtime, bundle_name=artifact.name, bundle_version=task.artifact_version,
         log_level=log_level or task.log_level, parallel_execution_allowed=task.parallel_execution_allowed,
-        timeout=timeout if timeout is not None else task.timeout, parameters=merged, api_version=api_version)
-    running = any(not other.terminal for other in world.task_executions(task.id))
+        timeout=timeout if timeout is not None else task.timeout, parameters=merged, api_version=api_version,
+        plan_id=plan[0] if plan else None, plan_execution_id=plan[1] if plan else None)
     world.add_execution(run)
     _log(run, at, "INFO", f"Execution request received for task '{task.name}' ({execution_type})")
-    if running and not task.parallel_execution_allowed:
-        run.misfire_reason = "PARALLEL_EXECUTION_FORBIDDEN"
+    if misfire is not None:
+        run.misfire_reason = misfire
         _enter(world, run, lc.MISFIRE_TO, at)
         return run
     world.schedule(at + timedelta(seconds=run.behavior.duration(lc.EVENT_RECEIVED)), PhaseEnds(run.id, run.step))

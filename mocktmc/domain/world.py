@@ -25,6 +25,7 @@ from .promotions import Promotion
 from .resources import Resource
 from .schedules import Schedule
 from .tasks import Task
+from . import plan_runs
 from .lookups import find
 
 
@@ -62,6 +63,7 @@ class World:
         self.resources: dict[str, Resource] = {}
         self.schedules: dict[str, Schedule] = {}
         self.log_exports: dict = {}  # token -> LogExport
+        self.plan_runs: dict = {}  # id -> PlanRun
         self.executions: dict[str, TaskExecution] = {}
         self.executions_by_task: dict[str, list[str]] = {}
 
@@ -101,6 +103,9 @@ class World:
         for store in (self.tasks, self.plans, self.artifacts, self.connections, self.resources):
             for key in [k for k, v in store.items() if v.workspace_id == workspace_id]:
                 del store[key]
+
+    def update_plan_run(self, plan_run_id: str, at: datetime) -> None:
+        plan_runs.update(self, plan_run_id, at)
 
     def task_executions(self, task_id: str) -> list[TaskExecution]:
         return [self.executions[i] for i in self.executions_by_task.get(task_id, ())]
