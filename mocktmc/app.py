@@ -26,6 +26,7 @@ from .api.orchestration.workspaces import bp as workspaces_bp
 from .api.request_checks import check_request, operation_rules
 from .api.processing.executions import bp as executions_bp
 from .api.processing.plan_executions import bp as plan_executions_bp
+from .api.processing.promotion_executions import bp as promotion_executions_bp
 from .api.security import bp as security_bp
 from .clock import VirtualClock
 from .config import Settings
@@ -39,7 +40,8 @@ log = logging.getLogger("mocktmc")
 
 # Paths served to TMC clients with a bearer token; the token endpoint and the control plane are not.
 API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/")
-BLUEPRINTS = (environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp, plan_executions_bp, promotions_bp,
+BLUEPRINTS = (environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp, plan_executions_bp,
+              promotion_executions_bp, promotions_bp,
               projects_bp, resources_bp, events_bp, schedules_bp, executions_bp, logs_bp, security_bp, control_bp,
               contracts_bp)
 

@@ -222,7 +222,8 @@ def _report(status: str, messages: list[tuple[str, str]]) -> dict:
 
 
 def promotion_result(plan: PromotionPlan, *, execution_id: str, at: datetime, principal: Principal, status: str,
-                     report: str = "analyzeReport", context: str | None = None) -> dict:
+                     report: str = "analyzeReport", context: str | None = None,
+                     finished: datetime | None = None) -> dict:
     """PromotionExecutionStatusV26: the analysis (analyzeReport) or the run (promotionReport) of a plan."""
     workspaces = []
     for ws in plan.workspaces:
@@ -239,7 +240,8 @@ def promotion_result(plan: PromotionPlan, *, execution_id: str, at: datetime, pr
         workspaces.append(entry)
     return _compact({
         "executionId": execution_id, "promotionId": plan.promotion.id, "triggerTimestamp": to_iso(at),
-        "startTimestamp": to_iso(at), "finishTimestamp": to_iso(at), "userId": principal.user_id,
+        "startTimestamp": to_iso(at), "finishTimestamp": to_iso(finished) if finished else None,
+        "userId": principal.user_id,
         "userType": principal.user_type, "keepTargetResources": plan.keep_target_resources,
         "keepTargetRunProfiles": plan.keep_target_run_profiles,
         "advanced": {"artifactId": plan.scope[1], "artifactType": plan.scope[0]} if plan.scope else None,

@@ -64,6 +64,7 @@ class World:
         self.schedules: dict[str, Schedule] = {}
         self.log_exports: dict = {}  # token -> LogExport
         self.plan_runs: dict = {}  # id -> PlanRun
+        self.promotion_runs: dict = {}  # id -> PromotionRun
         self.executions: dict[str, TaskExecution] = {}
         self.executions_by_task: dict[str, list[str]] = {}
 

@@ -74,7 +74,7 @@ def analyse_promotion(promotionId: str):
                           keep_target_run_profiles=bool(bodies.boolean(body, "keepTargetRunProfiles")), scope=scope)
     return jsonify(serialize.promotion_result(plan, execution_id=world.ids.uuid(), at=context.now(),
                                               principal=context.principal(), status="ANALIZED",
-                                              context=bodies.string(body, "context")))
+                                              context=bodies.string(body, "context"), finished=context.now()))
 
 
 @bp.delete(PROMOTION)

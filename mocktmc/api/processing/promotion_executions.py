@@ -1,0 +1,44 @@
+"""Promotion runs: start one (201 with its report, PROMOTION_STARTED), then read its status."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from .. import bodies, context, serialize
+from ...domain import promotion_runs, promotions
+from ...errors import BadRequest
+
+bp = Blueprint("processing_promotion_executions", __name__)
+
+
+def report(run) -> dict:
+    """The run as PromotionExecutionStatusV26: the plan as it stands, reported per object."""
+    return serialize.promotion_result(run.plan, execution_id=run.id, at=run.triggered, principal=run.principal,
+                                      status=run.status, report="promotionReport", context=run.context,
+                                      finished=run.finished)
+
+
+@bp.post("/processing/executions/promotions")
+def execute_promotion():
+    body = bodies.json_object(allowed={"executable", "keepTargetResources", "keepTargetRunProfiles", "advanced",
+                                       "context"}, required={"executable"})
+    context_text = bodies.string(body, "context")
+    if context_text is not None and len(context_text) > 255:
+        raise BadRequest("context must be at most 255 characters")
+    advanced = bodies.mapping(body, "advanced") or {}
+    scope = None
+    if advanced:
+        if not bodies.string(advanced, "artifactId") or not bodies.string(advanced, "artifactType"):
+            raise BadRequest("advanced needs 'artifactId' and 'artifactType' (WORKSPACE, PLAN, FLOW or ACTION)")
+        scope = (bodies.string(advanced, "artifactType"), bodies.string(advanced, "artifactId"))
+    world = context.world()
+    run = promotion_runs.start_promotion(
+        world, promotions.promotion(world, bodies.string(body, "executable")), context.principal(), context.now(),
+        keep_target_resources=bool(bodies.boolean(body, "keepTargetResources")),
+        keep_target_run_profiles=bool(bodies.boolean(body, "keepTargetRunProfiles")), scope=scope,
+        context=context_text)
+    return jsonify({"executionId": run.id, "executionReport": report(run)}), 201
+
+
+@bp.get("/processing/executions/promotions/<executionId>")
+def get_promotion_execution(executionId: str):
+    return jsonify(report(promotion_runs.promotion_run(context.world(), executionId)))
