@@ -22,7 +22,7 @@ test: $(STAMP)
 # The heavy contract runs: schemathesis with many examples per operation, properties at length.
 contract: $(STAMP)
 	MOCKTMC_SCHEMATHESIS_EXAMPLES=200 HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest \
-		tests/test_schemathesis_orchestration.py tests/test_properties.py tests/test_crud_machine.py \
+		tests/test_schemathesis.py tests/test_properties.py tests/test_crud_machine.py \
 		tests/test_list_properties.py
 
 bench: $(STAMP)
