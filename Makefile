@@ -23,7 +23,7 @@ test: $(STAMP)
 contract: $(STAMP)
 	MOCKTMC_SCHEMATHESIS_EXAMPLES=200 HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest \
 		tests/test_schemathesis.py tests/test_properties.py tests/test_crud_machine.py \
-		tests/test_list_properties.py
+		tests/test_list_properties.py tests/test_plan_run_properties.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/validation_cost.py

@@ -136,13 +136,13 @@ def update(world: "World", run_id: str, at: datetime) -> None:
     elif passed:
         _finish(prun, SUCCESS, at)
     else:
-        handler = plan.steps[step_run.index].on_failure_task_ids if plan else []
+        handler = [t for t in (plan.steps[step_run.index].on_failure_task_ids if plan else []) if t in world.tasks]
+        if not handler:  # no error handler: the plan run fails here
+            _finish(prun, FAILED, at)
+            return
         step_run.handler_id = world.ids.uuid()
         step_run.handler_started = at
         step_run.handler_run_ids = _start_tasks(world, prun, handler, at)
-        if not step_run.handler_run_ids:
-            step_run.handler_finished = at
-            _finish(prun, FAILED, at)
 
 
 def start_plan_run(world: "World", plan: Plan, principal: Principal, at: datetime, *,
