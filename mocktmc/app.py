@@ -10,6 +10,7 @@ from .api import context
 from .api.context import MockState
 from .api.contracts import bp as contracts_bp
 from .api.control import bp as control_bp
+from .api.monitoring.history import bp as history_bp
 from .api.monitoring.logs import bp as logs_bp
 from .api.orchestration.artifacts import bp as artifacts_bp
 from .api.orchestration.connections import bp as connections_bp
@@ -40,10 +41,15 @@ log = logging.getLogger("mocktmc")
 
 # Paths served to TMC clients with a bearer token; the token endpoint and the control plane are not.
 API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/")
-BLUEPRINTS = (environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp, plan_executions_bp,
-              promotion_executions_bp, promotions_bp,
-              projects_bp, resources_bp, events_bp, schedules_bp, executions_bp, logs_bp, security_bp, control_bp,
-              contracts_bp)
+BLUEPRINTS = (
+    # Orchestration
+    environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp,
+    promotions_bp, projects_bp, resources_bp, events_bp, schedules_bp,
+    # Processing, Monitoring, Security
+    executions_bp, plan_executions_bp, promotion_executions_bp, logs_bp, history_bp, security_bp,
+    # mocktmc's own
+    control_bp, contracts_bp,
+)
 
 
 def create_app(settings: Settings | None = None, *, clock: VirtualClock | None = None,

@@ -1,0 +1,80 @@
+"""Execution history search (Monitoring): records, filters, category, exclusion, order, pages."""
+import pytest
+
+from .conftest import DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, SYNC_ORDERS
+
+PATH = "/monitoring/observability/executions/search"
+DAILY = "8f0e6a52-3c1d-4b7e-9a2f-6d5c4b3a2e10"
+
+
+def search(api, **body):
+    response = api.post(PATH, json={"environmentId": DEV_ENV, "category": "ETL", **body})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_records_and_order(api):
+    load = api.execute(LOAD_CUSTOMERS)
+    api.advance(60)
+    sync = api.execute(SYNC_ORDERS)
+    api.advance(60)
+    slow = api.execute(NIGHTLY_REPORT)
+    api.advance(5)
+    page = search(api)
+    assert [r["id"] for r in page["items"]] == [slow, sync, load]  # still running first, then by end time
+    assert page["nextPageExists"] is False and page["limit"] == 50
+    record = next(r for r in page["items"] if r["id"] == sync)
+    assert (record["status"], record["type"], record["triggerType"]) == ("EXECUTION_FAILED", "STANDARD", "MANUAL")
+    assert record["taskId"] == SYNC_ORDERS and record["errorMessage"] and record["runEndTime"] > record["triggerTime"]
+    assert record["author"] == "alice@demo.mocktmc.local" and record["tags"] == ["sales"]
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ([{"field": "status", "operator": "in", "value": ["EXECUTION_FAILED"]}], {"sync"}),
+    ([{"field": "status", "operator": "not_in", "value": "EXECUTION_FAILED"}], {"load"}),
+    ([{"field": "name", "operator": "match", "value": "^load"}], {"load"}),
+    ([{"field": "tags", "operator": "in", "value": ["daily"]}], {"load"}),
+    ([{"field": "taskId", "operator": "or", "value": [{"field": "taskId", "operator": "in", "value": [LOAD_CUSTOMERS]},
+                                                       {"field": "status", "operator": "in",
+                                                        "value": ["EXECUTION_FAILED"]}]}], {"load", "sync"}),
+    ([{"field": "executeDurationMs", "operator": "greater_than", "value": 4000}], {"load", "sync"}),  # 5 s each
+    ([{"field": "executeDurationMs", "operator": "between", "value": [0, 4000]}], set()),
+    ([{"field": "planId", "operator": "is_empty", "value": True}], {"load", "sync"}),
+])
+def test_filters(api, filters, expected):
+    ids = {"load": api.execute(LOAD_CUSTOMERS), "sync": api.execute(SYNC_ORDERS)}
+    api.advance(60)
+    found = {r["id"] for r in search(api, filters=filters)["items"]}
+    assert found == {ids[name] for name in expected}
+
+
+def test_plan_runs_and_the_exclusions(api):
+    run_id = api.post("/processing/executions/plans", json={"executable": DAILY}).json["executionId"]
+    api.advance(120)
+    default = search(api)["items"]
+    assert [r["type"] for r in default] == ["PLAN"] and default[0]["id"] == run_id  # plan children left out
+    assert default[0]["status"] == "EXECUTION_SUCCESS" and "version" not in default[0]
+    without_plans = search(api, exclude="PLAN_EXECUTIONS")["items"]
+    assert {r["triggerType"] for r in without_plans} == {"PLAN"} and len(without_plans) == 3
+    assert search(api, category="ESB")["items"] == []
+
+
+def test_pages(api):
+    for _ in range(3):
+        api.execute(LOAD_CUSTOMERS)
+        api.advance(60)
+    first = search(api, limit=2)
+    assert len(first["items"]) == 2 and first["nextPageExists"] is True
+    assert search(api, limit=2, offset=2)["nextPageExists"] is False
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"limit": 201}, 400),
+    ({"limit": 5, "offset": 100}, 400),  # 20 pages at most
+    ({"category": "BATCH"}, 400),
+    ({"filters": [{"field": "colour", "operator": "in", "value": "x"}]}, 400),
+    ({"filters": [{"field": "status ( Status of the execution )", "operator": "in", "value": "x"}]}, 400),
+    ({"filters": [{"field": "executeDurationMs", "operator": "between", "value": [1]}]}, 400),
+])
+def test_bad_searches(api, body, status):
+    assert api.post(PATH, json={"environmentId": DEV_ENV, "category": "ETL", **body}).status_code == status
