@@ -78,3 +78,26 @@ def test_pages(api):
 ])
 def test_bad_searches(api, body, status):
     assert api.post(PATH, json={"environmentId": DEV_ENV, "category": "ETL", **body}).status_code == status
+
+
+def test_csv_download_with_keyset_pages(api):
+    import csv
+    import io
+    ids = []
+    for task in (LOAD_CUSTOMERS, SYNC_ORDERS, LOAD_CUSTOMERS):
+        ids.append(api.execute(task))
+        api.advance(60)
+    body = {"environmentId": DEV_ENV, "category": "ETL", "limit": 2}
+    first = api.post("/monitoring/observability/executions/download", json=body)
+    assert first.status_code == 200 and first.mimetype == "application/octet-stream"
+    rows = list(csv.DictReader(io.StringIO(first.get_data(as_text=True))))
+    assert len(first.get_data(as_text=True).splitlines()[0].split(",")) == 47
+    assert [r["id"] for r in rows] == [ids[2], ids[1]]  # newest end first
+    assert rows[1]["status"] == "EXECUTION_FAILED" and rows[1]["triggerTime"].endswith("Z")
+    assert rows[0]["accountId"] and rows[0]["tags"] == "sales,daily"
+    second = api.post("/monitoring/observability/executions/download", json={**body, "lastId": rows[-1]["id"]})
+    assert [r["id"] for r in csv.DictReader(io.StringIO(second.get_data(as_text=True)))] == [ids[0]]
+    assert api.post("/monitoring/observability/executions/download",
+                    json={**body, "lastId": "nope"}).status_code == 400
+    assert api.post("/monitoring/observability/executions/download",
+                    json={**body, "limit": 100001}).status_code == 400

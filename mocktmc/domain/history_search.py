@@ -7,13 +7,15 @@ triggerTime ascending.
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..errors import BadRequest
 from . import lifecycle as lc
 from . import plan_runs
-from .timeutil import to_ms
+from .timeutil import from_ms, to_iso, to_ms
 
 if TYPE_CHECKING:
     from .world import World
@@ -163,5 +165,36 @@ def search(world: "World", *, environment_id: str, category: str, filters: Itera
         records += [plan_record(world, prun) for prun in world.plan_runs.values()
                     if prun.environment_id == environment_id]
     selected = [r for r in records if r["type"] in CATEGORIES[category] and all(p(r) for p in predicates)]
-    # runEndTime descending, runs still going first; then triggerTime ascending.
+    # runEndTime descending (runs still going first), then triggerTime ascending, then id descending.
+    selected.sort(key=lambda r: r["id"], reverse=True)
     return sorted(selected, key=lambda r: (-(r.get("runEndTime") or float("inf")), r["triggerTime"]))
+
+
+# The download's columns, in the published order.
+CSV_COLUMNS = (
+    "id", "name", "status", "subStatus", "type", "version", "triggerType", "triggerTime", "runStartTime",
+    "runEndTime", "operator", "operatorType", "author", "authorType", "attempts", "accountId", "environmentId",
+    "workspaceId", "taskId", "planExecutionId", "planName", "artifactId", "artifactName", "artifactVersion",
+    "artifactWorkspaceId", "destination", "clusterId", "clusterName", "engineId", "engineName", "runProfileId",
+    "runProfileName", "errorMessage", "misfiredReason", "logLevel", "tags", "numberOfRejectedRows",
+    "deploymentStrategy", "planId", "failedStepName", "rerunPlanExecutionId", "parentPlanExecutionId",
+    "executeDurationMs", "engineVersion", "javaVersion", "javaVendor", "jvmName")
+TIME_COLUMNS = {"triggerTime", "runStartTime", "runEndTime"}
+
+
+def to_csv(records: list[dict], account_id: str) -> str:
+    """UTF-8 CSV, comma-separated, double quotes doubled; times ISO-8601 UTC with milliseconds."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for record in records:
+        row = []
+        for column in CSV_COLUMNS:
+            value = account_id if column == "accountId" else record.get(column)
+            if column in TIME_COLUMNS and value is not None:
+                value = to_iso(from_ms(value))
+            elif isinstance(value, list):
+                value = ",".join(value)
+            row.append("" if value is None else value)
+        writer.writerow(row)
+    return out.getvalue()

@@ -1,13 +1,44 @@
 """POST /monitoring/observability/executions/search: the execution history, filtered and paged."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from .. import bodies, context
 from ...domain import history_search
 from ...errors import BadRequest
 
 bp = Blueprint("monitoring_history", __name__)
+
+
+def _records(body: dict) -> list[dict]:
+    filters = body.get("filters") or []
+    if not isinstance(filters, list):
+        raise BadRequest("Field 'filters' must be an array")
+    exclude = bodies.choice(body, "exclude", ("PLAN_EXECUTIONS", "TASK_EXECUTIONS_TRIGGERED_BY_PLAN")) or \
+        "TASK_EXECUTIONS_TRIGGERED_BY_PLAN"
+    return history_search.search(context.world(), environment_id=bodies.string(body, "environmentId"),
+                                 category=bodies.string(body, "category"), filters=filters, exclude=exclude)
+
+
+@bp.post("/monitoring/observability/executions/download")
+def download_history():
+    """The same records as CSV, by keyset pages: `lastId` is the last id of the previous page."""
+    body = bodies.json_object(allowed={"environmentId", "category", "filters", "exclude", "limit", "lastId"},
+                              required={"environmentId", "category"})
+    limit = 1000 if bodies.integer(body, "limit") is None else bodies.integer(body, "limit")
+    if not 1 <= limit <= 100_000:
+        raise BadRequest(f"limit must be in [1, 100000], got {limit}")
+    records = _records(body)
+    last_id = bodies.string(body, "lastId")
+    if last_id:
+        position = next((i for i, r in enumerate(records) if r["id"] == last_id), None)
+        if position is None:
+            raise BadRequest(f"lastId {last_id} is not among the executions this search finds")
+        records = records[position + 1:]
+    text = history_search.to_csv(records[:limit], context.world().account_id)
+    response = Response(text.encode("utf-8"), mimetype="application/octet-stream")
+    response.headers["Content-Disposition"] = 'attachment; filename="executions.csv"'
+    return response
 
 
 @bp.post("/monitoring/observability/executions/search")
@@ -20,12 +51,6 @@ def search_history():
         raise BadRequest(f"limit must be in [1, 200] and offset >= 0, got limit {limit}, offset {offset}")
     if offset >= history_search.MAX_PAGES * limit:
         raise BadRequest(f"The offset is limited to {history_search.MAX_PAGES} pages of {limit}")
-    filters = body.get("filters") or []
-    if not isinstance(filters, list):
-        raise BadRequest("Field 'filters' must be an array")
-    exclude = bodies.choice(body, "exclude", ("PLAN_EXECUTIONS", "TASK_EXECUTIONS_TRIGGERED_BY_PLAN")) or \
-        "TASK_EXECUTIONS_TRIGGERED_BY_PLAN"
-    found = history_search.search(context.world(), environment_id=bodies.string(body, "environmentId"),
-                                  category=bodies.string(body, "category"), filters=filters, exclude=exclude)
+    found = _records(body)
     return jsonify({"items": found[offset:offset + limit], "limit": limit, "offset": offset,
                     "nextPageExists": offset + limit < len(found)})
