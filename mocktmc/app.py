@@ -12,6 +12,7 @@ from .api.contracts import bp as contracts_bp
 from .api.control import bp as control_bp
 from .api.monitoring.history import bp as history_bp
 from .api.monitoring.logs import bp as logs_bp
+from .api.monitoring.metrics import bp as metrics_bp
 from .api.orchestration.artifacts import bp as artifacts_bp
 from .api.orchestration.connections import bp as connections_bp
 from .api.orchestration.environments import bp as environments_bp
@@ -46,7 +47,7 @@ BLUEPRINTS = (
     environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp,
     promotions_bp, projects_bp, resources_bp, events_bp, schedules_bp,
     # Processing, Monitoring, Security
-    executions_bp, plan_executions_bp, promotion_executions_bp, logs_bp, history_bp, security_bp,
+    executions_bp, plan_executions_bp, promotion_executions_bp, logs_bp, history_bp, metrics_bp, security_bp,
     # mocktmc's own
     control_bp, contracts_bp,
 )

@@ -525,6 +525,15 @@ def file_format_case(family: str, doc: dict) -> list[str]:
     return []
 
 
+@correction("The component metrics search declares its published rate limit: 429 past 5 queries a minute.")
+def metrics_rate_limit(family: str, doc: dict) -> list[str]:
+    operation = doc["paths"].get("/monitoring/observability/metrics/component", {}).get("post")
+    if operation is None:
+        return []
+    operation["responses"]["429"] = {"description": describe("429"), "content": _error_content(doc, operation)}
+    return ["POST /monitoring/observability/metrics/component 429"]
+
+
 def _id_field(doc: dict, operation: dict) -> tuple[str, str] | None:
     """(status, property) of a creation answer carrying the new resource's id, if any."""
     for status in ("201", "200"):

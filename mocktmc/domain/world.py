@@ -65,6 +65,7 @@ class World:
         self.log_exports: dict = {}  # token -> LogExport
         self.plan_runs: dict = {}  # id -> PlanRun
         self.promotion_runs: dict = {}  # id -> PromotionRun
+        self.metric_queries: list = []  # mock times of the last minute's component metric queries
         self.executions: dict[str, TaskExecution] = {}
         self.executions_by_task: dict[str, list[str]] = {}
 
