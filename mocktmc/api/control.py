@@ -5,9 +5,9 @@ from flask import Blueprint, Response, jsonify
 
 from . import bodies, context
 from .. import __version__
-from ..domain import log_exports
+from ..domain import engines, log_exports
 from ..domain.timeutil import from_ms, parse_iso, to_iso, to_ms
-from ..errors import BadRequest
+from ..errors import BadRequest, NotFound
 
 bp = Blueprint("control", __name__, url_prefix="/_mocktmc")
 
@@ -35,6 +35,22 @@ def download(downloadId: str):
         response = Response(export.content, mimetype=export.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
     return response
+
+
+@bp.post("/engines/pair")
+def pair_engine():
+    """Stands in for the engine software: pairs the remote engine that holds this pre-authorized key."""
+    body = bodies.json_object(allowed={"preAuthorizedKey"}, required={"preAuthorizedKey"})
+    key = bodies.string(body, "preAuthorizedKey")
+    mock = context.state()
+    for world in mock.accounts.worlds():
+        with world.lock:
+            engine = engines.engine_with_key(world, key)
+            if engine is not None:
+                engines.pair_remote_engine(engine, mock.clock.now())
+                return jsonify({"id": engine.id, "name": engine.name, "status": engine.status,
+                                "availability": engine.availability})
+    raise NotFound("No remote engine holds this pre-authorized key")
 
 
 @bp.get("/clock")

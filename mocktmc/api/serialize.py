@@ -8,6 +8,7 @@ from typing import Any
 from ..domain.artifacts import Artifact, ArtifactVersion
 from ..domain.connections import Connection
 from ..domain.credentials import Principal
+from ..domain.engines import RemoteEngine
 from ..domain.environments import Environment, Workspace
 from ..domain.executions import LogEntry, TaskExecution
 from ..domain.paging import Page
@@ -57,6 +58,21 @@ def workspace_info(ws: Workspace, world: World) -> dict:
     return {"id": ws.id, "name": ws.name, "description": ws.description, "owner": ws.owner, "type": ws.type,
             "environment": environment_info(world.environments[ws.environment_id]),
             "protectedArtifactUpdate": ws.protected_artifact_update}
+
+
+def remote_engine(engine: RemoteEngine, world: World) -> dict:
+    out = {"id": engine.id, "name": engine.name, "description": engine.description,
+           "createDate": to_iso(engine.created), "updateDate": to_iso(engine.updated),
+           "runtimeId": engine.runtime_id, "availability": engine.availability, "managed": False,
+           "status": engine.status, "runProfiles": list(engine.run_profiles),
+           "preAuthorizedKey": engine.pre_authorized_key}
+    if engine.workspace_id is not None:
+        out["workspace"] = workspace_info(world.workspaces[engine.workspace_id], world)
+    if engine.debug_host is not None:
+        out["debug"] = {"host": engine.debug_host}
+    if engine.esb_compatibility_version is not None:
+        out["esbCompatibilityVersion"] = engine.esb_compatibility_version
+    return out
 
 
 def artifact(art: Artifact, world: World) -> dict:

@@ -16,6 +16,7 @@ from typing import Protocol
 from .artifacts import Artifact
 from .connections import Connection
 from .credentials import ServiceAccount, User
+from .engines import RemoteEngine
 from .environments import Environment, Workspace
 from .executions import TaskExecution
 from .ids import IdSource
@@ -62,6 +63,7 @@ class World:
         self.projects: dict[str, Project] = {}
         self.resources: dict[str, Resource] = {}
         self.schedules: dict[str, Schedule] = {}
+        self.remote_engines: dict[str, RemoteEngine] = {}
         self.log_exports: dict = {}  # token -> LogExport
         self.plan_runs: dict = {}  # id -> PlanRun
         self.promotion_runs: dict = {}  # id -> PromotionRun

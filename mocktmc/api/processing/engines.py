@@ -1,0 +1,81 @@
+"""Remote engines: list (FIQL `query`), create, get, delete (409 while a task runs on one), unpair."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from .. import bodies, context, params, serialize
+from ..filters import fiql_filter
+from ...domain import engines
+from ...errors import BadRequest
+
+bp = Blueprint("processing_engines", __name__)
+ENGINE = "/processing/runtimes/remote-engines/<id>"
+
+
+def _fields(world):
+    def ws_field(getter):
+        return lambda e: None if e.workspace_id is None else getter(world.workspaces[e.workspace_id])
+    return {
+        "id": lambda e: e.id,
+        "name": lambda e: e.name,
+        "description": lambda e: e.description,
+        "runtimeId": lambda e: e.runtime_id,
+        "status": lambda e: e.status,
+        "availability": lambda e: e.availability,
+        "environmentId": lambda e: e.environment_id,
+        "workspace.id": ws_field(lambda ws: ws.id),
+        "workspace.name": ws_field(lambda ws: ws.name),
+        "workspace.environment.id": lambda e: e.environment_id,
+        "workspace.environment.name": lambda e: world.environments[e.environment_id].name,
+    }
+
+
+@bp.get("/processing/runtimes/remote-engines")
+def list_remote_engines():
+    world = context.world()
+    keep = fiql_filter(_fields(world))
+    return jsonify([serialize.remote_engine(e, world) for e in world.remote_engines.values() if keep(e)])
+
+
+@bp.post("/processing/runtimes/remote-engines")
+def create_remote_engine():
+    body = bodies.json_object(allowed={"name", "environmentId", "workspaceId", "runProfiles", "debug",
+                                       "description", "esbCompatibilityVersion"},
+                              required={"name", "environmentId"})
+    run_profiles = body.get("runProfiles")
+    if run_profiles is not None and not isinstance(run_profiles, list):
+        raise BadRequest("Field 'runProfiles' must be an array")
+    debug = bodies.mapping(body, "debug")
+    debug_host = None
+    if debug is not None:
+        debug_host = bodies.string(debug, "host")
+        if not debug_host:
+            raise BadRequest("Field 'debug.host' is required")
+    world = context.world()
+    engine = engines.create_remote_engine(
+        world, context.now(), name=bodies.string(body, "name"), environment_id=bodies.string(body, "environmentId"),
+        workspace_id=bodies.string(body, "workspaceId"), description=bodies.string(body, "description"),
+        run_profiles=run_profiles, debug_host=debug_host,
+        esb_compatibility_version=bodies.string(body, "esbCompatibilityVersion"))
+    return jsonify(serialize.remote_engine(engine, world)), 201
+
+
+@bp.get(ENGINE)
+def get_remote_engine(id: str):
+    world = context.world()
+    return jsonify(serialize.remote_engine(engines.remote_engine(world, id), world))
+
+
+@bp.delete(ENGINE)
+def delete_remote_engine(id: str):
+    engines.delete_remote_engine(context.world(), id)
+    return "", 204
+
+
+@bp.delete(ENGINE + "/pairing")
+def unpair_remote_engine(id: str):
+    # The keep* flags choose what stays deployed on the engine host; the mock deploys nothing there.
+    for flag in ("keepOsgiDeployments", "keepMicroserviceDeployments"):
+        params.choice(flag, ("true", "false"), ignore_case=True)
+    engine = engines.unpair_remote_engine(context.world(), id, context.now())
+    return Response(f"Remote engine {engine.id} is unpaired", 200, mimetype="text/plain")

@@ -1,0 +1,116 @@
+"""Remote engines: the customer-hosted runtimes a task's run configuration can name.
+
+An engine is created unpaired with a pre-authorized key; the engine software pairs itself with that
+key (the mock's fixtures and control plane stand in for it). Unpairing makes it unavailable again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Iterable
+
+from .environments import environment, workspace
+from .lookups import find
+from ..errors import BadRequest, Conflict, NotFound
+
+if TYPE_CHECKING:
+    from .world import World
+
+RUN_PROFILE_TYPES = ("JOB_SERVER", "MICROSERVICE", "TALEND_RUNTIME")
+
+
+@dataclass
+class RemoteEngine:
+    id: str
+    name: str
+    environment_id: str
+    runtime_id: str
+    pre_authorized_key: str
+    workspace_id: str | None = None
+    description: str = ""
+    run_profiles: list[str] = field(default_factory=lambda: list(RUN_PROFILE_TYPES))
+    debug_host: str | None = None
+    esb_compatibility_version: str | None = None
+    paired: bool = False
+    created: datetime | None = None
+    updated: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        return "PAIRED" if self.paired else "NOT_PAIRED"
+
+    @property
+    def availability(self) -> str:
+        # The mock's engines are up whenever they are paired.
+        return "AVAILABLE" if self.paired else "NOT_AVAILABLE"
+
+
+def remote_engine(world: "World", engine_id: str) -> RemoteEngine:
+    return find(world.remote_engines, engine_id, "Remote engine")
+
+
+def _run_profiles(values: Iterable[object] | None) -> list[str]:
+    if values is None:
+        return list(RUN_PROFILE_TYPES)
+    out: list[str] = []
+    for value in values:
+        if value not in RUN_PROFILE_TYPES:
+            raise BadRequest(f"runProfiles items must be one of {', '.join(RUN_PROFILE_TYPES)}, got {value!r}")
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def create_remote_engine(world: "World", at: datetime, *, name: str, environment_id: str,
+                         workspace_id: str | None = None, description: str | None = None,
+                         run_profiles: list[object] | None = None, debug_host: str | None = None,
+                         esb_compatibility_version: str | None = None, paired: bool = False) -> RemoteEngine:
+    if not name.strip():
+        raise BadRequest("The engine name must not be empty")
+    try:
+        environment(world, environment_id)
+        ws = workspace(world, workspace_id) if workspace_id is not None else None
+    except NotFound as missing:  # a missing reference in a body is a bad request, not a missing page
+        raise BadRequest(missing.detail) from None
+    if ws is not None and ws.environment_id != environment_id:
+        raise BadRequest(f"Workspace {ws.id} is not in environment {environment_id}")
+    if any(e.name.lower() == name.lower() and e.environment_id == environment_id
+           for e in world.remote_engines.values()):
+        raise BadRequest(f"A remote engine named {name!r} already exists in this environment")
+    engine = RemoteEngine(world.ids.hex24(), name, environment_id, world.ids.hex24(), world.ids.uuid(),
+                          workspace_id, description or "", _run_profiles(run_profiles), debug_host,
+                          esb_compatibility_version, paired, at, at)
+    world.remote_engines[engine.id] = engine
+    return engine
+
+
+def tasks_using(world: "World", engine_id: str) -> list[str]:
+    return [t.name for t in world.tasks.values()
+            if t.runtime.type == "REMOTE_ENGINE" and t.runtime.id == engine_id]
+
+
+def delete_remote_engine(world: "World", engine_id: str) -> None:
+    engine = remote_engine(world, engine_id)
+    users = tasks_using(world, engine.id)
+    if users:
+        raise Conflict(f"Remote engine {engine.name!r} is the runtime of task(s) {', '.join(users)}")
+    del world.remote_engines[engine.id]
+
+
+def unpair_remote_engine(world: "World", engine_id: str, at: datetime) -> RemoteEngine:
+    """Unpairing an engine that is not paired changes nothing (the DELETE is idempotent)."""
+    engine = remote_engine(world, engine_id)
+    if engine.paired:
+        engine.paired, engine.updated = False, at
+    return engine
+
+
+def engine_with_key(world: "World", key: str) -> RemoteEngine | None:
+    return next((e for e in world.remote_engines.values() if e.pre_authorized_key == key), None)
+
+
+def pair_remote_engine(engine: RemoteEngine, at: datetime) -> RemoteEngine:
+    """What the engine software does with its pre-authorized key; pairing a paired engine changes nothing."""
+    if not engine.paired:
+        engine.paired, engine.updated = True, at
+    return engine
