@@ -96,3 +96,94 @@ def test_delete_refused_while_a_task_runs_on_the_engine(api):
     response = api.delete(f"{ENGINES}/{engine['id']}")
     assert response.status_code == 409 and "sync" in response.json["detail"].lower()
     assert api.get(f"{ENGINES}/{engine['id']}").status_code == 200
+
+
+def test_debug_mode(api):
+    engine = create(api).json
+    on = api.client.put(f"{ENGINES}/{engine['id']}/debug", headers=api.headers,
+                        json={"host": "dbg.local", "isDebugModeOn": True})
+    assert on.status_code == 200 and on.json["debug"] == {"host": "dbg.local"}
+    assert api.client.put(f"{ENGINES}/{engine['id']}/debug", headers=api.headers,
+                          json={"isDebugModeOn": True}).status_code == 400
+    assert api.get(f"{ENGINES}/{engine['id']}").json["debug"] == {"host": "dbg.local"}
+    off = api.client.put(f"{ENGINES}/{engine['id']}/debug", headers=api.headers, json={"isDebugModeOn": False})
+    assert off.status_code == 200 and "debug" not in off.json
+    assert api.client.put(f"{ENGINES}/nope/debug", headers=api.headers, json={"host": "h"}).status_code == 404
+
+
+def profile_body(engine, **body):
+    return {"name": "fat-jvm", "type": "JOB_SERVER", "runtimeId": engine["runtimeId"],
+            "jvmArguments": ["-Xmx4g"], **body}
+
+
+def test_run_profiles_crud(api):
+    engine = create(api, runProfiles=["JOB_SERVER", "MICROSERVICE"]).json
+    profiles = f"{ENGINES}/{engine['id']}/run-profiles"
+    response = api.post(profiles, json=profile_body(engine, description="big"))
+    assert response.status_code == 201
+    profile = response.json
+    assert profile["processorId"] == engine["id"] and profile["processorType"] == "RE"
+    assert profile["version"] == 1 and profile["jvmArguments"] == ["-Xmx4g"]
+    micro = api.post(profiles, json=profile_body(engine, name="ms", type="MICROSERVICE")).json
+    assert api.get(f"{profiles}/{profile['id']}").json == profile
+    assert [p["name"] for p in api.get(profiles).json] == ["fat-jvm", "ms"]
+    assert [p["name"] for p in api.get(profiles, query_string={"type": "MICROSERVICE"}).json] == ["ms"]
+    assert api.get(profiles, query_string={"type": "SPARK"}).status_code == 400
+    api.advance(5)
+    updated = api.client.put(f"{profiles}/{profile['id']}", headers=api.headers,
+                             json={"name": "fatter", "jvmArguments": ["-Xmx8g"]})
+    assert updated.status_code == 200 and updated.json["version"] == 2 and updated.json["description"] == ""
+    assert updated.json["updateDate"] > profile["updateDate"]
+    assert api.client.put(f"{profiles}/{profile['id']}", headers=api.headers,
+                          json={"name": "ms", "jvmArguments": []}).status_code == 400
+    gone = api.delete(f"{profiles}/{micro['id']}")
+    assert gone.status_code == 202 and gone.mimetype == "text/plain"
+    assert api.get(f"{profiles}/{micro['id']}").status_code == 404
+    other = create(api, name="re-2").json
+    assert api.get(f"{ENGINES}/{other['id']}/run-profiles/{profile['id']}").status_code == 404
+    assert api.get(f"{ENGINES}/nope/run-profiles").status_code == 404
+
+
+@pytest.mark.parametrize("change, status", [
+    ({"type": "TALEND_RUNTIME"}, 400),  # not a type this engine runs
+    ({"type": "SPARK"}, 400),
+    ({"runtimeId": "another"}, 400),
+    ({"jvmArguments": "-Xmx1g"}, 400),
+    ({"jvmArguments": [1]}, 400),
+    ({"name": ""}, 400),
+    ({"name": "FAT-JVM"}, 409),
+])
+def test_bad_run_profiles_change_nothing(api, change, status):
+    engine = create(api, runProfiles=["JOB_SERVER"]).json
+    profiles = f"{ENGINES}/{engine['id']}/run-profiles"
+    api.post(profiles, json=profile_body(engine))
+    response = api.post(profiles, json=profile_body(engine, **change))
+    assert response.status_code == status, response.json
+    assert len(api.get(profiles).json) == 1
+
+
+def test_deleting_a_profile_in_use_moves_its_tasks_or_is_refused(api):
+    engine = create(api).json
+    profiles = f"{ENGINES}/{engine['id']}/run-profiles"
+    used = api.post(profiles, json=profile_body(engine)).json
+    spare = api.post(profiles, json=profile_body(engine, name="spare")).json
+    micro = api.post(profiles, json=profile_body(engine, name="ms", type="MICROSERVICE")).json
+    config = {"trigger": {"type": "MANUAL", "startDate": "2024-03-01", "timeZone": "UTC"},
+              "runtime": {"type": "REMOTE_ENGINE", "id": engine["id"], "runProfileId": used["id"]}}
+    path = f"/orchestration/executables/tasks/{SYNC_ORDERS}/run-config"
+    assert api.client.put(path, headers=api.headers, json=config).status_code == 200
+    assert api.delete(f"{profiles}/{used['id']}").status_code == 409
+    assert api.delete(f"{profiles}/{used['id']}", query_string={"newRunProfileId": micro["id"]}).status_code == 400
+    assert api.delete(f"{profiles}/{used['id']}", query_string={"newRunProfileId": "nope"}).status_code == 400
+    assert api.get(f"{profiles}/{used['id']}").status_code == 200
+    assert api.delete(f"{profiles}/{used['id']}", query_string={"newRunProfileId": spare["id"]}).status_code == 202
+    assert api.get(path).json["runtime"]["runProfileId"] == spare["id"]
+
+
+def test_deleting_an_engine_deletes_its_profiles(api):
+    engine = create(api).json
+    profile = api.post(f"{ENGINES}/{engine['id']}/run-profiles", json=profile_body(engine)).json
+    assert api.delete(f"{ENGINES}/{engine['id']}").status_code == 204
+    recreated = create(api).json
+    assert api.get(f"{ENGINES}/{recreated['id']}/run-profiles/{profile['id']}").status_code == 404
+    assert api.get(f"{ENGINES}/{recreated['id']}/run-profiles").json == []

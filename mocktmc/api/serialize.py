@@ -20,6 +20,7 @@ from ..domain.projects import Project
 from ..domain.promotion_plan import PromotionPlan
 from ..domain.promotions import Promotion
 from ..domain.resources import Resource
+from ..domain.run_profiles import RunProfile
 from ..domain.scheduled_events import ScheduledEvent
 from ..domain.schedules import Schedule
 from ..domain.tasks import Runtime, Task
@@ -73,6 +74,14 @@ def remote_engine(engine: RemoteEngine, world: World) -> dict:
     if engine.esb_compatibility_version is not None:
         out["esbCompatibilityVersion"] = engine.esb_compatibility_version
     return out
+
+
+def run_profile(profile: RunProfile) -> dict:
+    return {"id": profile.id, "name": profile.name, "description": profile.description,
+            "createDate": to_iso(profile.created), "updateDate": to_iso(profile.updated), "type": profile.type,
+            "jvmArguments": list(profile.jvm_arguments), "runtimeId": profile.runtime_id,
+            "version": profile.version, "processorId": profile.engine_id, "processorType": "RE",
+            "runProfileType": profile.type, "scopeId": profile.engine_id}
 
 
 def artifact(art: Artifact, world: World) -> dict:

@@ -94,6 +94,8 @@ def delete_remote_engine(world: "World", engine_id: str) -> None:
     users = tasks_using(world, engine.id)
     if users:
         raise Conflict(f"Remote engine {engine.name!r} is the runtime of task(s) {', '.join(users)}")
+    from .run_profiles import remove_engine_profiles  # profiles live and die with their engine
+    remove_engine_profiles(world, engine.id)
     del world.remote_engines[engine.id]
 
 
@@ -113,4 +115,17 @@ def pair_remote_engine(engine: RemoteEngine, at: datetime) -> RemoteEngine:
     """What the engine software does with its pre-authorized key; pairing a paired engine changes nothing."""
     if not engine.paired:
         engine.paired, engine.updated = True, at
+    return engine
+
+
+def set_debug(world: "World", engine_id: str, at: datetime, *, host: str | None, on: bool | None) -> RemoteEngine:
+    """Debug mode on needs the host a debugger attaches to; off forgets it."""
+    engine = remote_engine(world, engine_id)
+    if on is False:
+        engine.debug_host = None
+    else:
+        if not host:
+            raise BadRequest("Field 'host' is required to turn debug mode on")
+        engine.debug_host = host
+    engine.updated = at
     return engine

@@ -64,6 +64,7 @@ class World:
         self.resources: dict[str, Resource] = {}
         self.schedules: dict[str, Schedule] = {}
         self.remote_engines: dict[str, RemoteEngine] = {}
+        self.run_profiles: dict = {}  # id -> RunProfile
         self.log_exports: dict = {}  # token -> LogExport
         self.plan_runs: dict = {}  # id -> PlanRun
         self.promotion_runs: dict = {}  # id -> PromotionRun

@@ -1,11 +1,13 @@
-"""Remote engines: list (FIQL `query`), create, get, delete (409 while a task runs on one), unpair."""
+"""Remote engines: list (FIQL `query`), create, get, delete (409 while a task runs on one), unpair,
+debug mode, and each engine's run profiles."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
 from .. import bodies, context, params, serialize
 from ..filters import fiql_filter
-from ...domain import engines
+from ...domain import engines, run_profiles
+from ...domain.engines import RUN_PROFILE_TYPES
 from ...errors import BadRequest
 
 bp = Blueprint("processing_engines", __name__)
@@ -79,3 +81,52 @@ def unpair_remote_engine(id: str):
         params.choice(flag, ("true", "false"), ignore_case=True)
     engine = engines.unpair_remote_engine(context.world(), id, context.now())
     return Response(f"Remote engine {engine.id} is unpaired", 200, mimetype="text/plain")
+
+
+@bp.put("/processing/runtimes/remote-engines/<remoteEngineId>/debug")
+def set_debug(remoteEngineId: str):
+    body = bodies.json_object(allowed={"host", "isDebugModeOn"})
+    world = context.world()
+    engine = engines.set_debug(world, remoteEngineId, context.now(), host=bodies.string(body, "host"),
+                               on=bodies.boolean(body, "isDebugModeOn"))
+    return jsonify(serialize.remote_engine(engine, world))
+
+
+PROFILES = "/processing/runtimes/remote-engines/<engineId>/run-profiles"
+
+
+@bp.get(PROFILES)
+def list_engine_run_profiles(engineId: str):
+    type_ = params.choice("type", RUN_PROFILE_TYPES)
+    return jsonify([serialize.run_profile(p) for p in run_profiles.engine_profiles(context.world(), engineId, type_)])
+
+
+@bp.post(PROFILES)
+def create_engine_run_profile(engineId: str):
+    body = bodies.json_object(allowed={"name", "description", "jvmArguments", "type", "runtimeId"},
+                              required={"name", "jvmArguments", "type", "runtimeId"})
+    profile = run_profiles.create_engine_profile(
+        context.world(), engineId, context.now(), name=bodies.string(body, "name"),
+        type_=bodies.string(body, "type"), runtime_id=bodies.string(body, "runtimeId"),
+        jvm_arguments=body["jvmArguments"], description=bodies.string(body, "description"))
+    return jsonify(serialize.run_profile(profile)), 201
+
+
+@bp.get(PROFILES + "/<runProfileId>")
+def get_engine_run_profile(engineId: str, runProfileId: str):
+    return jsonify(serialize.run_profile(run_profiles.engine_profile(context.world(), engineId, runProfileId)))
+
+
+@bp.put(PROFILES + "/<runProfileId>")
+def update_engine_run_profile(engineId: str, runProfileId: str):
+    body = bodies.json_object(allowed={"name", "description", "jvmArguments"}, required={"name", "jvmArguments"})
+    profile = run_profiles.update_engine_profile(
+        context.world(), engineId, runProfileId, context.now(), name=bodies.string(body, "name"),
+        jvm_arguments=body["jvmArguments"], description=bodies.string(body, "description"))
+    return jsonify(serialize.run_profile(profile))
+
+
+@bp.delete(PROFILES + "/<runProfileId>")
+def delete_engine_run_profile(engineId: str, runProfileId: str):
+    run_profiles.delete_engine_profile(context.world(), engineId, runProfileId, params.text("newRunProfileId"))
+    return Response(f"Run profile {runProfileId} is deleted", 202, mimetype="text/plain")
