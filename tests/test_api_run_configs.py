@@ -1,7 +1,7 @@
 """Run configurations: defaults, set, stop, and the triggers they accept."""
 import pytest
 
-from .conftest import LOAD_CUSTOMERS, NIGHTLY_REPORT
+from .conftest import DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT
 
 PATH = f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config"
 CRON = {"type": "CRON", "cronExpression": "*/10 9 15 * ? 2027", "startDate": "2024-03-01",
@@ -19,15 +19,23 @@ def test_a_task_never_configured_answers_the_published_defaults(api):
     assert (config["logLevel"], config["parallelExecutionAllowed"]) == ("INFO", False)  # the demo sets INFO
 
 
+def paired_engine(api) -> str:
+    engine = api.post("/processing/runtimes/remote-engines", json={"name": "re", "environmentId": DEV_ENV}).json
+    api.client.post("/_mocktmc/engines/pair", json={"preAuthorizedKey": engine["preAuthorizedKey"]})
+    return engine["id"]
+
+
 def test_set_then_read_then_stop(api):
-    body = {"trigger": CRON, "runtime": {"type": "REMOTE_ENGINE", "id": "engine-1"}, "logLevel": "ERROR",
+    engine_id = paired_engine(api)
+    body = {"trigger": CRON, "runtime": {"type": "REMOTE_ENGINE", "id": engine_id}, "logLevel": "ERROR",
             "timeout": 3, "parallelExecutionAllowed": True}
     response = put(api, PATH, body)
     assert response.status_code == 200
-    assert response.json["trigger"] == CRON and response.json["runtime"] == {"type": "REMOTE_ENGINE", "id": "engine-1"}
+    assert response.json["trigger"] == CRON and response.json["runtime"] == {"type": "REMOTE_ENGINE", "id": engine_id}
     assert api.get(PATH).json == response.json
     run = api.run(api.execute(LOAD_CUSTOMERS))
-    assert (run["executionDestination"], run["remoteEngineId"], run["timeout"]) == ("REMOTE_ENGINE", "engine-1", 3)
+    assert (run["executionDestination"], run["remoteEngineId"], run["timeout"]) == ("REMOTE_ENGINE", engine_id, 3)
+    assert run["status"] == "dispatching"
     found = api.post("/orchestration/executables/tasks/search", json={"triggerType": "cron"}).json["items"]
     assert [t["executable"] for t in found] == [LOAD_CUSTOMERS]
     assert api.delete(PATH).status_code == 204
@@ -74,3 +82,20 @@ def test_dynamic_engine_run_config(api):
     assert api.delete(path).status_code == 204
     assert api.get(path).json["trigger"]["type"] == "MANUAL"
     assert put(api, path, {"trigger": {**CRON, "timeZone": "x"}}).status_code == 400
+
+
+def test_remote_engine_runtime_names_an_engine_of_the_account_and_its_profiles(api):
+    assert put(api, PATH, {"trigger": CRON, "runtime": {"type": "REMOTE_ENGINE", "id": "nope"}}).status_code == 400
+    engine_id = paired_engine(api)
+    runtime = {"type": "REMOTE_ENGINE", "id": engine_id, "runProfileId": "nope"}
+    assert put(api, PATH, {"trigger": CRON, "runtime": runtime}).status_code == 400
+    assert api.get(PATH).json["runtime"] == {"type": "CLOUD"}
+
+
+def test_a_run_on_an_unpaired_engine_misfires(api):
+    engine_id = paired_engine(api)
+    assert put(api, PATH, {"trigger": CRON, "runtime": {"type": "REMOTE_ENGINE", "id": engine_id}}).status_code == 200
+    assert api.delete(f"/processing/runtimes/remote-engines/{engine_id}/pairing").status_code == 200
+    run = api.run(api.execute(LOAD_CUSTOMERS))
+    assert run["executionStatus"] == "EXECUTION_TERMINATED"
+    assert run["misfiredExecutionReason"] == "REMOTE_ENGINE_UNAVAILABLE"

@@ -26,6 +26,7 @@ MISFIRE_MESSAGES = {
     "PARALLEL_EXECUTION_FORBIDDEN": "Another execution of this task is still running and parallel executions "
                                     "are not allowed",
     "TASK_IS_PAUSED": "The task is paused: its executions are discarded",
+    "REMOTE_ENGINE_UNAVAILABLE": "The remote engine of this task is not paired or not available",
 }
 SEVERITY_RANK = {"DEBUG": 0, "INFO": 1, "WARN": 2, "ERROR": 3}
 LOG_LEVEL_RANK = {"INFO": 1, "WARN": 2, "ERROR": 3}  # OFF shows no job output at all
@@ -250,9 +251,13 @@ def execute_task(world: "World", task: Task, principal: Principal, at: datetime,
         raise TaskPaused(f"Task {task.id} is paused")
     running = any(not other.terminal for other in world.task_executions(task.id))
     forbidden = running and not task.parallel_execution_allowed and plan is None
+    misfire = "PARALLEL_EXECUTION_FORBIDDEN" if forbidden else None
+    if task.runtime.type == "REMOTE_ENGINE":
+        engine = world.remote_engines.get(task.runtime.id)
+        if engine is None or engine.availability != "AVAILABLE":
+            misfire = "REMOTE_ENGINE_UNAVAILABLE"
     return _new_run(world, task, principal, at, parameters=parameters, log_level=log_level, timeout=timeout,
-                    execution_type=execution_type, api_version=api_version, plan=plan,
-                    misfire="PARALLEL_EXECUTION_FORBIDDEN" if forbidden else None)
+                    execution_type=execution_type, api_version=api_version, plan=plan, misfire=misfire)
 
 
 def misfire_task(world: "World", task: Task, principal: Principal, at: datetime, reason: str, *,

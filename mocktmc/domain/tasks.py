@@ -132,6 +132,15 @@ def _runtime(runtime: Runtime) -> Runtime:
                    runtime.run_profile_id)
 
 
+def _check_engine(world: "World", runtime: Runtime) -> None:
+    """A remote engine runtime names an engine of the account and, optionally, one of its run profiles."""
+    if runtime.id not in world.remote_engines:
+        raise BadRequest(f"runtime.id: remote engine {runtime.id} does not exist")
+    profile = world.run_profiles.get(runtime.run_profile_id) if runtime.run_profile_id else None
+    if runtime.run_profile_id and (profile is None or profile.engine_id != runtime.id):
+        raise BadRequest(f"runtime.runProfileId: {runtime.run_profile_id} is not a run profile of engine {runtime.id}")
+
+
 def configure_run(world: "World", task_id: str, config: RunConfig) -> Task:
     """PUT run-config: how and when the task runs (runs started later use it)."""
     task = world.task(task_id)
@@ -143,6 +152,8 @@ def configure_run(world: "World", task_id: str, config: RunConfig) -> Task:
     if config.deployment_strategy not in ("ROLLING", "PARALLEL"):
         raise BadRequest(f"deploymentStrategy must be ROLLING or PARALLEL, got {config.deployment_strategy!r}")
     runtime = _runtime(config.runtime)
+    if runtime.type == "REMOTE_ENGINE":
+        _check_engine(world, runtime)
     unlink(world, task.id)  # a trigger of its own replaces a linked schedule (once the request is known good)
     task.runtime, task.trigger = runtime, trigger
     task.parallel_execution_allowed, task.log_level, task.timeout = (config.parallel_execution_allowed,
