@@ -4,14 +4,21 @@ import pytest
 from .conftest import DEV_ENV, DEV_SALES_WS, PROD_ENV, SYNC_ORDERS
 
 ENGINES = "/processing/runtimes/remote-engines"
+DEMO_ENGINE = "65f1a0c2e4b0a1b2c3d45001"  # onprem-re-1, paired, in Development/Sales
 
 
 def create(api, **body):
     return api.post(ENGINES, json={"name": "re-1", "environmentId": DEV_ENV, **body})
 
 
+def test_the_demo_engine(api):
+    (engine,) = api.get(ENGINES).json
+    assert (engine["id"], engine["name"], engine["status"]) == (DEMO_ENGINE, "onprem-re-1", "PAIRED")
+    assert engine["workspace"]["id"] == DEV_SALES_WS
+
+
 def test_create_get_and_list(api):
-    assert api.get(ENGINES).json == []
+    api.delete(f"{ENGINES}/{DEMO_ENGINE}")
     response = create(api, workspaceId=DEV_SALES_WS, description="on-prem", runProfiles=["JOB_SERVER"],
                       debug={"host": "10.0.0.5"})
     assert response.status_code == 201
@@ -27,6 +34,7 @@ def test_create_get_and_list(api):
 
 
 def test_fiql_query(api):
+    api.delete(f"{ENGINES}/{DEMO_ENGINE}")
     first = create(api).json
     second = create(api, name="other", environmentId=PROD_ENV).json
     def names(query):
@@ -54,7 +62,7 @@ def test_fiql_query(api):
 def test_bad_creations_change_nothing(api, body):
     response = api.post(ENGINES, json=body)
     assert response.status_code == 400 and response.json["status"] == 400
-    assert api.get(ENGINES).json == []
+    assert [e["id"] for e in api.get(ENGINES).json] == [DEMO_ENGINE]
 
 
 def test_names_are_unique_per_environment(api):

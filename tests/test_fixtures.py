@@ -93,6 +93,7 @@ def test_default_world_loads_with_its_documented_contents():
     assert len(world.workspaces) == 3
     assert len(world.artifacts) == 7
     assert len(world.tasks) == 7
+    assert [(e.name, e.status) for e in world.remote_engines.values()] == [("onprem-re-1", "PAIRED")]
     assert [p.name for p in world.plans.values()] == ["Daily sales pipeline"]
     assert [p.name for p in world.promotions.values()] == ["Development to Production"]
     assert list(world.service_accounts) == ["0b4f3c2a-8d1e-4f6a-9c7b-5e2d1a3f4b6c"]
@@ -527,3 +528,54 @@ def test_serve_refuses_a_bad_fixture_file(tmp_path, text, line):
     assert "cannot load the fixture world" in result.stderr
     assert "Traceback" not in result.stderr
     assert "serving" not in result.stdout  # it never got as far as listening
+
+
+# --- remote engines ---------------------------------------------------------------------------
+
+ENGINE_WORLD = """\
+    environments:
+      - name: Dev
+        remoteEngines:
+          - {{name: re-dev, workspace: {workspace}, runProfiles: [JOB_SERVER]}}
+          - {{name: re-down, paired: false}}
+        workspaces:
+          - name: Sales
+            artifacts:
+              - {{name: a, versions: ["1.0.0"]}}
+            tasks:
+              - {{name: t, artifact: a, runtime: {{type: REMOTE_ENGINE, id: {engine}}}}}
+      - name: Prod
+        workspaces:
+          - name: Ops
+"""
+
+
+def engine_world(workspace="Sales", engine="re-dev") -> str:
+    return ENGINE_WORLD.format(workspace=workspace, engine=engine)
+
+
+def test_remote_engines_load_paired_and_tasks_name_them():
+    world = build_world(parse_fixture(textwrap.dedent(engine_world()), "x.yaml"), "acct", NOW, seed=0)
+    dev, down = world.remote_engines.values()
+    assert (dev.status, dev.availability, dev.run_profiles) == ("PAIRED", "AVAILABLE", ["JOB_SERVER"])
+    assert world.workspaces[dev.workspace_id].name == "Sales" and dev.pre_authorized_key
+    assert (down.status, down.workspace_id) == ("NOT_PAIRED", None)
+    (task,) = world.tasks.values()
+    assert task.runtime.id == dev.id  # named by name, stored by id
+
+
+def test_task_on_an_unknown_engine():
+    assert error(engine_world(engine="nope")) == (
+        "x.yaml:11: environments[0].workspaces[0].tasks[0].runtime.id: "
+        "unknown remote engine 'nope' in this environment")
+
+
+def test_engine_workspace_must_be_in_its_environment():
+    assert error(engine_world(workspace="Ops")) == (
+        "x.yaml:4: environments[0].remoteEngines[0].workspace: unknown workspace 'Ops' in this environment")
+
+
+def test_duplicate_engine_name():
+    text = engine_world().replace("name: re-down", "name: RE-DEV")
+    assert error(text) == ("x.yaml:5: environments[0].remoteEngines[1].name: "
+                           "duplicate remote engine name 'RE-DEV' in this environment")

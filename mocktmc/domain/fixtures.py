@@ -19,6 +19,7 @@ import yaml
 from .artifacts import ARTIFACT_TYPES, Artifact, ArtifactVersion
 from .behaviors import BehaviorError, parse_behavior_plan
 from .connections import Connection, ConnectionParameter
+from .engines import RUN_PROFILE_TYPES, RemoteEngine
 from .credentials import ServiceAccount, User
 from .environments import WORKSPACE_TYPES, Environment, Workspace
 from .ids import IdSource
@@ -69,6 +70,11 @@ _SCHEMA = _obj({
     "environments": {"type": "array", "items": _obj({
         "id": _NAME, "name": _NAME, "description": _STR, "default": {"type": "boolean"},
         "maxCloudContainers": {"type": "integer", "minimum": 0},
+        "remoteEngines": {"type": "array", "items": _obj({
+            "id": _NAME, "name": _NAME, "description": _STR, "workspace": _NAME, "paired": {"type": "boolean"},
+            "runProfiles": {"type": "array", "items": {"enum": list(RUN_PROFILE_TYPES)}},
+            "preAuthorizedKey": _NAME,
+        }, ("name",))},
         "workspaces": {"type": "array", "items": _obj({
             "id": _NAME, "name": _NAME, "type": {"enum": list(WORKSPACE_TYPES)}, "description": _STR,
             "owner": _NAME, "protectedArtifactUpdate": {"type": "boolean"},
@@ -179,6 +185,34 @@ def load_fixture(name_or_path: str) -> WorldSpec:
 class _Builder:
     def __init__(self, spec: WorldSpec, world: World, ids: IdSource) -> None:
         self.spec, self.world, self.ids = spec, world, ids
+        self.engine_runtimes: list[tuple[tuple, str]] = []  # (fixture path, task id), resolved once engines exist
+
+    def remote_engine(self, path: tuple, environment_id: str, item: dict) -> None:
+        world = self.world
+        rid = self.unique(path, world.remote_engines, item.get("id") or self.ids.hex24())
+        if any(e.name.lower() == item["name"].lower() and e.environment_id == environment_id
+               for e in world.remote_engines.values()):
+            raise self.fail(path + ("name",), f"duplicate remote engine name {item['name']!r} in this environment")
+        workspace_id = None
+        if "workspace" in item:
+            scope = [w.id for w in world.workspaces.values() if w.environment_id == environment_id]
+            found = self.lookup(world.workspaces, item["workspace"], scope)
+            if found is None:
+                raise self.fail(path + ("workspace",), f"unknown workspace {item['workspace']!r} in this environment")
+            workspace_id = found.id
+        world.remote_engines[rid] = RemoteEngine(
+            rid, item["name"], environment_id, self.ids.hex24(), item.get("preAuthorizedKey") or self.ids.uuid(),
+            workspace_id, item.get("description", ""), list(item.get("runProfiles", RUN_PROFILE_TYPES)),
+            paired=item.get("paired", True), created=world.now, updated=world.now)
+
+    def resolve_engine(self, path: tuple, task: Task) -> None:
+        """A task's REMOTE_ENGINE runtime names an engine of its environment, by id or name."""
+        environment_id = self.world.workspaces[task.workspace_id].environment_id
+        scope = [e.id for e in self.world.remote_engines.values() if e.environment_id == environment_id]
+        found = self.lookup(self.world.remote_engines, task.runtime.id or "", scope)
+        if found is None:
+            raise self.fail(path + ("runtime", "id"), f"unknown remote engine {task.runtime.id!r} in this environment")
+        task.runtime.id = found.id
 
     def fail(self, path: tuple, message: str) -> FixtureError:
         return FixtureError(f"{self.spec.where(path)}: {message}")
@@ -214,8 +248,13 @@ class _Builder:
             world.service_accounts[sid] = ServiceAccount(sid, item["name"], item["secret"], item.get("description", ""))
         for i, item in enumerate(data.get("personalAccessTokens", [])):
             self.user_ref(("personalAccessTokens", i, "user"), item["user"])
-        for e, env in enumerate(data.get("environments", [])):
-            self.environment(("environments", e), env)
+        environment_ids = [self.environment(("environments", e), env)
+                           for e, env in enumerate(data.get("environments", []))]
+        for e, (eid, env) in enumerate(zip(environment_ids, data.get("environments", []))):
+            for r, engine in enumerate(env.get("remoteEngines", [])):
+                self.remote_engine(("environments", e, "remoteEngines", r), eid, engine)
+        for path, tid in self.engine_runtimes:
+            self.resolve_engine(path, world.tasks[tid])
         for p, item in enumerate(data.get("promotions", [])):
             path = ("promotions", p)
             ends = []
@@ -229,7 +268,7 @@ class _Builder:
             pid = self.unique(path, world.promotions, item.get("id") or self.ids.hex24())
             world.promotions[pid] = Promotion(pid, item["name"], ends[0], ends[1], item.get("description", ""))
 
-    def environment(self, path: tuple, env: dict) -> None:
+    def environment(self, path: tuple, env: dict) -> str:
         world = self.world
         eid = self.unique(path, world.environments, env.get("id") or self.ids.hex24())
         world.environments[eid] = Environment(eid, env["name"], env.get("description", ""), env.get("default", False),
@@ -250,6 +289,7 @@ class _Builder:
                         for t, task in enumerate(ws.get("tasks", []))]
             for p, plan in enumerate(ws.get("plans", [])):
                 self.plan(wpath + ("plans", p), wid, task_ids, plan)
+        return eid
 
     def artifact(self, path: tuple, workspace_id: str, art: dict) -> str:
         world = self.world
@@ -309,6 +349,8 @@ class _Builder:
             parallel_execution_allowed=item.get("parallelExecutionAllowed", False),
             timeout=item.get("timeout"), auto_upgradable=item.get("autoUpgradable", False),
             pause=pause, behavior=behavior, created=world.now)
+        if runtime["type"] == "REMOTE_ENGINE":
+            self.engine_runtimes.append((path, tid))
         return tid
 
     def task_connections(self, path: tuple, refs: dict, connection_ids: list[str]) -> dict[str, str]:
