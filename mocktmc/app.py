@@ -26,6 +26,7 @@ from .api.orchestration.schedules import bp as schedules_bp
 from .api.orchestration.tasks import bp as tasks_bp
 from .api.orchestration.workspaces import bp as workspaces_bp
 from .api.request_checks import check_request, operation_rules
+from .api.processing.clusters import bp as clusters_bp
 from .api.processing.engines import bp as engines_bp
 from .api.processing.executions import bp as executions_bp
 from .api.processing.plan_executions import bp as plan_executions_bp
@@ -48,7 +49,8 @@ BLUEPRINTS = (
     environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp,
     promotions_bp, projects_bp, resources_bp, events_bp, schedules_bp,
     # Processing, Monitoring, Security
-    executions_bp, plan_executions_bp, promotion_executions_bp, engines_bp, logs_bp, history_bp, metrics_bp, security_bp,
+    executions_bp, plan_executions_bp, promotion_executions_bp, engines_bp, clusters_bp,
+    logs_bp, history_bp, metrics_bp, security_bp,
     # mocktmc's own
     control_bp, contracts_bp,
 )

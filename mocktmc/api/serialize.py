@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.artifacts import Artifact, ArtifactVersion
+from ..domain import clusters
+from ..domain.clusters import Cluster
 from ..domain.connections import Connection
 from ..domain.credentials import Principal
 from ..domain.engines import RemoteEngine
@@ -71,8 +73,21 @@ def remote_engine(engine: RemoteEngine, world: World) -> dict:
         out["workspace"] = workspace_info(world.workspaces[engine.workspace_id], world)
     if engine.debug_host is not None:
         out["debug"] = {"host": engine.debug_host}
+    if engine.cluster_id is not None:
+        out["clusterId"] = engine.cluster_id
     if engine.esb_compatibility_version is not None:
         out["esbCompatibilityVersion"] = engine.esb_compatibility_version
+    return out
+
+
+def cluster(found: Cluster, world: World, *, with_engines: bool = True) -> dict:
+    """EngineCluster; the list answers BaseEngine, which has no engines."""
+    out = {"id": found.id, "name": found.name, "description": found.description,
+           "workspace": workspace_info(world.workspaces[found.workspace_id], world),
+           "createDate": to_iso(found.created), "updateDate": to_iso(found.updated), "runtimeId": found.runtime_id,
+           "availability": clusters.availability(world, found), "managed": False}
+    if with_engines:
+        out["engines"] = list(found.engine_ids)
     return out
 
 
@@ -80,8 +95,8 @@ def run_profile(profile: RunProfile) -> dict:
     return {"id": profile.id, "name": profile.name, "description": profile.description,
             "createDate": to_iso(profile.created), "updateDate": to_iso(profile.updated), "type": profile.type,
             "jvmArguments": list(profile.jvm_arguments), "runtimeId": profile.runtime_id,
-            "version": profile.version, "processorId": profile.engine_id, "processorType": "RE",
-            "runProfileType": profile.type, "scopeId": profile.engine_id}
+            "version": profile.version, "processorId": profile.owner_id, "processorType": profile.processor_type,
+            "runProfileType": profile.type, "scopeId": profile.owner_id}
 
 
 def artifact(art: Artifact, world: World) -> dict:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from .environments import environment, workspace
 from .lookups import find
+from .run_profiles import remove_profiles
 from ..errors import BadRequest, Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -32,8 +33,15 @@ class RemoteEngine:
     debug_host: str | None = None
     esb_compatibility_version: str | None = None
     paired: bool = False
+    cluster_id: str | None = None
     created: datetime | None = None
     updated: datetime | None = None
+    processor_type = "RE"
+    label = "remote engine"
+
+    @property
+    def profile_types(self) -> list[str]:
+        return self.run_profiles
 
     @property
     def status(self) -> str:
@@ -79,7 +87,7 @@ def create_remote_engine(world: "World", at: datetime, *, name: str, environment
         raise BadRequest(f"A remote engine named {name!r} already exists in this environment")
     engine = RemoteEngine(world.ids.hex24(), name, environment_id, world.ids.hex24(), world.ids.uuid(),
                           workspace_id, description or "", _run_profiles(run_profiles), debug_host,
-                          esb_compatibility_version, paired, at, at)
+                          esb_compatibility_version, paired, created=at, updated=at)
     world.remote_engines[engine.id] = engine
     return engine
 
@@ -94,8 +102,9 @@ def delete_remote_engine(world: "World", engine_id: str) -> None:
     users = tasks_using(world, engine.id)
     if users:
         raise Conflict(f"Remote engine {engine.name!r} is the runtime of task(s) {', '.join(users)}")
-    from .run_profiles import remove_engine_profiles  # profiles live and die with their engine
-    remove_engine_profiles(world, engine.id)
+    if engine.cluster_id is not None:
+        raise Conflict(f"Remote engine {engine.name!r} is in a cluster; remove it from the cluster first")
+    remove_profiles(world, engine.id)  # profiles live and die with their engine
     del world.remote_engines[engine.id]
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from . import lifecycle as lc
 from .behaviors import DEFAULT_ERRORS, Behavior, LogLine
+from .clusters import availability
 from .credentials import Principal
 from .tasks import DESTINATION, LOG_LEVELS, Runtime, Task
 from ..errors import BadRequest, TaskPaused
@@ -27,6 +28,7 @@ MISFIRE_MESSAGES = {
                                     "are not allowed",
     "TASK_IS_PAUSED": "The task is paused: its executions are discarded",
     "REMOTE_ENGINE_UNAVAILABLE": "The remote engine of this task is not paired or not available",
+    "REMOTE_ENGINE_UNAVAILABLE_IN_CLUSTER": "No remote engine of this task's cluster is available",
 }
 SEVERITY_RANK = {"DEBUG": 0, "INFO": 1, "WARN": 2, "ERROR": 3}
 LOG_LEVEL_RANK = {"INFO": 1, "WARN": 2, "ERROR": 3}  # OFF shows no job output at all
@@ -256,6 +258,10 @@ def execute_task(world: "World", task: Task, principal: Principal, at: datetime,
         engine = world.remote_engines.get(task.runtime.id)
         if engine is None or engine.availability != "AVAILABLE":
             misfire = "REMOTE_ENGINE_UNAVAILABLE"
+    elif task.runtime.type == "REMOTE_ENGINE_CLUSTER":
+        found = world.clusters.get(task.runtime.id)
+        if found is None or availability(world, found) != "AVAILABLE":
+            misfire = "REMOTE_ENGINE_UNAVAILABLE_IN_CLUSTER"
     return _new_run(world, task, principal, at, parameters=parameters, log_level=log_level, timeout=timeout,
                     execution_type=execution_type, api_version=api_version, plan=plan, misfire=misfire)
 

@@ -1,19 +1,30 @@
-"""Run profiles: named JVM settings a remote engine runs a task with (one per engine, per type).
+"""Run profiles: named JVM settings a remote engine or an engine cluster runs a task with.
 
-A profile belongs to its engine (processor RE, scope the engine). Tasks name a profile in their
-runtime; deleting a profile they use moves them to a replacement, or is refused without one.
+A profile belongs to its owner (an engine, processor RE, or a cluster, processor REC). Tasks name a
+profile in their runtime; deleting a profile they use moves them to a replacement, or is refused.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
-from .engines import RUN_PROFILE_TYPES, remote_engine
-from ..errors import BadRequest, Conflict, NotFound
+from ..errors import BadRequest, Conflict, NotFound, TMCError
 
 if TYPE_CHECKING:
     from .world import World
+
+
+class ProfileOwner(Protocol):
+    """A remote engine or an engine cluster."""
+    id: str
+    name: str
+    runtime_id: str
+    processor_type: str  # RE | REC
+    label: str  # "remote engine" | "cluster", for messages
+
+    @property
+    def profile_types(self) -> Sequence[str]: ...
 
 
 @dataclass
@@ -21,7 +32,8 @@ class RunProfile:
     id: str
     name: str
     type: str
-    engine_id: str
+    owner_id: str
+    processor_type: str
     runtime_id: str
     description: str = ""
     jvm_arguments: list[str] = field(default_factory=list)
@@ -30,17 +42,15 @@ class RunProfile:
     updated: datetime | None = None
 
 
-def engine_profiles(world: "World", engine_id: str, type_: str | None = None) -> list[RunProfile]:
-    engine = remote_engine(world, engine_id)
+def profiles_of(world: "World", owner: ProfileOwner, type_: str | None = None) -> list[RunProfile]:
     return [p for p in world.run_profiles.values()
-            if p.engine_id == engine.id and (type_ is None or p.type == type_)]
+            if p.owner_id == owner.id and (type_ is None or p.type == type_)]
 
 
-def engine_profile(world: "World", engine_id: str, profile_id: str) -> RunProfile:
-    engine = remote_engine(world, engine_id)
+def profile_of(world: "World", owner: ProfileOwner, profile_id: str) -> RunProfile:
     found = world.run_profiles.get(profile_id)
-    if found is None or found.engine_id != engine.id:
-        raise NotFound(f"Run profile {profile_id} not found on remote engine {engine.id}")
+    if found is None or found.owner_id != owner.id:
+        raise NotFound(f"Run profile {profile_id} not found on {owner.label} {owner.id}")
     return found
 
 
@@ -56,37 +66,45 @@ def _jvm_arguments(values: Any) -> list[str]:
     return list(values)
 
 
-def _unique(world: "World", engine_id: str, name: str, keep: str | None = None,
-            error: type = Conflict) -> None:
-    if any(p.engine_id == engine_id and p.name.lower() == name.lower() and p.id != keep
+def _unique(world: "World", owner_id: str, name: str, keep: str | None = None,
+            error: type[TMCError] = Conflict) -> None:
+    if any(p.owner_id == owner_id and p.name.lower() == name.lower() and p.id != keep
            for p in world.run_profiles.values()):
-        raise error(f"A run profile named {name!r} exists on this engine")
+        raise error(f"A run profile named {name!r} exists on this runtime")
 
 
-def create_engine_profile(world: "World", engine_id: str, at: datetime, *, name: str | None, type_: str | None,
-                          runtime_id: str | None, jvm_arguments: Any, description: str | None = None) -> RunProfile:
-    engine = remote_engine(world, engine_id)
+def create_profile(world: "World", owner: ProfileOwner, at: datetime, *, name: str | None, type_: str | None,
+                   runtime_id: str | None, jvm_arguments: Any, description: str | None = None) -> RunProfile:
     name, arguments = _name(name), _jvm_arguments(jvm_arguments)
-    if type_ not in RUN_PROFILE_TYPES:
-        raise BadRequest(f"type must be one of {', '.join(RUN_PROFILE_TYPES)}, got {type_!r}")
-    if type_ not in engine.run_profiles:
-        raise BadRequest(f"Remote engine {engine.name!r} does not run {type_} profiles")
-    if runtime_id != engine.runtime_id:
-        raise BadRequest(f"runtimeId must be the engine's runtime id {engine.runtime_id}, got {runtime_id!r}")
-    _unique(world, engine.id, name)
-    profile = RunProfile(world.ids.hex24(), name, type_, engine.id, engine.runtime_id, description or "",
-                         arguments, 1, at, at)
+    if type_ not in owner.profile_types:
+        raise BadRequest(f"type must be one of {', '.join(owner.profile_types)} for {owner.label} "
+                         f"{owner.name!r}, got {type_!r}")
+    if runtime_id != owner.runtime_id:
+        raise BadRequest(f"runtimeId must be the {owner.label}'s runtime id {owner.runtime_id}, got {runtime_id!r}")
+    _unique(world, owner.id, name)
+    profile = RunProfile(world.ids.hex24(), name, type_, owner.id, owner.processor_type, owner.runtime_id,
+                         description or "", arguments, 1, at, at)
     world.run_profiles[profile.id] = profile
     return profile
 
 
-def update_engine_profile(world: "World", engine_id: str, profile_id: str, at: datetime, *, name: str | None,
-                          jvm_arguments: Any, description: str | None = None) -> RunProfile:
+def copy_profile(world: "World", source: RunProfile, owner: ProfileOwner, at: datetime) -> RunProfile:
+    """The owner's profile of the same name and type, made from `source` if it has none."""
+    same = next((p for p in profiles_of(world, owner, source.type) if p.name.lower() == source.name.lower()), None)
+    if same is not None:
+        return same
+    _unique(world, owner.id, source.name)  # a same-named profile of another type cannot be merged
+    return create_profile(world, owner, at, name=source.name, type_=source.type, runtime_id=owner.runtime_id,
+                          jvm_arguments=source.jvm_arguments, description=source.description)
+
+
+def update_profile(world: "World", owner: ProfileOwner, profile_id: str, at: datetime, *, name: str | None,
+                   jvm_arguments: Any, description: str | None = None) -> RunProfile:
     """PUT replaces name, description and JVM arguments; each change is a new version."""
-    profile = engine_profile(world, engine_id, profile_id)
+    profile = profile_of(world, owner, profile_id)
     name, arguments = _name(name), _jvm_arguments(jvm_arguments)
-    # The published PUT has no 409: a clashing new name is a bad request.
-    _unique(world, profile.engine_id, name, keep=profile.id, error=BadRequest)
+    # The published PUTs have no 409: a clashing new name is a bad request.
+    _unique(world, owner.id, name, keep=profile.id, error=BadRequest)
     profile.name, profile.jvm_arguments, profile.description = name, arguments, description or ""
     profile.version, profile.updated = profile.version + 1, at
     return profile
@@ -96,24 +114,25 @@ def tasks_using(world: "World", profile_id: str) -> list:
     return [t for t in world.tasks.values() if t.runtime.run_profile_id == profile_id]
 
 
-def delete_engine_profile(world: "World", engine_id: str, profile_id: str, replacement_id: str | None) -> None:
-    """Tasks on the profile move to the replacement (a profile of the same engine and type)."""
-    profile = engine_profile(world, engine_id, profile_id)
+def delete_profile(world: "World", owner: ProfileOwner, profile_id: str, replacement_id: str | None,
+                   in_use: type[TMCError] = Conflict) -> None:
+    """Tasks on the profile move to the replacement (another profile of the same owner and type)."""
+    profile = profile_of(world, owner, profile_id)
     users = tasks_using(world, profile.id)
     replacement = None
     if replacement_id is not None:
         replacement = world.run_profiles.get(replacement_id)
-        if replacement is None or replacement.engine_id != profile.engine_id or replacement.id == profile.id \
+        if replacement is None or replacement.owner_id != owner.id or replacement.id == profile.id \
                 or replacement.type != profile.type:
-            raise BadRequest(f"newRunProfileId must be another {profile.type} run profile of the same engine")
+            raise BadRequest(f"The replacement must be another {profile.type} run profile of the same {owner.label}")
     if users and replacement is None:
-        raise Conflict(f"Run profile {profile.name!r} is used by task(s) {', '.join(t.name for t in users)}; "
-                       "name a newRunProfileId to move them to")
+        raise in_use(f"Run profile {profile.name!r} is used by task(s) {', '.join(t.name for t in users)}; "
+                     "name a replacement run profile to move them to")
     for task in users:
         task.runtime = replace(task.runtime, run_profile_id=replacement.id)
     del world.run_profiles[profile.id]
 
 
-def remove_engine_profiles(world: "World", engine_id: str) -> None:
-    for profile_id in [p.id for p in world.run_profiles.values() if p.engine_id == engine_id]:
+def remove_profiles(world: "World", owner_id: str) -> None:
+    for profile_id in [p.id for p in world.run_profiles.values() if p.owner_id == owner_id]:
         del world.run_profiles[profile_id]

@@ -133,12 +133,14 @@ def _runtime(runtime: Runtime) -> Runtime:
 
 
 def _check_engine(world: "World", runtime: Runtime) -> None:
-    """A remote engine runtime names an engine of the account and, optionally, one of its run profiles."""
-    if runtime.id not in world.remote_engines:
-        raise BadRequest(f"runtime.id: remote engine {runtime.id} does not exist")
+    """A remote engine (cluster) runtime names one of the account and, optionally, one of its run profiles."""
+    owners, label = ((world.remote_engines, "remote engine") if runtime.type == "REMOTE_ENGINE"
+                     else (world.clusters, "remote engine cluster"))
+    if runtime.id not in owners:
+        raise BadRequest(f"runtime.id: {label} {runtime.id} does not exist")
     profile = world.run_profiles.get(runtime.run_profile_id) if runtime.run_profile_id else None
-    if runtime.run_profile_id and (profile is None or profile.engine_id != runtime.id):
-        raise BadRequest(f"runtime.runProfileId: {runtime.run_profile_id} is not a run profile of engine {runtime.id}")
+    if runtime.run_profile_id and (profile is None or profile.owner_id != runtime.id):
+        raise BadRequest(f"runtime.runProfileId: {runtime.run_profile_id} is not a run profile of {label} {runtime.id}")
 
 
 def configure_run(world: "World", task_id: str, config: RunConfig) -> Task:
@@ -152,7 +154,7 @@ def configure_run(world: "World", task_id: str, config: RunConfig) -> Task:
     if config.deployment_strategy not in ("ROLLING", "PARALLEL"):
         raise BadRequest(f"deploymentStrategy must be ROLLING or PARALLEL, got {config.deployment_strategy!r}")
     runtime = _runtime(config.runtime)
-    if runtime.type == "REMOTE_ENGINE":
+    if runtime.type in ("REMOTE_ENGINE", "REMOTE_ENGINE_CLUSTER"):
         _check_engine(world, runtime)
     unlink(world, task.id)  # a trigger of its own replaces a linked schedule (once the request is known good)
     task.runtime, task.trigger = runtime, trigger

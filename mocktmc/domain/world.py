@@ -65,6 +65,7 @@ class World:
         self.schedules: dict[str, Schedule] = {}
         self.remote_engines: dict[str, RemoteEngine] = {}
         self.run_profiles: dict = {}  # id -> RunProfile
+        self.clusters: dict = {}  # id -> Cluster
         self.log_exports: dict = {}  # token -> LogExport
         self.plan_runs: dict = {}  # id -> PlanRun
         self.promotion_runs: dict = {}  # id -> PromotionRun

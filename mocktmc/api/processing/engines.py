@@ -6,9 +6,9 @@ from flask import Blueprint, Response, jsonify
 
 from .. import bodies, context, params, serialize
 from ..filters import fiql_filter
-from ...domain import engines, run_profiles
-from ...domain.engines import RUN_PROFILE_TYPES
-from ...errors import BadRequest
+from ...domain import engines
+from ...errors import BadRequest, Conflict
+from ..run_profile_routes import profile_routes
 
 bp = Blueprint("processing_engines", __name__)
 ENGINE = "/processing/runtimes/remote-engines/<id>"
@@ -92,41 +92,5 @@ def set_debug(remoteEngineId: str):
     return jsonify(serialize.remote_engine(engine, world))
 
 
-PROFILES = "/processing/runtimes/remote-engines/<engineId>/run-profiles"
-
-
-@bp.get(PROFILES)
-def list_engine_run_profiles(engineId: str):
-    type_ = params.choice("type", RUN_PROFILE_TYPES)
-    return jsonify([serialize.run_profile(p) for p in run_profiles.engine_profiles(context.world(), engineId, type_)])
-
-
-@bp.post(PROFILES)
-def create_engine_run_profile(engineId: str):
-    body = bodies.json_object(allowed={"name", "description", "jvmArguments", "type", "runtimeId"},
-                              required={"name", "jvmArguments", "type", "runtimeId"})
-    profile = run_profiles.create_engine_profile(
-        context.world(), engineId, context.now(), name=bodies.string(body, "name"),
-        type_=bodies.string(body, "type"), runtime_id=bodies.string(body, "runtimeId"),
-        jvm_arguments=body["jvmArguments"], description=bodies.string(body, "description"))
-    return jsonify(serialize.run_profile(profile)), 201
-
-
-@bp.get(PROFILES + "/<runProfileId>")
-def get_engine_run_profile(engineId: str, runProfileId: str):
-    return jsonify(serialize.run_profile(run_profiles.engine_profile(context.world(), engineId, runProfileId)))
-
-
-@bp.put(PROFILES + "/<runProfileId>")
-def update_engine_run_profile(engineId: str, runProfileId: str):
-    body = bodies.json_object(allowed={"name", "description", "jvmArguments"}, required={"name", "jvmArguments"})
-    profile = run_profiles.update_engine_profile(
-        context.world(), engineId, runProfileId, context.now(), name=bodies.string(body, "name"),
-        jvm_arguments=body["jvmArguments"], description=bodies.string(body, "description"))
-    return jsonify(serialize.run_profile(profile))
-
-
-@bp.delete(PROFILES + "/<runProfileId>")
-def delete_engine_run_profile(engineId: str, runProfileId: str):
-    run_profiles.delete_engine_profile(context.world(), engineId, runProfileId, params.text("newRunProfileId"))
-    return Response(f"Run profile {runProfileId} is deleted", 202, mimetype="text/plain")
+profile_routes(bp, "/processing/runtimes/remote-engines/<engineId>", "engineId", engines.remote_engine,
+               replacement_parameter="newRunProfileId", deleted_status=202, in_use=Conflict)

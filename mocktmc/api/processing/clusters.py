@@ -1,0 +1,85 @@
+"""Remote engine clusters: list (FIQL `_s`), create, get, delete, add and remove engines, run profiles."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from .. import bodies, context, serialize
+from ..filters import fiql_filter
+from ..run_profile_routes import profile_routes
+from ...domain import clusters
+from ...errors import BadRequest
+
+bp = Blueprint("processing_clusters", __name__)
+CLUSTERS = "/processing/runtimes/remote-engine-clusters"
+CLUSTER = CLUSTERS + "/<clusterId>"
+
+
+def _fields(world):
+    return {
+        "id": lambda c: c.id,
+        "name": lambda c: c.name,
+        "description": lambda c: c.description,
+        "runtimeId": lambda c: c.runtime_id,
+        "availability": lambda c: clusters.availability(world, c),
+        "environmentId": lambda c: c.environment_id,
+        "workspace.id": lambda c: c.workspace_id,
+        "workspace.name": lambda c: world.workspaces[c.workspace_id].name,
+        "workspace.environment.id": lambda c: c.environment_id,
+        "workspace.environment.name": lambda c: world.environments[c.environment_id].name,
+    }
+
+
+@bp.get(CLUSTERS)
+def list_clusters():
+    world = context.world()
+    keep = fiql_filter(_fields(world))
+    return jsonify([serialize.cluster(c, world, with_engines=False) for c in world.clusters.values() if keep(c)])
+
+
+@bp.post(CLUSTERS)
+def create_cluster():
+    body = bodies.json_object(allowed={"name", "workspaceId", "environmentId", "description", "remoteEngines"},
+                              required={"name", "workspaceId", "environmentId", "description", "remoteEngines"})
+    members = body["remoteEngines"]
+    if not isinstance(members, list):
+        raise BadRequest("Field 'remoteEngines' must be an array of engine ids")
+    world = context.world()
+    found = clusters.create_cluster(world, context.now(), name=bodies.string(body, "name"),
+                                    environment_id=bodies.string(body, "environmentId"),
+                                    workspace_id=bodies.string(body, "workspaceId"),
+                                    description=bodies.string(body, "description"), engine_ids=members)
+    return jsonify(serialize.cluster(found, world)), 201
+
+
+@bp.get(CLUSTER)
+def get_cluster(clusterId: str):
+    world = context.world()
+    return jsonify(serialize.cluster(clusters.cluster(world, clusterId), world))
+
+
+@bp.delete(CLUSTER)
+def delete_cluster(clusterId: str):
+    clusters.delete_cluster(context.world(), clusterId)
+    return "", 204
+
+
+@bp.put(CLUSTER + "/engines/<engineId>")
+def add_engine(clusterId: str, engineId: str):
+    world = context.world()
+    clusters.cluster(world, clusterId)  # 404s first, then the body
+    body = bodies.json_object(allowed={"method", "runProfileId"}, required={"method", "runProfileId"})
+    clusters.add_engine(world, clusterId, engineId, context.now(),
+                        method=bodies.choice(body, "method", clusters.RESCHEDULE_METHODS),
+                        profile_id=bodies.string(body, "runProfileId"))
+    return "", 204
+
+
+@bp.delete(CLUSTER + "/engines/<engineId>")
+def remove_engine(clusterId: str, engineId: str):
+    clusters.remove_engine(context.world(), clusterId, engineId, context.now())
+    return "", 204
+
+
+# Clusters publish no 409 on delete: a profile in use without a replacement is a 400.
+profile_routes(bp, CLUSTER, "clusterId", clusters.cluster, replacement_parameter="runProfileId",
+               deleted_status=204, in_use=BadRequest)
