@@ -56,6 +56,12 @@ class MethodNotAllowed(TMCError):
     message = "Method Not Allowed"
 
 
+class NotAcceptable(TMCError):
+    """What the generic run-profile DELETE answers for a profile still in use."""
+    status = 406
+    message = "Not Acceptable"
+
+
 class Conflict(TMCError):
     status = 409
     message = "Conflict"

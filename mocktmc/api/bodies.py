@@ -85,3 +85,11 @@ def integer(body: dict, name: str) -> int | None:
     if not -2**31 <= value <= 2**31 - 1:
         raise BadRequest(f"Field {name!r} must be a 32-bit integer, got {value}")
     return value
+
+
+def strings(body: dict, name: str) -> list[str]:
+    """An array of strings; absent or null is empty."""
+    value = body.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadRequest(f"Field {name!r} must be an array of strings")
+    return value

@@ -9,7 +9,7 @@ from . import bodies, context, params, serialize
 from ..domain import run_profiles
 from ..domain.engines import RUN_PROFILE_TYPES
 from ..domain.run_profiles import ProfileOwner
-from ..errors import TMCError
+from ..errors import BadRequest, TMCError
 
 
 def profile_routes(bp: Blueprint, owner_rule: str, owner_parameter: str,
@@ -44,11 +44,13 @@ def profile_routes(bp: Blueprint, owner_rule: str, owner_parameter: str,
         return jsonify(serialize.run_profile(run_profiles.profile_of(context.world(), owner(ids), runProfileId)))
 
     def update(runProfileId: str, **ids: str):
-        found = owner(ids)
+        world = context.world()
+        profile = run_profiles.profile_of(world, owner(ids), runProfileId)
         body = bodies.json_object(allowed={"name", "description", "jvmArguments"}, required={"name", "jvmArguments"})
-        profile = run_profiles.update_profile(
-            context.world(), found, runProfileId, context.now(), name=bodies.string(body, "name"),
-            jvm_arguments=body["jvmArguments"], description=bodies.string(body, "description"))
+        # This PUT replaces the description too, and publishes no 409: a clashing name is a 400.
+        run_profiles.update_profile(world, profile, context.now(), name=bodies.string(body, "name"),
+                                    jvm_arguments=body["jvmArguments"],
+                                    description=bodies.string(body, "description") or "", name_clash=BadRequest)
         return jsonify(serialize.run_profile(profile))
 
     def delete(runProfileId: str, **ids: str):
@@ -56,7 +58,7 @@ def profile_routes(bp: Blueprint, owner_rule: str, owner_parameter: str,
                                     in_use=in_use)
         if deleted_status == 204:
             return "", 204
-        return Response(f"Run profile {runProfileId} is deleted", deleted_status, mimetype="text/plain")
+        return Response("Run Profile deleted.", deleted_status, mimetype="text/plain")
 
     prefix = bp.name
     bp.add_url_rule(rule, f"{prefix}_list_run_profiles", list_profiles, methods=["GET"])

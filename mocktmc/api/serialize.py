@@ -22,7 +22,7 @@ from ..domain.projects import Project
 from ..domain.promotion_plan import PromotionPlan
 from ..domain.promotions import Promotion
 from ..domain.resources import Resource
-from ..domain.run_profiles import RunProfile
+from ..domain.run_profiles import RunProfile, owner_of
 from ..domain.scheduled_events import ScheduledEvent
 from ..domain.schedules import Schedule
 from ..domain.tasks import Runtime, Task
@@ -97,6 +97,17 @@ def run_profile(profile: RunProfile) -> dict:
             "jvmArguments": list(profile.jvm_arguments), "runtimeId": profile.runtime_id,
             "version": profile.version, "processorId": profile.owner_id, "processorType": profile.processor_type,
             "runProfileType": profile.type, "scopeId": profile.owner_id}
+
+
+def base_run_profile(profile: RunProfile, world: World) -> dict:
+    owner = owner_of(world, profile)
+    out = {"id": profile.id, "name": profile.name, "scopeId": profile.owner_id, "runProfileType": profile.type,
+           "processorType": profile.processor_type, "processorId": profile.owner_id,
+           "description": profile.description, "createDate": to_iso(profile.created),
+           "updateDate": to_iso(profile.updated)}
+    if owner.workspace_id is not None:
+        out["workspaceId"] = owner.workspace_id
+    return out
 
 
 def artifact(art: Artifact, world: World) -> dict:

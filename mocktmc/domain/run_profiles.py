@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
+from .lookups import find
 from ..errors import BadRequest, Conflict, NotFound, TMCError
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ class ProfileOwner(Protocol):
     """A remote engine or an engine cluster."""
     id: str
     name: str
+    environment_id: str
     runtime_id: str
     processor_type: str  # RE | REC
     label: str  # "remote engine" | "cluster", for messages
@@ -98,16 +100,64 @@ def copy_profile(world: "World", source: RunProfile, owner: ProfileOwner, at: da
                           jvm_arguments=source.jvm_arguments, description=source.description)
 
 
-def update_profile(world: "World", owner: ProfileOwner, profile_id: str, at: datetime, *, name: str | None,
-                   jvm_arguments: Any, description: str | None = None) -> RunProfile:
-    """PUT replaces name, description and JVM arguments; each change is a new version."""
-    profile = profile_of(world, owner, profile_id)
-    name, arguments = _name(name), _jvm_arguments(jvm_arguments)
-    # The published PUTs have no 409: a clashing new name is a bad request.
-    _unique(world, owner.id, name, keep=profile.id, error=BadRequest)
-    profile.name, profile.jvm_arguments, profile.description = name, arguments, description or ""
+def update_profile(world: "World", profile: RunProfile, at: datetime, *, name: str | None = None,
+                   jvm_arguments: Any = None, description: str | None = None,
+                   name_clash: type[TMCError] = Conflict) -> RunProfile:
+    """Changes what is given (None keeps a field); each update is a new version."""
+    name = profile.name if name is None else _name(name)
+    arguments = profile.jvm_arguments if jvm_arguments is None else _jvm_arguments(jvm_arguments)
+    _unique(world, profile.owner_id, name, keep=profile.id, error=name_clash)
+    profile.name, profile.jvm_arguments = name, arguments
+    profile.description = profile.description if description is None else description
     profile.version, profile.updated = profile.version + 1, at
     return profile
+
+
+def run_profile(world: "World", profile_id: str) -> RunProfile:
+    return find(world.run_profiles, profile_id, "Run profile")
+
+
+def owner_of(world: "World", profile: RunProfile) -> ProfileOwner:
+    return world.remote_engines.get(profile.owner_id) or world.clusters[profile.owner_id]
+
+
+def owner_by_runtime(world: "World", processor_type: str, runtime_id: str | None) -> ProfileOwner:
+    """The engine (RE) or cluster (REC) a generic create names by its runtime id."""
+    owners = {"RE": world.remote_engines, "REC": world.clusters}.get(processor_type)
+    if owners is None:
+        raise BadRequest(f"processorType {processor_type}: the mock has no such runtimes; use RE or REC")
+    found = next((o for o in owners.values() if o.runtime_id == runtime_id), None)
+    if found is None:
+        raise BadRequest(f"runtimeId {runtime_id!r} is not the runtime of any {processor_type} of this account")
+    return found
+
+
+@dataclass(frozen=True)
+class ProfileFilter:
+    processor_types: tuple[str, ...] = ()
+    processor_ids: tuple[str, ...] = ()
+    scope_ids: tuple[str, ...] = ()
+    name: str | None = None  # contained, any case
+    run_profile_type: str | None = None
+
+
+SORT_FIELDS = ("NAME", "ENVIRONMENT_NAME", "RUN_PROFILE_TYPE", "DESCRIPTION")
+
+
+def search_profiles(world: "World", wanted: ProfileFilter, sort_by: str = "NAME",
+                    descending: bool = True) -> list[RunProfile]:
+    def keep(p: RunProfile) -> bool:
+        return ((not wanted.processor_types or p.processor_type in wanted.processor_types)
+                and (not wanted.processor_ids or p.owner_id in wanted.processor_ids)
+                and (not wanted.scope_ids or p.owner_id in wanted.scope_ids)
+                and (wanted.name is None or wanted.name.lower() in p.name.lower())
+                and (wanted.run_profile_type is None or p.type == wanted.run_profile_type))
+
+    def key(p: RunProfile) -> tuple:
+        field_value = {"NAME": p.name.lower(), "RUN_PROFILE_TYPE": p.type, "DESCRIPTION": p.description.lower(),
+                       "ENVIRONMENT_NAME": world.environments[owner_of(world, p).environment_id].name.lower()}
+        return field_value[sort_by], p.id  # the id keeps equal keys in a stable order
+    return sorted(filter(keep, world.run_profiles.values()), key=key, reverse=descending)
 
 
 def tasks_using(world: "World", profile_id: str) -> list:

@@ -57,16 +57,9 @@ def search_tasks():
         name=bodies.string(body, "name"), artifact_id=bodies.string(body, "artifactId"),
         runtime_type=_choice_any_case(bodies.string(body, "runtimeType"), "runtimeType", RUNTIME_TYPES),
         runtime_id=bodies.string(body, "runtimeId"), run_profile_id=bodies.string(body, "runtimeRunProfileId"),
-        tags=tuple(_strings(body, "tags")),
+        tags=tuple(bodies.strings(body, "tags")),
         trigger_type=_choice_any_case(bodies.string(body, "triggerType"), "triggerType", TRIGGER_TYPES))
     return _page_of(tasks.select_tasks(context.world(), wanted), offset, limit)
-
-
-def _strings(body: dict, name: str) -> list[str]:
-    value = body.get(name) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadRequest(f"Field {name!r} must be an array of strings")
-    return value
 
 
 def _definition(body: dict) -> TaskDefinition:
@@ -78,7 +71,7 @@ def _definition(body: dict) -> TaskDefinition:
     return TaskDefinition(
         workspace_id=bodies.string(body, "workspaceId"), name=bodies.string(body, "name"),
         artifact_id=artifact_id, artifact_version=version, description=bodies.string(body, "description") or "",
-        tags=tuple(_strings(body, "tags")), connections=bodies.mapping(body, "connections"),
+        tags=tuple(bodies.strings(body, "tags")), connections=bodies.mapping(body, "connections"),
         parameters=bodies.mapping(body, "parameters"), resources=bodies.mapping(body, "resources"),
         auto_upgradable=bool(bodies.boolean(upgrade, "autoUpgradable")),
         override_with_default_parameters=bool(bodies.boolean(upgrade, "overrideWithDefaultParameters")))
