@@ -28,6 +28,7 @@ from .api.orchestration.workspaces import bp as workspaces_bp
 from .api.request_checks import check_request, operation_rules
 from .api.processing.clusters import bp as clusters_bp
 from .api.processing.engines import bp as engines_bp
+from .api.processing.pipeline_engines import bp as pipeline_engines_bp
 from .api.processing.run_profiles import bp as run_profiles_bp
 from .api.processing.executions import bp as executions_bp
 from .api.processing.plan_executions import bp as plan_executions_bp
@@ -51,7 +52,7 @@ BLUEPRINTS = (
     promotions_bp, projects_bp, resources_bp, events_bp, schedules_bp,
     # Processing, Monitoring, Security
     executions_bp, plan_executions_bp, promotion_executions_bp, engines_bp, clusters_bp, run_profiles_bp,
-    logs_bp, history_bp, metrics_bp, security_bp,
+    pipeline_engines_bp, logs_bp, history_bp, metrics_bp, security_bp,
     # mocktmc's own
     control_bp, contracts_bp,
 )

@@ -118,11 +118,11 @@ def test_unknown_path_and_wrong_method_are_tmc_json(api):
 
 
 def test_unbuilt_published_operation_is_501_with_its_name(api):
-    response = api.get("/processing/runtimes/pipeline-engines")
+    response = api.get("/tmc/v2.6/executables/tasks")
     assert response.status_code == 501
-    assert "getPipelineEngines" in response.json["detail"]
+    assert "getAvailableTasks" in response.json["details"]
     # A method the path does not publish stays a 405, even next to an unbuilt one.
-    assert api.client.patch("/processing/runtimes/pipeline-engines", headers=AUTH).status_code == 405
+    assert api.client.patch("/tmc/v2.6/executables/tasks", headers=AUTH).status_code == 405
 
 
 def test_legacy_family_uses_the_v2_error_body(api):

@@ -39,7 +39,7 @@ def download(downloadId: str):
 
 @bp.post("/engines/pair")
 def pair_engine():
-    """Stands in for the engine software: pairs the remote engine that holds this pre-authorized key."""
+    """Stands in for the engine software: pairs the remote or pipeline engine that holds this key."""
     body = bodies.json_object(allowed={"preAuthorizedKey"}, required={"preAuthorizedKey"})
     key = bodies.string(body, "preAuthorizedKey")
     mock = context.state()
@@ -47,7 +47,7 @@ def pair_engine():
         with world.lock:
             engine = engines.engine_with_key(world, key)
             if engine is not None:
-                engines.pair_remote_engine(engine, mock.clock.now())
+                engines.pair(engine, mock.clock.now())
                 return jsonify({"id": engine.id, "name": engine.name, "status": engine.status,
                                 "availability": engine.availability})
     raise NotFound("No remote engine holds this pre-authorized key")

@@ -69,6 +69,7 @@ class OperationRules:
     parameters: tuple[ParameterRule, ...]
     media_types: tuple[str, ...]
     body_validator: OAS30Validator | None
+    body_fields: frozenset[str] = frozenset()  # the properties the body schema names
 
 
 def _validator(schema: dict, registry: Registry) -> OAS30Validator:
@@ -116,7 +117,8 @@ def operation_rules() -> dict[tuple[str, str], OperationRules]:
             body_schema = content.get("application/json", {}).get("schema")
             rules[(path, method.upper())] = OperationRules(
                 operation["operationId"], tuple(parameters), tuple(content),
-                _validator(_rebase(body_schema, base), registry) if body_schema is not None else None)
+                _validator(_rebase(body_schema, base), registry) if body_schema is not None else None,
+                frozenset(_resolve(doc, body_schema).get("properties", {})) if body_schema is not None else frozenset())
     return rules
 
 
@@ -162,10 +164,29 @@ def check_request(request: Request) -> None:
         raise UnsupportedMediaType(f"Content-Type must be {' or '.join(rules.media_types)}, got {mimetype or 'none'}")
     if rules.body_validator is None or (has_body(request) and not is_json(mimetype)):
         return  # multipart and form bodies are read by their handlers: reading them here would empty the form
+    _check_body(rules, request)
+
+
+def _check_body(rules: OperationRules, request: Request) -> Any:
     # The published documents mark almost no body as required, yet an operation that takes one
     # cannot do without it: an empty body is a 400 (parse_json says so).
-    body = parse_json(request.get_data(cache=True), mimetype)
+    body = parse_json(request.get_data(cache=True), request.mimetype)
     error = min(rules.body_validator.iter_errors(body), key=lambda e: (len(e.absolute_path), e.message), default=None)
     if error is not None:
         where = _where(error.absolute_path)
         raise BadRequest(f"Request body{' field ' + repr(where) if where else ''}: {error.message}")
+    return body
+
+
+def contract_body(request: Request, ignore: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The JSON object body of an operation whose only rules are its published schema, checked
+    against it whatever --validate says; fields the schema does not name (bar `ignore`) are refused,
+    as TMC does."""
+    rules = operation_rules()[(rule_template(request.url_rule.rule), request.method)]
+    if has_body(request) and not is_json(request.mimetype):
+        raise UnsupportedMediaType(f"Content-Type must be application/json, got {request.mimetype or 'none'}")
+    body = _check_body(rules, request)
+    unknown = sorted(set(body) - rules.body_fields - set(ignore))
+    if unknown:
+        raise BadRequest(f"Unrecognized field: {unknown[0]!r}; known fields: {', '.join(sorted(rules.body_fields))}")
+    return body

@@ -14,6 +14,7 @@ from ..domain.engines import RemoteEngine
 from ..domain.environments import Environment, Workspace
 from ..domain.executions import LogEntry, TaskExecution
 from ..domain.paging import Page
+from ..domain.pipeline_engines import PipelineEngine, PipelineProfile
 from ..domain.pausing import PauseDetails
 from ..domain import plan_runs
 from ..domain.plan_runs import PlanRun, StepRun
@@ -97,6 +98,37 @@ def run_profile(profile: RunProfile) -> dict:
             "jvmArguments": list(profile.jvm_arguments), "runtimeId": profile.runtime_id,
             "version": profile.version, "processorId": profile.owner_id, "processorType": profile.processor_type,
             "runProfileType": profile.type, "scopeId": profile.owner_id}
+
+
+def pipeline_engine(engine: PipelineEngine, world: World) -> dict:
+    out = {"id": engine.id, "name": engine.name, "description": engine.description,
+           "createDate": to_iso(engine.created), "updateDate": to_iso(engine.updated),
+           "runtimeId": engine.runtime_id, "availability": engine.availability, "managed": False,
+           "status": engine.status, "preAuthorizedKey": engine.pre_authorized_key, "cloudRunner": False,
+           "runStatus": engine.run_status}
+    if engine.workspace_id is not None:
+        out["workspace"] = workspace_info(world.workspaces[engine.workspace_id], world)
+    return out
+
+
+def pipeline_profile_extract(profile: PipelineProfile) -> dict:
+    """PipelineRunProfileResponse, the list's items."""
+    return {"name": profile.name, "description": profile.fields.get("description", ""), "engineId": profile.engine_id,
+            "id": profile.id, "type": profile.type, "createDate": to_iso(profile.created),
+            "updateDate": to_iso(profile.updated)}
+
+
+def pipeline_profile(profile: PipelineProfile) -> dict:
+    """The typed GETs: the fields as sent, with the read-only ones. The data-integration shape is the
+    odd one out: its type is the job runtime kind and its createDate a date."""
+    out = {**profile.fields, "id": profile.id, "engineId": profile.engine_id}
+    if profile.type == "data-integration":
+        out.update({"type": "JOB_SERVER", "createDate": profile.created.date().isoformat(),
+                    "updateDate": to_iso(profile.updated)})
+    else:
+        out.update({"type": profile.type, "createDate": to_iso(profile.created),
+                    "updateDate": to_iso(profile.updated)})
+    return out
 
 
 def base_run_profile(profile: RunProfile, world: World) -> dict:

@@ -20,8 +20,23 @@ if TYPE_CHECKING:
 RUN_PROFILE_TYPES = ("JOB_SERVER", "MICROSERVICE", "TALEND_RUNTIME")
 
 
+class Pairable:
+    """Status and availability of anything the engine software pairs with a pre-authorized key."""
+    paired: bool
+    updated: datetime | None
+
+    @property
+    def status(self) -> str:
+        return "PAIRED" if self.paired else "NOT_PAIRED"
+
+    @property
+    def availability(self) -> str:
+        # The mock's engines are up whenever they are paired.
+        return "AVAILABLE" if self.paired else "NOT_AVAILABLE"
+
+
 @dataclass
-class RemoteEngine:
+class RemoteEngine(Pairable):
     id: str
     name: str
     environment_id: str
@@ -43,15 +58,6 @@ class RemoteEngine:
     def profile_types(self) -> list[str]:
         return self.run_profiles
 
-    @property
-    def status(self) -> str:
-        return "PAIRED" if self.paired else "NOT_PAIRED"
-
-    @property
-    def availability(self) -> str:
-        # The mock's engines are up whenever they are paired.
-        return "AVAILABLE" if self.paired else "NOT_AVAILABLE"
-
 
 def remote_engine(world: "World", engine_id: str) -> RemoteEngine:
     return find(world.remote_engines, engine_id, "Remote engine")
@@ -69,10 +75,10 @@ def _run_profiles(values: Iterable[object] | None) -> list[str]:
     return out
 
 
-def create_remote_engine(world: "World", at: datetime, *, name: str, environment_id: str,
-                         workspace_id: str | None = None, description: str | None = None,
-                         run_profiles: list[object] | None = None, debug_host: str | None = None,
-                         esb_compatibility_version: str | None = None, paired: bool = False) -> RemoteEngine:
+def check_placement(world: "World", siblings: Iterable[Pairable], label: str, name: str, environment_id: str,
+                    workspace_id: str | None) -> None:
+    """A new engine: a name unique (any case) among its kind in the environment, in an existing
+    environment and, if given, a workspace of it. Every failure is a 400 (the creates publish no 409)."""
     if not name.strip():
         raise BadRequest("The engine name must not be empty")
     try:
@@ -82,9 +88,15 @@ def create_remote_engine(world: "World", at: datetime, *, name: str, environment
         raise BadRequest(missing.detail) from None
     if ws is not None and ws.environment_id != environment_id:
         raise BadRequest(f"Workspace {ws.id} is not in environment {environment_id}")
-    if any(e.name.lower() == name.lower() and e.environment_id == environment_id
-           for e in world.remote_engines.values()):
-        raise BadRequest(f"A remote engine named {name!r} already exists in this environment")
+    if any(e.name.lower() == name.lower() and e.environment_id == environment_id for e in siblings):
+        raise BadRequest(f"A {label} named {name!r} already exists in this environment")
+
+
+def create_remote_engine(world: "World", at: datetime, *, name: str, environment_id: str,
+                         workspace_id: str | None = None, description: str | None = None,
+                         run_profiles: list[object] | None = None, debug_host: str | None = None,
+                         esb_compatibility_version: str | None = None, paired: bool = False) -> RemoteEngine:
+    check_placement(world, world.remote_engines.values(), "remote engine", name, environment_id, workspace_id)
     engine = RemoteEngine(world.ids.hex24(), name, environment_id, world.ids.hex24(), world.ids.uuid(),
                           workspace_id, description or "", _run_profiles(run_profiles), debug_host,
                           esb_compatibility_version, paired, created=at, updated=at)
@@ -108,19 +120,20 @@ def delete_remote_engine(world: "World", engine_id: str) -> None:
     del world.remote_engines[engine.id]
 
 
-def unpair_remote_engine(world: "World", engine_id: str, at: datetime) -> RemoteEngine:
+def unpair(engine: Pairable, at: datetime) -> Pairable:
     """Unpairing an engine that is not paired changes nothing (the DELETE is idempotent)."""
-    engine = remote_engine(world, engine_id)
     if engine.paired:
         engine.paired, engine.updated = False, at
     return engine
 
 
-def engine_with_key(world: "World", key: str) -> RemoteEngine | None:
-    return next((e for e in world.remote_engines.values() if e.pre_authorized_key == key), None)
+def engine_with_key(world: "World", key: str) -> Pairable | None:
+    """The remote or pipeline engine created with this pre-authorized key."""
+    candidates = [*world.remote_engines.values(), *world.pipeline_engines.values()]
+    return next((e for e in candidates if e.pre_authorized_key == key), None)
 
 
-def pair_remote_engine(engine: RemoteEngine, at: datetime) -> RemoteEngine:
+def pair(engine: Pairable, at: datetime) -> Pairable:
     """What the engine software does with its pre-authorized key; pairing a paired engine changes nothing."""
     if not engine.paired:
         engine.paired, engine.updated = True, at

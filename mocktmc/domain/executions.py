@@ -254,8 +254,9 @@ def execute_task(world: "World", task: Task, principal: Principal, at: datetime,
     running = any(not other.terminal for other in world.task_executions(task.id))
     forbidden = running and not task.parallel_execution_allowed and plan is None
     misfire = "PARALLEL_EXECUTION_FORBIDDEN" if forbidden else None
-    if task.runtime.type == "REMOTE_ENGINE":
-        engine = world.remote_engines.get(task.runtime.id)
+    if task.runtime.type in ("REMOTE_ENGINE", "PIPELINE_ENGINE"):  # a pipeline engine is a Remote Engine Gen2
+        engines = world.remote_engines if task.runtime.type == "REMOTE_ENGINE" else world.pipeline_engines
+        engine = engines.get(task.runtime.id)
         if engine is None or engine.availability != "AVAILABLE":
             misfire = "REMOTE_ENGINE_UNAVAILABLE"
     elif task.runtime.type == "REMOTE_ENGINE_CLUSTER":

@@ -134,11 +134,14 @@ def _runtime(runtime: Runtime) -> Runtime:
 
 def _check_engine(world: "World", runtime: Runtime) -> None:
     """A remote engine (cluster) runtime names one of the account and, optionally, one of its run profiles."""
-    owners, label = ((world.remote_engines, "remote engine") if runtime.type == "REMOTE_ENGINE"
-                     else (world.clusters, "remote engine cluster"))
+    owners, label, profiles = {
+        "REMOTE_ENGINE": (world.remote_engines, "remote engine", world.run_profiles),
+        "REMOTE_ENGINE_CLUSTER": (world.clusters, "remote engine cluster", world.run_profiles),
+        "PIPELINE_ENGINE": (world.pipeline_engines, "pipeline engine", world.pipeline_profiles),
+    }[runtime.type]
     if runtime.id not in owners:
         raise BadRequest(f"runtime.id: {label} {runtime.id} does not exist")
-    profile = world.run_profiles.get(runtime.run_profile_id) if runtime.run_profile_id else None
+    profile = profiles.get(runtime.run_profile_id) if runtime.run_profile_id else None
     if runtime.run_profile_id and (profile is None or profile.owner_id != runtime.id):
         raise BadRequest(f"runtime.runProfileId: {runtime.run_profile_id} is not a run profile of {label} {runtime.id}")
 
@@ -154,7 +157,7 @@ def configure_run(world: "World", task_id: str, config: RunConfig) -> Task:
     if config.deployment_strategy not in ("ROLLING", "PARALLEL"):
         raise BadRequest(f"deploymentStrategy must be ROLLING or PARALLEL, got {config.deployment_strategy!r}")
     runtime = _runtime(config.runtime)
-    if runtime.type in ("REMOTE_ENGINE", "REMOTE_ENGINE_CLUSTER"):
+    if runtime.type in ("REMOTE_ENGINE", "REMOTE_ENGINE_CLUSTER", "PIPELINE_ENGINE"):
         _check_engine(world, runtime)
     unlink(world, task.id)  # a trigger of its own replaces a linked schedule (once the request is known good)
     task.runtime, task.trigger = runtime, trigger

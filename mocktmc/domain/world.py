@@ -66,6 +66,8 @@ class World:
         self.remote_engines: dict[str, RemoteEngine] = {}
         self.run_profiles: dict = {}  # id -> RunProfile
         self.clusters: dict = {}  # id -> Cluster
+        self.pipeline_engines: dict = {}  # id -> PipelineEngine
+        self.pipeline_profiles: dict = {}  # id -> PipelineProfile
         self.log_exports: dict = {}  # token -> LogExport
         self.plan_runs: dict = {}  # id -> PlanRun
         self.promotion_runs: dict = {}  # id -> PromotionRun

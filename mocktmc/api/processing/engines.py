@@ -79,7 +79,7 @@ def unpair_remote_engine(id: str):
     # The keep* flags choose what stays deployed on the engine host; the mock deploys nothing there.
     for flag in ("keepOsgiDeployments", "keepMicroserviceDeployments"):
         params.choice(flag, ("true", "false"), ignore_case=True)
-    engine = engines.unpair_remote_engine(context.world(), id, context.now())
+    engine = engines.unpair(engines.remote_engine(context.world(), id), context.now())
     return Response(f"Remote engine {engine.id} is unpaired", 200, mimetype="text/plain")
 
 
