@@ -16,6 +16,7 @@ from . import lifecycle as lc
 from .behaviors import DEFAULT_ERRORS, Behavior, LogLine
 from .clusters import availability
 from .credentials import Principal
+from .paging import Page
 from .tasks import DESTINATION, LOG_LEVELS, Runtime, Task
 from ..errors import BadRequest, TaskPaused
 
@@ -77,6 +78,7 @@ class TaskExecution:
     plan_id: str | None = None  # the plan a run of a plan step belongs to (TaskExecutionStatus.planId)
     plan_execution_id: str | None = None  # and its plan run (JobExecutionStatus.planId)
     step: int = 0
+    seq: int = 0  # creation order in the account: orders runs triggered at the same instant
 
     @property
     def status(self) -> str:
@@ -154,6 +156,7 @@ def _user_lines(run: TaskExecution) -> list[LogLine]:
 
 def _enter_executing(world: "World", run: TaskExecution, at: datetime) -> None:
     run.started = at
+    world.run_index.started(run)
     _log(run, at, "INFO", f"Artifact {run.bundle_name} {run.bundle_version} deployed; execution started")
     duration = run.behavior.duration(lc.EXECUTING)
     lines = _user_lines(run)
@@ -176,6 +179,7 @@ class PlanRunUpdate:
 
 def _finish(world: "World", run: TaskExecution, at: datetime) -> None:
     run.finished = at
+    world.run_index.ended(run)
     # Output written ahead for a phase that did not run to its end never happened.
     run.logs = [entry for entry in run.logs if entry.timestamp <= at]
     behavior, state = run.behavior, run.execution_status
@@ -330,20 +334,22 @@ def history(runs: Iterable[TaskExecution], *, execution_statuses: set[str] | Non
     return sorted(selected, key=lambda run: run.triggered, reverse=True)
 
 
-def account_history(world: "World", *, environment_id: str | None, workspace_id: str | None,
-                    tags: Iterable[str], execution_statuses: set[str] | None, start: datetime, end: datetime,
-                    now: datetime) -> list[TaskExecution]:
-    """Every task's runs in an environment or workspace (the workspace must belong to the environment)."""
+def history_page(world: "World", *, task_id: str | None = None, environment_id: str | None = None,
+                 workspace_id: str | None = None, tags: Iterable[str] = (), execution_statuses: set[str] | None,
+                 start: datetime, end: datetime, now: datetime, offset: int, limit: int) -> Page:
+    """One page of the runs of a task, or of every task in an environment or workspace (the workspace
+    must belong to the environment), active within [start, end], newest first, from the run index."""
     if environment_id and workspace_id and world.workspaces.get(workspace_id) is not None and \
             world.workspaces[workspace_id].environment_id != environment_id:
         raise BadRequest("The workspace must belong to the environment when both are given")
+    # A workspace lies in one environment, so its scope is enough when both are given.
+    scope = (("task", task_id) if task_id else ("ws", workspace_id) if workspace_id else
+             ("env", environment_id) if environment_id else ("all",))
     wanted_tags = set(tags)
 
     def tagged(run: TaskExecution) -> bool:
         task = world.tasks.get(run.task_id)
-        return not wanted_tags or (task is not None and wanted_tags <= set(task.tags))
-
-    runs = (run for run in world.executions.values()
-            if (environment_id is None or run.environment_id == environment_id)
-            and (workspace_id is None or run.workspace_id == workspace_id) and tagged(run))
-    return history(runs, execution_statuses=execution_statuses, start=start, end=end, now=now)
+        return task is not None and wanted_tags <= set(task.tags)
+    total, items = world.run_index.count_and_page(scope, execution_statuses, start, end, now, offset, limit,
+                                                  keep=tagged if wanted_tags else None)
+    return Page(items, limit, offset, total)

@@ -24,6 +24,7 @@ from .plans import Plan
 from .projects import Project
 from .promotions import Promotion
 from .resources import Resource
+from .run_index import RunIndex
 from .schedules import Schedule
 from .tasks import Task
 from . import plan_runs
@@ -74,6 +75,8 @@ class World:
         self.metric_queries: list = []  # mock times of the last minute's component metric queries
         self.executions: dict[str, TaskExecution] = {}
         self.executions_by_task: dict[str, list[str]] = {}
+        self.run_index = RunIndex()
+        self._run_seq = itertools.count()
 
     # --- the agenda -------------------------------------------------------------------------
     def schedule(self, due: datetime, event: Event) -> None:
@@ -103,8 +106,10 @@ class World:
 
     # --- indexes -----------------------------------------------------------------------------
     def add_execution(self, run: TaskExecution) -> None:
+        run.seq = next(self._run_seq)
         self.executions[run.id] = run
         self.executions_by_task.setdefault(run.task_id, []).append(run.id)
+        self.run_index.added(run)
 
     def remove_workspace_contents(self, workspace_id: str) -> None:
         """Forget every definition a workspace holds; the runs already recorded stay in history."""

@@ -7,9 +7,8 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
 from ...domain import lifecycle
-from ...domain.executions import account_history, execute_task, history, terminate_execution
+from ...domain.executions import execute_task, history_page, terminate_execution
 from ...domain.timeutil import from_ms
-from ...domain.paging import paginate
 from ...errors import BadRequest
 
 bp = Blueprint("processing_executions", __name__)
@@ -59,9 +58,8 @@ def history_window(start, end, last_days: int | None, *, limited: bool) -> tuple
     return start, end
 
 
-def _page_of_runs(runs: list):
-    offset, limit = params.page_bounds()
-    return jsonify(serialize.page(paginate(runs, offset, limit), serialize.task_execution_status))
+def _answer(page):
+    return jsonify(serialize.page(page, serialize.task_execution_status))
 
 
 @bp.get("/processing/executables/tasks/<taskId>/executions")
@@ -71,8 +69,9 @@ def list_task_executions(taskId: str):
     status = params.choice("status", tuple(lifecycle.STATUS_FILTER))
     start, end = history_window(params.epoch_ms("from"), params.epoch_ms("to"),
                                 params.integer("lastDays", 60, minimum=1, maximum=60), limited=False)
-    return _page_of_runs(history(world.task_executions(taskId), execution_statuses=lifecycle.STATUS_FILTER.get(status),
-                                 start=start, end=end, now=context.now()))
+    offset, limit = params.page_bounds()
+    return _answer(history_page(world, task_id=taskId, execution_statuses=lifecycle.STATUS_FILTER.get(status),
+                                start=start, end=end, now=context.now(), offset=offset, limit=limit))
 
 
 @bp.get("/processing/executables/tasks/executions")
@@ -80,9 +79,11 @@ def list_executions():
     status = params.choice("status", tuple(lifecycle.STATUS_FILTER))
     start, end = history_window(params.epoch_ms("from"), params.epoch_ms("to"),
                                 params.integer("lastDays", 60, minimum=1, maximum=60), limited=True)
-    return _page_of_runs(account_history(
+    offset, limit = params.page_bounds()
+    return _answer(history_page(
         context.world(), environment_id=params.text("environmentId"), workspace_id=params.text("workspaceId"),
-        tags=(), execution_statuses=lifecycle.STATUS_FILTER.get(status), start=start, end=end, now=context.now()))
+        execution_statuses=lifecycle.STATUS_FILTER.get(status), start=start, end=end, now=context.now(),
+        offset=offset, limit=limit))
 
 
 @bp.post("/processing/executables/tasks/executions")
@@ -102,11 +103,10 @@ def search_executions():
         raise BadRequest("Field 'tags' must be an array of strings")
     times = [None if body.get(k) is None else from_ms(_epoch_ms(body, k)) for k in ("from", "to")]
     start, end = history_window(times[0], times[1], last_days, limited=True)
-    runs = account_history(context.world(), environment_id=bodies.string(body, "environmentId"),
-                           workspace_id=bodies.string(body, "workspaceId"), tags=tags,
-                           execution_statuses=lifecycle.STATUS_FILTER.get(status), start=start, end=end,
-                           now=context.now())
-    return jsonify(serialize.page(paginate(runs, offset, limit), serialize.task_execution_status))
+    return _answer(history_page(context.world(), environment_id=bodies.string(body, "environmentId"),
+                                workspace_id=bodies.string(body, "workspaceId"), tags=tags,
+                                execution_statuses=lifecycle.STATUS_FILTER.get(status), start=start, end=end,
+                                now=context.now(), offset=offset, limit=limit))
 
 
 def _epoch_ms(body: dict, name: str) -> int:

@@ -1,0 +1,89 @@
+"""The run index answers history pages exactly as a scan of every run would.
+
+Hypothesis builds a world's history from runs started, stopped and left running while the clock
+moves, then asks random questions (scope, status, period, page, tags) of both the index and a
+plain filter-and-sort over all runs.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from mocktmc.domain import lifecycle as lc
+from mocktmc.domain.credentials import Principal
+from mocktmc.domain.executions import execute_task, history, history_page, terminate_execution
+from mocktmc.domain.fixtures import build_world, load_fixture
+from mocktmc.domain.paging import paginate
+
+from .conftest import CHECK_REJECTS, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, \
+    PROD_ENV, SYNC_ORDERS
+
+START = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
+TASKS = [LOAD_CUSTOMERS, SYNC_ORDERS, NIGHTLY_REPORT, PARTNER_IMPORT, CHECK_REJECTS]
+SPEC = load_fixture("default")
+USER = Principal("user-1", "HUMAN")
+
+steps = st.lists(st.one_of(
+    st.tuples(st.just("run"), st.sampled_from(TASKS), st.one_of(st.none(), st.integers(1, 20))),
+    st.tuples(st.just("advance"), st.integers(0, 4000)),
+    st.tuples(st.just("stop"), st.integers(0, 50)),
+), max_size=40)
+questions = st.fixed_dictionaries({
+    "scope": st.sampled_from([{}, {"environment_id": DEV_ENV}, {"environment_id": PROD_ENV},
+                              {"workspace_id": DEV_SALES_WS}, {"task_id": NIGHTLY_REPORT},
+                              {"task_id": LOAD_CUSTOMERS}]),
+    "status": st.sampled_from([None, *lc.STATUS_FILTER]),
+    # Period bounds near run boundaries: an anchor run's trigger, start or finish, a few seconds off.
+    "from_anchor": st.tuples(st.integers(0, 10**6), st.sampled_from(["triggered", "started", "finished"]),
+                             st.integers(-5, 5)),
+    "to_anchor": st.tuples(st.integers(0, 10**6), st.sampled_from(["triggered", "started", "finished"]),
+                           st.integers(-5, 5)),
+    "offset": st.integers(0, 12), "limit": st.integers(1, 8),
+    "tags": st.sampled_from([(), ("sales",), ("daily", "sales"), ("reporting",)]),
+})
+
+
+def scanned(world, question, start, end, now):
+    scope = question["scope"]
+    runs = [r for r in world.executions.values()
+            if all(getattr(r, key) == value for key, value in scope.items())
+            and set(question["tags"]) <= set(getattr(world.tasks.get(r.task_id), "tags", ()))]
+    statuses = lc.STATUS_FILTER.get(question["status"])
+    return paginate(history(runs, execution_statuses=statuses, start=start, end=end, now=now),
+                    question["offset"], question["limit"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=steps, asked=st.lists(questions, min_size=1, max_size=6))
+def test_index_pages_equal_a_full_scan(steps, asked):
+    world = build_world(SPEC, "acct", START, seed=0)
+    now = START
+    for step in steps:
+        if step[0] == "run":
+            task = world.tasks[step[1]]
+            task.parallel_execution_allowed = True
+            if not task.paused:
+                execute_task(world, task, USER, now, timeout=step[2])
+        elif step[0] == "advance":
+            now += timedelta(seconds=step[1])
+            world.settle(now)
+        else:
+            running = [r for r in world.executions.values() if not r.terminal]
+            if running:
+                terminate_execution(world, running[step[1] % len(running)], USER, now)
+    runs = list(world.executions.values())
+
+    def moment(anchor):
+        if not runs:
+            return START + timedelta(seconds=anchor[2])
+        run = runs[anchor[0] % len(runs)]
+        return (getattr(run, anchor[1]) or run.triggered) + timedelta(seconds=anchor[2])
+    for question in asked:
+        start, end = sorted((moment(question["from_anchor"]), moment(question["to_anchor"])))
+        expected = scanned(world, question, start, end, now)
+        got = history_page(world, **question["scope"], tags=question["tags"],
+                           execution_statuses=lc.STATUS_FILTER.get(question["status"]),
+                           start=start, end=end, now=now, offset=question["offset"], limit=question["limit"])
+        assert got.total == expected.total
+        assert [r.id for r in got.items] == [r.id for r in expected.items]
