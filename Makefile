@@ -23,11 +23,12 @@ test: $(STAMP)
 contract: $(STAMP)
 	MOCKTMC_SCHEMATHESIS_EXAMPLES=200 HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest \
 		tests/test_schemathesis.py tests/test_properties.py tests/test_crud_machine.py \
-		tests/test_list_properties.py tests/test_plan_run_properties.py
+		tests/test_list_properties.py tests/test_plan_run_properties.py tests/test_run_index.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/validation_cost.py
 	$(BIN)/python bench/poll_loop.py
+	$(BIN)/python bench/history_scale.py
 	@if command -v wrk >/dev/null; then BIN=$(BIN) bash bench/wrk_poll.sh; \
 	 else echo "wrk is not installed: the saturation measure is skipped (apt-get install wrk)"; fi
 

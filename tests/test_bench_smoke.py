@@ -14,3 +14,15 @@ def test_poll_loop_benchmark_smoke():
     for row in results:
         assert row["requests"] >= 1 and row["requests_per_s"] > 0 and row["median_ms"] > 0
         assert row["requests_per_s_2_clients"] > 0
+
+
+def test_history_scale_benchmark_smoke():
+    from bench.history_scale import run as scale
+    results = scale(runs=600, requests_max=3)
+    assert results[0] == {"measure": "world", "runs": 600, "generation_s": results[0]["generation_s"]}
+    pages = results[1:-1]
+    assert len(pages) == 5
+    for row in pages:
+        assert row["requests"] == 3 and row["median_ms"] > 0
+    assert pages[0]["median_total"] > 0  # the generated history is really there
+    assert results[-1]["MB"] > 0

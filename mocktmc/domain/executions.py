@@ -8,6 +8,7 @@ the run's `step` at the time they were scheduled, so an event overtaken by anoth
 from __future__ import annotations
 
 import bisect
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Iterable, Mapping
@@ -36,7 +37,7 @@ LOG_LEVEL_RANK = {"INFO": 1, "WARN": 2, "ERROR": 3}  # OFF shows no job output a
 SYSTEM, USER = "SYSTEM", "USER"  # logType: platform lines vs. the job's own output
 
 
-@dataclass
+@dataclass(slots=True)  # a million runs' worth of lines must fit in memory
 class LogEntry:
     timestamp: datetime
     severity: str
@@ -44,7 +45,7 @@ class LogEntry:
     message: str
 
 
-@dataclass
+@dataclass(slots=True)  # a million of these must fit in memory (bench/history_scale.py)
 class TaskExecution:
     id: str
     task_id: str
@@ -144,7 +145,8 @@ def _still_at_step(world: "World", execution_id: str, step: int) -> TaskExecutio
 def _log(run: TaskExecution, at: datetime, severity: str, message: str, log_type: str = SYSTEM) -> None:
     # Job output is written ahead with future timestamps, so a line logged now (a termination request)
     # may belong before some of it: insert in time order, after lines of the same instant.
-    bisect.insort(run.logs, LogEntry(at, severity, log_type, message), key=lambda entry: entry.timestamp)
+    # Runs of one task write the same lines: interned, a million runs' history keeps one copy of each.
+    bisect.insort(run.logs, LogEntry(at, severity, log_type, sys.intern(message)), key=lambda entry: entry.timestamp)
 
 
 def _user_lines(run: TaskExecution) -> list[LogLine]:
@@ -255,7 +257,7 @@ def execute_task(world: "World", task: Task, principal: Principal, at: datetime,
     """
     if task.paused:
         raise TaskPaused(f"Task {task.id} is paused")
-    running = any(not other.terminal for other in world.task_executions(task.id))
+    running = world.run_index.running(task.id)
     forbidden = running and not task.parallel_execution_allowed and plan is None
     misfire = "PARALLEL_EXECUTION_FORBIDDEN" if forbidden else None
     if task.runtime.type in ("REMOTE_ENGINE", "PIPELINE_ENGINE"):  # a pipeline engine is a Remote Engine Gen2

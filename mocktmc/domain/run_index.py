@@ -83,6 +83,10 @@ class RunIndex:
             self._ended.setdefault((scope, run.execution_status), _Runs()).add(run)
 
     # --- queries ------------------------------------------------------------------------------
+    def running(self, task_id: str) -> bool:
+        """Whether a run of the task has not ended (the runs still going are few: no history scan)."""
+        return any(run.task_id == task_id for run in self.active.values())
+
     def count_and_page(self, scope: Scope, statuses: Iterable[str] | None, start: datetime, end: datetime,
                        now: datetime, offset: int, limit: int,
                        keep: Keep | None = None) -> tuple[int, list["TaskExecution"]]:

@@ -306,7 +306,7 @@ def delete_task(world: "World", task_id: str) -> None:
     plans = [plan.name for plan in plans_using_task(world, task.id)]
     if plans:
         raise Conflict(f"Task {task.name!r} is used by plan(s) {', '.join(plans)}")
-    if any(not run.terminal for run in world.task_executions(task.id)):
+    if world.run_index.running(task.id):
         raise Conflict(f"Task {task.name!r} has executions in progress")
     unlink(world, task.id)
     del world.tasks[task.id]
