@@ -61,3 +61,17 @@ def test_bad_promotion_runs(api):
     assert api.post("/processing/executions/promotions",
                     json={"executable": DEV_TO_PROD, "context": "x" * 256}).status_code == 400
     assert api.get("/processing/executions/promotions/nope").status_code == 404
+
+
+PROD_LOAD_CUSTOMERS = "65f1a0c2e4b0a1b2c3d42101"  # CLOUD_EXCLUSIVE in Production, CLOUD in Development
+
+
+def test_keep_target_run_profiles_decides_a_replaced_tasks_runtime(api):
+    path = f"/orchestration/executables/tasks/{PROD_LOAD_CUSTOMERS}/run-config"
+    assert api.get(path).json["runtime"]["type"] == "CLOUD_EXCLUSIVE"
+    promote(api, keepTargetRunProfiles=True)
+    api.advance(10)
+    assert api.get(path).json["runtime"]["type"] == "CLOUD_EXCLUSIVE"
+    promote(api)
+    api.advance(10)
+    assert api.get(path).json["runtime"]["type"] == "CLOUD"  # the source's runtime replaced it

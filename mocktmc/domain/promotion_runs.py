@@ -114,7 +114,8 @@ def complete(world: "World", run: PromotionRun, at: datetime) -> None:
             ids[item.source_id] = item.target_id
         for item in by_kind["FLOW"]:
             ids[item.source_id] = item.target_id = _promote_task(world, world.tasks[item.source_id], item.target_id,
-                                                                 target_ws, ids, at)
+                                                                 target_ws, ids, at,
+                                                                 run.plan.keep_target_run_profiles)
         for item in by_kind["PLAN"]:
             ids[item.source_id] = item.target_id = _promote_plan(world, world.plans[item.source_id], item.target_id,
                                                                  target_ws, ids, at)
@@ -123,7 +124,8 @@ def complete(world: "World", run: PromotionRun, at: datetime) -> None:
 
 
 def _promote_task(world: "World", source: Task, target_id: str | None, target_ws: str, ids: dict,
-                  at: datetime) -> str:
+                  at: datetime, keep_target_run_profiles: bool) -> str:
+    """A replaced task keeps its own runtime (engine and run profile) only with keepTargetRunProfiles."""
     fields = dict(workspace_id=target_ws, artifact_id=ids.get(source.artifact_id, source.artifact_id),
                   artifact_version=source.artifact_version, description=source.description, tags=list(source.tags),
                   parameters=dict(source.parameters),
@@ -135,6 +137,8 @@ def _promote_task(world: "World", source: Task, target_id: str | None, target_ws
         world.tasks[target.id] = target
         return target.id
     target = world.tasks[target_id]
+    if not keep_target_run_profiles:
+        fields["runtime"] = copy.deepcopy(source.runtime)
     for name, value in fields.items():
         setattr(target, name, value)
     return target_id
