@@ -22,3 +22,20 @@ def in_scope(world: World) -> Callable[[Any], bool]:
         return ((environment_id is None or ws.environment_id == environment_id)
                 and (workspace_id is None or ws.id == workspace_id) and name in found.name.lower())
     return keep
+
+
+def runtime_fields(world: World) -> dict[str, Callable[[Any], Any]]:
+    """The FIQL selectors engines, clusters and pipeline engines share: what they are and where they sit."""
+    def ws(getter: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        return lambda r: None if r.workspace_id is None else getter(world.workspaces[r.workspace_id])
+    return {
+        "id": lambda r: r.id,
+        "name": lambda r: r.name,
+        "description": lambda r: r.description,
+        "runtimeId": lambda r: r.runtime_id,
+        "environmentId": lambda r: r.environment_id,
+        "workspace.id": lambda r: r.workspace_id,
+        "workspace.name": ws(lambda w: w.name),
+        "workspace.environment.id": lambda r: r.environment_id,
+        "workspace.environment.name": lambda r: world.environments[r.environment_id].name,
+    }

@@ -10,7 +10,7 @@ from ..domain import clusters
 from ..domain.clusters import Cluster
 from ..domain.connections import Connection
 from ..domain.credentials import Principal
-from ..domain.engines import RemoteEngine
+from ..domain.engines import Pairable, RemoteEngine
 from ..domain.environments import Environment, Workspace
 from ..domain.executions import LogEntry, TaskExecution
 from ..domain.paging import Page
@@ -64,14 +64,20 @@ def workspace_info(ws: Workspace, world: World) -> dict:
             "protectedArtifactUpdate": ws.protected_artifact_update}
 
 
-def remote_engine(engine: RemoteEngine, world: World) -> dict:
+def _engine(engine: Pairable, world: World) -> dict:
+    """The fields remote and pipeline engines answer alike; the workspace only when there is one."""
     out = {"id": engine.id, "name": engine.name, "description": engine.description,
            "createDate": to_iso(engine.created), "updateDate": to_iso(engine.updated),
            "runtimeId": engine.runtime_id, "availability": engine.availability, "managed": False,
-           "status": engine.status, "runProfiles": list(engine.run_profiles),
-           "preAuthorizedKey": engine.pre_authorized_key}
+           "status": engine.status}
     if engine.workspace_id is not None:
         out["workspace"] = workspace_info(world.workspaces[engine.workspace_id], world)
+    return out
+
+
+def remote_engine(engine: RemoteEngine, world: World) -> dict:
+    out = {**_engine(engine, world), "runProfiles": list(engine.run_profiles),
+           "preAuthorizedKey": engine.pre_authorized_key}
     if engine.debug_host is not None:
         out["debug"] = {"host": engine.debug_host}
     if engine.cluster_id is not None:
@@ -101,14 +107,8 @@ def run_profile(profile: RunProfile) -> dict:
 
 
 def pipeline_engine(engine: PipelineEngine, world: World) -> dict:
-    out = {"id": engine.id, "name": engine.name, "description": engine.description,
-           "createDate": to_iso(engine.created), "updateDate": to_iso(engine.updated),
-           "runtimeId": engine.runtime_id, "availability": engine.availability, "managed": False,
-           "status": engine.status, "preAuthorizedKey": engine.pre_authorized_key, "cloudRunner": False,
-           "runStatus": engine.run_status}
-    if engine.workspace_id is not None:
-        out["workspace"] = workspace_info(world.workspaces[engine.workspace_id], world)
-    return out
+    return {**_engine(engine, world), "preAuthorizedKey": engine.pre_authorized_key, "cloudRunner": False,
+            "runStatus": engine.run_status}
 
 
 def pipeline_profile_extract(profile: PipelineProfile) -> dict:

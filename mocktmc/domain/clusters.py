@@ -10,10 +10,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .engines import RUN_PROFILE_TYPES, RemoteEngine, remote_engine
-from .environments import environment, workspace
+from .engines import RUN_PROFILE_TYPES, RemoteEngine, check_placement, remote_engine
 from .lookups import find
 from .run_profiles import copy_profile, remove_profiles
+from .tasks import tasks_on_runtime
 from ..errors import BadRequest, Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -56,22 +56,15 @@ def _joinable(world: "World", found: Cluster, engine: RemoteEngine) -> None:
 
 def create_cluster(world: "World", at: datetime, *, name: str, environment_id: str, workspace_id: str,
                    description: str, engine_ids: list[object]) -> Cluster:
-    if not name.strip():
-        raise BadRequest("The cluster name must not be empty")
-    try:
-        environment(world, environment_id)
-        ws = workspace(world, workspace_id)
-        # An engine listed twice joins once.
-        members = list({e: remote_engine(world, e) for e in engine_ids if isinstance(e, str)}.values())
-    except NotFound as missing:  # a reference in a body that does not exist is a bad request
-        raise BadRequest(missing.detail) from None
+    check_placement(world, world.clusters.values(), "cluster", name, environment_id, workspace_id)
     if not all(isinstance(e, str) for e in engine_ids):
         raise BadRequest("remoteEngines must be engine ids (strings)")
-    if ws.environment_id != environment_id:
-        raise BadRequest(f"Workspace {ws.id} is not in environment {environment_id}")
-    if any(c.name.lower() == name.lower() and c.environment_id == environment_id for c in world.clusters.values()):
-        raise BadRequest(f"A cluster named {name!r} already exists in this environment")
-    found = Cluster(world.ids.hex24(), name, environment_id, ws.id, world.ids.hex24(), description,
+    try:
+        # An engine listed twice joins once.
+        members = list({e: remote_engine(world, e) for e in engine_ids}.values())
+    except NotFound as missing:  # a reference in a body that does not exist is a bad request
+        raise BadRequest(missing.detail) from None
+    found = Cluster(world.ids.hex24(), name, environment_id, workspace_id, world.ids.hex24(), description,
                     created=at, updated=at)
     for engine in members:
         try:
@@ -127,15 +120,10 @@ def remove_engine(world: "World", cluster_id: str, engine_id: str, at: datetime)
     engine.cluster_id, engine.updated, found.updated = None, at, at
 
 
-def tasks_using(world: "World", cluster_id: str) -> list[str]:
-    return [t.name for t in world.tasks.values()
-            if t.runtime.type == "REMOTE_ENGINE_CLUSTER" and t.runtime.id == cluster_id]
-
-
 def delete_cluster(world: "World", cluster_id: str) -> None:
     """The engines leave the cluster and stay. Refused (400: the published delete has no 409) while tasks run on it."""
     found = cluster(world, cluster_id)
-    users = tasks_using(world, found.id)
+    users = tasks_on_runtime(world, "REMOTE_ENGINE_CLUSTER", found.id)
     if users:
         raise BadRequest(f"Cluster {found.name!r} is the runtime of task(s) {', '.join(users)}")
     for engine_id in found.engine_ids:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Iterable
 from .environments import environment, workspace
 from .lookups import find
 from .run_profiles import remove_profiles
+from .tasks import tasks_on_runtime
 from ..errors import BadRequest, Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -20,10 +21,20 @@ if TYPE_CHECKING:
 RUN_PROFILE_TYPES = ("JOB_SERVER", "MICROSERVICE", "TALEND_RUNTIME")
 
 
+@dataclass
 class Pairable:
-    """Status and availability of anything the engine software pairs with a pre-authorized key."""
-    paired: bool
-    updated: datetime | None
+    """What remote and pipeline engines share: where they sit, and the pairing the engine software
+    does with its pre-authorized key, which decides status and availability."""
+    id: str
+    name: str
+    environment_id: str
+    runtime_id: str
+    pre_authorized_key: str
+    workspace_id: str | None = None
+    description: str = ""
+    paired: bool = False
+    created: datetime | None = None
+    updated: datetime | None = None
 
     @property
     def status(self) -> str:
@@ -37,20 +48,10 @@ class Pairable:
 
 @dataclass
 class RemoteEngine(Pairable):
-    id: str
-    name: str
-    environment_id: str
-    runtime_id: str
-    pre_authorized_key: str
-    workspace_id: str | None = None
-    description: str = ""
     run_profiles: list[str] = field(default_factory=lambda: list(RUN_PROFILE_TYPES))
     debug_host: str | None = None
     esb_compatibility_version: str | None = None
-    paired: bool = False
     cluster_id: str | None = None
-    created: datetime | None = None
-    updated: datetime | None = None
     processor_type = "RE"
     label = "remote engine"
 
@@ -75,12 +76,13 @@ def _run_profiles(values: Iterable[object] | None) -> list[str]:
     return out
 
 
-def check_placement(world: "World", siblings: Iterable[Pairable], label: str, name: str, environment_id: str,
+def check_placement(world: "World", siblings: Iterable, label: str, name: str, environment_id: str,
                     workspace_id: str | None) -> None:
-    """A new engine: a name unique (any case) among its kind in the environment, in an existing
-    environment and, if given, a workspace of it. Every failure is a 400 (the creates publish no 409)."""
+    """A new engine or cluster: a name unique (any case) among its kind in the environment, in an
+    existing environment and, if given, a workspace of it. Every failure is a 400 (the creates publish
+    no 409)."""
     if not name.strip():
-        raise BadRequest("The engine name must not be empty")
+        raise BadRequest(f"The {label} name must not be empty")
     try:
         environment(world, environment_id)
         ws = workspace(world, workspace_id) if workspace_id is not None else None
@@ -98,20 +100,15 @@ def create_remote_engine(world: "World", at: datetime, *, name: str, environment
                          esb_compatibility_version: str | None = None, paired: bool = False) -> RemoteEngine:
     check_placement(world, world.remote_engines.values(), "remote engine", name, environment_id, workspace_id)
     engine = RemoteEngine(world.ids.hex24(), name, environment_id, world.ids.hex24(), world.ids.uuid(),
-                          workspace_id, description or "", _run_profiles(run_profiles), debug_host,
-                          esb_compatibility_version, paired, created=at, updated=at)
+                          workspace_id, description or "", paired, at, at, run_profiles=_run_profiles(run_profiles),
+                          debug_host=debug_host, esb_compatibility_version=esb_compatibility_version)
     world.remote_engines[engine.id] = engine
     return engine
 
 
-def tasks_using(world: "World", engine_id: str) -> list[str]:
-    return [t.name for t in world.tasks.values()
-            if t.runtime.type == "REMOTE_ENGINE" and t.runtime.id == engine_id]
-
-
 def delete_remote_engine(world: "World", engine_id: str) -> None:
     engine = remote_engine(world, engine_id)
-    users = tasks_using(world, engine.id)
+    users = tasks_on_runtime(world, "REMOTE_ENGINE", engine.id)
     if users:
         raise Conflict(f"Remote engine {engine.name!r} is the runtime of task(s) {', '.join(users)}")
     if engine.cluster_id is not None:

@@ -202,8 +202,8 @@ class _Builder:
             workspace_id = found.id
         world.remote_engines[rid] = RemoteEngine(
             rid, item["name"], environment_id, self.ids.hex24(), item.get("preAuthorizedKey") or self.ids.uuid(),
-            workspace_id, item.get("description", ""), list(item.get("runProfiles", RUN_PROFILE_TYPES)),
-            paired=item.get("paired", True), created=world.now, updated=world.now)
+            workspace_id, item.get("description", ""), item.get("paired", True), world.now, world.now,
+            run_profiles=list(item.get("runProfiles", RUN_PROFILE_TYPES)))
 
     def resolve_engine(self, path: tuple, task: Task) -> None:
         """A task's REMOTE_ENGINE runtime names an engine of its environment, by id or name."""

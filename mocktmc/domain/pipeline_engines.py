@@ -6,11 +6,13 @@ layer checks them against the published schema) and answers them back with id, t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .engines import Pairable, check_placement
+from .run_profiles import move_tasks
+from .tasks import tasks_on_runtime
 from .lookups import find
 from ..errors import BadRequest, Conflict, NotFound
 
@@ -22,17 +24,6 @@ PROFILE_TYPES = ("standard", "big-data", "databricks", "advanced", "data-integra
 
 @dataclass
 class PipelineEngine(Pairable):
-    id: str
-    name: str
-    environment_id: str
-    runtime_id: str
-    pre_authorized_key: str
-    workspace_id: str | None = None
-    description: str = ""
-    paired: bool = False
-    created: datetime | None = None
-    updated: datetime | None = None
-
     @property
     def run_status(self) -> str:
         return "RUNNING" if self.paired else "STOPPED"
@@ -65,18 +56,14 @@ def create_pipeline_engine(world: "World", at: datetime, *, name: str, environme
                            paired: bool = False) -> PipelineEngine:
     check_placement(world, world.pipeline_engines.values(), "pipeline engine", name, environment_id, workspace_id)
     engine = PipelineEngine(world.ids.hex24(), name, environment_id, world.ids.hex24(), world.ids.uuid(),
-                            workspace_id, description or "", paired, created=at, updated=at)
+                            workspace_id, description or "", paired, at, at)
     world.pipeline_engines[engine.id] = engine
     return engine
 
 
-def _tasks_on(world: "World", engine_id: str) -> list[str]:
-    return [t.name for t in world.tasks.values() if t.runtime.type == "PIPELINE_ENGINE" and t.runtime.id == engine_id]
-
-
 def delete_pipeline_engine(world: "World", engine_id: str) -> None:
     engine = pipeline_engine(world, engine_id)
-    users = _tasks_on(world, engine.id)
+    users = tasks_on_runtime(world, "PIPELINE_ENGINE", engine.id)
     if users:
         raise Conflict(f"Pipeline engine {engine.name!r} is the runtime of task(s) {', '.join(users)}")
     for profile_id in [p.id for p in world.pipeline_profiles.values() if p.engine_id == engine.id]:
@@ -133,15 +120,10 @@ def delete_profile(world: "World", engine_id: str, type_: str, profile_id: str, 
     """Tasks on the profile move to the replacement (another profile of the engine); without one,
     a profile in use stays (400: the published delete has no 409)."""
     profile = profile_of(world, engine_id, type_, profile_id)
-    users = [t for t in world.tasks.values() if t.runtime.run_profile_id == profile.id]
     replacement = None
     if replacement_id is not None:
         replacement = world.pipeline_profiles.get(replacement_id)
         if replacement is None or replacement.engine_id != profile.engine_id or replacement.id == profile.id:
             raise BadRequest("newRunProfileId must be another run profile of the same pipeline engine")
-    if users and replacement is None:
-        raise BadRequest(f"Run profile {profile.name!r} is used by task(s) {', '.join(t.name for t in users)}; "
-                         "name a newRunProfileId to move them to")
-    for task in users:
-        task.runtime = replace(task.runtime, run_profile_id=replacement.id)
+    move_tasks(world, profile, replacement, in_use=BadRequest)
     del world.pipeline_profiles[profile.id]

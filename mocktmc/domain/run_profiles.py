@@ -160,26 +160,27 @@ def search_profiles(world: "World", wanted: ProfileFilter, sort_by: str = "NAME"
     return sorted(filter(keep, world.run_profiles.values()), key=key, reverse=descending)
 
 
-def tasks_using(world: "World", profile_id: str) -> list:
-    return [t for t in world.tasks.values() if t.runtime.run_profile_id == profile_id]
+def move_tasks(world: "World", profile: Any, replacement: Any | None, *, in_use: type[TMCError]) -> None:
+    """The tasks on a profile about to go move to its replacement; with none, a profile in use stays."""
+    users = [t for t in world.tasks.values() if t.runtime.run_profile_id == profile.id]
+    if users and replacement is None:
+        raise in_use(f"Run profile {profile.name!r} is used by task(s) {', '.join(t.name for t in users)}; "
+                     "name a replacement run profile to move them to")
+    for task in users:
+        task.runtime = replace(task.runtime, run_profile_id=replacement.id)
 
 
 def delete_profile(world: "World", owner: ProfileOwner, profile_id: str, replacement_id: str | None,
                    in_use: type[TMCError] = Conflict) -> None:
     """Tasks on the profile move to the replacement (another profile of the same owner and type)."""
     profile = profile_of(world, owner, profile_id)
-    users = tasks_using(world, profile.id)
     replacement = None
     if replacement_id is not None:
         replacement = world.run_profiles.get(replacement_id)
         if replacement is None or replacement.owner_id != owner.id or replacement.id == profile.id \
                 or replacement.type != profile.type:
             raise BadRequest(f"The replacement must be another {profile.type} run profile of the same {owner.label}")
-    if users and replacement is None:
-        raise in_use(f"Run profile {profile.name!r} is used by task(s) {', '.join(t.name for t in users)}; "
-                     "name a replacement run profile to move them to")
-    for task in users:
-        task.runtime = replace(task.runtime, run_profile_id=replacement.id)
+    move_tasks(world, profile, replacement, in_use=in_use)
     del world.run_profiles[profile.id]
 
 

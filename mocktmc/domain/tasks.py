@@ -104,6 +104,11 @@ def select_tasks(world: "World", wanted: TaskFilter) -> list[Task]:
     return [task for task in world.tasks.values() if keep(task)]
 
 
+def tasks_on_runtime(world: "World", runtime_type: str, runtime_id: str) -> list[str]:
+    """The names of the tasks that run on this engine, cluster or pipeline engine."""
+    return [t.name for t in world.tasks.values() if t.runtime.type == runtime_type and t.runtime.id == runtime_id]
+
+
 def trigger_type(task: Task) -> str:
     """A task without a run configuration runs only when asked: MANUAL."""
     return (task.trigger or {}).get("type", "MANUAL")

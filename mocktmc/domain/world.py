@@ -74,7 +74,6 @@ class World:
         self.promotion_runs: dict = {}  # id -> PromotionRun
         self.metric_queries: list = []  # mock times of the last minute's component metric queries
         self.executions: dict[str, TaskExecution] = {}
-        self.executions_by_task: dict[str, list[str]] = {}
         self.run_index = RunIndex()
         self._run_seq = itertools.count()
 
@@ -108,7 +107,6 @@ class World:
     def add_execution(self, run: TaskExecution) -> None:
         run.seq = next(self._run_seq)
         self.executions[run.id] = run
-        self.executions_by_task.setdefault(run.task_id, []).append(run.id)
         self.run_index.added(run)
 
     def remove_workspace_contents(self, workspace_id: str) -> None:
@@ -120,5 +118,3 @@ class World:
     def update_plan_run(self, plan_run_id: str, at: datetime) -> None:
         plan_runs.update(self, plan_run_id, at)
 
-    def task_executions(self, task_id: str) -> list[TaskExecution]:
-        return [self.executions[i] for i in self.executions_by_task.get(task_id, ())]

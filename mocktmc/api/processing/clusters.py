@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, serialize
-from ..filters import fiql_filter
+from ..filters import fiql_filter, runtime_fields
 from ..run_profile_routes import profile_routes
 from ...domain import clusters
 from ...errors import BadRequest
@@ -15,18 +15,7 @@ CLUSTER = CLUSTERS + "/<clusterId>"
 
 
 def _fields(world):
-    return {
-        "id": lambda c: c.id,
-        "name": lambda c: c.name,
-        "description": lambda c: c.description,
-        "runtimeId": lambda c: c.runtime_id,
-        "availability": lambda c: clusters.availability(world, c),
-        "environmentId": lambda c: c.environment_id,
-        "workspace.id": lambda c: c.workspace_id,
-        "workspace.name": lambda c: world.workspaces[c.workspace_id].name,
-        "workspace.environment.id": lambda c: c.environment_id,
-        "workspace.environment.name": lambda c: world.environments[c.environment_id].name,
-    }
+    return {**runtime_fields(world), "availability": lambda c: clusters.availability(world, c)}
 
 
 @bp.get(CLUSTERS)

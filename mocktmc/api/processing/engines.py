@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from .. import bodies, context, params, serialize
-from ..filters import fiql_filter
+from ..filters import fiql_filter, runtime_fields
 from ...domain import engines
 from ...errors import BadRequest, Conflict
 from ..run_profile_routes import profile_routes
@@ -15,21 +15,7 @@ ENGINE = "/processing/runtimes/remote-engines/<id>"
 
 
 def _fields(world):
-    def ws_field(getter):
-        return lambda e: None if e.workspace_id is None else getter(world.workspaces[e.workspace_id])
-    return {
-        "id": lambda e: e.id,
-        "name": lambda e: e.name,
-        "description": lambda e: e.description,
-        "runtimeId": lambda e: e.runtime_id,
-        "status": lambda e: e.status,
-        "availability": lambda e: e.availability,
-        "environmentId": lambda e: e.environment_id,
-        "workspace.id": ws_field(lambda ws: ws.id),
-        "workspace.name": ws_field(lambda ws: ws.name),
-        "workspace.environment.id": lambda e: e.environment_id,
-        "workspace.environment.name": lambda e: world.environments[e.environment_id].name,
-    }
+    return {**runtime_fields(world), "status": lambda e: e.status, "availability": lambda e: e.availability}
 
 
 @bp.get("/processing/runtimes/remote-engines")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from .. import bodies, context, params, serialize
-from ..filters import fiql_filter
+from ..filters import fiql_filter, runtime_fields
 from ..request_checks import contract_body
 from ...domain import engines, pipeline_engines
 from ...domain.pipeline_engines import PROFILE_TYPES
@@ -18,19 +18,8 @@ READ_ONLY = ("id", "type", "createDate", "updateDate")
 
 
 def _fields(world):
-    return {
-        "id": lambda e: e.id,
-        "name": lambda e: e.name,
-        "description": lambda e: e.description,
-        "runtimeId": lambda e: e.runtime_id,
-        "status": lambda e: e.status,
-        "availability": lambda e: e.availability,
-        "runStatus": lambda e: e.run_status,
-        "environmentId": lambda e: e.environment_id,
-        "workspace.id": lambda e: e.workspace_id,
-        "workspace.environment.id": lambda e: e.environment_id,
-        "workspace.environment.name": lambda e: world.environments[e.environment_id].name,
-    }
+    return {**runtime_fields(world), "status": lambda e: e.status, "availability": lambda e: e.availability,
+            "runStatus": lambda e: e.run_status}
 
 
 @bp.get(ENGINES)
