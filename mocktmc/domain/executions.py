@@ -300,11 +300,10 @@ def _new_run(world: "World", task: Task, principal: Principal, at: datetime, *, 
         runtime=task.runtime, bundle_name=artifact.name, bundle_version=task.artifact_version,
         log_level=log_level or task.log_level, parallel_execution_allowed=task.parallel_execution_allowed,
         timeout=timeout if timeout is not None else task.timeout, parameters=merged, api_version=api_version,
-        plan_id=plan[0] if plan else None, plan_execution_id=plan[1] if plan else None)
+        plan_id=plan[0] if plan else None, plan_execution_id=plan[1] if plan else None, misfire_reason=misfire)
     world.add_execution(run)
     _log(run, at, "INFO", f"Execution request received for task '{task.name}' ({execution_type})")
     if misfire is not None:
-        run.misfire_reason = misfire
         _enter(world, run, lc.MISFIRE_TO, at)
         return run
     world.schedule(at + timedelta(seconds=run.behavior.duration(lc.EVENT_RECEIVED)), PhaseEnds(run.id, run.step))

@@ -12,11 +12,14 @@ from typing import Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 from cronsim import CronSim
+from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, weekday
 
 _WEEKDAYS = {name: weekday(i) for i, name in enumerate(
     ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"))}
 _FREQUENCIES = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY}
+FIRING_TYPES = ("ONCE", "DAILY", "WEEKLY", "MONTHLY", "CRON")  # MANUAL, WEBHOOK, MULTIPLE never fire on their own
+_MS = timedelta(milliseconds=1)
 
 
 def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
@@ -51,14 +54,34 @@ def times_of_day(at_times: Mapping | None) -> list[time]:
     return []
 
 
-def _days(trigger: Mapping, first: date) -> Iterator[date]:
+def _rebased(kind: str, first: date, interval: int, from_day: date) -> date:
+    """A start for the recurrence, whole periods after `first`, that yields the same days from `from_day` on.
+
+    rrule walks every period from its start, so a trigger set up years ago would otherwise be
+    replayed day by day on each query. The start stays at least one period before `from_day`, so a
+    period that rrule cuts short at its start never reaches the days asked for.
+    """
+    if kind == "DAILY":
+        periods = (from_day - first).days // interval
+        return first + timedelta(days=interval * periods) if periods > 0 else first
+    if kind == "WEEKLY":
+        periods = (from_day - first).days // (7 * interval) - 1
+        return first + timedelta(weeks=interval * periods) if periods > 0 else first
+    months = (from_day.year - first.year) * 12 + from_day.month - first.month
+    periods = months // interval - 1
+    return first + relativedelta(months=interval * periods) if periods > 0 else first
+
+
+def _days(trigger: Mapping, first: date, from_day: date) -> Iterator[date]:
+    """The days the trigger runs on, from `from_day` (or earlier) on."""
     kind = trigger["type"]
     if kind == "ONCE":
         yield first
         return
     at_days = trigger.get("atDays") or {}
-    options = {"freq": _FREQUENCIES[kind], "interval": trigger.get("interval") or 1,
-               "dtstart": datetime.combine(first, time())}
+    interval = trigger.get("interval") or 1
+    options = {"freq": _FREQUENCIES[kind], "interval": interval,
+               "dtstart": datetime.combine(_rebased(kind, first, interval, from_day), time())}
     if kind == "WEEKLY":
         options["byweekday"] = [_WEEKDAYS[d] for d in at_days.get("days", [])]
     if kind == "MONTHLY":
@@ -67,17 +90,36 @@ def _days(trigger: Mapping, first: date) -> Iterator[date]:
         yield day.date()
 
 
-def _cron_local_times(expression: str, start: datetime) -> Iterator[datetime]:
-    fields = expression.split()
+def _cron_fields(expression: str) -> list[str]:
+    return ["*" if f == "?" else f for f in expression.split()]
+
+
+def _cron_times(fields: list[str]) -> list[time]:
+    """The times of day a cron expression fires at: its minute and hour fields, on any day."""
+    day = datetime(2000, 1, 1)
+    times = []
+    for moment in CronSim(f"{fields[0]} {fields[1]} * * *", day - timedelta(minutes=1)):
+        if moment.date() != day.date():
+            break
+        times.append(moment.time())
+    return times
+
+
+def _cron_days(fields: list[str], from_day: date) -> Iterator[date]:
+    """The days a cron expression fires on, from `from_day`: its day, month, weekday and year fields.
+
+    A cron time matches when its minute and hour do and its day does, so the days come from the
+    same expression at midnight and the times of day from the expression on any day.
+    """
     years = _years(fields[5]) if len(fields) == 6 else None
-    cron = " ".join("*" if f == "?" else f for f in fields[:5])
-    if years is not None and (not years or start.year > max(years)):
+    if years is not None and (not years or from_day.year > max(years)):
         return
-    for local in CronSim(cron, start - timedelta(minutes=1)):
-        if years is not None and local.year > max(years):
+    midnights = CronSim(" ".join(["0", "0"] + fields[2:5]), datetime.combine(from_day, time()) - timedelta(minutes=1))
+    for moment in midnights:
+        if years is not None and moment.year > max(years):
             return
-        if years is None or local.year in years:
-            yield local
+        if years is None or moment.year in years:
+            yield moment.date()
 
 
 def _years(field: str) -> set[int] | None:
@@ -91,22 +133,15 @@ def _years(field: str) -> set[int] | None:
     return found
 
 
-def occurrences(trigger: Mapping, after: datetime) -> Iterator[datetime]:
-    """UTC instants strictly after `after` when `trigger` fires, in order, without end for recurring ones."""
-    kind = trigger.get("type")
-    if kind not in ("ONCE", "DAILY", "WEEKLY", "MONTHLY", "CRON"):
-        return  # MANUAL, WEBHOOK, MULTIPLE: nothing fires on its own
-    zone = ZoneInfo(trigger["timeZone"])
+def _active_from(trigger: Mapping) -> datetime:
     first_day = date.fromisoformat(trigger["startDate"])
-    active_from = datetime.combine(first_day, _hh_mm(trigger["startTime"]) if trigger.get("startTime") else time())
-    after_local = after.astimezone(zone).replace(tzinfo=None)
+    return datetime.combine(first_day, _hh_mm(trigger["startTime"]) if trigger.get("startTime") else time())
+
+
+def _instants(local_times: Iterator[datetime], zone: ZoneInfo, active_from: datetime,
+              after: datetime) -> Iterator[datetime]:
+    """Local times, from `active_from` on, as UTC instants strictly after `after`, each instant once."""
     previous = None
-    if kind == "CRON":
-        local_times = _cron_local_times(trigger["cronExpression"], max(active_from, after_local.replace(second=0,
-                                                                                                    microsecond=0)))
-    else:
-        times = times_of_day(trigger.get("atTimes"))
-        local_times = (datetime.combine(day, t) for day in _days(trigger, first_day) for t in times)
     for local in local_times:
         if local < active_from:
             continue
@@ -115,3 +150,61 @@ def occurrences(trigger: Mapping, after: datetime) -> Iterator[datetime]:
             continue
         previous = instant
         yield instant
+
+
+def _day_times(trigger: Mapping, zone: ZoneInfo, after: datetime) -> Iterator[tuple[date, list[datetime]]]:
+    """(day, its local firing times) of a trigger, from the day before `after` on."""
+    from_day = after.astimezone(zone).date() - timedelta(days=1)
+    if trigger["type"] == "CRON":
+        fields = _cron_fields(trigger["cronExpression"])
+        times, days = _cron_times(fields), _cron_days(fields, from_day)
+    else:
+        times = times_of_day(trigger.get("atTimes"))
+        days = _days(trigger, date.fromisoformat(trigger["startDate"]), from_day)
+    for day in days:
+        if day >= from_day:
+            yield day, [datetime.combine(day, t) for t in times]
+
+
+def occurrences(trigger: Mapping, after: datetime) -> Iterator[datetime]:
+    """UTC instants strictly after `after` when `trigger` fires, in order, without end for recurring ones."""
+    if trigger.get("type") not in FIRING_TYPES:
+        return iter(())
+    zone = ZoneInfo(trigger["timeZone"])
+    local_times = (local for _, day_times in _day_times(trigger, zone, after) for local in day_times)
+    return _instants(local_times, zone, _active_from(trigger), after)
+
+
+def _steady(zone: ZoneInfo, first: datetime, last: datetime) -> bool:
+    """True when the zone's offset is the same, and unambiguous, from `first` to `last` of one day."""
+    offsets = {moment.replace(tzinfo=zone, fold=fold).utcoffset() for moment in (first, last) for fold in (0, 1)}
+    return len(offsets) == 1
+
+
+def count_between(trigger: Mapping, start: datetime, end: datetime) -> int:
+    """How many occurrences fall in [start, end], the same ones `occurrences` lists.
+
+    Counted a day at a time: a day inside the range with no daylight-saving change between its
+    first and last time counts all its times without converting each one.
+    """
+    kind = trigger.get("type")
+    if kind not in FIRING_TYPES or end < start:
+        return 0
+    after = start - _MS
+    zone = ZoneInfo(trigger["timeZone"])
+    active_from = _active_from(trigger)
+    last_day = end.astimezone(zone).date() + timedelta(days=1)
+    total = 0
+    for day, local_times in _day_times(trigger, zone, after):
+        if day > last_day or not local_times:
+            break
+        first, last = local_times[0], local_times[-1]
+        if first >= active_from and _steady(zone, first, last):
+            low, high = to_utc(first, zone), to_utc(last, zone)
+            if high <= after or low > end:
+                continue
+            if low > after and high <= end:
+                total += len(local_times)
+                continue
+        total += sum(1 for instant in _instants(iter(local_times), zone, active_from, after) if instant <= end)
+    return total

@@ -150,17 +150,31 @@ def start_plan_run(world: "World", plan: Plan, principal: Principal, at: datetim
     """Start a run of `plan`; a paused plan refuses (405), a second run while one goes misfires."""
     if plan.paused:
         raise MethodNotAllowed(f"Plan {plan.id} is paused", message="Plan is paused, it can't be executed")
+    if not plan.parallel_execution_allowed and any(
+            not other.terminal for other in world.plan_runs.values() if other.plan_id == plan.id):
+        return misfire_plan_run(world, plan, principal, at, "PARALLEL_EXECUTIONS_FORBIDDEN",
+                                execution_type=execution_type)
+    prun = _new_plan_run(world, plan, principal, at, execution_type)
+    _start_step(world, prun, plan, 0, at)
+    world.settle(at)  # steps with nothing to wait for move on at once
+    return prun
+
+
+def _new_plan_run(world: "World", plan: Plan, principal: Principal, at: datetime, execution_type: str) -> PlanRun:
     workspace = world.workspaces[plan.workspace_id]
     prun = PlanRun(world.ids.uuid(), plan.id, workspace.id, workspace.environment_id, principal, at, execution_type,
                    sum(len(step.task_ids) for step in plan.steps), started=at)
     world.plan_runs[prun.id] = prun
-    if not plan.parallel_execution_allowed and any(
-            not other.terminal for other in world.plan_runs.values() if other.plan_id == plan.id and other is not prun):
-        prun.misfire_reason = "PARALLEL_EXECUTIONS_FORBIDDEN"
-        _finish(prun, MISFIRED, at)
-        return prun
-    _start_step(world, prun, plan, 0, at)
-    world.settle(at)  # steps with nothing to wait for move on at once
+    return prun
+
+
+def misfire_plan_run(world: "World", plan: Plan, principal: Principal, at: datetime, reason: str, *,
+                     execution_type: str) -> PlanRun:
+    """Record a plan run that could not start (a second run while one goes, a scheduled run of a paused plan)."""
+    prun = _new_plan_run(world, plan, principal, at, execution_type)
+    prun.misfire_reason = reason
+    world.misfires += 1
+    _finish(prun, MISFIRED, at)
     return prun
 
 

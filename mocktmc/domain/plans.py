@@ -43,6 +43,7 @@ class Plan:
     pause: PauseDetails | None = None
     trigger: dict | None = None  # None: never scheduled (MANUAL)
     parallel_execution_allowed: bool = False
+    scheduled_by: "Principal | None" = None  # who set the trigger: scheduled runs run as them
 
     @property
     def paused(self) -> bool:
@@ -130,6 +131,7 @@ def delete_plan(world: "World", plan_id: str) -> None:
         raise Conflict(f"Plan {found.name!r} is the error handler of plan(s) {', '.join(users)}")
     unlink(world, found.id)
     del world.plans[found.id]
+    world.rearm(found.id)
 
 
 def change_pause(world: "World", plan_id: str, at: datetime, principal: "Principal", *, pause: bool,
@@ -137,17 +139,20 @@ def change_pause(world: "World", plan_id: str, at: datetime, principal: "Princip
     return set_pause(plan(world, plan_id), at, principal, pause, context)
 
 
-def configure_run(world: "World", plan_id: str, trigger: Mapping[str, Any], parallel_execution_allowed: bool) -> Plan:
+def configure_run(world: "World", plan_id: str, trigger: Mapping[str, Any], parallel_execution_allowed: bool,
+                  by: "Principal | None" = None) -> Plan:
     found = plan(world, plan_id)
-    checked = check_trigger(trigger)
+    checked = check_trigger(trigger, today=world.now.date())
     unlink(world, found.id)  # a trigger of its own replaces a linked schedule
-    found.trigger, found.parallel_execution_allowed = checked, parallel_execution_allowed
+    found.trigger, found.parallel_execution_allowed, found.scheduled_by = checked, parallel_execution_allowed, by
+    world.rearm(found.id)
     return found
 
 
 def stop_schedule(world: "World", plan_id: str) -> None:
     unlink(world, plan_id)
     plan(world, plan_id).trigger = None
+    world.rearm(plan_id)
 
 
 def plans_using_task(world: "World", task_id: str) -> list[Plan]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from .lookups import find
-from .occurrences import occurrences
+from .occurrences import count_between, occurrences
 from .triggers import check_trigger
 
 if TYPE_CHECKING:
@@ -25,6 +25,8 @@ HORIZON = timedelta(days=5 * 365)
 # The spacing check walks at most this many events of the 5-year horizon: schedules repeat, and
 # this covers every pattern's period many times over.
 SPACING_CAP = 100_000
+# A simulation walks every event of its range to find overlaps; past this many it is refused.
+SIMULATION_CAP = 100_000
 SCHEDULE_TRIGGER_TYPES = ("ONCE", "DAILY", "WEEKLY", "MONTHLY", "CRON")
 
 
@@ -52,19 +54,43 @@ def _trigger(raw: Mapping[str, Any], at: datetime) -> dict:
     return check_trigger(filled)
 
 
-def _named(trigger: dict, after: datetime) -> Iterator[tuple[datetime, str]]:
+# A trigger and the name its events carry (sourceTriggerName): a schedule's triggers are named,
+# a run configuration's own trigger is not.
+NamedTrigger = tuple[Mapping[str, Any], "str | None"]
+
+
+def named(triggers: list[dict]) -> list[NamedTrigger]:
+    return [(t, t["name"]) for t in triggers]
+
+
+def _tagged(trigger: Mapping, name: str | None, after: datetime) -> Iterator[tuple[datetime, str | None]]:
     for instant in occurrences(trigger, after):
-        yield instant, trigger["name"]
+        yield instant, name
 
 
-def merged_events(triggers: list[dict], after: datetime) -> Iterator[tuple[datetime, str]]:
-    """(instant, trigger name) of every trigger, in time order."""
-    return heapq.merge(*(_named(t, after) for t in triggers))
+def event_stream(triggers: list[NamedTrigger], after: datetime) -> Iterator[tuple[datetime, str | None]]:
+    """(instant, trigger name) of every trigger, strictly after `after`, in time order, lazily."""
+    return heapq.merge(*(_tagged(t, name, after) for t, name in triggers))
+
+
+def count_events(triggers: list[NamedTrigger], start: datetime, end: datetime) -> int:
+    """How many events the triggers have in [start, end], without listing them."""
+    return sum(count_between(t, start, end) for t, _ in triggers)
+
+
+def executable_triggers(world: "World", executable_id: str, trigger: Mapping | None) -> list[NamedTrigger]:
+    """What decides when a task or plan runs: its own trigger, or its linked schedule's triggers."""
+    if not trigger:
+        return []
+    if trigger.get("type") == "MULTIPLE":
+        linked = linked_schedule(world, executable_id)
+        return named(linked.triggers) if linked else []
+    return [(trigger, None)]
 
 
 def _check_spacing(triggers: list[dict], now: datetime, error: type[BadRequest | Conflict]) -> None:
     previous = None
-    for count, (instant, name) in enumerate(merged_events(triggers, now)):
+    for count, (instant, name) in enumerate(event_stream(named(triggers), now)):
         if instant > now + HORIZON or count >= SPACING_CAP:
             return
         if previous is not None and instant - previous[0] < MIN_SPACING:
@@ -89,6 +115,8 @@ def _with(world: "World", found: Schedule, triggers: list[dict], now: datetime,
         raise BadRequest(f"A schedule takes at most {MAX_TRIGGERS} triggers")
     _check_spacing(triggers, now, spacing_error)
     found.triggers = triggers
+    if found.executable_id:
+        world.rearm(found.executable_id)
 
 
 def create_schedule(world: "World", now: datetime, *, environment_id: str, trigger: Mapping,
@@ -141,6 +169,8 @@ def delete_trigger(world: "World", schedule_id: str, name: str) -> None:
     if name not in [t["name"] for t in found.triggers]:
         raise BadRequest(f"The schedule has no trigger named {name!r}")
     found.triggers = [t for t in found.triggers if t["name"] != name]
+    if found.executable_id:
+        world.rearm(found.executable_id)
 
 
 def _until(stream: Iterator[tuple[datetime, Any]], end: datetime, cap: int) -> Iterator[tuple[datetime, Any]]:
@@ -153,17 +183,18 @@ def _until(stream: Iterator[tuple[datetime, Any]], end: datetime, cap: int) -> I
         yield event
 
 
-def _window(start: datetime, end: datetime) -> datetime:
+def window_start(start: datetime, end: datetime) -> datetime:
+    """The instant the occurrences of [start, end] come strictly after: `from` itself counts."""
     if start > end:
         raise BadRequest("'from' must not be after 'to'")
-    return start - timedelta(milliseconds=1)  # occurrences come strictly after: `from` itself counts
+    return start - timedelta(milliseconds=1)
 
 
 def simulate(world: "World", schedule_id: str, start: datetime, end: datetime, cap: int) -> list[tuple[datetime, str]]:
     """The events of every trigger in [start, end]; events closer than 5 minutes are a 409."""
     found = schedule(world, schedule_id)
     events: list[tuple[datetime, str]] = []
-    for instant, name in _until(merged_events(found.triggers, _window(start, end)), end, cap):
+    for instant, name in _until(event_stream(named(found.triggers), window_start(start, end)), end, cap):
         if events and instant - events[-1][0] < MIN_SPACING:
             raise Conflict(f"Overlapping events found at {instant.isoformat()}")
         events.append((instant, name))
@@ -192,11 +223,14 @@ def unlink(world: "World", executable_id: str) -> None:
         current.executable_id = current.executable_type = None
 
 
-def link_executable(world: "World", schedule_id: str, executable: Any, kind: str, now: datetime) -> Schedule:
+def link_executable(world: "World", schedule_id: str, executable: Any, kind: str, now: datetime,
+                    by: Any = None) -> Schedule:
     """Link a task or plan: its run configuration's trigger becomes MULTIPLE (the schedule's triggers)."""
     found = link(world, schedule_id, executable.id, kind, world.workspaces[executable.workspace_id].environment_id)
     executable.trigger = {"type": "MULTIPLE", "startDate": (executable.created or now).date().isoformat(),
                           "timeZone": "UTC"}
+    executable.scheduled_by = by
+    world.rearm(executable.id)
     return found
 
 
@@ -205,17 +239,4 @@ def unlink_executable(world: "World", executable: Any) -> None:
         raise NotFound(f"No schedule is associated with {executable.name!r}")
     unlink(world, executable.id)
     executable.trigger = None
-
-
-def executable_events(world: "World", executable_id: str, trigger: Mapping | None, start: datetime,
-                      end: datetime, cap: int) -> list[tuple[datetime, str | None]]:
-    """When a task or plan runs in [start, end]: its own trigger, or its linked schedule's triggers."""
-    after = _window(start, end)
-    if not trigger:
-        return []
-    if trigger.get("type") == "MULTIPLE":
-        linked = linked_schedule(world, executable_id)
-        stream = merged_events(linked.triggers if linked else [], after)
-    else:
-        stream = ((instant, None) for instant in occurrences(trigger, after))
-    return list(_until(stream, end, cap))
+    world.rearm(executable.id)

@@ -66,6 +66,7 @@ class Task:
     lineage: bool = False
     microservice_port: str | None = None
     de_run_config: dict | None = None  # Dynamic Engine run configuration, as set
+    scheduled_by: "Principal | None" = None  # who set the trigger: scheduled runs run as them
 
     @property
     def paused(self) -> bool:
@@ -151,10 +152,10 @@ def _check_engine(world: "World", runtime: Runtime) -> None:
         raise BadRequest(f"runtime.runProfileId: {runtime.run_profile_id} is not a run profile of {label} {runtime.id}")
 
 
-def configure_run(world: "World", task_id: str, config: RunConfig) -> Task:
-    """PUT run-config: how and when the task runs (runs started later use it)."""
+def configure_run(world: "World", task_id: str, config: RunConfig, by: "Principal | None" = None) -> Task:
+    """PUT run-config: how and when the task runs (runs started later use it; scheduled runs run as `by`)."""
     task = world.task(task_id)
-    trigger = check_trigger(config.trigger)
+    trigger = check_trigger(config.trigger, today=world.now.date())
     if config.log_level not in LOG_LEVELS:
         raise BadRequest(f"logLevel must be one of {', '.join(LOG_LEVELS)}, got {config.log_level!r}")
     if config.timeout is not None and config.timeout < 1:
@@ -170,6 +171,8 @@ def configure_run(world: "World", task_id: str, config: RunConfig) -> Task:
                                                                      config.log_level, config.timeout)
     task.remote_run_as_user, task.deployment_strategy = config.remote_run_as_user, config.deployment_strategy
     task.lineage, task.microservice_port = config.lineage, config.microservice_port
+    task.scheduled_by = by
+    world.rearm(task.id)
     return task
 
 
@@ -177,13 +180,14 @@ def stop_schedule(world: "World", task_id: str) -> None:
     """DELETE run-config: the task no longer runs on a schedule; it still runs when asked."""
     unlink(world, task_id)
     world.task(task_id).trigger = None
+    world.rearm(task_id)
 
 
 def configure_de_run(world: "World", task_id: str, config: Mapping[str, Any]) -> dict:
     """PUT de-run-config: the Dynamic Engine run configuration, kept as set once checked."""
     task = world.task(task_id)
     checked = dict(config)
-    checked["trigger"] = check_trigger(config.get("trigger") or {})
+    checked["trigger"] = check_trigger(config.get("trigger") or {}, today=world.now.date())
     if checked.get("logLevel", "WARN") not in LOG_LEVELS:
         raise BadRequest(f"logLevel must be one of {', '.join(LOG_LEVELS)}, got {checked.get('logLevel')!r}")
     if checked.get("timeout") is not None and checked["timeout"] < 1:
@@ -315,6 +319,7 @@ def delete_task(world: "World", task_id: str) -> None:
         raise Conflict(f"Task {task.name!r} has executions in progress")
     unlink(world, task.id)
     del world.tasks[task.id]
+    world.rearm(task.id)
 
 
 def change_pause(world: "World", task_id: str, at: datetime, principal: "Principal", *, pause: bool,

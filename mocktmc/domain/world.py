@@ -27,7 +27,7 @@ from .resources import Resource
 from .run_index import RunIndex
 from .schedules import Schedule
 from .tasks import Task
-from . import plan_runs
+from . import plan_runs, scheduler
 from .lookups import find
 
 
@@ -76,6 +76,10 @@ class World:
         self.executions: dict[str, TaskExecution] = {}
         self.run_index = RunIndex()
         self._run_seq = itertools.count()
+        self.armed: dict[str, scheduler.Armed] = {}  # executable id -> its next scheduled occurrence
+        self._arm_tokens = itertools.count()
+        self.runs_started = 0  # task runs that started, and runs (task or plan) that misfired, ever:
+        self.misfires = 0  # the clock control reports how many an advance added
 
     # --- the agenda -------------------------------------------------------------------------
     def schedule(self, due: datetime, event: Event) -> None:
@@ -96,6 +100,14 @@ class World:
     def pending_events(self) -> int:
         return len(self._agenda)
 
+    # --- the scheduler -----------------------------------------------------------------------
+    def rearm(self, executable_id: str) -> None:
+        """When a task or plan runs has changed: queue its next scheduled occurrence afresh."""
+        scheduler.arm(self, executable_id)
+
+    def next_arm_token(self) -> int:
+        return next(self._arm_tokens)
+
     # --- lookups that answer 404 -------------------------------------------------------------
     def task(self, task_id: str) -> Task:
         return find(self.tasks, task_id, "Task")
@@ -108,12 +120,17 @@ class World:
         run.seq = next(self._run_seq)
         self.executions[run.id] = run
         self.run_index.added(run)
+        if run.misfire_reason:
+            self.misfires += 1
+        else:
+            self.runs_started += 1
 
     def remove_workspace_contents(self, workspace_id: str) -> None:
         """Forget every definition a workspace holds; the runs already recorded stay in history."""
         for store in (self.tasks, self.plans, self.artifacts, self.connections, self.resources):
             for key in [k for k, v in store.items() if v.workspace_id == workspace_id]:
                 del store[key]
+                self.armed.pop(key, None)
 
     def update_plan_run(self, plan_run_id: str, at: datetime) -> None:
         plan_runs.update(self, plan_run_id, at)

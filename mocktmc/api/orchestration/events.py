@@ -5,9 +5,6 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
 from ...domain import plans, scheduled_events
-from ...domain.scheduled_events import EVENT_CAP
-from ...domain.schedules import executable_events
-from ...domain.paging import paginate
 from ...domain.tasks import RUNTIME_TYPES
 from ...domain.timeutil import from_ms, to_iso
 from ...errors import BadRequest
@@ -26,8 +23,9 @@ def window() -> tuple:
 def _page_of_instants(executable):
     offset, limit = params.page_bounds()
     start, end = window()
-    found = executable_events(context.world(), executable.id, executable.trigger, start, end, EVENT_CAP)
-    return jsonify(serialize.page(paginate([at for at, _ in found], offset, limit), to_iso))
+    found = scheduled_events.executable_events(context.world(), executable.id, executable.trigger, start, end,
+                                               offset, limit)
+    return jsonify(serialize.page(found, lambda event: to_iso(event[0])))
 
 
 @bp.get("/orchestration/executables/tasks/<taskId>/run-config/events")
@@ -71,5 +69,5 @@ def search_events():
         context.world(), environment_id=bodies.string(body, "environmentId"),
         start=_epoch_ms(body, "from") or context.now(), end=_epoch_ms(body, "to"),
         workspace_ids=body.get("workspaceIds", []), tags=body.get("tags", []), runtime_type=runtime_type,
-        runtime_id=bodies.string(runtime, "id"))
-    return jsonify(serialize.page(paginate(found, offset, limit), serialize.scheduled_event))
+        runtime_id=bodies.string(runtime, "id"), offset=offset, limit=limit)
+    return jsonify(serialize.page(found, serialize.scheduled_event))

@@ -78,7 +78,7 @@ def put_plan_run_config(planId: str):
     body = bodies.json_object(allowed={"trigger", "parallelExecutionAllowed"}, required={"trigger"})
     world = context.world()
     found = plans.configure_run(world, planId, bodies.mapping(body, "trigger"),
-                                bool(bodies.boolean(body, "parallelExecutionAllowed")))
+                                bool(bodies.boolean(body, "parallelExecutionAllowed")), context.principal())
     return jsonify(serialize.plan_run_config(found, world))
 
 

@@ -40,7 +40,7 @@ def put_run_config(taskId: str):
         lineage=bool(bodies.boolean(body, "lineage")),
         microservice_port=bodies.string(body, "microservicePort"))
     world = context.world()
-    return jsonify(serialize.task_run_config(tasks.configure_run(world, taskId, config), world))
+    return jsonify(serialize.task_run_config(tasks.configure_run(world, taskId, config, context.principal()), world))
 
 
 @bp.delete(RUN_CONFIG)

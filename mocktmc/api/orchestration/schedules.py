@@ -8,7 +8,6 @@ from flask import Blueprint, jsonify
 from .. import bodies, context, params, serialize
 from ...domain import plans, schedules
 from ...domain.paging import paginate
-from ...domain.scheduled_events import EVENT_CAP
 from ...domain.timeutil import to_iso
 from ...errors import BadRequest, NotFound
 from .events import window
@@ -100,7 +99,7 @@ def delete_trigger(scheduleId: str):
 def simulate(scheduleId: str):
     offset, limit = params.page_bounds()
     start, end = window()
-    events = schedules.simulate(context.world(), scheduleId, start, end, EVENT_CAP)
+    events = schedules.simulate(context.world(), scheduleId, start, end, schedules.SIMULATION_CAP)
     # A bare array, as published; offset and limit still apply to it.
     return jsonify([{"datetime": to_iso(at), "sourceTriggerName": name} for at, name in events[offset:offset + limit]])
 
@@ -133,7 +132,8 @@ def get_linked_schedule(**ids: str):
 def link_schedule(**ids: str):
     body = bodies.json_object(allowed={"scheduleId"}, required={"scheduleId"})
     executable, kind = _executable(ids)
-    schedules.link_executable(context.world(), bodies.string(body, "scheduleId"), executable, kind, context.now())
+    schedules.link_executable(context.world(), bodies.string(body, "scheduleId"), executable, kind, context.now(),
+                              context.principal())
     return "", 200
 
 

@@ -1,0 +1,89 @@
+"""The scheduler: every task or plan with a trigger keeps its next occurrence on its world's agenda.
+
+An executable is armed with a lazy stream of its occurrences (the same stream the events
+operations read). When the clock passes the occurrence, the run starts, or misfires, at that
+instant and the stream's next occurrence takes its place on the agenda: 10,000 schedules hold
+10,000 agenda entries, however many occurrences lie ahead.
+
+Anything that changes when an executable runs (its trigger, its schedule link, its schedule's
+triggers, its deletion) re-arms it; the entry it had on the agenda goes stale and is ignored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Iterator
+
+from .credentials import Principal
+from .executions import execute_task, misfire_task
+from .plan_runs import misfire_plan_run, start_plan_run
+from .schedules import event_stream, executable_triggers
+
+if TYPE_CHECKING:
+    from .world import World
+
+
+@dataclass
+class Armed:
+    token: int
+    stream: Iterator[tuple[datetime, str | None]]
+    due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Fire:
+    """An agenda event: a scheduled occurrence of an executable falls due."""
+    executable_id: str
+    token: int
+
+    def apply(self, world: "World", at: datetime) -> None:
+        armed = world.armed.get(self.executable_id)
+        if armed is None or armed.token != self.token:
+            return  # re-armed or disarmed since this occurrence was queued
+        start_scheduled(world, self.executable_id, at)
+        _queue_next(world, self.executable_id, armed)
+
+
+def arm(world: "World", executable_id: str) -> None:
+    """Queue the next occurrence of a task or plan after the world's current time, or nothing."""
+    world.armed.pop(executable_id, None)
+    executable = world.tasks.get(executable_id) or world.plans.get(executable_id)
+    if executable is None:
+        return
+    triggers = executable_triggers(world, executable_id, executable.trigger)
+    if triggers:
+        _queue_next(world, executable_id, Armed(world.next_arm_token(), event_stream(triggers, world.now)))
+
+
+def _queue_next(world: "World", executable_id: str, armed: Armed) -> None:
+    following = next(armed.stream, None)
+    if following is None:
+        world.armed.pop(executable_id, None)  # a ONCE trigger, or a cron year that has passed
+        return
+    armed.due = following[0]
+    world.armed[executable_id] = armed
+    world.schedule(armed.due, Fire(executable_id, armed.token))
+
+
+def _runs_as(world: "World", executable) -> Principal:
+    """The user who set the schedule up; the account's first user for fixture schedules."""
+    return executable.scheduled_by or Principal(world.default_user_id, "HUMAN")
+
+
+def start_scheduled(world: "World", executable_id: str, at: datetime, execution_type: str = "SCHEDULED",
+                    parameters: dict | None = None) -> None:
+    """Start a run that no client asked for (a schedule, a webhook): a paused executable misfires instead."""
+    task = world.tasks.get(executable_id)
+    if task is not None:
+        if task.paused:
+            misfire_task(world, task, _runs_as(world, task), at, "TASK_IS_PAUSED", execution_type=execution_type)
+        else:
+            execute_task(world, task, _runs_as(world, task), at, parameters=parameters,
+                         execution_type=execution_type)
+        return
+    plan = world.plans[executable_id]
+    if plan.paused:
+        misfire_plan_run(world, plan, _runs_as(world, plan), at, "PLAN_EXECUTIONS_PAUSED",
+                         execution_type=execution_type)
+    else:
+        start_plan_run(world, plan, _runs_as(world, plan), at, execution_type=execution_type)
