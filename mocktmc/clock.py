@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Protocol
 
-from .errors import BadRequest
+from .errors import BadRequest, Conflict
 
 
 def truncate_ms(moment: datetime) -> datetime:
@@ -41,6 +41,7 @@ class VirtualClock:
         self._base = truncate_ms(start.astimezone(timezone.utc) if start else SystemClock().now())
         self._base_real = monotonic()
         self._rate = float(rate)
+        self._resume_rate = float(rate) if rate > 0 else 1.0  # the rate `resume` goes back to
 
     def _now_locked(self) -> datetime:
         if self._rate == 0:
@@ -65,9 +66,9 @@ class VirtualClock:
         return self._rate == 0
 
     def advance(self, seconds: float) -> datetime:
-        """Move time forward; going backwards is refused so that runs never un-happen."""
+        """Move time forward; going backwards is refused (409) so that runs never un-happen."""
         if seconds < 0:
-            raise BadRequest(f"cannot advance the clock by a negative amount ({seconds} s)")
+            raise Conflict(f"The mock clock only moves forward: cannot advance it by {seconds} s")
         with self._lock:
             self._rebase_locked(self._now_locked() + timedelta(seconds=seconds))
             return self._base
@@ -76,20 +77,28 @@ class VirtualClock:
         with self._lock:
             current = self._now_locked()
             if moment < current:
-                raise BadRequest(f"cannot advance the clock to {moment.isoformat()}: "
-                                 f"it is before the current mock time {current.isoformat()}")
+                raise Conflict(f"The mock clock only moves forward: {moment.isoformat()} is before the current "
+                               f"mock time {current.isoformat()}")
             self._rebase_locked(moment)
             return self._base
 
     def set_rate(self, rate: float) -> None:
-        if rate < 0:
-            raise BadRequest(f"clock rate must be >= 0, got {rate}")
+        if rate < 0 or rate == float("inf"):
+            raise BadRequest(f"clock rate must be a finite number >= 0, got {rate}")
         with self._lock:
             self._rebase_locked(self._now_locked())
+            if rate == 0 and self._rate > 0:
+                self._resume_rate = self._rate
             self._rate = float(rate)
 
     def freeze(self) -> None:
+        """Stop mock time; `resume` starts it again at the rate it ran at."""
         self.set_rate(0)
+
+    def resume(self) -> None:
+        """Run again at the rate before the last freeze (real time when it never ran)."""
+        if self.frozen:
+            self.set_rate(self._resume_rate)
 
 
 def parse_clock_mode(mode: str) -> float:

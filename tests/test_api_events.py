@@ -5,7 +5,7 @@ import pytest
 
 from mocktmc.domain.timeutil import to_ms
 
-from .conftest import DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, PROD_ENV, SYNC_ORDERS
+from .conftest import DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PROD_ENV, SYNC_ORDERS
 
 DAILY_PLAN = "8f0e6a52-3c1d-4b7e-9a2f-6d5c4b3a2e10"
 MONTHLY = {"type": "MONTHLY", "interval": 1, "startDate": "2024-03-01", "timeZone": "UTC",
@@ -68,6 +68,13 @@ def test_a_year_of_events_every_minute_is_counted_without_listing_them(api):
 
 
 def test_the_maintenance_window_search(api):
+    nightly = api.post("/orchestration/executables/events/search",
+                       json={"environmentId": DEV_ENV, "to": ms("2024-05-31T00:00:00")}).json
+    # The demo's nightly report runs at 02:00 Paris time: 01:00 UTC, then 00:00 UTC from 31 March.
+    assert nightly["total"] == 91 and {i["id"] for i in nightly["items"]} == {NIGHTLY_REPORT}
+    assert [i["date"] for i in nightly["items"][29:32]] == ["2024-03-31T01:00:00.000Z", "2024-04-01T00:00:00.000Z",
+                                                            "2024-04-02T00:00:00.000Z"]
+    assert api.delete(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}/run-config").status_code == 204
     schedule(api, LOAD_CUSTOMERS, MONTHLY)
     schedule(api, SYNC_ORDERS, {**MONTHLY, "atDays": {"type": "DAY_OF_MONTH", "day": 5}})
     api.client.put(f"/orchestration/executables/plans/{DAILY_PLAN}/run-config", headers=api.headers,

@@ -5,7 +5,7 @@ import pytest
 
 from mocktmc.domain.timeutil import to_ms
 
-from .conftest import DEV_ENV, LOAD_CUSTOMERS, PROD_ENV, SYNC_ORDERS
+from .conftest import DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, PROD_ENV, SYNC_ORDERS
 
 DAILY_PLAN = "8f0e6a52-3c1d-4b7e-9a2f-6d5c4b3a2e10"
 PROD_TASK = "65f1a0c2e4b0a1b2c3d42101"
@@ -93,6 +93,7 @@ def test_simulation_names_the_trigger_of_each_event(api):
 
 
 def test_link_a_task_and_read_its_events(api):
+    api.delete(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}/run-config")  # the demo's own schedule
     schedule_id = create(api)
     path = f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/schedule"
     assert api.get(path).status_code == 404

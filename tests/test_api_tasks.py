@@ -116,7 +116,7 @@ def test_pause_and_resume(api):
     ({"environmentId": PROD_ENV}, ["Load customers"]),
     ({"runtimeType": "cloud_exclusive"}, ["Load customers"]),
     ({"triggerType": "manual", "workspaceId": DEV_SALES_WS, "limit": 2}, ["Load customers", "Sync orders"]),
-    ({"triggerType": "daily"}, []),
+    ({"triggerType": "daily"}, ["Nightly report"]),
 ])
 def test_search(api, body, names):
     response = api.post("/orchestration/executables/tasks/search", json=body)

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from mocktmc.clock import SystemClock, VirtualClock, parse_clock_mode, truncate_ms
-from mocktmc.errors import BadRequest
+from mocktmc.errors import BadRequest, Conflict
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -40,11 +40,28 @@ def test_advance_and_advance_to():
 
 def test_clock_refuses_to_go_backwards_and_changes_nothing():
     clock = VirtualClock(start=T0)
-    with pytest.raises(BadRequest):
+    with pytest.raises(Conflict):
         clock.advance(-1)
-    with pytest.raises(BadRequest):
+    with pytest.raises(Conflict):
         clock.advance_to(T0 - timedelta(seconds=1))
-    assert clock.now() == T0
+    with pytest.raises(BadRequest):
+        clock.set_rate(-1)
+    assert clock.now() == T0 and clock.frozen
+
+
+def test_resume_goes_back_to_the_rate_before_the_freeze():
+    real = FakeMonotonic()
+    clock = VirtualClock(start=T0, rate=60, monotonic=real)
+    clock.freeze()
+    real.value += 10
+    clock.resume()
+    real.value += 1
+    assert clock.rate == 60 and clock.now() == T0 + timedelta(seconds=60)
+    clock.resume()  # already running: nothing changes
+    assert clock.rate == 60
+    never_ran = VirtualClock(start=T0, rate=0, monotonic=real)
+    never_ran.resume()
+    assert never_ran.rate == 1
 
 
 def test_rate_change_keeps_current_time():

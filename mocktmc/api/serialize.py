@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import request
+
 from ..domain.artifacts import Artifact, ArtifactVersion
 from ..domain import clusters
 from ..domain.clusters import Cluster
@@ -167,10 +169,19 @@ def connection(conn: Connection, world: World) -> dict:
             "createDate": to_iso(conn.created), "updateDate": to_iso(conn.updated)}
 
 
+def _trigger(executable: Task | Plan, world: World) -> dict:
+    """The trigger as set, or MANUAL; a WEBHOOK trigger shows the address that starts a run."""
+    trigger = executable.trigger or manual_trigger(executable.created or world.now)
+    if executable.webhook_id is None:
+        return trigger
+    url = f"{request.host_url}_mocktmc/webhooks/{executable.webhook_id}"
+    return {**trigger, "webhook": {**trigger["webhook"], "url": url}}
+
+
 def task_run_config(task: Task, world: World) -> dict:
     """The published defaults are filled in: a MANUAL trigger, WARN, no parallel runs."""
     return _compact({
-        "trigger": task.trigger or manual_trigger(task.created or world.now), "runtime": _runtime(task.runtime),
+        "trigger": _trigger(task, world), "runtime": _runtime(task.runtime),
         "parallelExecutionAllowed": task.parallel_execution_allowed, "logLevel": task.log_level,
         "remoteRunAsUser": task.remote_run_as_user, "timeout": task.timeout,
         "deploymentStrategy": task.deployment_strategy, "lineage": task.lineage,
@@ -332,8 +343,7 @@ def promotion_result(plan: PromotionPlan, *, execution_id: str, at: datetime, pr
 
 
 def plan_run_config(found: Plan, world: World) -> dict:
-    return {"trigger": found.trigger or manual_trigger(found.created or world.now),
-            "parallelExecutionAllowed": found.parallel_execution_allowed}
+    return {"trigger": _trigger(found, world), "parallelExecutionAllowed": found.parallel_execution_allowed}
 
 
 def _timestamps(run: TaskExecution) -> dict:

@@ -18,6 +18,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from ..clock import Clock
 from ..errors import NotFound, Unauthorized
@@ -95,15 +96,16 @@ class Accounts:
     def default_world(self) -> World:
         return self.world(self.default_account_id)
 
-    def world_of_download(self, download_id: str) -> World:
-        """The world holding a log download, found without a token: its address is the credential."""
+    def world_holding(self, holds: Callable[[World], bool], missing: str) -> World:
+        """The world an address without a token belongs to (a log download, a webhook): the address is
+        the credential."""
         with self._lock:
             worlds = list(self._worlds.values())
         for world in worlds:
             with world.lock:
-                if any(e.download_id == download_id for e in world.log_exports.values()):
+                if holds(world):
                     return world
-        raise NotFound("Unknown or expired download address")
+        raise NotFound(missing)
 
     def next_request_id(self) -> str:
         with self._lock:

@@ -27,6 +27,8 @@ from .plans import STEP_CONDITIONS, Plan, Step
 from .promotions import Promotion
 from .pausing import PauseDetails
 from .tasks import LOG_LEVELS, RUNTIME_TYPES, Runtime, Task
+from .triggers import check_trigger
+from ..errors import BadRequest
 from .world import World
 
 BUNDLED = ("default", "empty")
@@ -58,6 +60,7 @@ _TASK = _obj({
     "autoUpgradable": {"type": "boolean"},
     "paused": {"oneOf": [{"type": "boolean"}, _obj({"pauseContext": _STR})]},
     "behavior": {"type": "object"},
+    "trigger": {"type": "object"},
 }, ("name", "artifact"))
 
 _SCHEMA = _obj({
@@ -91,7 +94,8 @@ _SCHEMA = _obj({
             }, ("name", "app"))},
             "tasks": {"type": "array", "items": _TASK},
             "plans": {"type": "array", "items": _obj({
-                "id": _NAME, "name": _NAME, "description": _STR,
+                "id": _NAME, "name": _NAME, "description": _STR, "trigger": {"type": "object"},
+                "parallelExecutionAllowed": {"type": "boolean"},
                 "steps": {"type": "array", "minItems": 1, "items": _obj({
                     "id": _NAME, "name": _NAME, "condition": {"enum": list(STEP_CONDITIONS)},
                     "tasks": {"type": "array", "minItems": 1, "items": _NAME},
@@ -217,6 +221,15 @@ class _Builder:
     def fail(self, path: tuple, message: str) -> FixtureError:
         return FixtureError(f"{self.spec.where(path)}: {message}")
 
+    def trigger(self, path: tuple, item: dict) -> dict | None:
+        """A task's or plan's own trigger (as a run configuration takes it); it fires once the world is built."""
+        if "trigger" not in item:
+            return None
+        try:
+            return check_trigger(item["trigger"], today=self.world.now.date())
+        except BadRequest as exc:
+            raise self.fail(path + ("trigger",), str(exc)) from None
+
     def unique(self, path: tuple, existing: dict, identifier: str) -> str:
         if identifier in existing:
             raise self.fail(path + ("id",), f"duplicate id {identifier!r}")
@@ -267,6 +280,8 @@ class _Builder:
                 raise self.fail(path + ("target",), "source and target must be different environments")
             pid = self.unique(path, world.promotions, item.get("id") or self.ids.hex24())
             world.promotions[pid] = Promotion(pid, item["name"], ends[0], ends[1], item.get("description", ""))
+        for executable_id in [*world.tasks, *world.plans]:
+            world.rearm(executable_id)
 
     def environment(self, path: tuple, env: dict) -> str:
         world = self.world
@@ -348,7 +363,7 @@ class _Builder:
             log_level=item.get("logLevel", "WARN"),
             parallel_execution_allowed=item.get("parallelExecutionAllowed", False),
             timeout=item.get("timeout"), auto_upgradable=item.get("autoUpgradable", False),
-            pause=pause, behavior=behavior, created=world.now)
+            pause=pause, behavior=behavior, created=world.now, trigger=self.trigger(path, item))
         if runtime["type"] == "REMOTE_ENGINE":
             self.engine_runtimes.append((path, tid))
         return tid
@@ -380,7 +395,9 @@ class _Builder:
         # Plan ids are UUIDs on the wire (Processing, history search and v2.6 all agree).
         pid = self.unique(path, world.plans, item.get("id") or self.ids.uuid())
         world.plans[pid] = Plan(pid, item["name"], workspace_id, steps, item.get("description", ""),
-                                world.users[world.default_user_id].login, world.now, world.now)
+                                world.users[world.default_user_id].login, world.now, world.now,
+                                trigger=self.trigger(path, item),
+                                parallel_execution_allowed=item.get("parallelExecutionAllowed", False))
 
 
 def build_world(spec: WorldSpec, account_id: str, now: datetime, seed: int) -> World:

@@ -44,6 +44,7 @@ class Plan:
     trigger: dict | None = None  # None: never scheduled (MANUAL)
     parallel_execution_allowed: bool = False
     scheduled_by: "Principal | None" = None  # who set the trigger: scheduled runs run as them
+    webhook_id: str | None = None  # the address a WEBHOOK trigger answers at
 
     @property
     def paused(self) -> bool:

@@ -45,14 +45,31 @@ class Fire:
 
 
 def arm(world: "World", executable_id: str) -> None:
-    """Queue the next occurrence of a task or plan after the world's current time, or nothing."""
+    """Queue the next occurrence of a task or plan after the world's current time, or nothing.
+
+    A WEBHOOK trigger gets its address instead (a new one when it had none or asks with newUrl),
+    and a window of calls still open is dropped.
+    """
     world.armed.pop(executable_id, None)
+    world.webhook_windows.pop(executable_id, None)
     executable = world.tasks.get(executable_id) or world.plans.get(executable_id)
     if executable is None:
         return
+    _address(world, executable)
     triggers = executable_triggers(world, executable_id, executable.trigger)
     if triggers:
         _queue_next(world, executable_id, Armed(world.next_arm_token(), event_stream(triggers, world.now)))
+
+
+def _address(world: "World", executable) -> None:
+    trigger = executable.trigger or {}
+    if trigger.get("type") != "WEBHOOK":
+        executable.webhook_id = None
+        return
+    if executable.webhook_id is None or trigger["webhook"].get("newUrl"):
+        executable.webhook_id = world.ids.uuid()
+    # The address is the mock's to give: a url or newUrl sent in is not kept.
+    trigger["webhook"] = {k: v for k, v in trigger["webhook"].items() if k not in ("newUrl", "url")}
 
 
 def _queue_next(world: "World", executable_id: str, armed: Armed) -> None:

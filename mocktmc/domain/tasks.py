@@ -67,6 +67,7 @@ class Task:
     microservice_port: str | None = None
     de_run_config: dict | None = None  # Dynamic Engine run configuration, as set
     scheduled_by: "Principal | None" = None  # who set the trigger: scheduled runs run as them
+    webhook_id: str | None = None  # the address a WEBHOOK trigger answers at
 
     @property
     def paused(self) -> bool:

@@ -85,8 +85,8 @@ def check_trigger(raw: Mapping[str, Any], *, allow_multiple: bool = False, today
         raise _fail("interval", f"must be a whole number >= 1, got {interval!r}")
     if kind == "CRON":
         check_cron(trigger.get("cronExpression"))
-    if kind == "WEBHOOK" and not (isinstance(trigger.get("webhook"), Mapping) and trigger["webhook"].get("name")):
-        raise _fail("webhook", "a WEBHOOK trigger needs webhook.name")
+    if kind == "WEBHOOK":
+        _check_webhook(trigger.get("webhook"))
     if kind in ("ONCE", "DAILY", "WEEKLY", "MONTHLY"):
         _check_times(trigger.get("atTimes"))
     if kind == "WEEKLY":
@@ -100,6 +100,15 @@ def check_trigger(raw: Mapping[str, Any], *, allow_multiple: bool = False, today
                 or not 1 <= day <= 31:
             raise _fail("atDays", "a MONTHLY trigger needs atDays {type: DAY_OF_MONTH, day: 1..31}")
     return trigger
+
+
+def _check_webhook(webhook: Any) -> None:
+    if not (isinstance(webhook, Mapping) and isinstance(webhook.get("name"), str) and webhook["name"].strip()):
+        raise _fail("webhook", "a WEBHOOK trigger needs webhook.name")
+    for name in ("triggerCalls", "triggerTimeout"):
+        value = webhook.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise _fail(f"webhook.{name}", f"must be a whole number >= 1, got {value!r}")
 
 
 def _check_times(at_times: Any) -> None:

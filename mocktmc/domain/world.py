@@ -78,6 +78,7 @@ class World:
         self._run_seq = itertools.count()
         self.armed: dict[str, scheduler.Armed] = {}  # executable id -> its next scheduled occurrence
         self._arm_tokens = itertools.count()
+        self.webhook_windows: dict = {}  # executable id -> webhooks.Window of calls not yet run
         self.runs_started = 0  # task runs that started, and runs (task or plan) that misfired, ever:
         self.misfires = 0  # the clock control reports how many an advance added
 
