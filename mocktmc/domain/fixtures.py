@@ -226,7 +226,7 @@ class _Builder:
         if "trigger" not in item:
             return None
         try:
-            return check_trigger(item["trigger"], today=self.world.now.date())
+            return check_trigger(item["trigger"])
         except BadRequest as exc:
             raise self.fail(path + ("trigger",), str(exc)) from None
 

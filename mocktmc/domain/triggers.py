@@ -52,21 +52,14 @@ def check_cron(expression: Any) -> str:
     return expression
 
 
-def check_trigger(raw: Mapping[str, Any], *, allow_multiple: bool = False, today: date | None = None) -> dict:
-    """The trigger as stored, or the 400 that names what is wrong.
-
-    A trigger that never fires on its own (MANUAL, WEBHOOK) may leave out startDate and timeZone:
-    they default to `today` and UTC, so that what GET answers is always complete.
-    """
+def check_trigger(raw: Mapping[str, Any], *, allow_multiple: bool = False) -> dict:
+    """The trigger as stored, or the 400 that names what is wrong."""
     if not isinstance(raw, Mapping):
         raise BadRequest("trigger must be an object")
     trigger = dict(raw)
     kind = trigger.get("type")
     if kind not in TRIGGER_TYPES:
         raise _fail("type", f"must be one of {', '.join(TRIGGER_TYPES)}, got {kind!r}")
-    if kind in ("MANUAL", "WEBHOOK", "MULTIPLE") and today is not None:
-        trigger.setdefault("startDate", today.isoformat())
-        trigger.setdefault("timeZone", "UTC")
     if kind == "MULTIPLE" and not allow_multiple:
         raise _fail("type", "MULTIPLE means a linked schedule: link one with PUT .../schedule")
     try:
