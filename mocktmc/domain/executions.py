@@ -146,7 +146,11 @@ def _log(run: TaskExecution, at: datetime, severity: str, message: str, log_type
     # Job output is written ahead with future timestamps, so a line logged now (a termination request)
     # may belong before some of it: insert in time order, after lines of the same instant.
     # Runs of one task write the same lines: interned, a million runs' history keeps one copy of each.
-    bisect.insort(run.logs, LogEntry(at, severity, log_type, sys.intern(message)), key=lambda entry: entry.timestamp)
+    entry = LogEntry(at, severity, log_type, sys.intern(message))
+    if not run.logs or run.logs[-1].timestamp <= at:
+        run.logs.append(entry)  # the usual case, and the cheap one
+    else:
+        bisect.insort(run.logs, entry, key=lambda e: e.timestamp)
 
 
 def _user_lines(run: TaskExecution) -> list[LogLine]:

@@ -59,6 +59,7 @@ class RunIndex:
         self._all: dict[Scope, _Runs] = {}
         self._ended: dict[tuple[Scope, str], _Runs] = {}  # terminal runs by scope and executionStatus
         self.active: dict[str, "TaskExecution"] = {}  # runs not ended yet
+        self._active_per_task: dict[str, int] = {}  # how many of them each task has
         self.longest = timedelta(0)
         self.longest_queue = timedelta(0)
 
@@ -67,6 +68,7 @@ class RunIndex:
         for scope in _scopes(run):
             self._all.setdefault(scope, _Runs()).add(run)
         self.active[run.id] = run
+        self._active_per_task[run.task_id] = self._active_per_task.get(run.task_id, 0) + 1
         if run.started is not None:
             self.started(run)
         if run.terminal:
@@ -78,14 +80,15 @@ class RunIndex:
     def ended(self, run: "TaskExecution") -> None:
         if self.active.pop(run.id, None) is None:
             return
+        self._active_per_task[run.task_id] -= 1
         self.longest = max(self.longest, (run.finished or run.triggered) - run.triggered)
         for scope in _scopes(run):
             self._ended.setdefault((scope, run.execution_status), _Runs()).add(run)
 
     # --- queries ------------------------------------------------------------------------------
     def running(self, task_id: str) -> bool:
-        """Whether a run of the task has not ended (the runs still going are few: no history scan)."""
-        return any(run.task_id == task_id for run in self.active.values())
+        """Whether a run of the task has not ended."""
+        return self._active_per_task.get(task_id, 0) > 0
 
     def count_and_page(self, scope: Scope, statuses: Iterable[str] | None, start: datetime, end: datetime,
                        now: datetime, offset: int, limit: int,
