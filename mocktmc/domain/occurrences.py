@@ -7,8 +7,11 @@ local time repeated in autumn fires once (the first time it occurs).
 """
 from __future__ import annotations
 
+import bisect
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterator, Mapping
+from functools import lru_cache
+from itertools import islice
+from typing import Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 from cronsim import CronSim
@@ -39,19 +42,25 @@ def _hh_mm(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def times_of_day(at_times: Mapping | None) -> list[time]:
+def times_of_day(at_times: Mapping | None) -> tuple[time, ...]:
+    """The times of day of an atTimes, in order; streams of equal definitions share one tuple."""
     if not at_times:
-        return []
-    kind = at_times.get("type")
+        return ()
+    return _times_of_day(at_times.get("type"), at_times.get("time"), tuple(at_times.get("times") or ()),
+                         at_times.get("startTime"), at_times.get("endTime"), at_times.get("interval"))
+
+
+@lru_cache(maxsize=4096)
+def _times_of_day(kind: str, at: str, times: tuple, start: str, end: str, step: int) -> tuple[time, ...]:
     if kind == "AT_TIME":
-        return [_hh_mm(at_times["time"])]
+        return (_hh_mm(at),)
     if kind == "AT_SPECIFIC_TIMES":
-        return sorted({_hh_mm(t) for t in at_times.get("times", [])})
+        return tuple(sorted({_hh_mm(t) for t in times}))
     if kind == "AT_INTERVALS":
-        start, end = _hh_mm(at_times["startTime"]), _hh_mm(at_times["endTime"])
-        step, minute, last = at_times["interval"], start.hour * 60 + start.minute, end.hour * 60 + end.minute
-        return [time(m // 60, m % 60) for m in range(minute, last + 1, step)]
-    return []
+        first, last = _hh_mm(start), _hh_mm(end)
+        return tuple(time(m // 60, m % 60)
+                     for m in range(first.hour * 60 + first.minute, last.hour * 60 + last.minute + 1, step))
+    return ()
 
 
 def _rebased(kind: str, first: date, interval: int, from_day: date) -> date:
@@ -94,15 +103,16 @@ def _cron_fields(expression: str) -> list[str]:
     return ["*" if f == "?" else f for f in expression.split()]
 
 
-def _cron_times(fields: list[str]) -> list[time]:
+@lru_cache(maxsize=4096)
+def _cron_times(minutes: str, hours: str) -> tuple[time, ...]:
     """The times of day a cron expression fires at: its minute and hour fields, on any day."""
     day = datetime(2000, 1, 1)
     times = []
-    for moment in CronSim(f"{fields[0]} {fields[1]} * * *", day - timedelta(minutes=1)):
+    for moment in CronSim(f"{minutes} {hours} * * *", day - timedelta(minutes=1)):
         if moment.date() != day.date():
             break
         times.append(moment.time())
-    return times
+    return tuple(times)
 
 
 def _cron_days(fields: list[str], from_day: date) -> Iterator[date]:
@@ -138,32 +148,44 @@ def _active_from(trigger: Mapping) -> datetime:
     return datetime.combine(first_day, _hh_mm(trigger["startTime"]) if trigger.get("startTime") else time())
 
 
-def _instants(local_times: Iterator[datetime], zone: ZoneInfo, active_from: datetime,
+def _instants(days: Iterable[tuple[date, tuple[time, ...]]], zone: ZoneInfo, active_from: datetime,
               after: datetime) -> Iterator[datetime]:
-    """Local times, from `active_from` on, as UTC instants strictly after `after`, each instant once."""
+    """The local times of these days, from `active_from` on, as UTC instants strictly after `after`, each
+    instant once. Leading days are cut by bisection: a local time's instant never decreases as it grows."""
     previous = None
-    for local in local_times:
-        if local < active_from:
-            continue
-        instant = to_utc(local, zone)
-        if instant <= after or instant == previous:  # two skipped times can land on one instant
-            continue
-        previous = instant
-        yield instant
+    leading = True
+    for day, times in days:
+        first = 0
+        if leading:
+            first = bisect.bisect_right(times, after, key=lambda t: to_utc(datetime.combine(day, t), zone))
+            if first == len(times):
+                continue
+            leading = False
+        for t in islice(times, first, None):
+            local = datetime.combine(day, t)
+            if local < active_from:
+                continue
+            instant = to_utc(local, zone)
+            if instant <= after or instant == previous:  # two skipped times can land on one instant
+                continue
+            previous = instant
+            yield instant
 
 
-def _day_times(trigger: Mapping, zone: ZoneInfo, after: datetime) -> Iterator[tuple[date, list[datetime]]]:
-    """(day, its local firing times) of a trigger, from the day before `after` on."""
+def _day_times(trigger: Mapping, zone: ZoneInfo, after: datetime) -> Iterator[tuple[date, tuple[time, ...]]]:
+    """(day, its times of day) of a trigger, from the day before `after` on."""
     from_day = after.astimezone(zone).date() - timedelta(days=1)
     if trigger["type"] == "CRON":
         fields = _cron_fields(trigger["cronExpression"])
-        times, days = _cron_times(fields), _cron_days(fields, from_day)
+        times, days = _cron_times(fields[0], fields[1]), _cron_days(fields, from_day)
     else:
         times = times_of_day(trigger.get("atTimes"))
         days = _days(trigger, date.fromisoformat(trigger["startDate"]), from_day)
+    if not times:
+        return
     for day in days:
         if day >= from_day:
-            yield day, [datetime.combine(day, t) for t in times]
+            yield day, times
 
 
 def occurrences(trigger: Mapping, after: datetime) -> Iterator[datetime]:
@@ -171,8 +193,7 @@ def occurrences(trigger: Mapping, after: datetime) -> Iterator[datetime]:
     if trigger.get("type") not in FIRING_TYPES:
         return iter(())
     zone = ZoneInfo(trigger["timeZone"])
-    local_times = (local for _, day_times in _day_times(trigger, zone, after) for local in day_times)
-    return _instants(local_times, zone, _active_from(trigger), after)
+    return _instants(_day_times(trigger, zone, after), zone, _active_from(trigger), after)
 
 
 def _steady(zone: ZoneInfo, first: datetime, last: datetime) -> bool:
@@ -195,16 +216,16 @@ def count_between(trigger: Mapping, start: datetime, end: datetime) -> int:
     active_from = _active_from(trigger)
     last_day = end.astimezone(zone).date() + timedelta(days=1)
     total = 0
-    for day, local_times in _day_times(trigger, zone, after):
-        if day > last_day or not local_times:
+    for day, times in _day_times(trigger, zone, after):
+        if day > last_day:
             break
-        first, last = local_times[0], local_times[-1]
+        first, last = datetime.combine(day, times[0]), datetime.combine(day, times[-1])
         if first >= active_from and _steady(zone, first, last):
             low, high = to_utc(first, zone), to_utc(last, zone)
             if high <= after or low > end:
                 continue
             if low > after and high <= end:
-                total += len(local_times)
+                total += len(times)
                 continue
-        total += sum(1 for instant in _instants(iter(local_times), zone, active_from, after) if instant <= end)
+        total += sum(1 for instant in _instants(((day, times),), zone, active_from, after) if instant <= end)
     return total

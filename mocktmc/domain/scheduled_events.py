@@ -8,7 +8,6 @@ share a trigger definition share one stream and one count.
 from __future__ import annotations
 
 import heapq
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .environments import environment
 from .paging import Page
+from .scheduler import trigger_key
 from .schedules import NamedTrigger, count_events, event_stream, executable_triggers, window_start
 from .tasks import TaskFilter, select_tasks
 
@@ -75,10 +75,11 @@ def search(world: "World", *, environment_id: str, start: datetime, end: datetim
                      if plan.workspace_id in spaces and plan.trigger]
     groups: dict[str, tuple[list[NamedTrigger], list[tuple[str, str]]]] = {}
     for executable_id, kind, trigger in selected:
-        triggers = executable_triggers(world, executable_id, trigger)
-        if triggers:
-            key = json.dumps(triggers, sort_keys=True)
-            groups.setdefault(key, (triggers, []))[1].append((executable_id, kind))
+        key = trigger_key(world, executable_id, trigger)
+        if key not in groups:
+            groups[key] = (executable_triggers(world, executable_id, trigger), [])
+        groups[key][1].append((executable_id, kind))
+    groups.pop("[]", None)  # MANUAL, WEBHOOK, or a MULTIPLE whose schedule is gone: nothing is scheduled
     total = sum(count_events(triggers, start, end) * len(members) for triggers, members in groups.values())
     merged = heapq.merge(*(_group_events(triggers, sorted(members), after, end)
                            for triggers, members in groups.values()))

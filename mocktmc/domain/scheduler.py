@@ -1,18 +1,19 @@
 """The scheduler: every task or plan with a trigger keeps its next occurrence on its world's agenda.
 
-An executable is armed with a lazy stream of its occurrences (the same stream the events
-operations read). When the clock passes the occurrence, the run starts, or misfires, at that
-instant and the stream's next occurrence takes its place on the agenda: 10,000 schedules hold
-10,000 agenda entries, however many occurrences lie ahead.
+When the clock passes that occurrence, the run starts (or misfires) at that instant, and the next
+occurrence after it takes its place. Only the next instant is kept, not a stream of them: 10,000
+schedules hold 10,000 small agenda entries, however many occurrences lie ahead and however dense
+their triggers are, and the scheduler's state is plain data.
 
 Anything that changes when an executable runs (its trigger, its schedule link, its schedule's
 triggers, its deletion) re-arms it; the entry it had on the agenda goes stale and is ignored.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from .credentials import Principal
 from .executions import execute_task, misfire_task
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 @dataclass
 class Armed:
     token: int
-    stream: Iterator[tuple[datetime, str | None]]
+    key: str  # the triggers' definition: executables that share it share their occurrences
     due: datetime | None = None
 
 
@@ -41,7 +42,7 @@ class Fire:
         if armed is None or armed.token != self.token:
             return  # re-armed or disarmed since this occurrence was queued
         start_scheduled(world, self.executable_id, at)
-        _queue_next(world, self.executable_id, armed)
+        _queue_next(world, self.executable_id, armed, at)
 
 
 def arm(world: "World", executable_id: str) -> None:
@@ -58,7 +59,16 @@ def arm(world: "World", executable_id: str) -> None:
     _address(world, executable)
     triggers = executable_triggers(world, executable_id, executable.trigger)
     if triggers:
-        _queue_next(world, executable_id, Armed(world.next_arm_token(), event_stream(triggers, world.now)))
+        key = json.dumps(triggers, sort_keys=True)
+        _queue_next(world, executable_id, Armed(world.next_arm_token(), key), world.now)
+
+
+def trigger_key(world: "World", executable_id: str, trigger: dict | None) -> str:
+    """The definition key of an executable's triggers (kept by the scheduler while it is armed)."""
+    armed = world.armed.get(executable_id)
+    if armed is not None:
+        return armed.key
+    return json.dumps(executable_triggers(world, executable_id, trigger), sort_keys=True)
 
 
 def _address(world: "World", executable) -> None:
@@ -72,8 +82,9 @@ def _address(world: "World", executable) -> None:
     trigger["webhook"] = {k: v for k, v in trigger["webhook"].items() if k not in ("newUrl", "url")}
 
 
-def _queue_next(world: "World", executable_id: str, armed: Armed) -> None:
-    following = next(armed.stream, None)
+def _queue_next(world: "World", executable_id: str, armed: Armed, after: datetime) -> None:
+    executable = world.tasks.get(executable_id) or world.plans.get(executable_id)
+    following = next(event_stream(executable_triggers(world, executable_id, executable.trigger), after), None)
     if following is None:
         world.armed.pop(executable_id, None)  # a ONCE trigger, or a cron year that has passed
         return
