@@ -26,3 +26,13 @@ def test_history_scale_benchmark_smoke():
         assert row["requests"] == 3 and row["median_ms"] > 0
     assert pages[0]["median_total"] > 0  # the generated history is really there
     assert results[-1]["MB"] > 0
+
+
+def test_schedule_scale_benchmark_smoke():
+    from bench.schedule_scale import run as schedules
+    results = schedules(tasks=40, repeat=1)
+    measures = [row["measure"] for row in results]
+    assert sum(m.startswith("events search") for m in measures) == 4
+    assert next(r for r in results if r["measure"].startswith("POST /_mocktmc/clock/advance"))[
+        "runs_started_per_advance"] == 40  # the bench checks totals and pages itself and raises when wrong
+    assert all(r["bytes_per_schedule"] > 0 for r in results if r["measure"].startswith("memory per schedule"))
