@@ -99,8 +99,19 @@ def _days(trigger: Mapping, first: date, from_day: date) -> Iterator[date]:
         yield day.date()
 
 
-def _cron_fields(expression: str) -> list[str]:
-    return ["*" if f == "?" else f for f in expression.split()]
+def _single_ranges(field: str) -> str:
+    """`a-a/n` means a alone; cronsim would read it as `a/n` (every n from a up to the field's end)."""
+    parts = []
+    for part in field.split(","):
+        span, slash, step = part.partition("/")
+        low, dash, high = span.partition("-")
+        parts.append(low if dash and slash and low == high else part)
+    return ",".join(parts)
+
+
+def cron_fields(expression: str) -> list[str]:
+    """The fields of a Quartz-style expression without seconds, as cronsim reads them: `?` is any."""
+    return ["*" if f == "?" else _single_ranges(f) for f in expression.split()]
 
 
 @lru_cache(maxsize=4096)
@@ -132,6 +143,9 @@ def _cron_days(fields: list[str], from_day: date) -> Iterator[date]:
             yield moment.date()
 
 
+LAST_CRON_YEAR = 2099  # Quartz's year field ends here; `2024/2` means every other year up to it
+
+
 def _years(field: str) -> set[int] | None:
     if field == "*":
         return None
@@ -139,7 +153,8 @@ def _years(field: str) -> set[int] | None:
     for part in field.split(","):
         span, _, step = part.partition("/")
         low, _, high = span.partition("-")
-        found.update(range(int(low), int(high or low) + 1, int(step or 1)))
+        last = int(high) if high else (LAST_CRON_YEAR if step else int(low))
+        found.update(range(int(low), last + 1, int(step or 1)))
     return found
 
 
@@ -176,7 +191,7 @@ def _day_times(trigger: Mapping, zone: ZoneInfo, after: datetime) -> Iterator[tu
     """(day, its times of day) of a trigger, from the day before `after` on."""
     from_day = after.astimezone(zone).date() - timedelta(days=1)
     if trigger["type"] == "CRON":
-        fields = _cron_fields(trigger["cronExpression"])
+        fields = cron_fields(trigger["cronExpression"])
         times, days = _cron_times(fields[0], fields[1]), _cron_days(fields, from_day)
     else:
         times = times_of_day(trigger.get("atTimes"))

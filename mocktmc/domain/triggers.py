@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cronsim import CronSim, CronSimError
 
 from ..errors import BadRequest
+from .occurrences import cron_fields
 
 TRIGGER_TYPES = ("ONCE", "DAILY", "WEEKLY", "MONTHLY", "WEBHOOK", "MANUAL", "CRON", "MULTIPLE")
 DAYS_OF_WEEK = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -46,7 +47,7 @@ def check_cron(expression: Any) -> str:
     if len(fields) == 6 and not _YEAR_FIELD.fullmatch(fields[5]):
         raise _fail("cronExpression", f"bad year field {fields[5]!r}")
     try:
-        CronSim(" ".join("*" if f == "?" else f for f in fields[:5]), datetime(2000, 1, 1))
+        CronSim(" ".join(cron_fields(expression)[:5]), datetime(2000, 1, 1))
     except CronSimError as exc:
         raise _fail("cronExpression", f"{exc} in {expression!r}") from None
     return expression
