@@ -6,10 +6,11 @@ import logging
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .api import context
+from .api import context, faults, journal
 from .api.context import MockState
 from .api.contracts import bp as contracts_bp
 from .api.control import bp as control_bp
+from .api.control_state import bp as control_state_bp
 from .api.monitoring.history import bp as history_bp
 from .api.monitoring.logs import bp as logs_bp
 from .api.monitoring.metrics import bp as metrics_bp
@@ -54,7 +55,7 @@ BLUEPRINTS = (
     executions_bp, plan_executions_bp, promotion_executions_bp, engines_bp, clusters_bp, run_profiles_bp,
     pipeline_engines_bp, logs_bp, history_bp, metrics_bp, security_bp,
     # mocktmc's own
-    control_bp, contracts_bp,
+    control_bp, control_state_bp, contracts_bp, faults.bp, journal.bp,
 )
 
 
@@ -73,12 +74,19 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     app.extensions["mocktmc"] = MockState(settings, clock, Accounts(spec, clock, settings.auth, settings.seed))
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    # The journal and faults come first: a fault acts before authentication, validation and the world.
+    # After-hooks run in reverse order, so the journal's runs last and records what the client got.
+    app.before_request(journal.note_arrival)
+    app.before_request(faults.inject)
+    app.after_request(journal.record)
+    app.after_request(faults.mark_faulted)
     app.before_request(_enter_world)
     if settings.validate != "off":
         operation_rules()  # compile the checks now, not on the first request
         app.before_request(_check_request)
     if settings.validate == "all":
         app.after_request(_check_response)
+    app.after_request(faults.exempt_from_response_check)  # runs before _check_response
     app.teardown_request(_leave_world)
     app.register_error_handler(TMCError, _render_tmc_error)
     app.register_error_handler(HTTPException, _render_http_exception)

@@ -63,8 +63,10 @@ def main() -> None:
          help="Check requests (and with 'all' also responses) against the contracts.")
 @_option("--upload-limit", envvar="MOCKTMC_UPLOAD_LIMIT", default=10 * 1024 * 1024, type=click.IntRange(1),
          help="Largest resource file an upload may carry, in bytes (413 above it).")
+@_option("--control-token", envvar="MOCKTMC_CONTROL_TOKEN", default=None,
+         help="Close the control plane (/_mocktmc) behind this bearer token, for a shared server.")
 def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int,
-          validate: str, upload_limit: int) -> None:
+          validate: str, upload_limit: int, control_token: str | None) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
     import waitress
 
@@ -72,7 +74,8 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings(host=host, port=port, fixtures=fixtures, clock=clock, start=start, auth=auth,
-                        seed=seed, threads=threads, validate=validate, upload_limit=upload_limit)
+                        seed=seed, threads=threads, validate=validate, upload_limit=upload_limit,
+                        control_token=control_token or None)
     try:
         app = create_app(settings)
     except FixtureError as exc:
@@ -85,7 +88,8 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
         sys.exit(2)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"mocktmc {__version__} serving http://{shown_host}:{server.effective_port} "
-               f"(fixtures: {fixtures}, auth: {auth}, clock: {clock}, validate: {validate})", nl=True)
+               f"(fixtures: {fixtures}, auth: {auth}, clock: {clock}, validate: {validate}"
+               f"{', control plane behind a token' if control_token else ''})", nl=True)
     sys.stdout.flush()
 
     def _stop(_signum, _frame):

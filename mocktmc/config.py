@@ -28,6 +28,8 @@ class Settings:
     validate: str = "requests"
     # The largest resource file an upload may carry (bytes); larger ones answer 413.
     upload_limit: int = 10 * 1024 * 1024
+    # When set, the control plane (/_mocktmc/...) answers only requests bearing this token.
+    control_token: str | None = None
 
     def __post_init__(self) -> None:
         parse_clock_mode(self.clock)

@@ -35,4 +35,7 @@ def test_schedule_scale_benchmark_smoke():
     assert sum(m.startswith("events search") for m in measures) == 4
     assert next(r for r in results if r["measure"].startswith("POST /_mocktmc/clock/advance"))[
         "runs_started_per_advance"] == 40  # the bench checks totals and pages itself and raises when wrong
-    assert all(r["bytes_per_schedule"] > 0 for r in results if r["measure"].startswith("memory per schedule"))
+    memory = [r for r in results if r["measure"].startswith("memory per schedule")]
+    # tracemalloc sees every block; RSS moves by whole pages, so a handful of schedules may not move it.
+    assert all(r["bytes_per_schedule"] > 0 for r in memory if r["method"] == "tracemalloc")
+    assert all(r["bytes_per_schedule"] >= 0 for r in memory) and len(memory) >= 3

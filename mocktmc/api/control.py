@@ -6,12 +6,14 @@ from datetime import datetime
 from flask import Blueprint, Response, jsonify, request
 
 from . import bodies, context
+from .control_access import require_control_token
 from .. import __version__
 from ..domain import engines, log_exports, webhooks
 from ..domain.timeutil import from_ms, parse_iso, to_iso, to_ms
 from ..errors import BadRequest, NotFound
 
 bp = Blueprint("control", __name__, url_prefix="/_mocktmc")
+bp.before_request(require_control_token)
 
 
 def _clock_view() -> dict:

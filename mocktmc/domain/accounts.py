@@ -112,6 +112,60 @@ class Accounts:
             return self._request_ids.uuid()
 
     # --- authentication ----------------------------------------------------------------------
+    # --- the control plane's account operations ----------------------------------------------
+    def reset(self, account_id: str | None = None) -> list[str]:
+        """Every account back to the fixture world (accounts made for isolated tokens are dropped), or one."""
+        with self._lock:
+            if account_id is None:
+                self._worlds.clear()
+                self._tokens = {t: g for t, g in self._tokens.items() if g.account_id == self.default_account_id
+                                and g.expires is None and t in dict(personal_access_tokens(self.spec))}
+                self._create(self.default_account_id)
+            else:
+                if account_id not in self._worlds:
+                    raise NotFound(f"Account {account_id} not found")
+                self._worlds[account_id] = build_world(self.spec, account_id, self.clock.now(), self.seed)
+            return list(self._worlds)
+
+    def use_spec(self, spec: WorldSpec, account_id: str | None = None) -> list[str]:
+        """Load a fixture world: for one account, or as the server's world (every account reset to it)."""
+        with self._lock:
+            if account_id is not None:
+                if account_id not in self._worlds:
+                    raise NotFound(f"Account {account_id} not found")
+                self._worlds[account_id] = build_world(spec, account_id, self.clock.now(), self.seed)
+                return [account_id]
+            self.spec = spec
+            self.default_account_id = fixture_account_id(spec, self.seed)
+            self._tokens = {}
+        return self.reset()
+
+    def replace(self, account_id: str, world: World) -> None:
+        """Put a restored world in the place of an account's."""
+        with self._lock:
+            if account_id not in self._worlds:
+                raise NotFound(f"Account {account_id} not found")
+            self._worlds[account_id] = world
+
+    def account_of(self, token: str) -> World:
+        """The account a bearer token maps to, made on first use in isolated mode (as a TMC call would)."""
+        world, _ = self.authenticate(f"Bearer {token}")
+        return world
+
+    def issue_personal_token(self, account_id: str, user_ref: str | None) -> tuple[str, str]:
+        """A new personal access token for a user of the account (its first user by default): (token, user id)."""
+        with self._lock:
+            world = self._worlds.get(account_id)
+            if world is None:
+                raise NotFound(f"Account {account_id} not found")
+            user = world.users.get(user_ref or world.default_user_id) or next(
+                (u for u in world.users.values() if u.login == user_ref), None)
+            if user is None:
+                raise NotFound(f"No user {user_ref!r} in account {account_id}")
+            token = f"mocktmc-pat-{self._token_ids.uuid().replace('-', '')}"
+            self._tokens[token] = TokenGrant(account_id, Principal(user.id, "HUMAN"))
+            return token, user.id
+
     def authenticate(self, authorization: str | None) -> tuple[World, Principal]:
         token = bearer_token(authorization)
         now = self.clock.now()

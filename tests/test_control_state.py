@@ -1,0 +1,145 @@
+"""The control plane's state operations: reset, accounts, fixture worlds, behaviors, tokens, the control token."""
+import base64
+import json
+
+import pytest
+
+from .conftest import LOAD_CUSTOMERS, NIGHTLY_REPORT, SYNC_ORDERS, Api, make_app
+
+SMALL_WORLD = """\
+account: {id: 11111111-2222-4333-8444-555555555555, name: Small}
+users: [{login: ann@x.test}]
+environments:
+  - name: Dev
+    workspaces:
+      - name: WS
+        artifacts: [{name: job, versions: ["1.0"]}]
+        tasks: [{id: 5f0000000000000000000001, name: Only task, artifact: job}]
+"""
+
+
+def run_to_end(api, task_id):
+    execution_id = api.execute(task_id)
+    api.advance(3600)
+    return api.run(execution_id)
+
+
+def test_reset_brings_every_account_back_to_the_fixture_world():
+    api = Api(make_app(auth="isolated"), {"Authorization": "Bearer first"})
+    other = Api(api.app, {"Authorization": "Bearer second"})
+    api.execute(LOAD_CUSTOMERS)
+    other.execute(LOAD_CUSTOMERS)
+    mine = api.client.post("/_mocktmc/accounts", json={"token": "first"}).json["id"]
+    assert {a["id"] for a in api.client.get("/_mocktmc/accounts").json} >= {mine}
+    one = api.client.post(f"/_mocktmc/reset?account={mine}")
+    assert one.status_code == 200 and mine in one.json["accounts"]
+    history = f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions"
+    assert api.get(history).json["total"] == 0 and other.get(history).json["total"] == 1
+    everything = api.client.post("/_mocktmc/reset").json["accounts"]
+    assert len(everything) == 1 and mine not in everything
+    assert api.client.post("/_mocktmc/reset?account=nope").status_code == 404
+
+
+def test_a_fixture_world_can_be_loaded_as_yaml_or_json(api):
+    loaded = api.client.post("/_mocktmc/fixtures", data=SMALL_WORLD, content_type="application/yaml")
+    assert loaded.status_code == 200 and loaded.json == {"accounts": ["11111111-2222-4333-8444-555555555555"]}
+    names = [t["name"] for t in api.get("/orchestration/executables/tasks").json["items"]]
+    assert names == ["Only task"]
+    as_json = {"users": [{"login": "bo@x.test"}], "environments": [{"name": "Solo"}]}
+    assert api.client.post("/_mocktmc/fixtures", json=as_json).status_code == 200
+    assert [e["name"] for e in api.get("/orchestration/environments").json] == ["Solo"]
+
+
+@pytest.mark.parametrize("body, content_type, status, words", [
+    ("environments: [{name: Dev, colour: red}]", "application/yaml", 400, "request body:1"),
+    ("environments: [", "application/yaml", 400, "not valid YAML"),
+    ("{", "application/json", 400, "not valid JSON"),
+    ("environments: []", "text/plain", 415, "application/yaml"),
+])
+def test_a_bad_fixture_world_changes_nothing(api, body, content_type, status, words):
+    response = api.client.post("/_mocktmc/fixtures", data=body, content_type=content_type)
+    assert response.status_code == status and words in response.json["detail"]
+    assert api.get(f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}").status_code == 200
+
+
+def test_a_behavior_scripts_the_next_runs_and_clearing_it_restores_the_fixtures(api):
+    path = f"/_mocktmc/behaviors/tasks/{LOAD_CUSTOMERS}"
+    declared = api.client.get(path).json
+    assert declared["processedRows"] == 1250
+    scripted = {"outcome": "EXECUTION_FAILED", "durations": {"DISPATCHING_FLOW": 2, "STARTING_FLOW_EXECUTION": 600},
+                "errorMessage": "disk full", "sequence": [{"outcome": "EXECUTION_REJECTED", "rejectedRows": 3}]}
+    stored = api.client.put(path, json=scripted)
+    assert stored.status_code == 200 and stored.json["outcome"] == "EXECUTION_FAILED"
+    assert stored.json["sequence"][0]["outcome"] == "EXECUTION_REJECTED"
+    assert run_to_end(api, LOAD_CUSTOMERS)["executionStatus"] == "EXECUTION_REJECTED"
+    failed = run_to_end(api, LOAD_CUSTOMERS)
+    assert failed["executionStatus"] == "EXECUTION_FAILED" and "disk full" in failed.get("errorMessage", "")
+    assert api.client.delete(path).status_code == 204
+    assert api.client.get(path).json == declared
+    assert run_to_end(api, LOAD_CUSTOMERS)["executionStatus"] == "EXECUTION_SUCCESS"
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"outcome": "MAYBE"}, 400), ({"durations": {"DISPATCHING_FLOW": -1}}, 400), ({"colour": "red"}, 400),
+])
+def test_a_bad_behavior_changes_nothing(api, body, status):
+    path = f"/_mocktmc/behaviors/tasks/{SYNC_ORDERS}"
+    before = api.client.get(path).json
+    assert api.client.put(path, json=body).status_code == status
+    assert api.client.get(path).json == before
+    assert api.client.get("/_mocktmc/behaviors/tasks/nope").status_code == 404
+
+
+def test_personal_tokens_and_service_accounts_can_be_made(api):
+    strict = Api(make_app(auth="strict"), {})
+    made = strict.client.post("/_mocktmc/tokens", json={"user": "bob@demo.mocktmc.local"})
+    assert made.status_code == 201 and made.json["userId"] == "65f1a0c2e4b0a1b2c3d4e5f7"
+    headers = {"Authorization": f"Bearer {made.json['token']}"}
+    assert strict.client.get("/orchestration/environments", headers=headers).status_code == 200
+    assert strict.client.post("/_mocktmc/tokens", json={"user": "nobody"}).status_code == 404
+    account = strict.client.post("/_mocktmc/service-accounts", json={"name": "deployer"})
+    assert account.status_code == 201
+    basic = base64.b64encode(f"{account.json['clientId']}:{account.json['clientSecret']}".encode()).decode()
+    token = strict.client.post("/security/oauth/token", headers={"Authorization": f"Basic {basic}"},
+                               json={"audience": "https://api.eu.cloud.talend.com", "grant_type": "client_credentials"})
+    assert token.status_code == 200, token.json
+    assert strict.client.get("/orchestration/environments",
+                             headers={"Authorization": f"Bearer {token.json['access_token']}"}).status_code == 200
+    assert strict.client.post("/_mocktmc/service-accounts", json={"name": "deployer"}).status_code == 400
+
+
+def test_the_control_token_closes_the_control_plane_but_not_what_stands_in_for_tmc():
+    api = Api(make_app(control_token="s3cret"))
+    assert api.client.post("/_mocktmc/clock/advance", json={"seconds": 1}).status_code == 401
+    assert api.client.post("/_mocktmc/reset", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    allowed = api.client.post("/_mocktmc/clock/advance", json={"seconds": 1}, headers={"Authorization": "Bearer s3cret"})
+    assert allowed.status_code == 200
+    for path in ("/_mocktmc/health", "/_mocktmc/contracts"):
+        assert api.client.get(path).status_code == 200
+    assert api.get(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}").status_code == 200  # TMC calls unaffected
+    assert json.loads(api.client.get("/_mocktmc/clock").data)["status"] == 401
+
+
+
+
+def test_state_restored_over_http_answers_and_goes_on_as_before(api):
+    execution_id = api.execute(NIGHTLY_REPORT)  # ten minutes long
+    api.advance(60)
+    saved = api.client.get("/_mocktmc/state")
+    assert saved.status_code == 200 and saved.json["format"] == "mocktmc-state/1"
+    twin = Api(make_app())
+    early = twin.client.put("/_mocktmc/state", json=saved.json)
+    assert early.status_code == 409 and "move the clock" in early.json["detail"]
+    twin.advance(60)  # the same mock time, on a server that never ran anything
+    assert twin.client.put("/_mocktmc/state", json=saved.json).status_code == 200
+    history = f"/processing/executables/tasks/{NIGHTLY_REPORT}/executions"
+    assert twin.get(history).json == api.get(history).json
+    for seconds in (300, 600, 86400):  # a run finishing, then the nightly schedule firing
+        assert twin.advance(seconds)["runsStarted"] == api.advance(seconds)["runsStarted"]
+        assert twin.run(execution_id) == api.run(execution_id)
+        assert twin.get(history).json == api.get(history).json
+    assert api.get(history).json["total"] == 2
+    bad = api.client.put("/_mocktmc/state", json={"format": "mocktmc-state/1", "world": {"$type": "os.system"}})
+    assert bad.status_code == 400 and "state" in bad.json["detail"].lower()
+    assert api.get(history).json["total"] == 2  # a bad snapshot changes nothing
+    assert api.client.get("/_mocktmc/state?account=nope").status_code == 404
