@@ -87,3 +87,13 @@ def test_index_pages_equal_a_full_scan(steps, asked):
                            start=start, end=end, now=now, offset=question["offset"], limit=question["limit"])
         assert got.total == expected.total
         assert [r.id for r in got.items] == [r.id for r in expected.items]
+
+
+def test_runs_triggered_together_keep_their_creation_order_whatever_order_they_end_in():
+    world = build_world(SPEC, "acc", START, 0)
+    slow = execute_task(world, world.tasks[NIGHTLY_REPORT], USER, START)  # ten minutes
+    quick = execute_task(world, world.tasks[LOAD_CUSTOMERS], USER, START)  # seconds: it ends first
+    world.settle(START + timedelta(hours=1))
+    page = history_page(world, environment_id=DEV_ENV, execution_statuses={"EXECUTION_SUCCESS"},
+                        start=START, end=START + timedelta(hours=1), now=world.now, offset=0, limit=10)
+    assert [run.id for run in page.items] == [quick.id, slow.id]  # newest first: the later-created one

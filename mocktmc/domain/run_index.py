@@ -1,7 +1,8 @@
 """Task runs by scope and status, kept in trigger order, so a history page costs bisects and a short walk.
 
 Runs are created at the current mock time and the mock clock never goes back, so appending keeps
-every list sorted by trigger time (equal times in creation order). A run matches a period
+every list sorted by trigger time, equal times in creation order; the lists of ended runs get a run
+when it ends, so one that ends after a later-created run triggered at the same instant is inserted. A run matches a period
 [start, end] when it began (started, else triggered) by `end` and was still going (finished, else
 now) at `start`. Two bounds make that cheap to count exactly:
 
@@ -37,11 +38,11 @@ class _Runs:
         self.runs: list["TaskExecution"] = []
 
     def add(self, run: "TaskExecution") -> None:
-        if not self.times or self.times[-1] <= run.triggered:
+        if not self.runs or _order(self.runs[-1]) <= _order(run):
             self.times.append(run.triggered)
             self.runs.append(run)
-        else:  # not expected (the clock only moves forward), but order must hold regardless
-            at = bisect_right(self.times, run.triggered)
+        else:  # a run that ends after a later-created one triggered at the same instant (or earlier)
+            at = bisect_right(self.runs, _order(run), key=_order)
             self.times.insert(at, run.triggered)
             self.runs.insert(at, run)
 
