@@ -14,7 +14,7 @@ from .control_access import require_control_token
 from ..domain import snapshot
 from ..domain.behaviors import BehaviorError, parse_behavior_plan
 from ..domain.credentials import ServiceAccount
-from ..domain.fixtures import FixtureError, build_world, parse_fixture
+from ..domain.fixtures import FixtureError, parse_fixture
 from ..domain.world import World
 from ..errors import BadRequest, Conflict, UnsupportedMediaType
 
@@ -126,12 +126,10 @@ def set_behavior(taskId: str):
 @bp.delete(BEHAVIOR)
 def clear_behavior(taskId: str):
     """Back to what the fixture world gives the task (tasks it does not declare: the default)."""
-    accounts = context.state().accounts
     world = _world()
     with world.lock:
         task = world.task(taskId)
-        declared = build_world(accounts.spec, world.account_id, world.now, accounts.seed).tasks.get(task.id)
-        task.behavior = declared.behavior if declared is not None else parse_behavior_plan({})
+        task.behavior = parse_behavior_plan(context.state().accounts.declared_behavior(task.id))
     return "", 204
 
 

@@ -21,7 +21,6 @@ from . import bodies, caller
 from .control_access import require_control_token
 from .fault_rules import FaultRule, FaultRules
 from ..errors import BadRequest, error_for_status
-from ..inventory import NOT_IMPLEMENTED_HEADER
 
 bp = Blueprint("faults", __name__, url_prefix="/_mocktmc")
 bp.before_request(require_control_token)
@@ -159,23 +158,15 @@ def inject() -> Response | None:
     return None
 
 
-def exempt_from_response_check(response: Response) -> Response:
-    """after_request, ahead of --validate all's check: a fault's answer is off the contract on purpose.
-
-    That check skips responses marked not implemented; mark_faulted takes the mark off again, so no
-    client ever sees it.
-    """
+def replaced_response() -> bool:
+    """Whether a fault answered this request in place of the mock (a status or a drop)."""
     rule = injected()
-    if rule is not None and rule.replaces_response:
-        response.headers[NOT_IMPLEMENTED_HEADER] = rule.id
-    return response
+    return rule is not None and rule.replaces_response
 
 
 def mark_faulted(response: Response) -> Response:
-    """after_request, after --validate all's check: undo the exemption; name the rule that fired."""
+    """after_request: name the rule that fired."""
     rule = injected()
     if rule is not None:
-        if rule.replaces_response:
-            response.headers.pop(NOT_IMPLEMENTED_HEADER, None)
         response.headers[FAULT_HEADER] = rule.id
     return response

@@ -64,6 +64,7 @@ class Accounts:
         self._lock = threading.Lock()
         self._worlds: dict[str, World] = {}
         self._tokens: dict[str, TokenGrant] = {}
+        self._declared_behaviors: dict[str, dict] | None = None  # task id -> fixture behavior, built on demand
         self._request_ids = IdSource(f"{seed}:requests")
         self._token_ids = IdSource(f"{seed}:tokens")
         self._signing_key = IdSource(f"{seed}:signing-key").secret()
@@ -136,9 +137,21 @@ class Accounts:
                 self._worlds[account_id] = build_world(spec, account_id, self.clock.now(), self.seed)
                 return [account_id]
             self.spec = spec
+            self._declared_behaviors = None
             self.default_account_id = fixture_account_id(spec, self.seed)
             self._tokens = {}
         return self.reset()
+
+    def declared_behavior(self, task_id: str) -> dict:
+        """The behavior the fixture world gives a task (empty, the default, for tasks it does not declare).
+
+        Worked out once per fixture world: generated task ids depend only on it and the seed.
+        """
+        with self._lock:
+            if self._declared_behaviors is None:
+                built = build_world(self.spec, self.default_account_id, self.clock.now(), self.seed)
+                self._declared_behaviors = {t.id: t.behavior.to_dict() for t in built.tasks.values()}
+            return self._declared_behaviors.get(task_id, {})
 
     def replace(self, account_id: str, world: World) -> None:
         """Put a restored world in the place of an account's."""

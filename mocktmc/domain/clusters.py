@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .engines import RUN_PROFILE_TYPES, RemoteEngine, check_placement, remote_engine
 from .lookups import find
 from .run_profiles import copy_profile, remove_profiles
-from .tasks import tasks_on_runtime
+from .tasks import refuse_while_a_runtime
 from ..errors import BadRequest, Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -123,9 +123,7 @@ def remove_engine(world: "World", cluster_id: str, engine_id: str, at: datetime)
 def delete_cluster(world: "World", cluster_id: str) -> None:
     """The engines leave the cluster and stay. Refused (400: the published delete has no 409) while tasks run on it."""
     found = cluster(world, cluster_id)
-    users = tasks_on_runtime(world, "REMOTE_ENGINE_CLUSTER", found.id)
-    if users:
-        raise BadRequest(f"Cluster {found.name!r} is the runtime of task(s) {', '.join(users)}")
+    refuse_while_a_runtime(world, "REMOTE_ENGINE_CLUSTER", found.id, f"Cluster {found.name!r}", BadRequest)
     for engine_id in found.engine_ids:
         world.remote_engines[engine_id].cluster_id = None
     remove_profiles(world, found.id)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable
 from .environments import environment, workspace
 from .lookups import find
 from .run_profiles import remove_profiles
-from .tasks import tasks_on_runtime
+from .tasks import refuse_while_a_runtime
 from ..errors import BadRequest, Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -108,9 +108,7 @@ def create_remote_engine(world: "World", at: datetime, *, name: str, environment
 
 def delete_remote_engine(world: "World", engine_id: str) -> None:
     engine = remote_engine(world, engine_id)
-    users = tasks_on_runtime(world, "REMOTE_ENGINE", engine.id)
-    if users:
-        raise Conflict(f"Remote engine {engine.name!r} is the runtime of task(s) {', '.join(users)}")
+    refuse_while_a_runtime(world, "REMOTE_ENGINE", engine.id, f"Remote engine {engine.name!r}")
     if engine.cluster_id is not None:
         raise Conflict(f"Remote engine {engine.name!r} is in a cluster; remove it from the cluster first")
     remove_profiles(world, engine.id)  # profiles live and die with their engine

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from .engines import Pairable, check_placement
 from .run_profiles import move_tasks
-from .tasks import tasks_on_runtime
+from .tasks import refuse_while_a_runtime
 from .lookups import find
-from ..errors import BadRequest, Conflict, NotFound
+from ..errors import BadRequest, NotFound
 
 if TYPE_CHECKING:
     from .world import World
@@ -63,9 +63,7 @@ def create_pipeline_engine(world: "World", at: datetime, *, name: str, environme
 
 def delete_pipeline_engine(world: "World", engine_id: str) -> None:
     engine = pipeline_engine(world, engine_id)
-    users = tasks_on_runtime(world, "PIPELINE_ENGINE", engine.id)
-    if users:
-        raise Conflict(f"Pipeline engine {engine.name!r} is the runtime of task(s) {', '.join(users)}")
+    refuse_while_a_runtime(world, "PIPELINE_ENGINE", engine.id, f"Pipeline engine {engine.name!r}")
     for profile_id in [p.id for p in world.pipeline_profiles.values() if p.engine_id == engine.id]:
         del world.pipeline_profiles[profile_id]
     del world.pipeline_engines[engine.id]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from .environments import environment
 from .paging import Page
 from .scheduler import trigger_key
-from .schedules import NamedTrigger, count_events, event_stream, executable_triggers, window_start
+from .schedules import NamedTrigger, count_events, event_stream, executable_triggers, until, window_start
 from .tasks import TaskFilter, select_tasks
 
 if TYPE_CHECKING:
@@ -36,21 +36,14 @@ def executable_events(world: "World", executable_id: str, trigger: dict | None, 
     """One page of the runs a task or plan has scheduled in [start, end], in time order."""
     after = window_start(start, end)
     triggers = executable_triggers(world, executable_id, trigger)
-    items = list(islice(_upto(event_stream(triggers, after), end), offset, offset + limit))
+    items = list(islice(until(event_stream(triggers, after), end), offset, offset + limit))
     return Page(items, limit, offset, count_events(triggers, start, end))
-
-
-def _upto(stream: Iterator[tuple], end: datetime) -> Iterator[tuple]:
-    for event in stream:
-        if event[0] > end:
-            return
-        yield event
 
 
 def _group_events(triggers: list[NamedTrigger], members: list[tuple[str, str]], after: datetime,
                   end: datetime) -> Iterator[tuple[datetime, str, str, str | None]]:
     """The events of every executable sharing these triggers, ordered by date then id."""
-    for instant, name in _upto(event_stream(triggers, after), end):
+    for instant, name in until(event_stream(triggers, after), end):
         for executable_id, kind in members:
             yield instant, executable_id, kind, name
 

@@ -173,12 +173,13 @@ def delete_trigger(world: "World", schedule_id: str, name: str) -> None:
         world.rearm(found.executable_id)
 
 
-def _until(stream: Iterator[tuple[datetime, Any]], end: datetime, cap: int) -> Iterator[tuple[datetime, Any]]:
-    """The events of `stream` up to `end`; more than `cap` of them is a 400 (the caller counts them all)."""
+def until(stream: Iterator[tuple], end: datetime, cap: int | None = None) -> Iterator[tuple]:
+    """The events of a time-ordered `stream` up to `end`; more than `cap` of them is a 400 (for a caller
+    that must walk them all)."""
     for count, event in enumerate(stream):
         if event[0] > end:
             return
-        if count >= cap:
+        if cap is not None and count >= cap:
             raise BadRequest(f"More than {cap} events fall between 'from' and 'to': narrow the range")
         yield event
 
@@ -194,7 +195,7 @@ def simulate(world: "World", schedule_id: str, start: datetime, end: datetime, c
     """The events of every trigger in [start, end]; events closer than 5 minutes are a 409."""
     found = schedule(world, schedule_id)
     events: list[tuple[datetime, str]] = []
-    for instant, name in _until(event_stream(named(found.triggers), window_start(start, end)), end, cap):
+    for instant, name in until(event_stream(named(found.triggers), window_start(start, end)), end, cap):
         if events and instant - events[-1][0] < MIN_SPACING:
             raise Conflict(f"Overlapping events found at {instant.isoformat()}")
         events.append((instant, name))

@@ -106,9 +106,12 @@ def select_tasks(world: "World", wanted: TaskFilter) -> list[Task]:
     return [task for task in world.tasks.values() if keep(task)]
 
 
-def tasks_on_runtime(world: "World", runtime_type: str, runtime_id: str) -> list[str]:
-    """The names of the tasks that run on this engine, cluster or pipeline engine."""
-    return [t.name for t in world.tasks.values() if t.runtime.type == runtime_type and t.runtime.id == runtime_id]
+def refuse_while_a_runtime(world: "World", runtime_type: str, runtime_id: str, what: str,
+                           error: type[BadRequest | Conflict] = Conflict) -> None:
+    """Deleting an engine, cluster or pipeline engine that tasks run on is refused, naming the tasks."""
+    users = [t.name for t in world.tasks.values() if t.runtime.type == runtime_type and t.runtime.id == runtime_id]
+    if users:
+        raise error(f"{what} is the runtime of task(s) {', '.join(users)}")
 
 
 def trigger_type(task: Task) -> str:
