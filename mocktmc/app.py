@@ -37,6 +37,7 @@ from .api.processing.promotion_executions import bp as promotion_executions_bp
 from .api.security import bp as security_bp
 from .clock import VirtualClock
 from .config import Settings
+from .defects import install as install_defects
 from .domain.accounts import Accounts
 from .domain.fixtures import WorldSpec, load_fixture
 from .errors import InternalError, NotImplementedYet, TMCError, error_for_status
@@ -71,7 +72,8 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     app.json.sort_keys = False  # keep the published field order
     # No body may be larger than an upload plus room for its multipart framing (413 above it).
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit + 1024 * 1024
-    app.extensions["mocktmc"] = MockState(settings, clock, Accounts(spec, clock, settings.auth, settings.seed))
+    app.extensions["mocktmc"] = MockState(settings, clock, Accounts(spec, clock, settings.auth, settings.seed,
+                                                                    settings.defects))
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     # The journal and faults come first: a fault acts before authentication, validation and the world.
@@ -84,6 +86,12 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     if settings.validate != "off":
         operation_rules()  # compile the checks now, not on the first request
         app.before_request(_check_request)
+    if settings.defects:
+        # Deliberate bugs (defects.py): their before-hook runs once the world is locked and the request checked;
+        # their after-hook is registered before _check_response, so it runs after it: --validate all checks
+        # the world's own answer, and the defect's answer reaches the client as the defect made it, not as a
+        # 500 "contract broken". The journal's hook, registered first, still runs last and records it.
+        install_defects(app, settings.defects)
     if settings.validate == "all":
         app.after_request(_check_response)
     app.teardown_request(_leave_world)

@@ -9,6 +9,7 @@ import click
 
 from . import __version__
 from .config import AUTH_MODES, VALIDATE_MODES, Settings
+from .defects import DEFECTS
 from .domain.fixtures import FixtureError
 from .domain.timeutil import parse_iso
 
@@ -65,8 +66,10 @@ def main() -> None:
          help="Largest resource file an upload may carry, in bytes (413 above it).")
 @_option("--control-token", envvar="MOCKTMC_CONTROL_TOKEN", default=None,
          help="Close the control plane (/_mocktmc) behind this bearer token, for a shared server.")
+@_option("--defect", "defects", envvar="MOCKTMC_DEFECTS", multiple=True, type=click.Choice(list(DEFECTS)),
+         help="Switch on a deliberate bug (for testing the contract kit); repeatable. `mocktmc defects` lists them.")
 def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int,
-          validate: str, upload_limit: int, control_token: str | None) -> None:
+          validate: str, upload_limit: int, control_token: str | None, defects: tuple[str, ...]) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
     import waitress
 
@@ -75,7 +78,7 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings(host=host, port=port, fixtures=fixtures, clock=clock, start=start, auth=auth,
                         seed=seed, threads=threads, validate=validate, upload_limit=upload_limit,
-                        control_token=control_token or None)
+                        control_token=control_token or None, defects=defects)
     try:
         app = create_app(settings)
     except FixtureError as exc:
@@ -90,6 +93,8 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
     click.echo(f"mocktmc {__version__} serving http://{shown_host}:{server.effective_port} "
                f"(fixtures: {fixtures}, auth: {auth}, clock: {clock}, validate: {validate}"
                f"{', control plane behind a token' if control_token else ''})", nl=True)
+    if settings.defects:  # after the URL line, which scripts read first; loud, so nobody mistakes it for TMC
+        click.echo(f"mocktmc: DEFECTS ON: {', '.join(settings.defects)} (deliberate bugs: do not trust this server)")
     sys.stdout.flush()
 
     def _stop(_signum, _frame):
@@ -114,3 +119,11 @@ def routes(full: bool) -> None:
 
     app = create_app(Settings(clock="frozen", fixtures="empty"))
     click.echo((full_table if full else markdown_table)(app.url_map), nl=False)
+
+
+@main.command("defects")
+def list_defects() -> None:
+    """List the deliberate bugs `serve --defect` can switch on, each with what it breaks."""
+    width = max(map(len, DEFECTS))
+    for name, description in DEFECTS.items():
+        click.echo(f"{name:<{width}}  {description}")

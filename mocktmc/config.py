@@ -1,6 +1,7 @@
 """Settings: one dataclass, filled from CLI flags, MOCKTMC_* environment variables, or Python."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,8 +31,12 @@ class Settings:
     upload_limit: int = 10 * 1024 * 1024
     # When set, the control plane (/_mocktmc/...) answers only requests bearing this token.
     control_token: str | None = None
+    # Deliberate bugs to switch on (mocktmc/defects.py names them), for proving the contract kit catches them.
+    # Any iterable of names is taken (Settings(defects=["wrong_type"])) and kept as a tuple.
+    defects: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "defects", _defect_names(self.defects))
         parse_clock_mode(self.clock)
         if self.auth not in AUTH_MODES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, got {self.auth!r}")
@@ -47,3 +52,15 @@ class Settings:
     @property
     def clock_rate(self) -> float:
         return parse_clock_mode(self.clock)
+
+
+def _defect_names(names: Iterable[str]) -> tuple[str, ...]:
+    """The defects as a tuple without repeats; a lone string is one name, not its letters."""
+    names = (names,) if isinstance(names, str) else tuple(dict.fromkeys(names))
+    if not names:
+        return ()
+    from .defects import DEFECTS  # only when asked for: it brings Flask, which a healthy config need not load
+    unknown = [name for name in names if name not in DEFECTS]
+    if unknown:
+        raise ValueError(f"unknown defect {unknown[0]!r}; the defects are {', '.join(DEFECTS)}")
+    return names

@@ -390,7 +390,11 @@ def connect(url: str, *, control_token: str | None = None, account: str | None =
 
 
 class MockTMC(Control):
-    """A mock TMC in this process: a fresh world per instance, its clock frozen unless asked otherwise."""
+    """A mock TMC in this process: a fresh world per instance, its clock frozen unless asked otherwise.
+
+    Other keyword arguments are Settings fields; `MockTMC(defects=["wrong_type"])` switches on deliberate
+    bugs (`mocktmc defects` lists them), to prove that a contract suite catches them.
+    """
 
     def __init__(self, fixtures: str | os.PathLike[str] | Mapping[str, Any] = "default", clock: str = "frozen",
                  seed: int = 0, auth: str = "open", start: datetime | str | None = None,

@@ -18,7 +18,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, Iterable
 
 from ..clock import Clock
 from ..errors import NotFound, Unauthorized
@@ -56,11 +56,13 @@ def _b64url(data: bytes) -> str:
 
 
 class Accounts:
-    def __init__(self, spec: WorldSpec, clock: Clock, auth: str = "open", seed: int = 0) -> None:
+    def __init__(self, spec: WorldSpec, clock: Clock, auth: str = "open", seed: int = 0,
+                 defects: Iterable[str] = ()) -> None:
         self.spec = spec
         self.clock = clock
         self.auth = auth
         self.seed = seed
+        self.defects = frozenset(defects)  # the server's deliberate bugs; every world of every account has them
         self._lock = threading.Lock()
         self._worlds: dict[str, World] = {}
         self._tokens: dict[str, TokenGrant] = {}
@@ -72,13 +74,18 @@ class Accounts:
         self._create(self.default_account_id)
 
     def _create(self, account_id: str) -> World:
-        world = build_world(self.spec, account_id, self.clock.now(), self.seed)
-        self._worlds[account_id] = world
+        world = self._install(account_id, build_world(self.spec, account_id, self.clock.now(), self.seed))
         for token, user_ref in personal_access_tokens(self.spec):
             if token in self._tokens:
                 continue  # fixture PATs belong to the account created first (the default one)
             user = world.users.get(user_ref) or next(u for u in world.users.values() if u.login == user_ref)
             self._tokens[token] = TokenGrant(account_id, Principal(user.id, "HUMAN"))
+        return world
+
+    def _install(self, account_id: str, world: World) -> World:
+        """The one way a world becomes an account's (created, reset, loaded, restored): it gets the server's defects."""
+        world.defects = self.defects
+        self._worlds[account_id] = world
         return world
 
     # --- lookups -----------------------------------------------------------------------------
@@ -125,7 +132,7 @@ class Accounts:
             else:
                 if account_id not in self._worlds:
                     raise NotFound(f"Account {account_id} not found")
-                self._worlds[account_id] = build_world(self.spec, account_id, self.clock.now(), self.seed)
+                self._install(account_id, build_world(self.spec, account_id, self.clock.now(), self.seed))
             return list(self._worlds)
 
     def use_spec(self, spec: WorldSpec, account_id: str | None = None) -> list[str]:
@@ -134,7 +141,7 @@ class Accounts:
             if account_id is not None:
                 if account_id not in self._worlds:
                     raise NotFound(f"Account {account_id} not found")
-                self._worlds[account_id] = build_world(spec, account_id, self.clock.now(), self.seed)
+                self._install(account_id, build_world(spec, account_id, self.clock.now(), self.seed))
                 return [account_id]
             self.spec = spec
             self._declared_behaviors = None
@@ -158,7 +165,7 @@ class Accounts:
         with self._lock:
             if account_id not in self._worlds:
                 raise NotFound(f"Account {account_id} not found")
-            self._worlds[account_id] = world
+            self._install(account_id, world)
 
     def account_of(self, token: str) -> World:
         """The account a bearer token maps to, made on first use in isolated mode (as a TMC call would)."""

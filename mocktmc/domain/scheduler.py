@@ -11,9 +11,10 @@ triggers, its deletion) re-arms it; the entry it had on the agenda goes stale an
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from .credentials import Principal
 from .executions import execute_task, misfire_task
@@ -103,15 +104,34 @@ def start_scheduled(world: "World", executable_id: str, at: datetime, execution_
     """Start a run that no client asked for (a schedule, a webhook): a paused executable misfires instead."""
     task = world.tasks.get(executable_id)
     if task is not None:
-        if task.paused:
+        if task.paused and "pause_ignored" not in world.defects:
             misfire_task(world, task, _runs_as(world, task), at, "TASK_IS_PAUSED", execution_type=execution_type)
         else:
-            execute_task(world, task, _runs_as(world, task), at, parameters=parameters,
-                         execution_type=execution_type)
+            with _pause_lifted(task):
+                execute_task(world, task, _runs_as(world, task), at, parameters=parameters,
+                             execution_type=execution_type)
         return
     plan = world.plans[executable_id]
-    if plan.paused:
+    if plan.paused and "pause_ignored" not in world.defects:
         misfire_plan_run(world, plan, _runs_as(world, plan), at, "PLAN_EXECUTIONS_PAUSED",
                          execution_type=execution_type)
     else:
-        start_plan_run(world, plan, _runs_as(world, plan), at, execution_type=execution_type)
+        with _pause_lifted(plan):
+            start_plan_run(world, plan, _runs_as(world, plan), at, execution_type=execution_type)
+
+
+@contextmanager
+def _pause_lifted(executable) -> Iterator[None]:
+    """The deliberate bug "pause_ignored" (mocktmc/defects.py): the run starts as if the executable were not paused.
+
+    execute_task and start_plan_run refuse a paused executable (the 405 a client gets), so the pause is set
+    aside for the call and put back after it; the world's lock is held throughout, so no request sees it
+    gone, and GET still shows the executable paused.
+    """
+    saved = executable.pause
+    if executable.paused:
+        executable.pause = None
+    try:
+        yield
+    finally:
+        executable.pause = saved

@@ -95,7 +95,8 @@ STORES: dict[str, tuple[type, str | None]] = {
 # so that a new one cannot be left out of snapshots silently.
 WORLD_ATTRIBUTES = frozenset(STORES) | {
     "account_id", "account_name", "now", "ids", "lock", "_agenda", "_seq", "default_user_id", "metric_queries",
-    "run_index", "_run_seq", "_arm_tokens", "runs_started", "misfires"}
+    "run_index", "_run_seq", "_arm_tokens", "runs_started", "misfires",
+    "defects"}  # not state: the server's deliberate bugs, which Accounts gives a restored world too
 
 _REGISTERED = frozenset(REGISTRY.values())
 _ATOMS = frozenset({str, int, float, bool, type(None)})  # JSON's own scalars
