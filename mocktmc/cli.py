@@ -8,6 +8,7 @@ import sys
 import click
 
 from . import __version__
+from .kit.command import contract as contract_command
 from .config import AUTH_MODES, VALIDATE_MODES, Settings
 from .defects import DEFECTS
 from .domain.fixtures import FixtureError
@@ -127,3 +128,7 @@ def list_defects() -> None:
     width = max(map(len, DEFECTS))
     for name, description in DEFECTS.items():
         click.echo(f"{name:<{width}}  {description}")
+
+
+# `mocktmc contract`: the contract kit, run from the installed package.
+main.add_command(contract_command)

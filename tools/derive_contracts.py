@@ -617,7 +617,12 @@ def render() -> dict[str, str]:
               "inference (TMC-API-NOTES section 5). The mock serves the v2.6 paths under `/tmc/v2.2` to `/tmc/v2.6`.",
               "", "The monitoring contract merges three published documents; their schema names carry the prefix",
               "`Logs`, `History` or `Metrics` so that their different `ErrorResponse` (and other) schemas stay apart.",
-              "The mock's own URL is the first server of every document.", ""]
+              "The mock's own URL is the first server of every document.", "",
+              "## The contract kit", "",
+              "The `test_*.py` files here, with `conftest.py` and `pytest.ini`, are the contract kit: suites that",
+              "check any TMC target against these documents (`mocktmc contract`, or `pytest contracts/` in a",
+              "checkout; see the main README). They ship in the package next to the documents they check, and stand",
+              "on `mocktmc.kit` (the target, the named checks, the report).", ""]
     files["README.md"] = "\n".join(lines)
     return files
 

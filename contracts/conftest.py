@@ -1,0 +1,130 @@
+"""The contract kit as a pytest suite: `pytest contracts/ [--tmc-url URL --tmc-token T ...]`, or
+`mocktmc contract ...`, which runs this same directory from the installed package.
+
+Every suite takes the session's `target` (the in-process mock unless --tmc-url names another) and
+records named checks; the summary at the end lists them per family, with a curl command and the seed
+for each failure.
+"""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from mocktmc.kit.report import RECORD
+from mocktmc.kit.target import Target, TargetOptions, open_target, use_target
+
+SUITES = ("schemathesis", "stateful", "lifecycle", "crud", "schedules", "scenarios")
+FAMILIES = ("orchestration", "processing", "monitoring", "security", "legacy")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mocktmc contract kit")
+    group.addoption("--tmc-url", default=os.environ.get("TMC_URL"),
+                    help="The TMC to check (a mocktmc server or the real API); default: a mock in this process.")
+    group.addoption("--tmc-token", default=os.environ.get("TMC_TOKEN"), help="A bearer token for --tmc-url.")
+    group.addoption("--tmc-client-id", default=os.environ.get("TMC_CLIENT_ID"),
+                    help="Service account client id (with --tmc-client-secret) instead of a token.")
+    group.addoption("--tmc-client-secret", default=os.environ.get("TMC_CLIENT_SECRET"))
+    group.addoption("--tmc-allow-writes", metavar="WORKSPACE_ID", default=None,
+                    help="On a real TMC, create (and clean up) only inside this sandbox workspace; "
+                         "without it the kit only reads.")
+    group.addoption("--tmc-control-token", default=None, help="A mocktmc server's control-plane token.")
+    group.addoption("--tmc-family", default=",".join(FAMILIES),
+                    help=f"Comma-separated families to check (default all: {','.join(FAMILIES)}).")
+    group.addoption("--tmc-suite", default=",".join(SUITES),
+                    help=f"Comma-separated suites to run (default all: {','.join(SUITES)}).")
+    group.addoption("--tmc-defect", action="append", default=[],
+                    help="Switch on a deliberate bug in the in-process mock (the kit's own tests).")
+    group.addoption("--tmc-max-examples", type=int, default=10, help="Hypothesis examples per test.")
+    group.addoption("--tmc-steps", type=int, default=20, help="Steps per state-machine example.")
+    group.addoption("--tmc-seed", type=int, default=None, help="Seed of the run (printed; default random).")
+    group.addoption("--tmc-html", default=None, metavar="PATH", help="Write an HTML report here.")
+    group.addoption("--tmc-poll-deadline", type=float, default=600.0,
+                    help="Real TMC: seconds to wait for a run or a scheduled start to show.")
+
+
+def _listed(config: pytest.Config, name: str, known: tuple[str, ...]) -> set[str]:
+    chosen = {part.strip() for part in config.getoption(name).split(",") if part.strip()}
+    unknown = chosen - set(known)
+    if unknown:
+        raise pytest.UsageError(f"{name}: unknown {', '.join(sorted(unknown))}; known: {', '.join(known)}")
+    return chosen
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "suite(name): the kit suite a test belongs to (--tmc-suite)")
+    config.addinivalue_line("markers", "families(*names): the API families a test checks (--tmc-family)")
+    config.addinivalue_line("markers", "writes: the test creates things; skipped on a read-only target")
+    seed = config.getoption("--tmc-seed")
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**31)
+    RECORD.seed = seed
+    # One seed for Hypothesis everywhere, so that `--tmc-seed N` repeats a run.
+    config.option.hypothesis_seed = seed
+    settings.register_profile("mocktmc-kit", max_examples=config.getoption("--tmc-max-examples"),
+                              stateful_step_count=config.getoption("--tmc-steps"), deadline=None,
+                              database=None, print_blob=False, report_multiple_bugs=False,
+                              suppress_health_check=list(HealthCheck))
+    settings.load_profile("mocktmc-kit")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    suites = _listed(config, "--tmc-suite", SUITES)
+    families = _listed(config, "--tmc-family", FAMILIES)
+    keep, drop = [], []
+    for item in items:
+        suite = item.get_closest_marker("suite")
+        checked = item.get_closest_marker("families")
+        wanted = (suite is None or suite.args[0] in suites) and (checked is None or families & set(checked.args))
+        (keep if wanted else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Target:
+    config = request.config
+    options = TargetOptions(
+        url=config.getoption("--tmc-url"), token=config.getoption("--tmc-token"),
+        client_id=config.getoption("--tmc-client-id"), client_secret=config.getoption("--tmc-client-secret"),
+        allow_writes=config.getoption("--tmc-allow-writes"), control_token=config.getoption("--tmc-control-token"),
+        defects=tuple(config.getoption("--tmc-defect")), seed=RECORD.seed or 0,
+        poll_deadline=config.getoption("--tmc-poll-deadline"))
+    try:
+        opened = open_target(options)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    RECORD.target = opened.describe()
+    use_target(opened)
+    yield opened
+    use_target(None)
+    opened.cleanup()
+    opened.close()
+
+
+@pytest.fixture(autouse=True)
+def _writes_need_a_sandbox(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("writes") is not None:
+        chosen: Target = request.getfixturevalue("target")
+        if not chosen.writes:
+            pytest.skip("read-only target: this suite creates things; pass --tmc-allow-writes WORKSPACE_ID")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    RECORD.current_test = item.nodeid
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    terminalreporter.section("mocktmc contract kit")
+    for line in RECORD.summary_lines():
+        terminalreporter.write_line(line)
+    path = config.getoption("--tmc-html")
+    if path:
+        Path(path).write_text(RECORD.html(), encoding="utf-8")
+        terminalreporter.write_line(f"HTML report: {path}")

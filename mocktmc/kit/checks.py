@@ -1,0 +1,82 @@
+"""Named checks: every assertion the kit makes has a name, a family, and (when a request was involved)
+a curl command that repeats it, so a failure says what broke, where, and how to see it again."""
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from .report import RECORD
+
+FAMILIES = {"orchestration": "orchestration", "processing": "processing", "monitoring": "monitoring",
+            "security": "security", "tmc": "legacy"}
+
+
+def family_of(path: str) -> str:
+    """The API family a path belongs to (/orchestration/... -> orchestration, /tmc/... -> legacy)."""
+    head = path.lstrip("/").split("/", 1)[0]
+    return FAMILIES.get(head, "other")
+
+
+class KitFailure(AssertionError):
+    """A check that did not hold. Its text starts with the check's name, which is what reports group by."""
+
+    def __init__(self, name: str, family: str, message: str, curl: str | None = None) -> None:
+        self.check, self.family, self.detail, self.curl = name, family, message, curl
+        text = f"[{name}] {message}"
+        if curl:
+            text += f"\n  repeat it: {curl}"
+        super().__init__(text)
+
+
+def curl_of(prepared: requests.PreparedRequest | None, base_url: str = "", shown_base: str = "") -> str | None:
+    """A curl command that sends the same request; the bearer token reads $TMC_TOKEN, never its value.
+
+    `base_url` is replaced by `shown_base` (the in-process mock has no address a shell could reach)."""
+    if prepared is None or not prepared.url:
+        return None
+    url = prepared.url
+    if base_url and shown_base and url.startswith(base_url):
+        url = shown_base + url[len(base_url):]
+    parts = [shlex.quote(part) for part in ("curl", "-X", prepared.method or "GET", url)]
+    for key, value in prepared.headers.items():
+        if key.lower() in ("user-agent", "accept-encoding", "connection", "content-length", "accept"):
+            continue
+        if key.lower() == "authorization":
+            # Double quotes, so that the shell expands the variable.
+            parts += ["-H", f'"Authorization: {str(value).split(" ", 1)[0]} $TMC_TOKEN"']
+            continue
+        parts += ["-H", shlex.quote(f"{key}: {value}")]
+    body = prepared.body
+    if body:
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+        parts += ["--data-raw", shlex.quote(text[:4000])]
+    return " ".join(parts)
+
+
+def check(name: str, holds: Any, message: str, *, family: str, operation: str | None = None,
+          curl: str | None = None) -> None:
+    """Record `name` as passed when `holds` is truthy, else record it failed and raise KitFailure."""
+    if holds:
+        RECORD.passed(family, name, operation)
+        return
+    RECORD.failed(family, name, operation, message, curl)
+    raise KitFailure(name, family, message, curl)
+
+
+def describe(response: requests.Response) -> str:
+    """`METHOD path -> status: body` for messages, the body cut short."""
+    request = response.request
+    path = (request.path_url if request is not None else "?")
+    body: Any
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    body = json.dumps(body) if isinstance(body, (Mapping, list)) else str(body)
+    if len(body) > 300:
+        body = body[:300] + "..."
+    return f"{request.method if request is not None else '?'} {path} -> {response.status_code}: {body}"

@@ -1,0 +1,174 @@
+"""Schemathesis over the contracts, on any target: which operations run where, how each case is sent,
+and how every check schemathesis makes is recorded under its own name.
+
+Exemptions are data (EXEMPTIONS, `operations_for`): each one is recorded in the run's report with its
+reason, so none is silent.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from schemathesis.checks import CheckResult
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import Failure
+
+from ..contract_documents import contract, operations_in
+from ..inventory import NOT_IMPLEMENTED_HEADER
+from .report import RECORD
+from .target import Target
+
+# positive_data_acceptance: schema-valid data may still be refused. TMC enforces rules a schema cannot
+# state (names must not be empty, a workspaceId must name a workspace that exists, trigger fields must be
+# coherent, a promotion's environments must differ), and an id drawn at random names nothing (404).
+ACCEPTED = ["2xx", "400", "401", "403", "404", "409", "413", "422", "429"]
+EXEMPTIONS = [
+    ("positive_data_acceptance accepts 400, 403, 404, 409, 413, 422, 429",
+     "schema-valid data can break rules a schema cannot state (existing references, unique names, coherent "
+     "triggers), and random ids name nothing"),
+    ("undeclared query parameters are not generated",
+     "TMC ignores parameters it does not know instead of refusing them; the contracts do not say otherwise"),
+]
+# POST operations that only read (searches; a log download request, which prepares a file and changes
+# nothing else; the token endpoint), so a read-only run may send them to a real account.
+READING_POSTS = {
+    "/orchestration/executables/events/search", "/orchestration/executables/tasks/search",
+    "/processing/executables/tasks/executions", "/processing/run-profiles/search",
+    "/monitoring/observability/executions/search", "/monitoring/observability/metrics/component",
+    "/monitoring/executions/{id}/logs", "/security/oauth/token",
+}
+
+
+def config(read_only: bool) -> SchemathesisConfig:
+    settings: dict[str, Any] = {
+        "generation": {"mode": "all", "allow-extra-parameters": False},
+        "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
+    }
+    if read_only:
+        # The coverage phase also sends each path the methods its contract lacks (PUT, DELETE, PATCH, ...)
+        # to see them refused: on a real account those are writes, so a read-only run sends none.
+        settings["phases"] = {"coverage": {"unexpected-methods": []}}
+    return SchemathesisConfig.from_dict(settings)
+
+
+def operation_label(method: str, path: str) -> str:
+    return f"{method.upper()} {path}"
+
+
+def reads(method: str, path: str) -> bool:
+    return method.lower() == "get" or (method.lower() == "post" and path in READING_POSTS)
+
+
+def operations_for(target: Target, family: str) -> list[tuple[str, str]]:
+    """(method, path) of the family's operations schemathesis may send to this target.
+
+    A mock takes everything. A real account takes reads only: generated bodies cannot be confined to a
+    sandbox workspace (a generated POST /orchestration/environments creates an environment), so writes
+    there are left to the suites that create only in the sandbox and clean up."""
+    chosen = []
+    for path, _, method, _ in operations_in(contract(family)):
+        if target.kind == "tmc" and not reads(method, path):
+            RECORD.leave_out(family, operation_label(method, path),
+                             "schemathesis sends no writes to a real TMC (the lifecycle, CRUD and schedule "
+                             "suites write inside the sandbox workspace instead)")
+            continue
+        chosen.append((method, path))
+    return chosen
+
+
+_SENDABLE: dict[tuple[int, str], frozenset[str]] = {}
+
+
+def sendable(target: Target, family: str) -> frozenset[str]:
+    """The labels of the family's operations schemathesis may send to this target (worked out once)."""
+    key = (id(target), family)
+    if key not in _SENDABLE:
+        _SENDABLE[key] = frozenset(operation_label(method, path) for method, path in operations_for(target, family))
+    return _SENDABLE[key]
+
+
+def load(target: Target, family: str) -> Any:
+    """The family's contract as a schemathesis schema, aimed at the target, recording every check result."""
+    schema = schemathesis.openapi.from_dict(contract(family), config=config(read_only=target.kind == "tmc"))
+    if target.mock is not None:
+        # In process, schemathesis calls the app itself, so that its own probes (a request without the
+        # credentials, say) reach the same mock as every other request.
+        schema.app = target.mock.app
+    allowed = sendable(target, family)
+    # Filters the stateful machine; the pytest runs see every operation and skip the others (send_and_check).
+    schema = schema.include(func=lambda ctx: operation_label(ctx.operation.method, ctx.operation.path) in allowed)
+
+    @schema.hook
+    def after_validate(context, case, response, results: list[CheckResult]) -> None:
+        label = operation_label(case.operation.method, case.operation.path)
+        for result in results:
+            if result.failure is None:
+                RECORD.passed(family, result.name, label)
+            else:
+                RECORD.failed(family, result.name, label, _failure_text(result.failure),
+                              _curl(target, case, response))
+
+    for what, why in EXEMPTIONS:
+        RECORD.exempt(what, why)
+    if target.kind == "tmc":
+        RECORD.exempt("unsupported methods are not sent to a real TMC",
+                      "sending a path a method its contract lacks is a write when the method is PUT or DELETE")
+    return schema
+
+
+def _failure_text(failure: Failure) -> str:
+    text = f"{failure.title}: {failure.message}".strip()
+    return text if len(text) < 1500 else text[:1500] + "..."
+
+
+def _curl(target: Target, case: Any, response: Any) -> str | None:
+    try:
+        command = case.as_curl_command(headers=target.auth_headers, base_url=target.shown_url)
+    except Exception:  # a case that cannot be rendered is still a failure worth reporting without it
+        return None
+    # schemathesis hides credentials as [Filtered]; the kit's commands read the token from the shell.
+    return command.replace("'Authorization: [Filtered]'", '"Authorization: Bearer $TMC_TOKEN"')
+
+
+def not_built(target: Target, family: str, case: Any, response: Any) -> bool:
+    """A mock's deliberate 501 for an operation it does not simulate yet: recorded as an exemption, not
+    checked (the real TMC never answers it)."""
+    # schemathesis' responses keep header names lower-cased; requests' are case-insensitive.
+    marked = NOT_IMPLEMENTED_HEADER.lower() in {name.lower() for name in response.headers}
+    if response.status_code == 501 and marked and target.is_mocktmc:
+        RECORD.leave_out(family, operation_label(case.operation.method, case.operation.path),
+                         "the target (mocktmc) does not simulate it yet: 501 Not Implemented")
+        return True
+    return False
+
+
+def send_and_check(target: Target, family: str, case: Any) -> None:
+    """Send one generated case to the target and run every schemathesis check on the answer."""
+    label = operation_label(case.operation.method, case.operation.path)
+    if label not in sendable(target, family):
+        pytest.skip(f"{label} is not sent to this target: it writes, and the target is read-only")
+    sent = transport(target)
+    response = case.call(**sent)
+    if response.status_code == 401 and _expired(response) and target.renew_token():
+        sent = transport(target)
+        response = case.call(**sent)
+    if not_built(target, family, case, response):
+        return
+    RECORD.cover(family, label)
+    case.validate_response(response, headers=target.auth_headers, transport_kwargs=sent)
+
+
+def _expired(response: Any) -> bool:
+    """A 401 to a request that carried the kit's token: it expired (other 401s are what a case asked for)."""
+    sent = getattr(response.request, "headers", {}) or {}
+    return "Bearer" in str(sent.get("Authorization", ""))
+
+
+def transport(target: Target) -> dict[str, Any]:
+    """How schemathesis reaches the target: the app itself in process, else the URL; the token as a header
+    (not a session), so that the probes schemathesis sends without credentials go to the same place."""
+    sent: dict[str, Any] = {"headers": dict(target.auth_headers)}
+    if target.mock is None:
+        sent.update(base_url=target.base_url, timeout=60)
+    return sent

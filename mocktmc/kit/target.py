@@ -1,0 +1,320 @@
+"""The target a kit run talks to: the in-process mock, a mocktmc server, or the real TMC.
+
+Every suite is written once against `Target` and runs unchanged on all three. What differs is said by
+the target, not by the suites: whether it can move time (a mock advances its clock; the real API is
+polled with a deadline), whether it may be written to (a real account only inside the sandbox workspace
+named by --allow-writes), and how a failing request is shown again (a curl command).
+"""
+from __future__ import annotations
+
+import base64
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+
+from ..testing import IN_PROCESS_URL, BaseURLSession, Control, MockTMC, MockTMCError, connect
+from .checks import check as record_check, curl_of, family_of
+
+log = logging.getLogger("mocktmc.kit")
+T = TypeVar("T")
+
+# What the kit names the things it creates, so that people (and a later clean-up) recognise them.
+NAME_PREFIX = "mocktmc-kit-"
+# The address curl commands show for the in-process mock: where `mocktmc serve` listens by default.
+SERVED_URL = "http://127.0.0.1:8080"
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    url: str | None = None  # None: a mock in this process
+    token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    allow_writes: str | None = None  # the sandbox workspace id, on a target that is not a mock
+    control_token: str | None = None  # a mocktmc server whose control plane is closed
+    defects: tuple[str, ...] = ()  # the in-process mock's deliberate bugs (the kit's own tests)
+    fixtures: str = "default"  # the in-process mock's world
+    seed: int = 0
+    poll_deadline: float = 600.0  # real target: how long a run or a scheduled start may take to show
+    poll_interval: float = 5.0
+
+
+class Target:
+    """One TMC the suites talk to, with a bearer token, and what it allows."""
+
+    def __init__(self, options: TargetOptions, session: requests.Session, base_url: str, kind: str,
+                 control: Control | None, mock: MockTMC | None = None) -> None:
+        self.options = options
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.kind = kind  # "mock" (in this process), "mocktmc" (a server), "tmc" (the real API)
+        self.control = control
+        self.mock = mock
+        self.shown_url = SERVED_URL if kind == "mock" else self.base_url
+        self._names = itertools.count(1)
+        self._cleanup: list[tuple[str, str]] = []  # (method path) of everything the kit created, in order
+        self._sandbox: str | None = options.allow_writes
+
+    # --- what the target allows ------------------------------------------------------------------
+    @property
+    def is_mocktmc(self) -> bool:
+        return self.control is not None
+
+    @property
+    def moves_time(self) -> bool:
+        """A mock advances its clock; the real TMC must be waited for, in real time."""
+        return self.control is not None
+
+    @property
+    def writes(self) -> bool:
+        """A mock may always be written to; a real account only when --allow-writes names a sandbox."""
+        return self.kind != "tmc" or self.options.allow_writes is not None
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": self.session.headers["Authorization"]}
+
+    def account_state(self) -> dict | None:
+        """A mock's snapshot of the account the kit's token acts in (None on the real TMC)."""
+        if self.control is None:
+            return None
+        return self._account_control().snapshot()
+
+    def restore_account(self, state: dict) -> None:
+        """Put the account back as `account_state` found it (a mock only)."""
+        if self.control is not None:
+            self._account_control().restore(state)
+
+    def _account_control(self) -> Control:
+        assert self.control is not None
+        return self.control.for_token(self.auth_headers["Authorization"].split(" ", 1)[1])
+
+    def renew_token(self) -> bool:
+        """Get a new token when the target was opened with client credentials; False when it was not."""
+        renew = getattr(self.session, "renew", None)
+        if renew is None:
+            return False
+        renew()
+        return True
+
+    def describe(self) -> str:
+        where = {"mock": "the in-process mock", "mocktmc": f"mocktmc at {self.base_url}",
+                 "tmc": f"TMC at {self.base_url}"}[self.kind]
+        if self.options.defects:
+            where += f" (defects: {', '.join(self.options.defects)})"
+        mode = "writes allowed" if self.writes else "read-only"
+        if self.kind == "tmc" and self.writes:
+            mode += f" in workspace {self.options.allow_writes}"
+        return f"{where}, {mode}"
+
+    # --- requests --------------------------------------------------------------------------------
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 60)
+        return self.session.request(method, self.base_url + path, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def curl(self, response: requests.Response | None) -> str | None:
+        if response is None:
+            return None
+        return curl_of(response.request, self.base_url, self.shown_url)
+
+    def check(self, name: str, holds: Any, message: str, *, response: requests.Response | None = None,
+              operation: str | None = None, family: str | None = None) -> None:
+        """A named check; a failure carries the curl command of `response`'s request."""
+        if family is None:
+            path = operation.split(" ", 1)[-1] if operation else (
+                urlsplit(response.request.url or "").path if response is not None and response.request else "")
+            family = family_of(path)
+        record_check(name, holds, message, family=family, operation=operation, curl=self.curl(response))
+
+    # --- time ------------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        if self.control is not None:
+            return self.control.clock.now()
+        return datetime.now(timezone.utc)
+
+    def pass_time(self, seconds: float) -> None:
+        """Let `seconds` pass: at once on a mock, in real time on the real TMC."""
+        if seconds <= 0:
+            return
+        if self.control is not None:
+            self.control.clock.advance(seconds=seconds)
+        else:
+            time.sleep(seconds)
+
+    def wait_for(self, probe: Callable[[], T | None], *, within: float, step: float = 30.0) -> T | None:
+        """Call `probe` until it answers something other than None, for at most `within` seconds of target
+        time (a mock's clock moves `step` seconds between probes; the real TMC is polled every
+        poll_interval up to min(within, poll_deadline) seconds). None if it never did."""
+        found = probe()
+        if found is not None:
+            return found
+        if self.control is not None:
+            waited = 0.0
+            while waited < within:
+                move = min(step, within - waited)
+                self.control.clock.advance(seconds=move)
+                waited += move
+                found = probe()
+                if found is not None:
+                    return found
+            return None
+        deadline = time.monotonic() + min(within, self.options.poll_deadline)
+        while time.monotonic() < deadline:
+            time.sleep(self.options.poll_interval)
+            found = probe()
+            if found is not None:
+                return found
+        return None
+
+    # --- what the kit creates --------------------------------------------------------------------
+    def name(self, label: str) -> str:
+        """A recognisable name for something the kit creates: mocktmc-kit-<seed>-<label>-<n>."""
+        return f"{NAME_PREFIX}{self.options.seed}-{label}-{next(self._names)}"
+
+    def created(self, delete_path: str) -> None:
+        """Remember something the kit made, to delete it at the end even when a test failed."""
+        self._cleanup.append(("DELETE", delete_path))
+
+    def forget(self, delete_path: str) -> None:
+        """The kit deleted it itself."""
+        self._cleanup = [entry for entry in self._cleanup if entry[1] != delete_path]
+
+    def cleanup(self) -> list[str]:
+        """Delete what the kit created, newest first; what could not be deleted is returned and logged."""
+        left = []
+        while self._cleanup:
+            method, path = self._cleanup.pop()
+            try:
+                answer = self.request(method, path)
+            except requests.RequestException as exc:
+                left.append(f"{method} {path}: {exc}")
+                continue
+            if answer.status_code not in (200, 204, 404):
+                left.append(f"{method} {path}: {answer.status_code}")
+        for entry in left:
+            log.warning("the kit could not delete what it created: %s", entry)
+        return left
+
+    def sandbox_workspace(self) -> str | None:
+        """The workspace the kit may create in: --allow-writes, or on a mock the first workspace that holds
+        an artifact (tasks need one). None on a read-only target."""
+        if self._sandbox is None and self.writes:
+            answer = self.get("/orchestration/artifacts", params={"limit": 100})
+            try:
+                body = answer.json() if answer.status_code == 200 else None
+            except ValueError:
+                body = None
+            # A listing of the wrong shape leaves no sandbox; the suites' own checks say what was wrong.
+            items = body.get("items") if isinstance(body, dict) else None
+            for artifact in items if isinstance(items, list) else []:
+                workspace = ((artifact.get("workspace") if isinstance(artifact, dict) else None) or {}).get("id")
+                if workspace:
+                    self._sandbox = workspace
+                    break
+        return self._sandbox
+
+    def close(self) -> None:
+        self.session.close()
+
+
+_CURRENT: list[Target] = []
+
+
+def current_target() -> Target:
+    """The target of the running kit session. Hypothesis builds state machines itself, with no arguments,
+    so that is how they reach it."""
+    if not _CURRENT:
+        raise RuntimeError("no kit target is open: run the kit with pytest (contracts/) or `mocktmc contract`")
+    return _CURRENT[-1]
+
+
+def use_target(target: Target | None) -> None:
+    """Make `target` the current one (None: there is none any more)."""
+    _CURRENT.clear()
+    if target is not None:
+        _CURRENT.append(target)
+
+
+def _service_token(base_url: str, client_id: str, client_secret: str) -> str:
+    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+    answer = requests.post(base_url + "/security/oauth/token", timeout=60,
+                           headers={"Authorization": f"Basic {basic}"},
+                           json={"grant_type": "client_credentials", "audience": base_url})
+    if answer.status_code != 200:
+        raise ValueError(f"the token endpoint refused the client credentials: {answer.status_code} {answer.text[:300]}")
+    return answer.json()["access_token"]
+
+
+class RenewingSession(BaseURLSession):
+    """A service account's token expires (after 30 minutes on TMC; of mock time on a mock whose clock the
+    kit moves): a 401 gets a new token from the client credentials and the request is sent once more."""
+
+    def __init__(self, base_url: str, client_id: str, client_secret: str) -> None:
+        super().__init__(base_url)
+        self._credentials = (client_id, client_secret)
+        self.renew()
+
+    def renew(self) -> None:
+        self.headers["Authorization"] = f"Bearer {_service_token(self.base_url, *self._credentials)}"
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        answer = super().request(method, url, *args, **kwargs)
+        if answer.status_code == 401 and "Authorization" not in (kwargs.get("headers") or {}):
+            self.renew()
+            answer = super().request(method, url, *args, **kwargs)
+        return answer
+
+
+def open_target(options: TargetOptions) -> Target:
+    """The target the options name: no URL means a fresh mock in this process (the demo world, strict auth,
+    a frozen clock, and its own personal access token)."""
+    if options.url is None:
+        # A healthy mock is built without the defects setting at all: nothing of it is switched on.
+        broken = {"defects": tuple(options.defects)} if options.defects else {}
+        mock = MockTMC(fixtures=options.fixtures, clock="frozen", auth="strict", seed=options.seed, **broken)
+        token = mock.tokens.personal()["token"]
+        return Target(options, mock.client(token), IN_PROCESS_URL, "mock", mock, mock)
+    if options.defects:
+        raise ValueError("defects switch on bugs in the in-process mock; for a server use `mocktmc serve --defect`")
+    base_url = options.url.rstrip("/")
+    session: BaseURLSession
+    if options.token:
+        session = BaseURLSession(base_url)
+        session.headers["Authorization"] = f"Bearer {options.token}"
+    elif options.client_id and options.client_secret:
+        session = RenewingSession(base_url, options.client_id, options.client_secret)
+    else:
+        raise ValueError("a target URL needs a token: --token, or --client-id with --client-secret")
+    control = _mocktmc_control(base_url, options.control_token)
+    kind = "mocktmc" if control is not None else "tmc"
+    return Target(options, session, base_url, kind, control)
+
+
+def _mocktmc_control(base_url: str, control_token: str | None) -> Control | None:
+    """The control plane when the URL is a mocktmc server that lets the kit move its clock, else None."""
+    control = connect(base_url, control_token=control_token)
+    try:
+        control.clock.get()
+    except (MockTMCError, requests.RequestException, ValueError):
+        control.close()
+        return None
+    return control

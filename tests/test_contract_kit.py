@@ -1,0 +1,150 @@
+"""The contract kit catches bugs: run as users run it (`python -m mocktmc contract`, in a subprocess),
+it passes on the healthy mock and fails on each deliberate defect, naming the check that caught it.
+
+The runs are slices (a family and a suite, few examples) so that they fit in `make test`; `make
+contract` runs the whole kit at length. They run two at a time: each is a separate Python process.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+
+import pytest
+
+import requests
+
+from mocktmc.kit.schemathesis_runs import READING_POSTS
+from mocktmc.testing import MockTMC
+
+from .conftest import DEMO_PAT, SERVICE_ACCOUNT, SERVICE_SECRET
+
+CONTROL_TOKEN = "kit-test-control"
+
+FAST = ["--max-examples", "3", "--steps", "10", "--seed", "7"]
+# defect -> (the slice that should catch it, the check that must fail)
+DEFECTS = {
+    "wrong_type": (["--family", "orchestration", "--suite", "schemathesis"], "response_schema_conformance"),
+    "missing_required_field": (["--family", "orchestration", "--suite", "schemathesis"],
+                               "response_schema_conformance"),
+    "wrong_status": (["--family", "orchestration", "--suite", "schemathesis"], "status_code_conformance"),
+    "use_after_free": (["--family", "orchestration", "--suite", "crud"], "deleted_is_gone"),
+    "never_finishes": (["--family", "processing", "--suite", "lifecycle"], "run_finishes"),
+    "endless_log_pages": (["--family", "monitoring", "--suite", "lifecycle"], "log_pages_end"),
+    "pause_ignored": (["--family", "orchestration", "--suite", "schedules"], "pause_suppresses_runs"),
+    "server_error_on_bad_body": (["--family", "orchestration", "--suite", "schemathesis"], "not_a_server_error"),
+}
+HEALTHY = ["--family", "orchestration,processing,monitoring,security"]
+
+
+def _kit(args: list[str]) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("TMC_URL", None)
+    env.pop("TMC_TOKEN", None)
+    return subprocess.run([sys.executable, "-m", "mocktmc", "contract", *FAST, *args],
+                          capture_output=True, text=True, timeout=600, env=env)
+
+
+@contextmanager
+def _server(**settings) -> Iterator[str]:
+    """A mock served on a free loopback port (frozen clock, strict auth) from this process; yields its URL."""
+    mock = MockTMC(auth="strict", clock="frozen", **settings)
+    with mock.serve() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, subprocess.CompletedProcess]:
+    with ExitStack() as servers:
+        healthy_url = servers.enter_context(_server())
+        broken_url = servers.enter_context(_server(defects=["pause_ignored"]))
+        # A server whose control plane the kit cannot open looks like the real TMC: read-only, real time.
+        closed_url = servers.enter_context(_server(control_token=CONTROL_TOKEN))
+        served = ["--client-id", SERVICE_ACCOUNT, "--client-secret", SERVICE_SECRET]
+        jobs = {"healthy": HEALTHY, "v12": ["--family", "legacy", "--suite", "scenarios"],
+                **{name: [*slice_, "--defect", name] for name, (slice_, _) in DEFECTS.items()},
+                # The same kit against servers: a token from client credentials, the clock moved over HTTP.
+                "served": ["--url", healthy_url, *served, "--family", "orchestration,processing,monitoring",
+                           "--suite", "lifecycle,crud,schedules,scenarios"],
+                "served_pause_ignored": ["--url", broken_url, *served, "--suite", "schedules"],
+                "read_only": ["--url", closed_url, "--token", DEMO_PAT, "--family", "orchestration,processing",
+                              "--suite", "schemathesis,crud,lifecycle"]}
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {name: pool.submit(_kit, args) for name, args in jobs.items()}
+            done = {name: future.result() for name, future in futures.items()}
+        journal = requests.get(f"{closed_url}/_mocktmc/requests", timeout=30,
+                               headers={"Authorization": f"Bearer {CONTROL_TOKEN}"}).json()
+        done["read_only_journal"] = journal
+        return done
+
+
+def _summary(run: subprocess.CompletedProcess) -> str:
+    text = run.stdout
+    return text[text.find("mocktmc contract kit: target"):]
+
+
+def test_the_healthy_mock_passes_every_suite(runs):
+    run = runs["healthy"]
+    summary = _summary(run)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert "FAIL" not in summary and "failure(s)" not in summary
+    covered = dict(re.findall(r"^  (\w+): (\d+) operations covered", summary, re.M))
+    # Every operation of the four families the mock simulates was sent at least once.
+    assert {family: int(count) for family, count in covered.items()} == {
+        "orchestration": 90, "processing": 65, "monitoring": 8, "security": 1}
+    for check in ("response_schema_conformance", "status_code_conformance", "not_a_server_error", "run_finishes",
+                  "log_pages_end", "deleted_is_gone", "pause_suppresses_runs", "events_match_triggers"):
+        assert re.search(rf"\b{check} \(\d+\)", summary), f"{check} never ran:\n{summary}"
+
+
+def test_the_v12_walkthrough_is_skipped_visibly_while_the_mock_answers_501(runs):
+    run = runs["v12"]
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert re.search(r"SKIPPED .*test_seed_scenarios.py.*does not implement /tmc/v1.2 yet \(501", run.stdout), \
+        run.stdout[-3000:]
+
+
+@pytest.mark.parametrize("defect", sorted(DEFECTS))
+def test_the_kit_catches_the_defect(runs, defect):
+    run = runs[defect]
+    summary = _summary(run)
+    expected = DEFECTS[defect][1]
+    assert run.returncode == 1, f"the kit passed with {defect} on:\n{run.stdout[-4000:]}{run.stderr[-2000:]}"
+    assert re.search(rf"^    FAIL {expected}:", summary, re.M), f"{expected} did not fail:\n{summary}"
+    failure = re.search(rf"^    \[{expected}\] .*\n(        .*\n)*      repeat it: curl ", summary, re.M)
+    assert failure, f"no curl command for {expected}:\n{summary}"
+    assert "repeat the run: mocktmc contract ... --seed 7" in summary
+
+
+def test_the_kit_runs_against_a_mocktmc_server(runs):
+    run = runs["served"]
+    summary = _summary(run)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert "target mocktmc at http://127.0.0.1:" in summary
+    for check in ("run_finishes", "deleted_is_gone", "pause_suppresses_runs"):
+        assert re.search(rf"\b{check} \(\d+\)", summary), f"{check} never ran:\n{summary}"
+
+
+def test_the_kit_catches_a_served_defect(runs):
+    run = runs["served_pause_ignored"]
+    assert run.returncode == 1, run.stdout[-4000:]
+    assert re.search(r"^    FAIL pause_suppresses_runs:", _summary(run), re.M), _summary(run)
+
+
+def test_a_target_without_a_control_plane_is_only_read(runs):
+    run = runs["read_only"]
+    summary = _summary(run)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert "read-only" in summary.splitlines()[0]
+    assert "schemathesis sends no writes to a real TMC" in summary
+    assert re.search(r"SKIPPED .*read-only target", run.stdout), run.stdout[-3000:]
+    entries = runs["read_only_journal"]
+    assert len(entries) > 100  # the kit did talk to it
+    reading = re.compile("|".join(re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)) for path in READING_POSTS))
+    writes = [f"{e['method']} {e['path']}" for e in entries
+              if e["method"] != "GET" and not (e["method"] == "POST" and reading.fullmatch(e["path"]))]
+    assert writes == []
