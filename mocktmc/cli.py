@@ -10,7 +10,7 @@ import click
 from . import __version__
 from .kit.command import contract as contract_command
 from .config import AUTH_MODES, VALIDATE_MODES, Settings
-from .defects import DEFECTS
+from .defect_catalog import DEFECTS
 from .domain.fixtures import FixtureError
 from .domain.timeutil import parse_iso
 

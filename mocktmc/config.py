@@ -59,7 +59,7 @@ def _defect_names(names: Iterable[str]) -> tuple[str, ...]:
     names = (names,) if isinstance(names, str) else tuple(dict.fromkeys(names))
     if not names:
         return ()
-    from .defects import DEFECTS  # only when asked for: it brings Flask, which a healthy config need not load
+    from .defect_catalog import DEFECTS
     unknown = [name for name in names if name not in DEFECTS]
     if unknown:
         raise ValueError(f"unknown defect {unknown[0]!r}; the defects are {', '.join(DEFECTS)}")

@@ -28,29 +28,9 @@ from werkzeug.exceptions import HTTPException
 from .api.bodies import has_body, is_json, parse_json
 from .api.request_checks import operation_rules, rule_template
 from .contract_documents import contract, operations_in
+from .defect_catalog import DOMAIN_DEFECTS
 from .domain.world import World
 from .errors import InternalError, TMCError
-
-DEFECTS: dict[str, str] = {
-    "wrong_type": "paged list bodies of /orchestration, /processing and /monitoring give their integer "
-                  "'total' as a string",
-    "missing_required_field": "GET /orchestration/environments lists environments without their required 'id' "
-                              "(the contract has no GET of one environment)",
-    "wrong_status": "successful creations (POST) in /orchestration, /processing and /monitoring answer 200 "
-                    "instead of 201 where the contract declares no 200",
-    "use_after_free": "a resource deleted under /orchestration stays readable: GET of its path answers 200 with "
-                      "the body it had before the DELETE, instead of 404 (lists omit it)",
-    "never_finishes": "a run that reaches EXECUTING never ends on its own (no natural end, no timeout); "
-                      "terminating it still works",
-    "endless_log_pages": "GET /monitoring/executions/{id}/logs always answers a nextIndex (startIndex + count), "
-                         "even on the last page or an empty one",
-    "pause_ignored": "scheduled (and webhook) runs of a paused task or plan start as if it were not paused; "
-                     "pausing still answers as usual and GET still shows it paused",
-    "server_error_on_bad_body": "a request body that is malformed or breaks the contract answers 500 instead "
-                                "of the 400/415 the request checks give",
-}
-# The defects World.defects carries: the domain applies them, no HTTP hook is needed.
-DOMAIN_DEFECTS = frozenset({"never_finishes", "pause_ignored"})
 
 _2021_03_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/")
 _2021_03_FAMILIES = ("orchestration", "processing", "monitoring")

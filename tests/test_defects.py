@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from mocktmc.cli import main
 from mocktmc.config import Settings
-from mocktmc.defects import DEFECTS
+from mocktmc.defect_catalog import DEFECTS
 from mocktmc.testing import MockTMC
 
 from .conftest import (ARCHIVE_LOGS, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, Api,

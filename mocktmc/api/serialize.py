@@ -237,7 +237,8 @@ def plan(found: Plan, world: World) -> dict:
 
 
 # How a step's condition reads in the chart: the outcome after which the plan goes on.
-_CHART_STATUS = {"ALL_SUCCEEDED": "SUCCESS", "AT_LEAST_ONE_SUCCEEDED": "PARTIAL_SUCCESS", "ALWAYS_PROCEED_ON": "PROCEED"}
+_CHART_STATUS = {"ALL_SUCCEEDED": "SUCCESS", "AT_LEAST_ONE_SUCCEEDED": "PARTIAL_SUCCESS",
+                 "ALWAYS_PROCEED_ON": "PROCEED"}
 
 
 def _plan_task(task: Task, world: World) -> dict:

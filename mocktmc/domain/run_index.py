@@ -2,9 +2,9 @@
 
 Runs are created at the current mock time and the mock clock never goes back, so appending keeps
 every list sorted by trigger time, equal times in creation order; the lists of ended runs get a run
-when it ends, so one that ends after a later-created run triggered at the same instant is inserted. A run matches a period
-[start, end] when it began (started, else triggered) by `end` and was still going (finished, else
-now) at `start`. Two bounds make that cheap to count exactly:
+when it ends, so one that ends after a later-created run triggered at the same instant is inserted.
+A run matches a period [start, end] when it began (started, else triggered) by `end` and was still
+going (finished, else now) at `start`. Two bounds make that cheap to count exactly:
 
 - `longest`: no finished run lasted longer from trigger to finish, so a finished run triggered
   before `start - longest` cannot match; runs still going are kept aside in `active`;
