@@ -227,3 +227,17 @@ def test_logs_bad_params(api, params):
     execution_id = api.execute(LOAD_CUSTOMERS)
     response = api.get(f"/monitoring/executions/{execution_id}/logs", query_string=params)
     assert response.status_code == 400
+
+
+def test_the_singular_log_path_answers_as_the_logs_path(api):
+    # Talend's API overview names GET /monitoring/executions/{runId}/log; clients copied it.
+    execution_id = api.execute(SYNC_ORDERS)
+    api.advance(60)
+    query = {"count": 3, "order": "ASC", "startIndex": 1}
+    singular = api.get(f"/monitoring/executions/{execution_id}/log", query_string=query)
+    plural = api.get(f"/monitoring/executions/{execution_id}/logs", query_string=query)
+    assert singular.status_code == plural.status_code == 200
+    assert singular.json == plural.json and singular.json["size"] == 3
+    assert api.get(f"/monitoring/executions/{execution_id}/log", query_string={"count": 0}).status_code == 400
+    assert api.get("/monitoring/executions/no-such-run/log").status_code == 404
+    assert api.delete(f"/monitoring/executions/{execution_id}/log").status_code == 405

@@ -494,6 +494,19 @@ def task_list_alias(family: str, doc: dict) -> list[str]:
     return ["GET /processing/executables/tasks"]
 
 
+@correction("Addition beyond the published documents: `GET /monitoring/executions/{id}/log`, the path Talend's own "
+            "API overview gives for a run's log, answers as `GET /monitoring/executions/{id}/logs`.")
+def singular_log_alias(family: str, doc: dict) -> list[str]:
+    import copy
+    if family != "monitoring":
+        return []
+    logs = copy.deepcopy(doc["paths"]["/monitoring/executions/{id}/logs"])
+    logs["get"]["operationId"] = "getExecutionLogsSingularAlias"
+    doc["paths"]["/monitoring/executions/{id}/log"] = {key: value for key, value in logs.items()
+                                                       if key in ("get", "parameters")}
+    return ["GET /monitoring/executions/{id}/log"]
+
+
 # Paths that sit under a creation path but whose parameter is not what it created: v2.6's
 # POST /executions/promotions/{id} analyses the promotion {id}, it does not read an execution.
 LINK_EXCLUDED = {"performPromotionAnalysis"}

@@ -11,6 +11,8 @@ bp = Blueprint("monitoring_logs", __name__)
 
 
 @bp.get("/monitoring/executions/<id>/logs")
+# The singular path is the one Talend's API overview names for a run's log; clients copied it.
+@bp.get("/monitoring/executions/<id>/log")
 def get_logs(id: str):
     world = context.world()
     run = world.execution(id)
