@@ -27,7 +27,7 @@ import requests
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, precondition, rule
 
-from mocktmc.kit.checks import describe
+from mocktmc.kit.checks import describe, json_or_none
 from mocktmc.kit.sandbox import sandbox
 from mocktmc.kit.target import Target, current_target
 
@@ -99,14 +99,6 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def json_of(answer: requests.Response) -> Any:
-    """The answer's JSON, or None when its body is not JSON (a gateway's error page, say)."""
-    try:
-        return answer.json()
-    except ValueError:
-        return None
-
-
 # --- the tasks the machine runs ---------------------------------------------------------------------------------------
 _TASKS: dict[int, tuple[str, ...]] = {}  # per target: made once per session, deleted at its end
 
@@ -149,7 +141,7 @@ class RunLifecycle(RuleBasedStateMachine):
     # --- reading a run ------------------------------------------------------------------------------------------------
     def read(self, execution_id: str) -> tuple[dict, requests.Response]:
         answer = self.target.get(f"/processing/executions/{execution_id}")
-        run = json_of(answer) if answer.status_code == 200 else None
+        run = json_or_none(answer) if answer.status_code == 200 else None
         self.target.check("run_readable", isinstance(run, dict),
                           f"a run the machine started cannot be read: {describe(answer)}", response=answer,
                           operation=RUN)
@@ -192,7 +184,7 @@ class RunLifecycle(RuleBasedStateMachine):
         if timeout is not None:
             body["timeout"] = timeout  # minutes
         answer = self.target.post("/processing/executions", json=body)
-        execution_id = (json_of(answer) or {}).get("executionId") if answer.status_code == 201 else None
+        execution_id = (json_or_none(answer) or {}).get("executionId") if answer.status_code == 201 else None
         self.target.check("execute_starts", isinstance(execution_id, str) and execution_id,
                           f"starting a run of a task of the sandbox: {describe(answer)}", response=answer,
                           operation=EXECUTE)

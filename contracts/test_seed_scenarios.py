@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from mocktmc.kit.checks import describe
+from mocktmc.kit.checks import describe, json_or_none
 from mocktmc.kit.report import RECORD
 from mocktmc.kit.target import Target
 
@@ -50,19 +50,11 @@ V12_NOT_IMPLEMENTED = "the target does not implement /tmc/v1.2 yet (501 Not Impl
 
 # --- small helpers ---------------------------------------------------------------------------------------
 
-def _json(response: requests.Response) -> Any:
-    """The body as JSON, or None when it is not JSON (a check then says what came instead)."""
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 def _ended(target: Target, path: str, field: str, done: set[str], step: float) -> dict | None:
     """The run at `path` once its `field` reaches one of `done`, polled (or the clock moved) up to RUN_WAIT."""
     def probe() -> dict | None:
         polled = target.get(path)
-        body = _json(polled)
+        body = json_or_none(polled)
         return body if polled.status_code == 200 and isinstance(body, dict) and body.get(field) in done else None
 
     return target.wait_for(probe, within=RUN_WAIT, step=step)
@@ -100,7 +92,7 @@ def _page_all(target: Target, path: str, params: dict[str, Any], *, name: str) -
     found: list[dict[str, Any]] = []
     while len(found) < MAX_LISTED:
         answer = target.get(path, params={**params, "offset": len(found), "limit": 100})
-        page = _json(answer)
+        page = json_or_none(answer)
         target.check(name, answer.status_code == 200 and isinstance(page, dict) and isinstance(page.get("items"), list),
                      f"a listing answers 200 with a page of items: {describe(answer)}",
                      response=answer, operation=operation)
@@ -112,7 +104,7 @@ def _page_all(target: Target, path: str, params: dict[str, Any], *, name: str) -
 
 def _workspaces(target: Target) -> list[dict[str, Any]]:
     answer = target.get("/orchestration/workspaces")
-    listed = _json(answer)
+    listed = json_or_none(answer)
     target.check("workspaces_listed", answer.status_code == 200 and isinstance(listed, list),
                  f"GET /orchestration/workspaces answers 200 with a bare array: {describe(answer)}",
                  response=answer, operation="GET /orchestration/workspaces")
@@ -170,6 +162,20 @@ def _made(target: Target) -> Iterator[Callable[[str], None]]:
             _remove(target, path)
 
 
+def _create(target: Target, path: str, body: dict[str, Any], name: str, what: str,
+            remember: Callable[[str], None]) -> str:
+    """POST `body` to `path` in the sandbox; check `name` (201 with an id) and return the id. Whatever was made
+    is remembered for deletion, even when the status is wrong."""
+    answer = target.post(path, json=body)
+    made = json_or_none(answer)
+    if isinstance(made, dict) and made.get("id"):
+        remember(f"{path}/{made['id']}")
+    target.check(name, answer.status_code == 201 and isinstance(made, dict) and bool(made.get("id")),
+                 f"{what} is created in the sandbox workspace: {describe(answer)}",
+                 response=answer, operation=f"POST {path}")
+    return made["id"]
+
+
 def _sandbox_task(target: Target, workspace_id: str, environment_id: str, label: str,
                   remember: Callable[[str], None]) -> str:
     """A task of the sandbox workspace on the latest version of one of its artifacts (2021-03 API)."""
@@ -180,14 +186,7 @@ def _sandbox_task(target: Target, workspace_id: str, environment_id: str, label:
     body = {"environmentId": environment_id, "workspaceId": workspace_id, "name": target.name(label),
             "description": "created by the mocktmc contract kit's seed scenarios; safe to delete",
             "artifact": {"id": artifact["id"], "version": artifact["versions"][-1]}}
-    answer = target.post("/orchestration/executables/tasks", json=body)
-    task = _json(answer)
-    if isinstance(task, dict) and task.get("id"):  # made, even if the status is wrong: delete it at the end
-        remember(f"/orchestration/executables/tasks/{task['id']}")
-    target.check("sandbox_task_created", answer.status_code == 201 and isinstance(task, dict) and bool(task.get("id")),
-                 f"a task is created in the sandbox workspace: {describe(answer)}",
-                 response=answer, operation="POST /orchestration/executables/tasks")
-    return task["id"]
+    return _create(target, "/orchestration/executables/tasks", body, "sandbox_task_created", "a task", remember)
 
 
 # --- seed 000: the v1.2 walkthrough ----------------------------------------------------------------------
@@ -203,7 +202,7 @@ def test_v12_walkthrough(target: Target) -> None:
         RECORD.exempt("/tmc/v1.2 walkthrough", f"GET /tmc/v1.2/executables answered 501 "
                                                f"({listed.headers.get('X-Mocktmc-Not-Implemented') or 'no header'})")
         pytest.skip(V12_NOT_IMPLEMENTED)
-    page = _json(listed)
+    page = json_or_none(listed)
     target.check("v12_lists_executables",
                  listed.status_code == 200 and isinstance(page, dict) and isinstance(page.get("items"), list),
                  f"GET /tmc/v1.2/executables lists the tasks of all environments in a page: {describe(listed)}",
@@ -225,7 +224,7 @@ def _v12_task_steps(target: Target, task_id: str, workspace_id: str) -> str:
                  operation="GET /tmc/v1.2/executables")
 
     answer = target.get(f"/tmc/v1.2/executables/{task_id}")
-    details = _json(answer)
+    details = json_or_none(answer)
     target.check("v12_task_details",
                  answer.status_code == 200 and isinstance(details, dict) and details.get("id") == task_id
                  and bool(details.get("name")),
@@ -233,7 +232,7 @@ def _v12_task_steps(target: Target, task_id: str, workspace_id: str) -> str:
                  response=answer, operation="GET /tmc/v1.2/executables/{id}")
 
     answer = target.post("/tmc/v1.2/executions", json={"executable": task_id})
-    started = _json(answer)
+    started = json_or_none(answer)
     target.check("v12_execute_task",
                  answer.status_code == 201 and isinstance(started, dict) and bool(started.get("executionId")),
                  f"POST /tmc/v1.2/executions {{executable}} answers 201 with the execution id: {describe(answer)}",
@@ -242,7 +241,7 @@ def _v12_task_steps(target: Target, task_id: str, workspace_id: str) -> str:
     status_path = f"/tmc/v1.2/executions/{execution_id}"
 
     answer = target.get(status_path)
-    run = _json(answer)
+    run = json_or_none(answer)
     target.check("v12_execution_status",
                  answer.status_code == 200 and isinstance(run, dict) and run.get("executionId") == execution_id
                  and run.get("jobId") == task_id and isinstance(run.get("executionStatus"), str),
@@ -271,7 +270,7 @@ def _v12_task_steps(target: Target, task_id: str, workspace_id: str) -> str:
                  response=stop, operation="DELETE /tmc/v1.2/executions/{id}")
     again = target.get(status_path)
     target.check("v12_terminate_finished_changes_nothing",
-                 again.status_code == 200 and (_json(again) or {}).get("executionStatus") == final,
+                 again.status_code == 200 and (json_or_none(again) or {}).get("executionStatus") == final,
                  f"the ended run still reads {final} after the terminate request: {describe(again)}",
                  response=again, operation="GET /tmc/v1.2/executions/{id}")
     return details["name"]
@@ -283,14 +282,7 @@ def _v12_plan_steps(target: Target, task_id: str, task_name: str, workspace_id: 
     body = {"name": target.name("v12-plan"), "workspaceId": workspace_id,
             "description": "created by the mocktmc contract kit's seed scenarios; safe to delete",
             "steps": [{"name": f"run {task_name}", "condition": "ALL_SUCCEEDED", "taskIds": [task_id]}]}
-    answer = target.post("/orchestration/executables/plans", json=body)
-    plan = _json(answer)
-    if isinstance(plan, dict) and plan.get("id"):  # made, even if the status is wrong: delete it at the end
-        remember(f"/orchestration/executables/plans/{plan['id']}")
-    target.check("sandbox_plan_created", answer.status_code == 201 and isinstance(plan, dict) and bool(plan.get("id")),
-                 f"a plan is created in the sandbox workspace: {describe(answer)}",
-                 response=answer, operation="POST /orchestration/executables/plans")
-    plan_id = plan["id"]
+    plan_id = _create(target, "/orchestration/executables/plans", body, "sandbox_plan_created", "a plan", remember)
 
     listed = _page_all(target, "/tmc/v1.2/executables/plans", {"workspaceId": workspace_id},
                        name="v12_lists_plans")
@@ -299,7 +291,7 @@ def _v12_plan_steps(target: Target, task_id: str, task_name: str, workspace_id: 
                  f"listed {[_id_of(item) for item in listed][:20]}", operation="GET /tmc/v1.2/executables/plans")
 
     answer = target.get(f"/tmc/v1.2/executables/plans/{plan_id}")
-    details = _json(answer)
+    details = json_or_none(answer)
     target.check("v12_plan_details",
                  answer.status_code == 200 and isinstance(details, dict) and details.get("executable") == plan_id
                  and details.get("name") == body["name"],
@@ -307,7 +299,7 @@ def _v12_plan_steps(target: Target, task_id: str, task_name: str, workspace_id: 
                  response=answer, operation="GET /tmc/v1.2/executables/plans/{id}")
 
     answer = target.post("/tmc/v1.2/executions/plans", json={"executable": plan_id})
-    started = _json(answer)
+    started = json_or_none(answer)
     target.check("v12_execute_plan",
                  answer.status_code == 201 and isinstance(started, dict) and bool(started.get("executionId")),
                  f"POST /tmc/v1.2/executions/plans {{executable}} answers 201 with the execution id: "
@@ -316,7 +308,7 @@ def _v12_plan_steps(target: Target, task_id: str, task_name: str, workspace_id: 
     status_path = f"/tmc/v1.2/executions/plans/{started['executionId']}"
 
     answer = target.get(status_path)
-    run = _json(answer)
+    run = json_or_none(answer)
     target.check("v12_plan_execution_status",
                  answer.status_code == 200 and isinstance(run, dict)
                  and run.get("executionId") == started["executionId"] and run.get("planId") == plan_id
@@ -370,7 +362,7 @@ def test_promotion_walkthrough(target: Target) -> None:
     """List promotions, read one, promote one artifact with keepTargetResources, follow the run, find the
     artifact in the target environment."""
     answer = target.get("/orchestration/executables/promotions")
-    promotions = _json(answer)
+    promotions = json_or_none(answer)
     target.check("promotions_listed", answer.status_code == 200 and isinstance(promotions, list),
                  f"GET /orchestration/executables/promotions answers 200 with a bare array: {describe(answer)}",
                  response=answer, operation="GET /orchestration/executables/promotions")
@@ -385,7 +377,7 @@ def test_promotion_walkthrough(target: Target) -> None:
     destination_id = chosen.promotion["targetEnvironment"]["id"]
 
     answer = target.get(f"/orchestration/executables/promotions/{promotion_id}")
-    details = _json(answer)
+    details = json_or_none(answer)
     target.check("promotion_details",
                  answer.status_code == 200 and isinstance(details, dict) and details.get("executable") == promotion_id
                  and (details.get("sourceEnvironment") or {}).get("id") == source_id
@@ -414,7 +406,7 @@ def _promote(target: Target, chosen: _Promotable, promotion_id: str, destination
     body = {"executable": promotion_id, "keepTargetResources": True,
             "advanced": {"artifactId": artifact["id"], "artifactType": "ACTION"}}
     answer = target.post("/processing/executions/promotions", json=body)
-    started = _json(answer)
+    started = json_or_none(answer)
     # 201 carries the execution id and its report; 202 "Execution started" has no body (Processing 2021-03).
     target.check("promotion_execution_started",
                  (answer.status_code == 201 and isinstance(started, dict) and bool(started.get("executionId")))
@@ -461,7 +453,7 @@ def _quiet_list(target: Target, path: str, params: dict[str, Any] | None = None)
     try:
         while len(found) < MAX_LISTED:
             answer = target.get(path, params={**(params or {}), "offset": len(found), "limit": 100})
-            body = _json(answer) if answer.status_code == 200 else None
+            body = json_or_none(answer) if answer.status_code == 200 else None
             items = body if isinstance(body, list) else (body or {}).get("items") if isinstance(body, dict) else None
             if not isinstance(items, list):
                 break
@@ -529,7 +521,7 @@ def _scheduled_runs(target: Target, environment_id: str, until: datetime,
         if since is not None:
             body["from"] = str(_epoch_ms(since))
         answer = target.post("/orchestration/executables/events/search", json=body)
-        page = _json(answer)
+        page = json_or_none(answer)
         target.check("scheduled_runs_search",
                      answer.status_code == 200 and isinstance(page, dict) and isinstance(page.get("items"), list),
                      f"the scheduled-runs search answers 200 with a page of runs: {describe(answer)}",
@@ -575,7 +567,7 @@ def _pause(target: Target, task_id: str, paused: bool, name: str) -> None:
                  f"PUT .../pause {body} answers 202 (or 204): {describe(answer)}",
                  response=answer, operation="PUT /orchestration/executables/tasks/{taskId}/pause")
     task = target.get(f"/orchestration/executables/tasks/{task_id}")
-    details = (_json(task) or {}).get("taskPauseDetails") or {}
+    details = (json_or_none(task) or {}).get("taskPauseDetails") or {}
     target.check(name, task.status_code == 200 and details.get("pause", False) is paused,
                  f"the task reads {'paused' if paused else 'resumed'} at once (the pause takes effect immediately): "
                  f"{describe(task)}", response=task, operation="GET /orchestration/executables/tasks/{taskId}")

@@ -67,16 +67,21 @@ def check(name: str, holds: Any, message: str, *, family: str, operation: str | 
     raise KitFailure(name, family, message, curl)
 
 
+def json_or_none(response: requests.Response) -> Any:
+    """The answer's JSON, or None when its body is not JSON (a gateway's error page, say): the checks then
+    say what came instead."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
 def describe(response: requests.Response) -> str:
     """`METHOD path -> status: body` for messages, the body cut short."""
     request = response.request
     path = (request.path_url if request is not None else "?")
-    body: Any
-    try:
-        body = response.json()
-    except ValueError:
-        body = response.text
-    body = json.dumps(body) if isinstance(body, (Mapping, list)) else str(body)
+    parsed = json_or_none(response)
+    body = json.dumps(parsed) if isinstance(parsed, (Mapping, list)) else response.text
     if len(body) > 300:
         body = body[:300] + "..."
     return f"{request.method if request is not None else '?'} {path} -> {response.status_code}: {body}"

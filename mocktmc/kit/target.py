@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import requests
 
 from ..testing import IN_PROCESS_URL, BaseURLSession, Control, MockTMC, MockTMCError, connect
-from .checks import check as record_check, curl_of, family_of
+from .checks import check as record_check, curl_of, family_of, json_or_none
 
 log = logging.getLogger("mocktmc.kit")
 T = TypeVar("T")
@@ -219,10 +219,7 @@ class Target:
         an artifact (tasks need one). None on a read-only target."""
         if self._sandbox is None and self.writes:
             answer = self.get("/orchestration/artifacts", params={"limit": 100})
-            try:
-                body = answer.json() if answer.status_code == 200 else None
-            except ValueError:
-                body = None
+            body = json_or_none(answer) if answer.status_code == 200 else None
             # A listing of the wrong shape leaves no sandbox; the suites' own checks say what was wrong.
             items = body.get("items") if isinstance(body, dict) else None
             for artifact in items if isinstance(items, list) else []:
