@@ -559,6 +559,54 @@ def _id_field(doc: dict, operation: dict) -> tuple[str, str] | None:
     return None
 
 
+@correction("Legacy: two path templates of the same hierarchy (OpenAPI forbids them) are one path: "
+            "`GET /tmc/v2.6/executions/promotions/{executionId}` is written `{id}`, like the promotion analysis "
+            "`POST` on the same path.")
+def legacy_one_promotion_run_path(family: str, doc: dict) -> list[str]:
+    old, new = "/tmc/v2.6/executions/promotions/{executionId}", "/tmc/v2.6/executions/promotions/{id}"
+    if family != "legacy" or old not in doc["paths"]:
+        return []
+    item = doc["paths"].pop(old)
+    for operation in item.values():
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path" and parameter["name"] == "executionId":
+                parameter["name"] = "id"
+    doc["paths"][new] = {**doc["paths"].get(new, {}), **item}
+    return [f"{old} -> {new}"]
+
+
+@correction("Legacy: a promoted artifact's `version` is a string (`ArtifactPromotionResult.version`, as in "
+            "2021-03): artifact versions read like `0.1.0.20240212083000`. A plan's run configuration does not "
+            "require `runtime` (`PlanRunConfig`): a plan runs each step on its task's runtime. A task run's "
+            "record does not require `startTimestamp` (`JobExecutionStatus`, `JobExecutionStatusV21`, "
+            "`TaskExecutionStatusV21`, `TaskExecutionStatusV26`, as in 2021-03): a run waiting for its engine "
+            "has not started.")
+def legacy_promotion_plan_and_run_fields(family: str, doc: dict) -> list[str]:
+    schemas = doc["components"]["schemas"]
+    if family != "legacy":
+        return []
+    schemas["ArtifactPromotionResult"]["properties"]["version"] = {"type": "string"}
+    optional = {"PlanRunConfig": "runtime", **{name: "startTimestamp" for name in (
+        "JobExecutionStatus", "JobExecutionStatusV21", "TaskExecutionStatusV21", "TaskExecutionStatusV26")}}
+    for name, field in optional.items():
+        schemas[name]["required"] = [required for required in schemas[name]["required"] if required != field]
+    return ["ArtifactPromotionResult.version", *(f"{name}.required" for name in optional)]
+
+
+@correction("Legacy: error bodies are JSON. The Swagger conversion gave every response its operation's media "
+            "type, so some `ErrorResponse` bodies read `text/plain` (`DELETE /tmc/v2.6/executions/{id}`, the "
+            "engine unpairings); the service sends errors as `application/json`.")
+def legacy_json_errors(family: str, doc: dict) -> list[str]:
+    changed = []
+    for path, _, method, operation in operations_in(doc):
+        for code, response in operation["responses"].items():
+            content = response.get("content") or {}
+            if family == "legacy" and code[0] in "45" and content and "application/json" not in content:
+                response["content"] = {"application/json": next(iter(content.values()))}
+                changed.append(f"{method.upper()} {path} {code}")
+    return changed
+
+
 @correction("Additions: OpenAPI `links` from every operation that creates or starts something (a POST answering "
             "an id or executionId) to the operations on what it created (the paths under `{path}/{param}` that "
             "need no other path parameter), so that stateful tests can chain create -> get/update/delete and "
