@@ -20,10 +20,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # The contract kit at length against the in-process mock (reports in build/), then the mock's own
-# property suites at length. The legacy family is left out until the mock serves /tmc (it answers 501).
+# property suites at length.
 contract: $(STAMP)
 	mkdir -p build
-	$(BIN)/mocktmc contract --family orchestration,processing,monitoring,security --max-examples 100 \
+	$(BIN)/mocktmc contract --family orchestration,processing,monitoring,security,legacy --max-examples 100 \
 		--steps 30 --report build/contract-junit.xml --html build/contract-report.html
 	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest \
 		tests/test_properties.py tests/test_crud_machine.py tests/test_list_properties.py \

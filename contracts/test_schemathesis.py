@@ -81,7 +81,7 @@ def test_legacy(case, target):
 @pytest.mark.suite("stateful")
 @pytest.mark.writes
 @pytest.mark.parametrize("family", [
-    pytest.param(name, marks=pytest.mark.families(name)) for name in ("orchestration", "processing")])
+    pytest.param(name, marks=pytest.mark.families(name)) for name in ("orchestration", "processing", "legacy")])
 def test_stateful(family, target):
     """Sequences through the contracts' links: create -> read, update, delete; execute -> status, terminate.
     They create things anywhere a link leads, so they run against mocks only."""

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from .api import context, faults, journal
 from .api.context import MockState
 from .api.contracts import bp as contracts_bp
+from .api.legacy import install as install_legacy
 from .api.control import bp as control_bp
 from .api.control_state import bp as control_state_bp
 from .api.monitoring.history import bp as history_bp
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
                                                                     settings.defects))
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    install_legacy(app)  # after the 2021-03 handlers it delegates to
     # The journal and faults come first: a fault acts before authentication, validation and the world.
     # After-hooks run in reverse order, so the journal's runs last and records what the client got.
     app.before_request(journal.note_arrival)

@@ -31,16 +31,20 @@ class Operation:
 
     @property
     def rule(self) -> str:
-        """The Flask URL rule: {param} -> <param>; legacy v2 paths match every v2.x prefix."""
-        rule = re.sub(r"\{([^}]+)\}", r"<\1>", self.path)
-        if self.family == "legacy-v2":
-            versions = ", ".join(f'"{v}"' for v in LEGACY_V2_VERSIONS)
-            rule = rule.replace("/tmc/v2.6/", f"/tmc/<any({versions}):legacyVersion>/", 1)
-        return rule
+        return flask_rule(self.path)
 
     @property
     def sample_path(self) -> str:
         return re.sub(r"\{[^}]+\}", "x", self.path)
+
+
+def flask_rule(path: str) -> str:
+    """A contract path as a Flask URL rule: {param} -> <param>; /tmc/v2.6 paths match every v2.x prefix."""
+    rule = re.sub(r"\{([^}]+)\}", r"<\1>", path)
+    if rule.startswith("/tmc/v2.6/"):
+        versions = ", ".join(f'"{v}"' for v in LEGACY_V2_VERSIONS)
+        rule = rule.replace("/tmc/v2.6/", f"/tmc/<any({versions}):legacyVersion>/", 1)
+    return rule
 
 
 def _family(contract_name: str, path: str) -> str:

@@ -118,18 +118,20 @@ def test_unknown_path_and_wrong_method_are_tmc_json(api):
 
 
 def test_unbuilt_published_operation_is_501_with_its_name(api):
-    response = api.get("/tmc/v2.6/executables/tasks")
+    response = api.get("/tmc/v2.6/permissions")
     assert response.status_code == 501
-    assert "getAvailableTasks" in response.json["details"]
+    assert "getPermissions" in response.json["details"]
     # A method the path does not publish stays a 405, even next to an unbuilt one.
-    assert api.client.patch("/tmc/v2.6/executables/tasks", headers=AUTH).status_code == 405
+    assert api.client.patch("/tmc/v2.6/permissions", headers=AUTH).status_code == 405
 
 
 def test_legacy_family_uses_the_v2_error_body(api):
-    response = api.get("/tmc/v2.6/executables/tasks")
+    response = api.get("/tmc/v2.6/permissions")
     assert response.status_code == 501
     assert {"status", "message", "code", "details", "requestId", "url"} == set(response.json)
-    assert api.get("/tmc/v2.2/executables/tasks").status_code == 501
+    assert api.get("/tmc/v2.2/permissions").status_code == 501
+    missing = api.get("/tmc/v2.2/executables/tasks/nope")
+    assert missing.status_code == 404 and {"code", "details", "url"} <= set(missing.json)
     assert api.client.get("/tmc/v1.2/executables").status_code == 401
 
 

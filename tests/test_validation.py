@@ -56,6 +56,6 @@ def test_control_plane_responses_are_checked(api):
 def test_requests_no_contract_covers_are_not_checked(api):
     assert check_response("GET", "/tmc/v2.6/executables", "", api.get("/tmc/v2.6/executables")) is False
     assert check_response("GET", "/orchestration/nothing", "", api.get("/orchestration/nothing")) is False
-    unbuilt = api.get("/tmc/v2.6/executables/tasks")
-    assert unbuilt.status_code == 501 and unbuilt.headers["X-Mocktmc-Not-Implemented"] == "getAvailableTasks"
-    assert check_response("GET", "/tmc/v2.6/executables/tasks", "", unbuilt) is False
+    unbuilt = api.get("/tmc/v2.6/permissions")
+    assert unbuilt.status_code == 501 and unbuilt.headers["X-Mocktmc-Not-Implemented"] == "getPermissions"
+    assert check_response("GET", "/tmc/v2.6/permissions", "", unbuilt) is False

@@ -18,7 +18,7 @@ from .behaviors import DEFAULT_ERRORS, Behavior, LogLine
 from .clusters import availability
 from .credentials import Principal
 from .paging import Page
-from .tasks import DESTINATION, LOG_LEVELS, Runtime, Task
+from .tasks import DESTINATION, LOG_LEVELS, Runtime, Task, delete_task
 from ..errors import BadRequest, TaskPaused
 
 if TYPE_CHECKING:
@@ -327,12 +327,31 @@ def terminate_execution(world: "World", run: TaskExecution, principal: Principal
     """
     if run.execution_status == lc.STOPPING:
         return False
-    if not lc.can_terminate(run.execution_status):
-        raise BadRequest(f"Nothing to do for the task: its status is {run.execution_status}",
-                         message="Execution is already finished")
+    reason = nothing_to_terminate(run)
+    if reason:
+        raise BadRequest(reason, message="Execution is already finished")
     run.stopped_by = principal.user_id
     _enter(world, run, lc.TERMINATE_TO, at)
     return True
+
+
+def nothing_to_terminate(run: TaskExecution) -> str | None:
+    """Why a terminate request has nothing to do (the run has ended), in TMC's words; else None."""
+    if run.execution_status == lc.STOPPING or lc.can_terminate(run.execution_status):
+        return None
+    return f"Nothing to do for the task: its status is {run.execution_status}"
+
+
+def delete_task_terminating_runs(world: "World", task_id: str, principal: Principal, at: datetime) -> None:
+    """Delete a task, first asking each of its unfinished runs to stop (v2.6 `terminateExecutions`).
+
+    The runs carry on to their terminated state without the task, as runs of a deleted task do.
+    """
+    task = world.task(task_id)
+    delete_task(world, task.id, allow_running=True)
+    for run in [r for r in world.run_index.active.values() if r.task_id == task.id]:
+        if nothing_to_terminate(run) is None:
+            terminate_execution(world, run, principal, at)
 
 
 def history(runs: Iterable[TaskExecution], *, execution_statuses: set[str] | None, start: datetime, end: datetime,

@@ -313,13 +313,13 @@ def upgrade_task(world: "World", task_id: str, *, latest_artifact: bool) -> None
     task.version = _next_version(task.version)
 
 
-def delete_task(world: "World", task_id: str) -> None:
-    """Refused (409) while a plan uses the task or a run of it is still going."""
+def delete_task(world: "World", task_id: str, *, allow_running: bool = False) -> None:
+    """Refused (409) while a plan uses the task or, unless `allow_running`, a run of it is still going."""
     task = world.task(task_id)
     plans = [plan.name for plan in plans_using_task(world, task.id)]
     if plans:
         raise Conflict(f"Task {task.name!r} is used by plan(s) {', '.join(plans)}")
-    if world.run_index.running(task.id):
+    if not allow_running and world.run_index.running(task.id):
         raise Conflict(f"Task {task.name!r} has executions in progress")
     unlink(world, task.id)
     del world.tasks[task.id]

@@ -75,7 +75,9 @@ def get_plan_run_config(planId: str):
 
 @bp.put(PLAN + "/run-config")
 def put_plan_run_config(planId: str):
-    body = bodies.json_object(allowed={"trigger", "parallelExecutionAllowed"}, required={"trigger"})
+    # v2.6 clients also send a `runtime`: accepted, not kept, since a plan runs each step on its task's runtime.
+    body = bodies.json_object(allowed={"trigger", "parallelExecutionAllowed", "runtime"}, required={"trigger"})
+    bodies.mapping(body, "runtime")
     world = context.world()
     found = plans.configure_run(world, planId, bodies.mapping(body, "trigger"),
                                 bool(bodies.boolean(body, "parallelExecutionAllowed")), context.principal())
