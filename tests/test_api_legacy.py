@@ -211,8 +211,8 @@ def test_v26_writes_reach_the_same_world_and_delete_can_terminate_runs(api):
     assert api.get(f"/orchestration/executables/tasks/{task_id}").json["name"] == "made through v2.6"
 
     execution_id = api.post("/tmc/v2.5/executions", json={"executable": task_id}).json["executionId"]
-    for refused in (api.delete(f"/tmc/v2.6/executables/tasks/{task_id}"),
-                    api.delete(f"/tmc/v2.6/executables/tasks/{task_id}", query_string={"terminateExecutions": "false"})):
+    path = f"/tmc/v2.6/executables/tasks/{task_id}"
+    for refused in (api.delete(path), api.delete(path, query_string={"terminateExecutions": "false"})):
         assert refused.status_code == 409 and "in progress" in refused.json["details"]
     assert api.get(f"/tmc/v2.6/executables/tasks/{task_id}").status_code == 200
     deleted = api.delete(f"/tmc/v2.3/executables/tasks/{task_id}", query_string={"terminateExecutions": "true"})
