@@ -215,6 +215,16 @@ def test_v12_walkthrough(target: Target) -> None:
         _v12_plan_steps(target, task_id, task_name, workspace_id, remember)
 
 
+def _v12_execute(target: Target, path: str, executable: str, name: str) -> str:
+    """POST {executable} to a v1.2 executions path, checked as `name`; the new execution's id."""
+    answer = target.post(path, json={"executable": executable})
+    started = json_or_none(answer)
+    target.check(name, answer.status_code == 201 and isinstance(started, dict) and bool(started.get("executionId")),
+                 f"POST {path} {{executable}} answers 201 with the execution id: {describe(answer)}",
+                 response=answer, operation=f"POST {path}")
+    return started["executionId"]
+
+
 def _v12_task_steps(target: Target, task_id: str, workspace_id: str) -> str:
     """List, details, execute, status until finished, terminate the finished run; the task's name."""
     listed = _page_all(target, "/tmc/v1.2/executables", {"workspaceId": workspace_id}, name="v12_lists_executables")
@@ -231,13 +241,7 @@ def _v12_task_steps(target: Target, task_id: str, workspace_id: str) -> str:
                  f"GET /tmc/v1.2/executables/{{id}} answers the task's details: {describe(answer)}",
                  response=answer, operation="GET /tmc/v1.2/executables/{id}")
 
-    answer = target.post("/tmc/v1.2/executions", json={"executable": task_id})
-    started = json_or_none(answer)
-    target.check("v12_execute_task",
-                 answer.status_code == 201 and isinstance(started, dict) and bool(started.get("executionId")),
-                 f"POST /tmc/v1.2/executions {{executable}} answers 201 with the execution id: {describe(answer)}",
-                 response=answer, operation="POST /tmc/v1.2/executions")
-    execution_id = started["executionId"]
+    execution_id = _v12_execute(target, "/tmc/v1.2/executions", task_id, "v12_execute_task")
     status_path = f"/tmc/v1.2/executions/{execution_id}"
 
     answer = target.get(status_path)
@@ -298,20 +302,14 @@ def _v12_plan_steps(target: Target, task_id: str, task_name: str, workspace_id: 
                  f"GET /tmc/v1.2/executables/plans/{{id}} answers the plan's details: {describe(answer)}",
                  response=answer, operation="GET /tmc/v1.2/executables/plans/{id}")
 
-    answer = target.post("/tmc/v1.2/executions/plans", json={"executable": plan_id})
-    started = json_or_none(answer)
-    target.check("v12_execute_plan",
-                 answer.status_code == 201 and isinstance(started, dict) and bool(started.get("executionId")),
-                 f"POST /tmc/v1.2/executions/plans {{executable}} answers 201 with the execution id: "
-                 f"{describe(answer)}",
-                 response=answer, operation="POST /tmc/v1.2/executions/plans")
-    status_path = f"/tmc/v1.2/executions/plans/{started['executionId']}"
+    execution_id = _v12_execute(target, "/tmc/v1.2/executions/plans", plan_id, "v12_execute_plan")
+    status_path = f"/tmc/v1.2/executions/plans/{execution_id}"
 
     answer = target.get(status_path)
     run = json_or_none(answer)
     target.check("v12_plan_execution_status",
                  answer.status_code == 200 and isinstance(run, dict)
-                 and run.get("executionId") == started["executionId"] and run.get("planId") == plan_id
+                 and run.get("executionId") == execution_id and run.get("planId") == plan_id
                  and isinstance(run.get("executionStatus"), str),
                  f"GET /tmc/v1.2/executions/plans/{{id}} answers the plan run with its status: {describe(answer)}",
                  response=answer, operation="GET /tmc/v1.2/executions/plans/{id}")

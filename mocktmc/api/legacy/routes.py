@@ -27,152 +27,101 @@ def _same(method: str, path: str, target_path: str, adapter: str = "") -> Legacy
     return LegacyRoute(method, path, method, target_path, adapter)
 
 
+def _group(target_prefix: str, base: str, rows: tuple[tuple[str, str], ...]) -> tuple[LegacyRoute, ...]:
+    """(method, tail) rows whose path reads the same under /tmc/v2.6{base} and {target_prefix}{base}."""
+    return tuple(_same(method, f"{V26}{base}{tail}", f"{target_prefix}{base}{tail}") for method, tail in rows)
+
+
 _O, _P, _M = "/orchestration", "/processing", "/monitoring"
 _TASKS, _PLANS, _PROMOTIONS = "/executables/tasks", "/executables/plans", "/executables/promotions"
-_REC, _PE = "/runtimes/remote-engine-clusters", "/runtimes/pipeline-engines"
+_CRUD = (("GET", ""), ("POST", ""))  # a collection's list and create
+_ONE_TASK, _ONE_PLAN = "/{taskId}", "/{planId}"
 
 V26_ROUTES: tuple[LegacyRoute, ...] = (
-    # Artifacts, connections, environments, workspaces, projects, resources
+    # Artifacts, connections, environments, workspaces, projects, resources: v2.6 names their ids
+    # differently ({id}, {environmentId}, {workspaceId}), so most are written out.
     _same("GET", f"{V26}/artifacts", f"{_O}/artifacts"),
     _same("GET", f"{V26}/artifacts/{{id}}", f"{_O}/artifacts/{{artifactId}}"),
     _same("DELETE", f"{V26}/artifacts/{{id}}", f"{_O}/artifacts/{{artifactId}}"),
     _same("GET", f"{V26}/artifacts/{{id}}/versions/{{version}}", f"{_O}/artifacts/{{artifactId}}/versions/{{version}}"),
     _same("DELETE", f"{V26}/artifacts/{{id}}/versions/{{version}}",
           f"{_O}/artifacts/{{artifactId}}/versions/{{version}}"),
-    _same("GET", f"{V26}/connections", f"{_O}/connections"),
-    _same("POST", f"{V26}/connections", f"{_O}/connections"),
-    _same("GET", f"{V26}/connections/{{id}}", f"{_O}/connections/{{connectionId}}"),
-    _same("PUT", f"{V26}/connections/{{id}}", f"{_O}/connections/{{connectionId}}"),
-    _same("DELETE", f"{V26}/connections/{{id}}", f"{_O}/connections/{{connectionId}}"),
-    _same("GET", f"{V26}/environments", f"{_O}/environments"),
-    _same("POST", f"{V26}/environments", f"{_O}/environments"),
-    _same("PUT", f"{V26}/environments/{{environmentId}}", f"{_O}/environments/{{Id}}"),
-    _same("DELETE", f"{V26}/environments/{{environmentId}}", f"{_O}/environments/{{Id}}"),
-    _same("GET", f"{V26}/workspaces", f"{_O}/workspaces"),
-    _same("POST", f"{V26}/workspaces", f"{_O}/workspaces"),
-    _same("PUT", f"{V26}/workspaces/{{workspaceId}}", f"{_O}/workspaces/{{id}}"),
-    _same("DELETE", f"{V26}/workspaces/{{workspaceId}}", f"{_O}/workspaces/{{id}}"),
-    _same("GET", f"{V26}/projects", f"{_O}/projects"),
-    _same("POST", f"{V26}/projects", f"{_O}/projects"),
-    _same("GET", f"{V26}/projects/{{projectId}}", f"{_O}/projects/{{projectId}}"),
-    _same("PUT", f"{V26}/projects/{{projectId}}", f"{_O}/projects/{{projectId}}"),
-    _same("DELETE", f"{V26}/projects/{{projectId}}", f"{_O}/projects/{{projectId}}"),
+    *_group(_O, "/connections", _CRUD),
+    *(_same(method, f"{V26}/connections/{{id}}", f"{_O}/connections/{{connectionId}}")
+      for method in ("GET", "PUT", "DELETE")),
+    *_group(_O, "/environments", _CRUD),
+    *(_same(method, f"{V26}/environments/{{environmentId}}", f"{_O}/environments/{{Id}}")
+      for method in ("PUT", "DELETE")),
+    *_group(_O, "/workspaces", _CRUD),
+    *(_same(method, f"{V26}/workspaces/{{workspaceId}}", f"{_O}/workspaces/{{id}}") for method in ("PUT", "DELETE")),
+    *_group(_O, "/projects", (*_CRUD, ("GET", "/{projectId}"), ("PUT", "/{projectId}"), ("DELETE", "/{projectId}"),
+                              ("PUT", "/{projectId}/groups/{groupId}"), ("DELETE", "/{projectId}/groups/{groupId}"),
+                              ("GET", "/{projectId}/users"), ("PUT", "/{projectId}/users/{userId}"),
+                              ("DELETE", "/{projectId}/users/{userId}"))),
     _same("GET", f"{V26}/projects/{{id}}/groups", f"{_O}/projects/{{projectId}}/groups"),
-    _same("PUT", f"{V26}/projects/{{projectId}}/groups/{{groupId}}", f"{_O}/projects/{{projectId}}/groups/{{groupId}}"),
-    _same("DELETE", f"{V26}/projects/{{projectId}}/groups/{{groupId}}",
-          f"{_O}/projects/{{projectId}}/groups/{{groupId}}"),
-    _same("GET", f"{V26}/projects/{{projectId}}/users", f"{_O}/projects/{{projectId}}/users"),
-    _same("PUT", f"{V26}/projects/{{projectId}}/users/{{userId}}", f"{_O}/projects/{{projectId}}/users/{{userId}}"),
-    _same("DELETE", f"{V26}/projects/{{projectId}}/users/{{userId}}", f"{_O}/projects/{{projectId}}/users/{{userId}}"),
-    _same("GET", f"{V26}/resources", f"{_O}/resources"),
-    _same("POST", f"{V26}/resources", f"{_O}/resources"),
+    *_group(_O, "/resources", _CRUD),
     _same("GET", f"{V26}/resources/{{id}}", f"{_O}/resources/{{resourceId}}"),
     # v2.6 updates a resource's metadata with PUT; 2021-03 with PATCH.
     LegacyRoute("PUT", f"{V26}/resources/{{id}}", "PATCH", f"{_O}/resources/{{resourceId}}"),
     _same("DELETE", f"{V26}/resources/{{id}}", f"{_O}/resources/{{resourceId}}"),
     _same("PUT", f"{V26}/resources/{{id}}/upload", f"{_O}/resources/{{resourceId}}/upload"),
     # Tasks, their run configuration, schedule link, pause and history
-    _same("GET", f"{V26}{_TASKS}", f"{_O}{_TASKS}"),
-    _same("POST", f"{V26}{_TASKS}", f"{_O}{_TASKS}"),
-    _same("POST", f"{V26}{_TASKS}/search", f"{_O}{_TASKS}/search"),
-    _same("GET", f"{V26}{_TASKS}/{{taskId}}", f"{_O}{_TASKS}/{{taskId}}"),
-    _same("PUT", f"{V26}{_TASKS}/{{taskId}}", f"{_O}{_TASKS}/{{taskId}}"),
+    *_group(_O, _TASKS, (*_CRUD, ("POST", "/search"), ("GET", _ONE_TASK), ("PUT", _ONE_TASK),
+                         ("GET", f"{_ONE_TASK}/run-config"), ("PUT", f"{_ONE_TASK}/run-config"),
+                         ("DELETE", f"{_ONE_TASK}/run-config"), ("GET", f"{_ONE_TASK}/run-config/events"),
+                         ("GET", f"{_ONE_TASK}/schedule"), ("PUT", f"{_ONE_TASK}/schedule"),
+                         ("DELETE", f"{_ONE_TASK}/schedule"), ("PUT", f"{_ONE_TASK}/pause"))),
     _same("DELETE", f"{V26}{_TASKS}/{{taskId}}", f"{_O}{_TASKS}/{{taskId}}", "delete_task"),
-    _same("GET", f"{V26}{_TASKS}/{{taskId}}/run-config", f"{_O}{_TASKS}/{{taskId}}/run-config"),
-    _same("PUT", f"{V26}{_TASKS}/{{taskId}}/run-config", f"{_O}{_TASKS}/{{taskId}}/run-config"),
-    _same("DELETE", f"{V26}{_TASKS}/{{taskId}}/run-config", f"{_O}{_TASKS}/{{taskId}}/run-config"),
-    _same("GET", f"{V26}{_TASKS}/{{taskId}}/run-config/events", f"{_O}{_TASKS}/{{taskId}}/run-config/events"),
-    _same("GET", f"{V26}{_TASKS}/{{taskId}}/schedule", f"{_O}{_TASKS}/{{taskId}}/schedule"),
-    _same("PUT", f"{V26}{_TASKS}/{{taskId}}/schedule", f"{_O}{_TASKS}/{{taskId}}/schedule"),
-    _same("DELETE", f"{V26}{_TASKS}/{{taskId}}/schedule", f"{_O}{_TASKS}/{{taskId}}/schedule"),
-    _same("PUT", f"{V26}{_TASKS}/{{taskId}}/pause", f"{_O}{_TASKS}/{{taskId}}/pause"),
-    _same("GET", f"{V26}{_TASKS}/{{taskId}}/executions", f"{_P}{_TASKS}/{{taskId}}/executions"),
-    _same("GET", f"{V26}{_TASKS}/executions", f"{_P}{_TASKS}/executions"),
-    _same("POST", f"{V26}{_TASKS}/executions", f"{_P}{_TASKS}/executions"),
+    *_group(_P, _TASKS, (("GET", f"{_ONE_TASK}/executions"), ("GET", "/executions"), ("POST", "/executions"))),
     _same("POST", f"{V26}/executables/events/search", f"{_O}/executables/events/search"),
     # Plans
-    _same("GET", f"{V26}{_PLANS}", f"{_O}{_PLANS}"),
-    _same("POST", f"{V26}{_PLANS}", f"{_O}{_PLANS}"),
-    _same("GET", f"{V26}{_PLANS}/{{planId}}", f"{_O}{_PLANS}/{{planId}}"),
-    _same("PUT", f"{V26}{_PLANS}/{{planId}}", f"{_O}{_PLANS}/{{planId}}"),
-    _same("DELETE", f"{V26}{_PLANS}/{{planId}}", f"{_O}{_PLANS}/{{planId}}"),
-    _same("GET", f"{V26}{_PLANS}/{{planId}}/run-config", f"{_O}{_PLANS}/{{planId}}/run-config"),
-    _same("PUT", f"{V26}{_PLANS}/{{planId}}/run-config", f"{_O}{_PLANS}/{{planId}}/run-config"),
-    _same("DELETE", f"{V26}{_PLANS}/{{planId}}/run-config", f"{_O}{_PLANS}/{{planId}}/run-config"),
-    _same("GET", f"{V26}{_PLANS}/{{planId}}/run-config/events", f"{_O}{_PLANS}/{{planId}}/run-config/events"),
-    _same("GET", f"{V26}{_PLANS}/{{planId}}/schedule", f"{_O}{_PLANS}/{{planId}}/schedule"),
-    _same("PUT", f"{V26}{_PLANS}/{{planId}}/schedule", f"{_O}{_PLANS}/{{planId}}/schedule"),
-    _same("DELETE", f"{V26}{_PLANS}/{{planId}}/schedule", f"{_O}{_PLANS}/{{planId}}/schedule"),
-    _same("PUT", f"{V26}{_PLANS}/{{planId}}/pause", f"{_O}{_PLANS}/{{planId}}/pause"),
-    _same("GET", f"{V26}{_PLANS}/executions", f"{_P}{_PLANS}/executions"),
-    _same("GET", f"{V26}{_PLANS}/{{planId}}/executions", f"{_P}{_PLANS}/{{planId}}/executions"),
+    *_group(_O, _PLANS, (*_CRUD, ("GET", _ONE_PLAN), ("PUT", _ONE_PLAN), ("DELETE", _ONE_PLAN),
+                         ("GET", f"{_ONE_PLAN}/run-config"), ("PUT", f"{_ONE_PLAN}/run-config"),
+                         ("DELETE", f"{_ONE_PLAN}/run-config"), ("GET", f"{_ONE_PLAN}/run-config/events"),
+                         ("GET", f"{_ONE_PLAN}/schedule"), ("PUT", f"{_ONE_PLAN}/schedule"),
+                         ("DELETE", f"{_ONE_PLAN}/schedule"), ("PUT", f"{_ONE_PLAN}/pause"))),
+    *_group(_P, _PLANS, (("GET", "/executions"), ("GET", f"{_ONE_PLAN}/executions"))),
     # Promotions, and their analysis at POST /executions/promotions/{id}
-    _same("GET", f"{V26}{_PROMOTIONS}", f"{_O}{_PROMOTIONS}"),
-    _same("POST", f"{V26}{_PROMOTIONS}", f"{_O}{_PROMOTIONS}"),
-    _same("GET", f"{V26}{_PROMOTIONS}/{{promotionId}}", f"{_O}{_PROMOTIONS}/{{promotionId}}"),
-    _same("PATCH", f"{V26}{_PROMOTIONS}/{{promotionId}}", f"{_O}{_PROMOTIONS}/{{promotionId}}"),
-    _same("DELETE", f"{V26}{_PROMOTIONS}/{{promotionId}}", f"{_O}{_PROMOTIONS}/{{promotionId}}"),
-    _same("GET", f"{V26}{_PROMOTIONS}/{{promotionId}}/users", f"{_O}{_PROMOTIONS}/{{promotionId}}/users"),
-    _same("PUT", f"{V26}{_PROMOTIONS}/{{promotionId}}/users/{{userId}}",
-          f"{_O}{_PROMOTIONS}/{{promotionId}}/users/{{userId}}"),
-    _same("DELETE", f"{V26}{_PROMOTIONS}/{{promotionId}}/users/{{userId}}",
-          f"{_O}{_PROMOTIONS}/{{promotionId}}/users/{{userId}}"),
+    *_group(_O, _PROMOTIONS, (*_CRUD, ("GET", "/{promotionId}"), ("PATCH", "/{promotionId}"),
+                              ("DELETE", "/{promotionId}"), ("GET", "/{promotionId}/users"),
+                              ("PUT", "/{promotionId}/users/{userId}"), ("DELETE", "/{promotionId}/users/{userId}"))),
     LegacyRoute("POST", f"{V26}/executions/promotions/{{id}}", "POST", f"{_O}{_PROMOTIONS}/{{promotionId}}"),
     # Runs: tasks, plans and their steps, promotions; logs
     _same("POST", f"{V26}/executions", f"{_P}/executions"),
     _same("GET", f"{V26}/executions/{{id}}", f"{_P}/executions/{{executionId}}"),
     _same("DELETE", f"{V26}/executions/{{id}}", f"{_P}/executions/{{executionId}}", "terminate"),
-    _same("GET", f"{V26}/executions/{{id}}/logs", f"{_M}/executions/{{id}}/logs"),
-    _same("POST", f"{V26}/executions/{{id}}/logs", f"{_M}/executions/{{id}}/logs"),
-    _same("POST", f"{V26}/executions/{{id}}/logs/status", f"{_M}/executions/{{id}}/logs/status"),
+    *(_same(method, f"{V26}/executions/{{id}}{tail}", f"{_M}/executions/{{id}}{tail}")
+      for method, tail in (("GET", "/logs"), ("POST", "/logs"), ("POST", "/logs/status"))),
     _same("POST", f"{V26}/executions/plans", f"{_P}/executions/plans"),
     _same("GET", f"{V26}/executions/plans/{{id}}", f"{_P}/executions/plans/{{planExecutionId}}"),
-    _same("GET", f"{V26}/executions/plans/{{planExecutionId}}/steps",
-          f"{_P}/executions/plans/{{planExecutionId}}/steps"),
-    _same("GET", f"{V26}/executions/plans/{{planExecutionId}}/steps/{{stepExecutionId}}",
-          f"{_P}/executions/plans/{{planExecutionId}}/steps/{{stepExecutionId}}", "step_as_plan_status"),
-    _same("GET", f"{V26}/executions/plans/{{planExecutionId}}/steps/{{stepExecutionId}}/error-handler",
-          f"{_P}/executions/plans/{{planExecutionId}}/steps/{{stepExecutionId}}/error-handler", "step_as_plan_status"),
+    *_group(_P, "/executions/plans/{planExecutionId}/steps", (("GET", ""),)),
+    *(_same("GET", f"{V26}/executions/plans/{{planExecutionId}}/steps/{{stepExecutionId}}{tail}",
+            f"{_P}/executions/plans/{{planExecutionId}}/steps/{{stepExecutionId}}{tail}", "step_as_plan_status")
+      for tail in ("", "/error-handler")),
     _same("POST", f"{V26}/executions/promotions", f"{_P}/executions/promotions"),
     _same("GET", f"{V26}/executions/promotions/{{id}}", f"{_P}/executions/promotions/{{executionId}}"),
     # Schedules
-    _same("GET", f"{V26}/schedules", f"{_O}/schedules"),
-    _same("POST", f"{V26}/schedules", f"{_O}/schedules"),
-    _same("GET", f"{V26}/schedules/{{scheduleId}}", f"{_O}/schedules/{{scheduleId}}"),
-    _same("POST", f"{V26}/schedules/{{scheduleId}}", f"{_O}/schedules/{{scheduleId}}"),
-    _same("PATCH", f"{V26}/schedules/{{scheduleId}}", f"{_O}/schedules/{{scheduleId}}"),
-    _same("DELETE", f"{V26}/schedules/{{scheduleId}}", f"{_O}/schedules/{{scheduleId}}"),
-    _same("POST", f"{V26}/schedules/{{scheduleId}}/triggers", f"{_O}/schedules/{{scheduleId}}/triggers"),
-    _same("PUT", f"{V26}/schedules/{{scheduleId}}/triggers", f"{_O}/schedules/{{scheduleId}}/triggers"),
-    _same("DELETE", f"{V26}/schedules/{{scheduleId}}/triggers", f"{_O}/schedules/{{scheduleId}}/triggers"),
-    _same("GET", f"{V26}/schedules/{{scheduleId}}/events", f"{_O}/schedules/{{scheduleId}}/events"),
+    *_group(_O, "/schedules", (*_CRUD, ("GET", "/{scheduleId}"), ("POST", "/{scheduleId}"), ("PATCH", "/{scheduleId}"),
+                               ("DELETE", "/{scheduleId}"), ("POST", "/{scheduleId}/triggers"),
+                               ("PUT", "/{scheduleId}/triggers"), ("DELETE", "/{scheduleId}/triggers"),
+                               ("GET", "/{scheduleId}/events"))),
     # Runtimes: remote engines, clusters, pipeline engines, and their run profiles
-    _same("GET", f"{V26}/runtimes/remote-engines", f"{_P}/runtimes/remote-engines"),
-    _same("POST", f"{V26}/runtimes/remote-engines", f"{_P}/runtimes/remote-engines"),
-    _same("GET", f"{V26}/runtimes/remote-engines/{{id}}", f"{_P}/runtimes/remote-engines/{{id}}"),
-    _same("DELETE", f"{V26}/runtimes/remote-engines/{{id}}", f"{_P}/runtimes/remote-engines/{{id}}"),
-    _same("DELETE", f"{V26}/runtimes/remote-engines/{{id}}/pairing", f"{_P}/runtimes/remote-engines/{{id}}/pairing"),
-    _same("PUT", f"{V26}/runtimes/remote-engines/{{remoteEngineId}}/debug",
-          f"{_P}/runtimes/remote-engines/{{remoteEngineId}}/debug"),
-    *(_same(method, f"{V26}/runtimes/remote-engines/{{engineId}}/run-profiles{tail}",
-            f"{_P}/runtimes/remote-engines/{{engineId}}/run-profiles{tail}")
-      for method, tail in (("GET", ""), ("POST", ""), ("GET", "/{runProfileId}"), ("PUT", "/{runProfileId}"),
-                           ("DELETE", "/{runProfileId}"))),
-    *(_same(method, f"{V26}{_REC}{tail}", f"{_P}{_REC}{tail}")
-      for method, tail in (("GET", ""), ("POST", ""), ("GET", "/{clusterId}"), ("DELETE", "/{clusterId}"),
-                           ("PUT", "/{clusterId}/engines/{engineId}"), ("DELETE", "/{clusterId}/engines/{engineId}"),
-                           ("GET", "/{clusterId}/run-profiles"), ("POST", "/{clusterId}/run-profiles"),
-                           ("GET", "/{clusterId}/run-profiles/{runProfileId}"),
-                           ("PUT", "/{clusterId}/run-profiles/{runProfileId}"),
-                           ("DELETE", "/{clusterId}/run-profiles/{runProfileId}"))),
-    *(_same(method, f"{V26}{_PE}{tail}", f"{_P}{_PE}{tail}")
-      for method, tail in (("GET", ""), ("POST", ""), ("GET", "/{engineId}"), ("DELETE", "/{engineId}"),
-                           ("DELETE", "/{engineId}/pairing"), ("GET", "/{engineId}/run-profiles"),
-                           ("DELETE", "/{engineId}/run-profiles/{type}/{runProfileId}"))),
-    *(_same(method, f"{V26}{_PE}/{{engineId}}/run-profiles/{kind}{tail}",
-            f"{_P}{_PE}/{{engineId}}/run-profiles/{kind}{tail}")
-      for kind in ("advanced", "big-data", "data-integration", "databricks", "standard")
-      for method, tail in (("POST", ""), ("GET", "/{runProfileId}"), ("PUT", "/{runProfileId}"))),
+    *_group(_P, "/runtimes/remote-engines", (
+        *_CRUD, ("GET", "/{id}"), ("DELETE", "/{id}"), ("DELETE", "/{id}/pairing"), ("PUT", "/{remoteEngineId}/debug"),
+        ("GET", "/{engineId}/run-profiles"), ("POST", "/{engineId}/run-profiles"),
+        ("GET", "/{engineId}/run-profiles/{runProfileId}"), ("PUT", "/{engineId}/run-profiles/{runProfileId}"),
+        ("DELETE", "/{engineId}/run-profiles/{runProfileId}"))),
+    *_group(_P, "/runtimes/remote-engine-clusters", (
+        *_CRUD, ("GET", "/{clusterId}"), ("DELETE", "/{clusterId}"), ("PUT", "/{clusterId}/engines/{engineId}"),
+        ("DELETE", "/{clusterId}/engines/{engineId}"), ("GET", "/{clusterId}/run-profiles"),
+        ("POST", "/{clusterId}/run-profiles"), ("GET", "/{clusterId}/run-profiles/{runProfileId}"),
+        ("PUT", "/{clusterId}/run-profiles/{runProfileId}"), ("DELETE", "/{clusterId}/run-profiles/{runProfileId}"))),
+    *_group(_P, "/runtimes/pipeline-engines", (
+        *_CRUD, ("GET", "/{engineId}"), ("DELETE", "/{engineId}"), ("DELETE", "/{engineId}/pairing"),
+        ("GET", "/{engineId}/run-profiles"), ("DELETE", "/{engineId}/run-profiles/{type}/{runProfileId}"),
+        *((method, f"/{{engineId}}/run-profiles/{kind}{tail}")
+          for kind in ("advanced", "big-data", "data-integration", "databricks", "standard")
+          for method, tail in (("POST", ""), ("GET", "/{runProfileId}"), ("PUT", "/{runProfileId}"))))),
 )
 
 # /tmc/v1.2: tasks, plans and promotions only (TMC-API-NOTES section 5), on the v2.6 layout.
