@@ -61,15 +61,21 @@ BLUEPRINTS = (
 )
 
 
+class _MockTMCFlask(Flask):
+    """OPTIONS is not a published operation: it gets the 405 whose Allow lists the published methods, not
+    Flask's automatic answer, which merges every rule the path happens to match. Refused per rule, because
+    Flask 3.0 has no PROVIDE_AUTOMATIC_OPTIONS setting (3.1 added it) and mocktmc supports both."""
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None, **options):
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options=False, **options)
+
+
 def create_app(settings: Settings | None = None, *, clock: VirtualClock | None = None,
                spec: WorldSpec | None = None) -> Flask:
     settings = settings or Settings()
     clock = clock or VirtualClock(start=settings.start, rate=settings.clock_rate)
     spec = spec or load_fixture(settings.fixtures)
-    app = Flask("mocktmc")
-    # OPTIONS is not a published operation: it gets the 405 whose Allow lists the published methods,
-    # not Flask's merge of every rule the path happens to match.
-    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    app = _MockTMCFlask("mocktmc")
     app.json.sort_keys = False  # keep the published field order
     # No body may be larger than an upload plus room for its multipart framing (413 above it).
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit + 1024 * 1024

@@ -117,6 +117,15 @@ def test_unknown_path_and_wrong_method_are_tmc_json(api):
     assert "GET" in wrong.headers["Allow"]
 
 
+def test_options_is_not_answered_for_flask_but_refused_with_the_published_methods(api):
+    """No published operation takes OPTIONS: 405 with the path's published methods, on every Flask mocktmc
+    supports (Flask 3.0 would otherwise answer 200 with the methods of every rule the path matches)."""
+    refused = api.client.open("/processing/executions/plans", method="OPTIONS", headers=AUTH)
+    assert refused.status_code == 405 and refused.json["status"] == 405
+    assert refused.headers["Allow"] == "POST"
+    assert "OPTIONS is not allowed on /processing/executions/plans" in refused.json["detail"]
+
+
 def test_unbuilt_published_operation_is_501_with_its_name(api):
     response = api.get("/tmc/v2.6/permissions")
     assert response.status_code == 501

@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import sys
 from importlib import resources
+from importlib.util import find_spec
 
 import click
 
+# The kit's engines come with the `kit` extra; serving, the Python API and the plugin need none of them.
+ENGINES = ("pytest", "hypothesis", "schemathesis")
 SUITES = "schemathesis,stateful,lifecycle,crud,schedules,scenarios"
 FAMILIES = "orchestration,processing,monitoring,security,legacy"
+
+
+def missing_engines() -> list[str]:
+    return [name for name in ENGINES if find_spec(name) is None]
 
 
 def kit_directory() -> str:
@@ -61,6 +68,11 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
 def contract(url, token, client_id, client_secret, allow_writes, control_token, family, suite, max_examples,
              steps, seed, report, html, defects, poll_deadline, pytest_args) -> None:
     """Check a TMC target against the contracts (extra arguments go to pytest, e.g. -x or -k)."""
+    missing = missing_engines()
+    if missing:
+        raise click.ClickException(
+            f"the contract kit needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not "
+            f"installed here; install the kit with: pip install 'mocktmc[kit]'")
     import pytest
 
     args = pytest_arguments(url, token, client_id, client_secret, allow_writes, control_token, family, suite,
