@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $@
 
 run: $(STAMP)
-	$(BIN)/mocktmc serve
+	$(BIN)/mocktmc serve --log-level info
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -6,7 +6,7 @@ import logging
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .api import context, faults, journal
+from .api import access_log, context, faults, journal
 from .api.context import MockState
 from .api.contracts import bp as contracts_bp
 from .api.legacy import install as install_legacy
@@ -84,10 +84,13 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     install_legacy(app)  # after the 2021-03 handlers it delegates to
-    # The journal and faults come first: a fault acts before authentication, validation and the world.
-    # After-hooks run in reverse order, so the journal's runs last and records what the client got.
+    # The access log, the journal and faults come first: a fault acts before authentication, validation and
+    # the world. After-hooks run in reverse order, so the access log's and the journal's run last and see
+    # what the client got.
+    app.before_request(access_log.note_start)
     app.before_request(journal.note_arrival)
     app.before_request(faults.inject)
+    app.after_request(access_log.record)
     app.after_request(journal.record)
     app.after_request(faults.mark_faulted)
     app.before_request(_enter_world)

@@ -1,13 +1,15 @@
-"""The command line: `mocktmc serve`, `mocktmc routes`. Every serve option also reads MOCKTMC_<NAME>."""
+"""The command line: `mocktmc serve`, `routes`, `health`, `defects`, `contract`. Serve options also read MOCKTMC_*."""
 from __future__ import annotations
 
-import logging
+import json
+import os
 import signal
 import sys
+import urllib.request
 
 import click
 
-from . import __version__
+from . import __version__, server_log
 from .kit.command import contract as contract_command
 from .config import AUTH_MODES, VALIDATE_MODES, Settings
 from .defect_catalog import DEFECTS
@@ -69,14 +71,19 @@ def main() -> None:
          help="Close the control plane (/_mocktmc) behind this bearer token, for a shared server.")
 @_option("--defect", "defects", envvar="MOCKTMC_DEFECTS", multiple=True, type=click.Choice(list(DEFECTS)),
          help="Switch on a deliberate bug (for testing the contract kit); repeatable. `mocktmc defects` lists them.")
+@_option("--log-level", envvar="MOCKTMC_LOG_LEVEL", default="warning", type=click.Choice(server_log.LEVELS),
+         help="info adds a line per request (method, path, status, duration, account) to standard error.")
+@_option("--log-format", envvar="MOCKTMC_LOG_FORMAT", default="text", type=click.Choice(server_log.FORMATS),
+         help="Log lines as text, or as one JSON object each.")
 def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int,
-          validate: str, upload_limit: int, control_token: str | None, defects: tuple[str, ...]) -> None:
+          validate: str, upload_limit: int, control_token: str | None, defects: tuple[str, ...], log_level: str,
+          log_format: str) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
     import waitress
 
     from .app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    server_log.configure(log_level, log_format)
     settings = Settings(host=host, port=port, fixtures=fixtures, clock=clock, start=start, auth=auth,
                         seed=seed, threads=threads, validate=validate, upload_limit=upload_limit,
                         control_token=control_token or None, defects=defects)
@@ -120,6 +127,25 @@ def routes(full: bool) -> None:
 
     app = create_app(Settings(clock="frozen", fixtures="empty"))
     click.echo((full_table if full else markdown_table)(app.url_map), nl=False)
+
+
+@main.command()
+@click.option("--url", default=None, metavar="URL",
+              help="The server to ask. Default: http://127.0.0.1:$MOCKTMC_PORT (8080 when unset).")
+@click.option("--timeout", default=3.0, show_default=True, type=click.FloatRange(0.1), help="Seconds to wait.")
+def health(url: str | None, timeout: float) -> None:
+    """Ask a mocktmc server whether it is up (exit 0 when it is, 1 when not): the image's health check."""
+    url = (url or f"http://127.0.0.1:{os.environ.get('MOCKTMC_PORT') or 8080}").rstrip("/")
+    try:
+        with urllib.request.urlopen(f"{url}/_mocktmc/health", timeout=timeout) as response:
+            body = json.load(response)
+    except (OSError, ValueError) as exc:  # refused, timed out, an HTTP error, or not JSON
+        click.echo(f"mocktmc at {url} is not healthy: {getattr(exc, 'reason', None) or exc}", err=True)
+        sys.exit(1)
+    if body.get("status") != "UP":
+        click.echo(f"mocktmc at {url} is not healthy: status {body.get('status')!r}", err=True)
+        sys.exit(1)
+    click.echo(f"mocktmc {body.get('version')} at {url} is UP (auth {body.get('auth')})")
 
 
 @main.command("defects")
