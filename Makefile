@@ -76,9 +76,9 @@ test-lowest:
 		tests/test_python_api.py
 	rm -rf $(VENV)-lowest
 
-# Regenerate the implemented-operations tables (README.md section and OPERATIONS.md).
+# Regenerate OPERATIONS.md, the operations table (a test fails when it is stale).
 tables: $(STAMP)
-	$(BIN)/python tools/update_operations_table.py
+	$(BIN)/mocktmc routes > OPERATIONS.md.new && mv OPERATIONS.md.new OPERATIONS.md
 
 # Re-derive the 2021-03 contracts from Talend's published documents (needs ../shared/reference).
 contracts: $(STAMP)

@@ -119,14 +119,14 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
 
 
 @main.command()
-@click.option("--full", is_flag=True, help="Every operation with its state, not only the summary.")
-def routes(full: bool) -> None:
-    """Print the implemented-operations table (Markdown), generated from the running app's routes."""
+@click.option("--summary", is_flag=True, help="Only the count per family, not every operation.")
+def routes(summary: bool) -> None:
+    """Print the operations table (OPERATIONS.md, Markdown), generated from the contracts and the app's routes."""
     from .app import create_app
-    from .inventory import full_table, markdown_table
+    from .inventory import operations_document, summary_table
 
     app = create_app(Settings(clock="frozen", fixtures="empty"))
-    click.echo((full_table if full else markdown_table)(app.url_map), nl=False)
+    click.echo((summary_table if summary else operations_document)(app.url_map), nl=False)
 
 
 @main.command()

@@ -2,7 +2,7 @@
 
 The operations are those of the contracts (contracts/*.yaml). A request the app's own routes do
 not take but that names a contract operation answers 501 with a TMC error body. `mocktmc routes`
-and the README table are generated from the contracts and the app's routes, so they cannot drift.
+prints OPERATIONS.md, generated from the contracts and the app's routes, so it cannot drift.
 """
 from __future__ import annotations
 
@@ -116,20 +116,30 @@ def coverage(url_map: Map) -> list[tuple[Operation, bool]]:
     return [(op, is_implemented(url_map, op)) for op in operations()]
 
 
-def markdown_table(url_map: Map) -> str:
+def summary_table(url_map: Map) -> str:
+    """Per family: how many operations are simulated and how many answer 501."""
     rows = coverage(url_map)
     lines = ["| family | implemented | answered 501 |", "|---|---:|---:|"]
     for family in FAMILY_ORDER:
         done = sum(1 for op, ok in rows if op.family == family and ok)
         total = sum(1 for op, _ in rows if op.family == family)
         lines.append(f"| {family} | {done} | {total - done} |")
-    lines += ["", "Implemented operations:", "", "| method | path | operationId |", "|---|---|---|"]
-    lines += [f"| {op.method} | `{op.path}` | {op.operation_id} |" for op, ok in rows if ok]
+    done = sum(1 for _, ok in rows if ok)
+    lines.append(f"| **all** | **{done}** | **{len(rows) - done}** |")
     return "\n".join(lines) + "\n"
 
 
 def full_table(url_map: Map) -> str:
+    """Every operation with its state."""
     lines = ["| family | method | path | operationId | state |", "|---|---|---|---|---|"]
     lines += [f"| {op.family} | {op.method} | `{op.path}` | {op.operation_id} | "
               f"{'implemented' if ok else '501 not implemented'} |" for op, ok in coverage(url_map)]
     return "\n".join(lines) + "\n"
+
+
+def operations_document(url_map: Map) -> str:
+    """OPERATIONS.md: what `mocktmc routes` prints and `make tables` writes."""
+    return ("# Operations\n\nEvery operation of the TMC contracts (`contracts/*.yaml`) with its state in mocktmc, "
+            "generated from the contracts and the app's routes (`mocktmc routes`; `make tables` writes this file). "
+            "Operations not simulated yet answer 501 with a TMC error body and the header "
+            f"`{NOT_IMPLEMENTED_HEADER}`.\n\n{summary_table(url_map)}\n{full_table(url_map)}")

@@ -1,19 +1,10 @@
 """The operation inventory and the generated tables that document it."""
 import collections
-import importlib.util
 from pathlib import Path
 
-from mocktmc.inventory import operations
+from mocktmc.inventory import operations, operations_document
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location("update_operations_table",
-                                                  ROOT / "tools" / "update_operations_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_inventory_counts():
@@ -25,12 +16,11 @@ def test_inventory_counts():
     assert len({(op.method, op.path) for op in operations()}) == len(operations())
 
 
-def test_generated_tables_are_up_to_date():
-    tool = _tool()
-    table, operations_md = tool.generated()
-    readme = (ROOT / "README.md").read_text()
-    assert tool.readme_with(table, readme) == readme, "README.md's operations table is stale: run `make tables`"
-    assert (ROOT / "OPERATIONS.md").read_text() == operations_md, "OPERATIONS.md is stale: run `make tables`"
+def test_operations_md_is_up_to_date(api):
+    """OPERATIONS.md is what `mocktmc routes` prints (tests/test_artifact.py runs the installed command)."""
+    document = operations_document(api.app.url_map)
+    assert (ROOT / "OPERATIONS.md").read_text() == document, "OPERATIONS.md is stale: run `make tables`"
+    assert "| **all** | **322** | **9** |" in document  # the counts as they stand
 
 
 def test_every_implemented_operation_answers_something_other_than_501(api):
