@@ -1,17 +1,45 @@
-FROM python:3.11-slim
+# mocktmc's image: the mock TMC served on 0.0.0.0:8080 by a non-root user.
+#   docker build -t mocktmc . && docker run --rm -p 8080:8080 mocktmc
+# Stage 1 builds the sdist and, from it, the wheel, as `make dist` does and tests/test_artifact.py proves;
+# stage 2 installs that wheel over the serving dependencies, at the versions constraints.txt pins.
+ARG PYTHON_IMAGE=python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    MOCKTMC_HOST=0.0.0.0 MOCKTMC_PORT=8080
-
-WORKDIR /app
-COPY pyproject.toml README.md ./
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /src
+COPY constraints.txt ./
+RUN pip install -c constraints.txt build setuptools
+COPY pyproject.toml setup.py MANIFEST.in README.md LICENSE OPERATIONS.md ./
 COPY mocktmc ./mocktmc
-COPY fixtures ./fixtures
 COPY contracts ./contracts
-RUN pip install . && useradd --create-home --uid 10001 mocktmc
+COPY fixtures ./fixtures
+RUN python -m build --no-isolation --outdir /dist .
 
-USER mocktmc
+FROM ${PYTHON_IMAGE} AS runtime
+# Keep in step with mocktmc.__version__ (tests/test_artifact.py checks it); --build-arg VERSION=... overrides it.
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="mocktmc" \
+      org.opencontainers.image.description="A faithful, stateful, in-memory Talend Management Console (TMC) API mock" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/mocktmc/mocktmc"
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    PATH=/opt/mocktmc/bin:$PATH \
+    MOCKTMC_HOST=0.0.0.0 MOCKTMC_PORT=8080 MOCKTMC_LOG_LEVEL=info
+# The serving dependencies in a layer of their own: pyproject.toml's list (no kit, no test engines) at the
+# pinned versions, so that a change to mocktmc's source does not install them again.
+COPY pyproject.toml constraints.txt /tmp/deps/
+RUN python -m venv /opt/mocktmc && cd /tmp/deps \
+ && python -c "import tomllib; print(*tomllib.load(open('pyproject.toml','rb'))['project']['dependencies'], sep='\n')" \
+      > requirements.txt \
+ && pip install -r requirements.txt -c constraints.txt \
+ && cd / && rm -rf /tmp/deps
+COPY --from=build /dist/*.whl /tmp/wheel/
+RUN pip install --no-deps /tmp/wheel/*.whl && pip check && rm -rf /tmp/wheel \
+ && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin mocktmc
+
+USER 10001:10001
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/_mocktmc/health', timeout=2)"]
+# `mocktmc health` asks http://127.0.0.1:$MOCKTMC_PORT/_mocktmc/health, so -e MOCKTMC_PORT=... keeps it right.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["mocktmc", "health"]
 ENTRYPOINT ["mocktmc", "serve"]
