@@ -21,7 +21,5 @@ def package_folders() -> dict[str, str]:
     return found
 
 
-# mocktmc.contracts and mocktmc.fixtures are folders of their own, so they appear in package_dir; a
-# sub-package of mocktmc is found where its name says and needs no entry, but one entry per package
-# costs nothing and keeps the mapping in one place.
-setup(packages=sorted(package_folders()), package_dir=package_folders())
+FOLDERS = package_folders()
+setup(packages=sorted(FOLDERS), package_dir=FOLDERS)

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from .serving import served
+
 pytestmark = pytest.mark.e2e
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -66,18 +68,8 @@ def run_bash(script: str, cwd: Path, timeout: float = 120) -> tuple[subprocess.C
 @pytest.fixture
 def make_run_server(tmp_path):
     """`mocktmc serve --log-level info`, as `make run` starts it, on a free port; its URL."""
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen([str(BIN / "mocktmc"), "serve", "--port", "0", "--log-level", "info"],
-                            stdout=subprocess.PIPE, stderr=log, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert "serving http://127.0.0.1:" in line, line
-        yield line.split("serving ", 1)[1].split()[0]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
-        proc.stdout.close()
-        log.close()
+    with served([str(BIN / "mocktmc"), "serve", "--port", "0", "--log-level", "info"], tmp_path / "serve.log") as url:
+        yield url
 
 
 @needs_curl

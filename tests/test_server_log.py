@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
-import subprocess
 import sys
 
 import pytest
@@ -14,6 +12,7 @@ import requests
 from mocktmc import server_log
 
 from .conftest import LOAD_CUSTOMERS
+from .serving import served
 
 
 def access_records(caplog) -> list[dict]:
@@ -65,20 +64,11 @@ def test_configure_refuses_an_unknown_level_or_format():
 @pytest.mark.e2e
 def test_serve_writes_json_access_lines_to_standard_error(tmp_path):
     log = tmp_path / "serve.log"
-    with log.open("w") as stderr:
-        proc = subprocess.Popen([sys.executable, "-m", "mocktmc", "serve", "--port", "0", "--clock", "frozen"],
-                                stdout=subprocess.PIPE, stderr=stderr, text=True,
-                                env={**os.environ, "MOCKTMC_LOG_LEVEL": "info", "MOCKTMC_LOG_FORMAT": "json"})
-    try:
-        line = proc.stdout.readline()
-        base = line.split("serving ", 1)[1].split()[0]
+    with served([sys.executable, "-m", "mocktmc", "serve", "--port", "0", "--clock", "frozen"], log,
+                env={**os.environ, "MOCKTMC_LOG_LEVEL": "info", "MOCKTMC_LOG_FORMAT": "json"}) as base:
         started = requests.post(f"{base}/processing/executions", json={"executable": LOAD_CUSTOMERS},
                                 headers={"Authorization": "Bearer json-log"}, timeout=10)
         assert started.status_code == 201
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
-        proc.stdout.close()
     entries = [json.loads(text) for text in log.read_text().splitlines()]
     access = [entry for entry in entries if entry["logger"] == "mocktmc.access"]
     assert [(e["method"], e["path"], e["status"]) for e in access] == [("POST", "/processing/executions", 201)]
