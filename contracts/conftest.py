@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from mocktmc.kit.report import RECORD
 from mocktmc.kit.target import Target, TargetOptions, open_target, use_target
 
-SUITES = ("schemathesis", "stateful", "lifecycle", "crud", "schedules", "scenarios")
+SUITES = ("schemathesis", "stateful", "lifecycle", "crud", "schedules", "scenarios", "quirks")
 FAMILIES = ("orchestration", "processing", "monitoring", "security", "legacy")
 
 
@@ -39,6 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"Comma-separated suites to run (default all: {','.join(SUITES)}).")
     group.addoption("--tmc-defect", action="append", default=[],
                     help="Switch on a deliberate bug in the in-process mock (the kit's own tests).")
+    group.addoption("--tmc-fidelity", default="observed", choices=("observed", "documented"),
+                    help="The in-process mock's fidelity: the service as observed (default), or as documented.")
     group.addoption("--tmc-max-examples", type=int, default=10, help="Hypothesis examples per test.")
     group.addoption("--tmc-steps", type=int, default=20, help="Steps per state-machine example.")
     group.addoption("--tmc-seed", type=int, default=None, help="Seed of the run (printed; default random).")
@@ -93,7 +95,8 @@ def target(request: pytest.FixtureRequest) -> Target:
         url=config.getoption("--tmc-url"), token=config.getoption("--tmc-token"),
         client_id=config.getoption("--tmc-client-id"), client_secret=config.getoption("--tmc-client-secret"),
         allow_writes=config.getoption("--tmc-allow-writes"), control_token=config.getoption("--tmc-control-token"),
-        defects=tuple(config.getoption("--tmc-defect")), seed=RECORD.seed or 0,
+        defects=tuple(config.getoption("--tmc-defect")), fidelity=config.getoption("--tmc-fidelity"),
+        seed=RECORD.seed or 0,
         poll_deadline=config.getoption("--tmc-poll-deadline"))
     try:
         opened = open_target(options)

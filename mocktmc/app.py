@@ -6,7 +6,7 @@ import logging
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .api import access_log, context, faults, journal
+from .api import access_log, context, faults, journal, throttle
 from .api.context import MockState
 from .api.contracts import bp as contracts_bp
 from .api.legacy import install as install_legacy
@@ -43,6 +43,7 @@ from .domain.accounts import Accounts
 from .domain.fixtures import WorldSpec, load_fixture
 from .errors import InternalError, NotImplementedYet, TMCError, error_for_status
 from .inventory import NOT_IMPLEMENTED_HEADER, published_route
+from .quirks import QUIRKS, in_effect
 from .validation import ContractViolation, check_response
 
 log = logging.getLogger("mocktmc")
@@ -79,8 +80,11 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     app.json.sort_keys = False  # keep the published field order
     # No body may be larger than an upload plus room for its multipart framing (413 above it).
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit + 1024 * 1024
+    quirks = in_effect(settings.fidelity)
+    if "quirks_reversed" in settings.defects:  # a deliberate bug: the behaviour the fidelity does not say
+        quirks = frozenset(QUIRKS) - quirks
     app.extensions["mocktmc"] = MockState(settings, clock, Accounts(spec, clock, settings.auth, settings.seed,
-                                                                    settings.defects))
+                                                                    settings.defects, quirks))
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     install_legacy(app)  # after the 2021-03 handlers it delegates to
@@ -94,6 +98,9 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     app.after_request(journal.record)
     app.after_request(faults.mark_faulted)
     app.before_request(_enter_world)
+    if settings.throttle:
+        throttle.install(app, settings.throttle)
+        app.before_request(throttle.check)
     if settings.validate != "off":
         operation_rules()  # compile the checks now, not on the first request
         app.before_request(_check_request)

@@ -12,6 +12,7 @@ import click
 from . import __version__, server_log
 from .kit.command import contract as contract_command
 from .config import AUTH_MODES, VALIDATE_MODES, Settings
+from .quirks import FIDELITIES, QUIRKS
 from .defect_catalog import DEFECTS
 from .domain.fixtures import FixtureError
 from .domain.timeutil import parse_iso
@@ -26,6 +27,21 @@ class _ClockMode(click.ParamType):
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
         return value
+
+
+class _Rate(click.ParamType):
+    name = "N/s"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip().removesuffix("/s")
+        try:
+            rate = float(text)
+            Settings(throttle=rate)
+        except ValueError:
+            self.fail(f"{value!r} is not a rate such as 10/s (0 switches throttling off)", param, ctx)
+        return rate
 
 
 class _Timestamp(click.ParamType):
@@ -71,13 +87,17 @@ def main() -> None:
          help="Close the control plane (/_mocktmc) behind this bearer token, for a shared server.")
 @_option("--defect", "defects", envvar="MOCKTMC_DEFECTS", multiple=True, type=click.Choice(list(DEFECTS)),
          help="Switch on a deliberate bug (for testing the contract kit); repeatable. `mocktmc defects` lists them.")
+@_option("--fidelity", envvar="MOCKTMC_FIDELITY", default="observed", type=click.Choice(FIDELITIES),
+         help="observed: the service as clients see it (every quirk, `mocktmc quirks`); documented: the letter.")
+@_option("--throttle", envvar="MOCKTMC_THROTTLE", default="0", type=_Rate(),
+         help="Answer 429 above N requests a second of mock time per account and endpoint, e.g. 10/s; 0 is off.")
 @_option("--log-level", envvar="MOCKTMC_LOG_LEVEL", default="warning", type=click.Choice(server_log.LEVELS),
          help="info adds a line per request (method, path, status, duration, account) to standard error.")
 @_option("--log-format", envvar="MOCKTMC_LOG_FORMAT", default="text", type=click.Choice(server_log.FORMATS),
          help="Log lines as text, or as one JSON object each.")
 def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int,
-          validate: str, upload_limit: int, control_token: str | None, defects: tuple[str, ...], log_level: str,
-          log_format: str) -> None:
+          validate: str, upload_limit: int, control_token: str | None, defects: tuple[str, ...], fidelity: str,
+          throttle: float, log_level: str, log_format: str) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
     import waitress
 
@@ -86,7 +106,7 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
     server_log.configure(log_level, log_format)
     settings = Settings(host=host, port=port, fixtures=fixtures, clock=clock, start=start, auth=auth,
                         seed=seed, threads=threads, validate=validate, upload_limit=upload_limit,
-                        control_token=control_token or None, defects=defects)
+                        control_token=control_token or None, defects=defects, fidelity=fidelity, throttle=throttle)
     try:
         app = create_app(settings)
     except FixtureError as exc:
@@ -99,7 +119,8 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
         sys.exit(2)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"mocktmc {__version__} serving http://{shown_host}:{server.effective_port} "
-               f"(fixtures: {fixtures}, auth: {auth}, clock: {clock}, validate: {validate}"
+               f"(fixtures: {fixtures}, auth: {auth}, clock: {clock}, validate: {validate}, fidelity: {fidelity}"
+               f"{f', throttle: {throttle:g}/s' if throttle else ''}"
                f"{', control plane behind a token' if control_token else ''})", nl=True)
     if settings.defects:  # after the URL line, which scripts read first; loud, so nobody mistakes it for TMC
         click.echo(f"mocktmc: DEFECTS ON: {', '.join(settings.defects)} (deliberate bugs: do not trust this server)")
@@ -146,6 +167,25 @@ def health(url: str | None, timeout: float) -> None:
         click.echo(f"mocktmc at {url} is not healthy: status {body.get('status')!r}", err=True)
         sys.exit(1)
     click.echo(f"mocktmc {body.get('version')} at {url} is UP (auth {body.get('auth')})")
+
+
+@main.command("quirks")
+@click.option("--json", "as_json", is_flag=True, help="The catalog as JSON.")
+def list_quirks(as_json: bool) -> None:
+    """List the quirks: where the observed service differs from its documents, with the evidence."""
+    if as_json:
+        click.echo(json.dumps([quirk.as_json() for quirk in QUIRKS.values()], indent=2))
+        return
+    for quirk in QUIRKS.values():
+        click.echo(f"{quirk.name}: {quirk.title}")
+        click.echo(f"  documents: {quirk.documented}")
+        click.echo(f"  service:   {quirk.observed}")
+        for evidence in quirk.evidence:
+            click.echo(f"  evidence:  {evidence.source}: \"{evidence.quote}\"")
+        click.echo(f"  mocktmc --fidelity observed (default): {quirk.mock_observed}")
+        click.echo(f"  mocktmc --fidelity documented: {quirk.mock_documented}")
+        click.echo(f"  kit check: {quirk.check}")
+        click.echo("")
 
 
 @main.command("defects")

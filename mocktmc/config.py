@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .clock import parse_clock_mode
+from .quirks import FIDELITIES
 
 AUTH_MODES = ("open", "isolated", "strict")
 # off: trust every request; requests: check requests against the contracts (400/415);
@@ -34,6 +35,10 @@ class Settings:
     # Deliberate bugs to switch on (mocktmc/defects.py names them), for proving the contract kit catches them.
     # Any iterable of names is taken (Settings(defects=["wrong_type"])) and kept as a tuple.
     defects: tuple[str, ...] = ()
+    # observed: the service as clients see it (every quirk of mocktmc/quirks.py); documented: the published letter.
+    fidelity: str = "observed"
+    # Opt-in throttling, requests per second of mock time per account and endpoint (0: off); see quirks.py.
+    throttle: float = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defects", _defect_names(self.defects))
@@ -46,6 +51,10 @@ class Settings:
             raise ValueError(f"port must be in [0, 65535], got {self.port}")
         if self.upload_limit < 1:
             raise ValueError(f"upload_limit must be >= 1 byte, got {self.upload_limit}")
+        if self.fidelity not in FIDELITIES:
+            raise ValueError(f"fidelity must be one of {', '.join(FIDELITIES)}, got {self.fidelity!r}")
+        if not 0 <= self.throttle <= 100_000:
+            raise ValueError(f"throttle must be in [0, 100000] requests a second, got {self.throttle}")
         if self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
 

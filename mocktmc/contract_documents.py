@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Iterator
@@ -12,6 +13,15 @@ CONTRACTS = ("orchestration", "processing", "monitoring", "security", "legacy", 
 # The families of the TMC API itself (the control plane is mocktmc's own).
 TMC_CONTRACTS = CONTRACTS[:-1]
 METHODS = ("get", "put", "post", "delete", "patch")
+# Legacy v2.x clients use v2.2 to v2.6 interchangeably for the same layout; v1.x clients v1.2 and v1.3
+# (v1.3 only while the quirk legacy_v1_bare_arrays is in effect: the route checks it).
+LEGACY_VERSIONS = {"/tmc/v2.6/": ("v2.2", "v2.3", "v2.4", "v2.5", "v2.6"), "/tmc/v1.2/": ("v1.2", "v1.3")}
+_LEGACY_ALIAS = re.compile(r"^/tmc/(?:(v2\.[2-5])|(v1\.3))/")
+
+
+def legacy_contract_path(path: str) -> str:
+    """A request path with its legacy version as the legacy contract writes it (v2.x -> v2.6, v1.x -> v1.2)."""
+    return _LEGACY_ALIAS.sub(lambda m: "/tmc/v2.6/" if m.group(1) else "/tmc/v1.2/", path, count=1)
 
 
 @lru_cache(maxsize=None)

@@ -21,8 +21,11 @@ DEFECTS: dict[str, str] = {
                      "pausing still answers as usual and GET still shows it paused",
     "server_error_on_bad_body": "a request body that is malformed or breaks the contract answers 500 instead "
                                 "of the 400/415 the request checks give",
+    "quirks_reversed": "every quirk (`mocktmc quirks`) behaves the other way from the fidelity the server says it "
+                       "has: an observed server answers as the documents say, and the other way round",
 }
-# The defects World.defects carries: the domain applies them, no HTTP hook is needed.
-DOMAIN_DEFECTS = frozenset({"never_finishes", "pause_ignored"})
+# The defects World.defects carries: the domain applies them, no HTTP hook is needed. quirks_reversed needs
+# neither: app.py gives the accounts the quirks the fidelity does not have.
+DOMAIN_DEFECTS = frozenset({"never_finishes", "pause_ignored", "quirks_reversed"})
 
 __all__ = ["DEFECTS", "DOMAIN_DEFECTS"]

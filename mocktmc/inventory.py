@@ -13,13 +13,11 @@ from functools import lru_cache
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, Rule
 
-from .contract_documents import TMC_CONTRACTS, contract, operations_in
+from .contract_documents import LEGACY_VERSIONS, TMC_CONTRACTS, contract, operations_in
 
 # Marks a 501 that means "mocktmc does not simulate this operation yet" (not a TMC answer).
 NOT_IMPLEMENTED_HEADER = "X-Mocktmc-Not-Implemented"
 FAMILY_ORDER = ("orchestration", "processing", "monitoring", "security", "legacy-v2", "legacy-v1.2")
-# Legacy v2.x clients use v2.2 to v2.6 interchangeably for the same layout.
-LEGACY_V2_VERSIONS = ("v2.2", "v2.3", "v2.4", "v2.5", "v2.6")
 
 
 @dataclass(frozen=True)
@@ -39,11 +37,13 @@ class Operation:
 
 
 def flask_rule(path: str) -> str:
-    """A contract path as a Flask URL rule: {param} -> <param>; /tmc/v2.6 paths match every v2.x prefix."""
+    """A contract path as a Flask URL rule: {param} -> <param>; /tmc/v2.6 paths match every v2.x prefix, and
+    /tmc/v1.2 paths v1.2 and v1.3."""
     rule = re.sub(r"\{([^}]+)\}", r"<\1>", path)
-    if rule.startswith("/tmc/v2.6/"):
-        versions = ", ".join(f'"{v}"' for v in LEGACY_V2_VERSIONS)
-        rule = rule.replace("/tmc/v2.6/", f"/tmc/<any({versions}):legacyVersion>/", 1)
+    for prefix, versions in LEGACY_VERSIONS.items():
+        if rule.startswith(prefix):
+            listed = ", ".join(f'"{v}"' for v in versions)
+            rule = rule.replace(prefix, f"/tmc/<any({listed}):legacyVersion>/", 1)
     return rule
 
 
@@ -79,6 +79,8 @@ def _templates() -> tuple[tuple[re.Pattern, int, frozenset[str]], ...]:
         pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
         if template.startswith("/tmc/v2.6/"):
             pattern = pattern.replace(re.escape("/tmc/v2.6/"), r"/tmc/v2\.[2-6]/", 1)
+        elif template.startswith("/tmc/v1.2/"):
+            pattern = pattern.replace(re.escape("/tmc/v1.2/"), r"/tmc/v1\.[23]/", 1)
         compiled.append((re.compile(pattern + "$"), template.count("{"), frozenset(found)))
     return tuple(compiled)
 

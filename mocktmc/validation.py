@@ -6,7 +6,6 @@ the mock gives; request validation in the mock itself comes with `--validate`.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
@@ -16,14 +15,13 @@ from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from .contract_documents import contract
+from .contract_documents import contract, legacy_contract_path
 from .inventory import NOT_IMPLEMENTED_HEADER
 
 # Path prefix -> contract family.
 FAMILY_PREFIXES = (("/orchestration/", "orchestration"), ("/processing/", "processing"),
                    ("/monitoring/", "monitoring"), ("/security/", "security"), ("/tmc/", "legacy"),
                    ("/_mocktmc/", "control"))
-_LEGACY_V2_ALIAS = re.compile(r"^/tmc/v2\.[2-5]/")
 CHECK_HOST = "http://mocktmc.check"
 
 
@@ -66,8 +64,8 @@ def check_response(method: str, path: str, query: str, response) -> bool:
     family = family_of(path)
     if family is None or NOT_IMPLEMENTED_HEADER in response.headers:
         return False
-    # /tmc/v2.2 to /tmc/v2.5 serve the v2.6 layout, which the legacy contract describes.
-    request = _RouteOnlyRequest(method, _LEGACY_V2_ALIAS.sub("/tmc/v2.6/", path), query, "")
+    # /tmc/v2.2 to /tmc/v2.5 serve the v2.6 layout and /tmc/v1.3 the v1.2 one, which the legacy contract describes.
+    request = _RouteOnlyRequest(method, legacy_contract_path(path), query, "")
     try:
         _openapi(family).validate_response(request, WerkzeugOpenAPIResponse(response))
     except (PathNotFound, OperationNotFound):

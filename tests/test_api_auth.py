@@ -31,7 +31,7 @@ def test_missing_or_malformed_authorization_is_401(app, headers):
 
 def test_token_endpoint_json_and_form(api):
     body = issue_token(api)
-    assert body["token_type"] == "Bearer" and body["expires_in"] == "1800"
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 1800  # a number (quirk expires_in_number)
     assert body["access_token"].count(".") == 2
     claims = json.loads(base64.urlsafe_b64decode(body["access_token"].split(".")[1] + "=="))
     assert claims["sub"] == SERVICE_ACCOUNT and claims["exp"] - claims["iat"] == 1800

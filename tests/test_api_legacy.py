@@ -33,9 +33,9 @@ def test_seed_000_tasks(served):
     listed = http.get(f"{url}/tmc/v1.2/executables", timeout=10)
     assert listed.status_code == 200
     everywhere = http.get(f"{url}/orchestration/executables/tasks", timeout=10).json()
-    # "lists available tasks in all environments"
-    assert {t["executable"] for t in listed.json()["items"]} == {t["executable"] for t in everywhere["items"]}
-    assert len({t["workspace"]["environment"]["id"] for t in listed.json()["items"]}) >= 2
+    # "lists available tasks in all environments", as a bare array (quirk legacy_v1_bare_arrays)
+    assert {t["executable"] for t in listed.json()} == {t["executable"] for t in everywhere["items"]}
+    assert len({t["workspace"]["environment"]["id"] for t in listed.json()}) >= 2
 
     details = http.get(f"{url}/tmc/v1.2/executables/{LOAD_CUSTOMERS}", timeout=10).json()
     assert details["id"] == LOAD_CUSTOMERS and details["name"] == "Load customers"
@@ -73,7 +73,7 @@ def test_seed_000_terminates_a_running_run(served):
 
 def test_seed_000_plans(served):
     mock, url, http = served
-    plans = http.get(f"{url}/tmc/v1.2/executables/plans", timeout=10).json()["items"]
+    plans = http.get(f"{url}/tmc/v1.2/executables/plans", timeout=10).json()  # a bare array, as observed
     plan_id = plans[0]["executable"]
     details = http.get(f"{url}/tmc/v1.2/executables/plans/{plan_id}", timeout=10).json()
     assert details["executable"] == plan_id and details["chart"]

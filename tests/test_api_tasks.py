@@ -28,7 +28,8 @@ def test_create_a_task(api):
     assert task["parameters"] == {"batch_size": "50", "source_dir": "/data/in/customers"}  # artifact defaults kept
     assert task["connections"] == {"db": ORDERS_DB} and task["autoUpgradeInfo"]["autoUpgradable"] is True
     assert api.get(f"/orchestration/executables/tasks/{task['id']}").json == task
-    listed = api.get("/orchestration/executables/tasks", query_string={"name": "(v1)"}).json["items"]
+    # The name filter matches how names start (quirk task_name_prefix).
+    listed = api.get("/orchestration/executables/tasks", query_string={"name": "load customers ("}).json["items"]
     assert [(t["id"], t["runtime"]) for t in listed] == [(task["id"], {"type": "CLOUD"})]
     assert api.run(api.execute(task["id"]))["jobId"] == task["id"]
 
@@ -56,7 +57,7 @@ def test_full_replace_empties_what_is_left_out(api):
     assert response.status_code == 200
     task = response.json
     assert (task["version"], task["tags"], task["artifact"]["version"]) == ("0.2", [], V1)
-    assert task["parameters"] == {"batch_size": "500", "source_dir": "/data/in/customers"}
+    assert task.get("parameters", {}) == {}  # not refilled from the artifact's defaults (quirk task_put_replaces)
 
 
 @pytest.mark.parametrize("task_id, change, status", [
@@ -112,7 +113,8 @@ def test_pause_and_resume(api):
     ({}, None),
     ({"tags": ["sales"]}, ["Load customers", "Sync orders", "Load customers"]),
     ({"tags": ["sales", "daily"]}, ["Load customers", "Load customers"]),
-    ({"name": "report"}, ["Nightly report"]),
+    ({"name": "nightly"}, ["Nightly report"]),
+    ({"name": "report"}, []),  # a prefix, not a substring (quirk task_name_prefix)
     ({"environmentId": PROD_ENV}, ["Load customers"]),
     ({"runtimeType": "cloud_exclusive"}, ["Load customers"]),
     ({"triggerType": "manual", "workspaceId": DEV_SALES_WS, "limit": 2}, ["Load customers", "Sync orders"]),

@@ -37,6 +37,7 @@ DEFECTS = {
     "endless_log_pages": (["--family", "monitoring", "--suite", "lifecycle"], "log_pages_end"),
     "pause_ignored": (["--family", "orchestration", "--suite", "schedules"], "pause_suppresses_runs"),
     "server_error_on_bad_body": (["--family", "orchestration", "--suite", "schemathesis"], "not_a_server_error"),
+    "quirks_reversed": (["--family", "orchestration", "--suite", "quirks"], "quirk_task_name_prefix"),
 }
 HEALTHY = ["--family", "orchestration,processing,monitoring,security,legacy"]
 
@@ -64,6 +65,7 @@ def runs() -> dict[str, subprocess.CompletedProcess]:
         broken_url = servers.enter_context(_server(defects=["pause_ignored"]))
         # A server whose control plane the kit cannot open looks like the real TMC: read-only, real time.
         closed_url = servers.enter_context(_server(control_token=CONTROL_TOKEN))
+        throttled_url = servers.enter_context(_server(throttle=10))
         served = ["--client-id", SERVICE_ACCOUNT, "--client-secret", SERVICE_SECRET]
         jobs = {"healthy": HEALTHY, "v12": ["--family", "legacy", "--suite", "scenarios"],
                 **{name: [*slice_, "--defect", name] for name, (slice_, _) in DEFECTS.items()},
@@ -72,7 +74,10 @@ def runs() -> dict[str, subprocess.CompletedProcess]:
                            "--suite", "lifecycle,crud,schedules,scenarios"],
                 "served_pause_ignored": ["--url", broken_url, *served, "--suite", "schedules"],
                 "read_only": ["--url", closed_url, "--token", DEMO_PAT, "--family", "orchestration,processing",
-                              "--suite", "schemathesis,crud,lifecycle"]}
+                              "--suite", "schemathesis,crud,lifecycle"],
+                # The quirk checks: a mock as documented, and a throttled server as observed.
+                "documented": ["--suite", "quirks", "--fidelity", "documented"],
+                "throttled": ["--url", throttled_url, *served, "--suite", "quirks"]}
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = {name: pool.submit(_kit, args) for name, args in jobs.items()}
             done = {name: future.result() for name, future in futures.items()}
@@ -153,3 +158,24 @@ def test_a_target_without_a_control_plane_is_only_read(runs):
     writes = [f"{e['method']} {e['path']}" for e in entries
               if e["method"] != "GET" and not (e["method"] == "POST" and reading.fullmatch(e["path"]))]
     assert writes == []
+
+
+def _quirk_lines(summary: str) -> dict[str, str]:
+    return dict(re.findall(r"^    (\w+) +(observed|documented|undetermined): ", summary, re.M))
+
+
+def test_the_quirk_checks_follow_the_mocks_fidelity(runs):
+    """Healthy mocks pass their quirk checks either way; the summary says which way each quirk went."""
+    from mocktmc.quirks import QUIRKS
+    healthy, documented, throttled = (_summary(runs[name]) for name in ("healthy", "documented", "throttled"))
+    assert runs["documented"].returncode == 0 and runs["throttled"].returncode == 0, documented + throttled
+    seen = _quirk_lines(healthy)
+    assert set(seen) == set(QUIRKS)
+    assert {name for name, way in seen.items() if way != "observed"} == {"throttle_without_retry_after"}
+    assert set(_quirk_lines(documented).values()) == {"documented", "undetermined"}
+    assert _quirk_lines(documented)["throttle_without_retry_after"] == "undetermined"
+    assert _quirk_lines(throttled)["throttle_without_retry_after"] == "observed"
+    assert re.search(r"\bquirk_throttle_without_retry_after \(1\)", throttled), throttled
+    for name in QUIRKS:
+        if name != "throttle_without_retry_after":
+            assert re.search(rf"\bquirk_{name} \(1\)", healthy), f"quirk_{name} never ran:\n{healthy}"

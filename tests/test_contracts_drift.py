@@ -67,7 +67,8 @@ class Drift:
             return True
         if p == "number" and o == "integer":  # correction 3
             return True
-        if any(option.get("type") == p for option in ours.get("anyOf", [])):  # numbers also sent as strings
+        # Numbers also sent as strings (correction 12); either of a quirk's two behaviours (correction 18).
+        if any(option.get("type") == p for option in ours.get("anyOf", []) + ours.get("oneOf", [])):
             return True
         return p == "object" and o is None and not ours  # correction 4: filter value accepts anything
 

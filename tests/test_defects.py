@@ -41,9 +41,10 @@ def well_formed(response) -> object:
 
 
 # --- the registry, Settings, the command line ------------------------------------------------------
-def test_there_are_eight_defects_each_described():
+def test_there_are_nine_defects_each_described():
     assert list(DEFECTS) == ["wrong_type", "missing_required_field", "wrong_status", "use_after_free",
-                             "never_finishes", "endless_log_pages", "pause_ignored", "server_error_on_bad_body"]
+                             "never_finishes", "endless_log_pages", "pause_ignored", "server_error_on_bad_body",
+                             "quirks_reversed"]
     assert all(description and "\n" not in description for description in DEFECTS.values())
 
 
@@ -72,11 +73,11 @@ def test_serve_reads_defects_from_the_environment_too():
     assert result.exit_code == 2 and "'nope' is not one of" in result.output
 
 
-def test_the_defects_command_lists_all_eight_with_their_descriptions():
+def test_the_defects_command_lists_all_nine_with_their_descriptions():
     result = CliRunner().invoke(main, ["defects"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert len(lines) == len(DEFECTS) == 8
+    assert len(lines) == len(DEFECTS) == 9
     for line, (name, description) in zip(lines, DEFECTS.items()):
         assert line.startswith(name) and line.endswith(description)
 

@@ -440,6 +440,11 @@ def token_endpoint(family: str, doc: dict) -> list[str]:
     return ["POST /security/oauth/token"]
 
 
+def _declare_error(doc: dict, operation: dict, code: str) -> None:
+    """Declare an error status on an operation, with the operation's own error body."""
+    operation["responses"][code] = {"description": describe(code), "content": _error_content(doc, operation)}
+
+
 def _error_content(doc: dict, operation: dict) -> dict:
     """The error body an operation already declares (each merged document has its own), else the family's."""
     for code, response in operation["responses"].items():
@@ -466,8 +471,7 @@ def undeclared_errors(family: str, doc: dict) -> list[str]:
             wanted.append("415")
         for code in wanted:
             if code not in operation["responses"]:
-                operation["responses"][code] = {"description": describe(code),
-                                                "content": _error_content(doc, operation)}
+                _declare_error(doc, operation, code)
                 changed.append(f"{method.upper()} {path} {code}")
     return changed
 
@@ -543,7 +547,7 @@ def metrics_rate_limit(family: str, doc: dict) -> list[str]:
     operation = doc["paths"].get("/monitoring/observability/metrics/component", {}).get("post")
     if operation is None:
         return []
-    operation["responses"]["429"] = {"description": describe("429"), "content": _error_content(doc, operation)}
+    _declare_error(doc, operation, "429")
     return ["POST /monitoring/observability/metrics/component 429"]
 
 
@@ -604,6 +608,39 @@ def legacy_json_errors(family: str, doc: dict) -> list[str]:
             if family == "legacy" and code[0] in "45" and content and "application/json" not in content:
                 response["content"] = {"application/json": next(iter(content.values()))}
                 changed.append(f"{method.upper()} {path} {code}")
+    return changed
+
+
+# Where the observed service differs from its documents (mocktmc/quirks.py), the contract admits both: the
+# mock answers either way (--fidelity), and the contract kit's quirk checks tell which way a target goes.
+TERMINATE_PATHS = ("/processing/executions/{executionId}", "/tmc/v2.6/executions/{id}", "/tmc/v1.2/executions/{id}")
+V1_LISTS = ("/tmc/v1.2/executables", "/tmc/v1.2/executables/plans")
+
+
+@correction("The observed service (`mocktmc quirks`): the token's `expires_in` is a number of seconds or (as "
+            "published) a numeric string; terminating a run declares 406 (it produces `text/plain`, so an "
+            "`Accept` of only JSON is refused); the `/tmc/v1.2` task and plan lists are a bare array or (as "
+            "reconstructed) a page; every operation declares 429, since the service throttles every endpoint.")
+def observed_service(family: str, doc: dict) -> list[str]:
+    changed = []
+    for name, schema in doc.get("components", {}).get("schemas", {}).items():
+        if "expires_in" in schema.get("properties", {}):
+            schema["properties"]["expires_in"] = {"oneOf": [{"type": "integer", "minimum": 0},
+                                                            {"type": "string", "pattern": "^[0-9]+$"}]}
+            changed.append(f"#/components/schemas/{name}/properties/expires_in")
+    for path, _, method, operation in operations_in(doc):
+        responses = operation["responses"]
+        if method == "delete" and path in TERMINATE_PATHS:
+            _declare_error(doc, operation, "406")
+            changed.append(f"DELETE {path} 406")
+        if method == "get" and path in V1_LISTS:
+            page = responses["200"]["content"]["application/json"]["schema"]
+            responses["200"]["content"]["application/json"]["schema"] = {
+                "oneOf": [{"type": "array", "items": {"type": "object"}}, page]}
+            changed.append(f"GET {path} 200")
+        if family != "security" and "429" not in responses:
+            _declare_error(doc, operation, "429")
+            changed.append(f"{method.upper()} {path} 429")
     return changed
 
 
@@ -675,7 +712,8 @@ def render() -> dict[str, str]:
     lines += ["", "`legacy.yaml` converts the reconstructed `/tmc/v2.6` Swagger 2.0 document to OpenAPI 3.0 (bodies and",
               "form fields become request bodies, response schemas take the operation's media type). `/tmc/v1.2` has",
               "no published document: each of its 13 operations takes the layout of its v2.6 counterpart, an",
-              "inference (TMC-API-NOTES section 5). The mock serves the v2.6 paths under `/tmc/v2.2` to `/tmc/v2.6`.",
+              "inference (TMC-API-NOTES section 5). The mock serves the v2.6 paths under `/tmc/v2.2` to `/tmc/v2.6`,",
+              "and the v1.2 paths under `/tmc/v1.3` too (quirk `legacy_v1_bare_arrays`).",
               "", "The monitoring contract merges three published documents; their schema names carry the prefix",
               "`Logs`, `History` or `Metrics` so that their different `ErrorResponse` (and other) schemas stay apart.",
               "The mock's own URL is the first server of every document.", "",

@@ -29,6 +29,11 @@ def world() -> World:
     return g.mocktmc_world
 
 
+def world_or_none() -> World | None:
+    """The caller's world, or None for a request that entered none (the control plane, the token endpoint)."""
+    return g.get("mocktmc_world")
+
+
 def principal() -> Principal:
     return g.mocktmc_principal
 
@@ -36,3 +41,8 @@ def principal() -> Principal:
 def now() -> datetime:
     """The mock time this request is handled at (the time its world was settled to)."""
     return g.mocktmc_now
+
+
+def quirk(name: str) -> bool:
+    """Whether the server behaves as the observed service here (mocktmc/quirks.py), not as its documents."""
+    return name in state().accounts.quirks

@@ -26,6 +26,7 @@ def _clock_view() -> dict:
 def health():
     mock = context.state()
     return jsonify({"status": "UP", "version": __version__, "auth": mock.settings.auth,
+                    "fidelity": mock.settings.fidelity,
                     "accounts": len(mock.accounts.worlds()), "clock": _clock_view()})
 
 

@@ -26,8 +26,8 @@ _RULE_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def rule_template(rule: str) -> str:
-    """A Flask rule as the contract's path template: <taskId> -> {taskId}; any v2.x -> v2.6."""
-    return _RULE_VARIABLE.sub(r"{\1}", _LEGACY_VERSION.sub("v2.6", rule))
+    """A Flask rule as the contract's path template: <taskId> -> {taskId}; any v2.x -> v2.6, any v1.x -> v1.2."""
+    return _RULE_VARIABLE.sub(r"{\1}", _LEGACY_VERSION.sub(lambda m: "v1.2" if '"v1.' in m.group(0) else "v2.6", rule))
 
 
 def _coerce(kind: str) -> Callable[[str], Any]:

@@ -66,7 +66,7 @@ def token():
         raise BadRequest("audience is required: the base URL of the API, e.g. https://api.eu.cloud.talend.com")
     access_token, expires_in = context.state().accounts.issue_service_token(client_id, secret, audience)
     response = jsonify({"access_token": access_token, "token_type": "Bearer",
-                        # The published type of expires_in is string; a numeric string suits every client.
-                        "expires_in": str(expires_in)})
+                        # The service sends a number of seconds, as OAuth 2 does; the published document says string.
+                        "expires_in": expires_in if context.quirk("expires_in_number") else str(expires_in)})
     response.headers["Cache-Control"] = "no-store"
     return response

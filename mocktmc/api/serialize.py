@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import request
 
+from . import context
+
 from ..domain.artifacts import Artifact, ArtifactVersion
 from ..domain import clusters
 from ..domain.clusters import Cluster
@@ -348,9 +350,10 @@ def plan_run_config(found: Plan, world: World) -> dict:
 
 
 def _timestamps(run: TaskExecution) -> dict:
+    finished = run.shown_finish(context.state().accounts.quirks)
     return _compact({"triggerTimestamp": to_iso(run.triggered),
                      "startTimestamp": to_iso(run.started) if run.started else None,
-                     "finishTimestamp": to_iso(run.finished) if run.finished else None})
+                     "finishTimestamp": to_iso(finished) if finished else None})
 
 
 def job_execution_status(run: TaskExecution) -> dict:

@@ -57,12 +57,13 @@ def _b64url(data: bytes) -> str:
 
 class Accounts:
     def __init__(self, spec: WorldSpec, clock: Clock, auth: str = "open", seed: int = 0,
-                 defects: Iterable[str] = ()) -> None:
+                 defects: Iterable[str] = (), quirks: Iterable[str] = ()) -> None:
         self.spec = spec
         self.clock = clock
         self.auth = auth
         self.seed = seed
         self.defects = frozenset(defects)  # the server's deliberate bugs; every world of every account has them
+        self.quirks = frozenset(quirks)  # the observed behaviours in effect (mocktmc/quirks.py); every world's too
         self._lock = threading.Lock()
         self._worlds: dict[str, World] = {}
         self._tokens: dict[str, TokenGrant] = {}
@@ -83,8 +84,10 @@ class Accounts:
         return world
 
     def _install(self, account_id: str, world: World) -> World:
-        """The one way a world becomes an account's (created, reset, loaded, restored): it gets the server's defects."""
+        """The one way a world becomes an account's (created, reset, loaded, restored): it gets the server's defects
+        and quirks."""
         world.defects = self.defects
+        world.quirks = self.quirks
         self._worlds[account_id] = world
         return world
 

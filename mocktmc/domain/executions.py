@@ -19,7 +19,7 @@ from .clusters import availability
 from .credentials import Principal
 from .paging import Page
 from .tasks import DESTINATION, LOG_LEVELS, Runtime, Task, delete_task
-from ..errors import BadRequest, TaskPaused
+from ..errors import BadRequest, NotFound, TaskPaused
 
 if TYPE_CHECKING:
     from .world import World
@@ -92,6 +92,15 @@ class TaskExecution:
     @property
     def destination(self) -> str:
         return DESTINATION[self.runtime.type]
+
+    @property
+    def never_started(self) -> bool:
+        """A misfire: refused when it was triggered (parallel runs forbidden, paused, no engine)."""
+        return self.misfire_reason is not None and self.started is None
+
+    def shown_finish(self, quirks: frozenset[str]) -> datetime | None:
+        """The finishTimestamp a client sees: none for a run that never started (quirk misfire_never_started)."""
+        return None if self.never_started and "misfire_never_started" in quirks else self.finished
 
     def visible_logs(self, now: datetime) -> list[LogEntry]:
         """Job output is written ahead with its future timestamps; a reader sees only what has happened."""
@@ -354,12 +363,27 @@ def delete_task_terminating_runs(world: "World", task_id: str, principal: Princi
             terminate_execution(world, run, principal, at)
 
 
+def run_with_output(world: "World", execution_id: str) -> TaskExecution:
+    """A run whose logs or component metrics are asked for. A run that never started has none: 404, as the
+    service answers (quirk misfire_never_started)."""
+    run = world.execution(execution_id)
+    if run.never_started and "misfire_never_started" in world.quirks:
+        raise NotFound(f"Execution {execution_id} never started ({run.misfire_reason}): it has no logs or metrics")
+    return run
+
+
+def in_period(run, start: datetime, end: datetime, now: datetime, *, by_trigger: bool) -> bool:
+    """Whether a task or plan run belongs to a history period [start, end]: triggered within it, as the service
+    selects (quirk history_window_by_trigger), else active within it, as the documents describe."""
+    return start <= run.triggered <= end if by_trigger else run.active_between(start, end, now)
+
+
 def history(runs: Iterable[TaskExecution], *, execution_statuses: set[str] | None, start: datetime, end: datetime,
-            now: datetime) -> list[TaskExecution]:
-    """Runs (given oldest first) active within [start, end], newest first: clients read page one for the latest."""
+            now: datetime, by_trigger: bool) -> list[TaskExecution]:
+    """Runs (given oldest first) of the period [start, end], newest first: clients read page one for the latest."""
     selected = [run for run in reversed(list(runs))
                 if (execution_statuses is None or run.execution_status in execution_statuses)
-                and run.active_between(start, end, now)]
+                and in_period(run, start, end, now, by_trigger=by_trigger)]
     # sorted() is stable: runs triggered at the same instant stay latest-created first.
     return sorted(selected, key=lambda run: run.triggered, reverse=True)
 
@@ -368,7 +392,8 @@ def history_page(world: "World", *, task_id: str | None = None, environment_id: 
                  workspace_id: str | None = None, tags: Iterable[str] = (), execution_statuses: set[str] | None,
                  start: datetime, end: datetime, now: datetime, offset: int, limit: int) -> Page:
     """One page of the runs of a task, or of every task in an environment or workspace (the workspace
-    must belong to the environment), active within [start, end], newest first, from the run index."""
+    must belong to the environment), of the period [start, end] (see in_period), newest first, from the run
+    index."""
     if environment_id and workspace_id and world.workspaces.get(workspace_id) is not None and \
             world.workspaces[workspace_id].environment_id != environment_id:
         raise BadRequest("The workspace must belong to the environment when both are given")
@@ -381,5 +406,6 @@ def history_page(world: "World", *, task_id: str | None = None, environment_id: 
         task = world.tasks.get(run.task_id)
         return task is not None and wanted_tags <= set(task.tags)
     total, items = world.run_index.count_and_page(scope, execution_statuses, start, end, now, offset, limit,
-                                                  keep=tagged if wanted_tags else None)
+                                                  keep=tagged if wanted_tags else None,
+                                                  by_trigger="history_window_by_trigger" in world.quirks)
     return Page(items, limit, offset, total)

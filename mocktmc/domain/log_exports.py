@@ -33,6 +33,9 @@ class LogExport:
     truncated: bool
     download_id: str
     url_expires: datetime | None = None  # set when the download address is first given out
+    # A log cut to its newest entries: the time of the newest one left out, which the next request's
+    # endTime reaches back from (X-Log-Next-Request-End-Time).
+    next_end: datetime | None = None
 
 
 def create_export(world: "World", run: TaskExecution, at: datetime, *, file_format: str,
@@ -40,7 +43,12 @@ def create_export(world: "World", run: TaskExecution, at: datetime, *, file_form
     entries = [e for e in run.visible_logs(at) if (start is None or e.timestamp >= start)
                and (end is None or e.timestamp <= end)]
     truncated = len(entries) > MAX_ENTRIES
-    entries = entries[:MAX_ENTRIES]
+    next_end = None
+    if truncated and "log_export_keeps_last" in world.quirks:  # the service keeps the newest entries
+        next_end = entries[-MAX_ENTRIES - 1].timestamp
+        entries = entries[-MAX_ENTRIES:]
+    else:  # as the documents leave it: the first entries
+        entries = entries[:MAX_ENTRIES]
     if file_format == "JSON":
         content = json.dumps([{"logTimestamp": to_ms(e.timestamp), "severity": e.severity, "logType": e.log_type,
                                "logMessage": e.message} for e in entries], indent=1).encode()
@@ -50,7 +58,7 @@ def create_export(world: "World", run: TaskExecution, at: datetime, *, file_form
         media_type = "text/plain"
     name = f"{run.task_id}_{run.id}.log" if new_file_name else f"{run.id}.log"
     export = LogExport(world.ids.hex24() + world.ids.hex24(), run.id, at, name, media_type, content, len(entries),
-                       truncated, world.ids.hex24() + world.ids.hex24())
+                       truncated, world.ids.hex24() + world.ids.hex24(), next_end=next_end)
     world.log_exports[export.token] = export
     return export
 

@@ -3,8 +3,10 @@
 Runs are created at the current mock time and the mock clock never goes back, so appending keeps
 every list sorted by trigger time, equal times in creation order; the lists of ended runs get a run
 when it ends, so one that ends after a later-created run triggered at the same instant is inserted.
-A run matches a period [start, end] when it began (started, else triggered) by `end` and was still
-going (finished, else now) at `start`. Two bounds make that cheap to count exactly:
+As the documents describe, a run matches a period [start, end] when it began (started, else triggered) by
+`end` and was still going (finished, else now) at `start`; as the service does (quirk
+history_window_by_trigger), when it was triggered within the period, which the trigger times bisect exactly.
+Two bounds make the first cheap to count exactly:
 
 - `longest`: no finished run lasted longer from trigger to finish, so a finished run triggered
   before `start - longest` cannot match; runs still going are kept aside in `active`;
@@ -92,13 +94,14 @@ class RunIndex:
         return self._active_per_task.get(task_id, 0) > 0
 
     def count_and_page(self, scope: Scope, statuses: Iterable[str] | None, start: datetime, end: datetime,
-                       now: datetime, offset: int, limit: int,
-                       keep: Keep | None = None) -> tuple[int, list["TaskExecution"]]:
-        """(how many runs of `scope` with one of `statuses` were active within [start, end],
-        the page [offset, offset + limit) of them, newest first). `keep` narrows further (by
-        looking at each candidate, so it costs a walk over the period)."""
+                       now: datetime, offset: int, limit: int, keep: Keep | None = None,
+                       by_trigger: bool = False) -> tuple[int, list["TaskExecution"]]:
+        """(how many runs of `scope` with one of `statuses` belong to the period [start, end] (active within
+        it, or `by_trigger` triggered within it), the page [offset, offset + limit) of them, newest first).
+        `keep` narrows further (by looking at each candidate, so it costs a walk over the period)."""
         def matches(run: "TaskExecution") -> bool:
-            return run.active_between(start, end, now) and (keep is None or keep(run))
+            in_period = start <= run.triggered <= end if by_trigger else run.active_between(start, end, now)
+            return in_period and (keep is None or keep(run))
 
         sources: list[_Runs] = []
         if statuses is None:  # every run of the scope, the active ones included
@@ -108,11 +111,13 @@ class RunIndex:
         else:  # the ended runs of the wanted statuses; the active ones come below
             wanted = set(statuses)
             sources += [self._ended[(scope, s)] for s in sorted(wanted & lc.TERMINAL) if (scope, s) in self._ended]
-        lowest = start - self.longest
+        lowest = start if by_trigger else start - self.longest
         total, walks = 0, []
         for runs in sources:
             lo, hi = bisect_left(runs.times, lowest), bisect_right(runs.times, end)
-            if keep is None:
+            if keep is None and by_trigger:
+                total += hi - lo  # every run triggered within [start, end] matches
+            elif keep is None:
                 sure_lo = max(lo, bisect_left(runs.times, start))
                 sure_hi = max(sure_lo, min(hi, bisect_right(runs.times, end - self.longest_queue)))
                 total += (sure_hi - sure_lo) + sum(1 for i in range(lo, sure_lo) if matches(runs.runs[i])) \

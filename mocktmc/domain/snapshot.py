@@ -96,7 +96,8 @@ STORES: dict[str, tuple[type, str | None]] = {
 WORLD_ATTRIBUTES = frozenset(STORES) | {
     "account_id", "account_name", "now", "ids", "lock", "_agenda", "_seq", "default_user_id", "metric_queries",
     "run_index", "_run_seq", "_arm_tokens", "runs_started", "misfires",
-    "defects"}  # not state: the server's deliberate bugs, which Accounts gives a restored world too
+    # not state: the server's deliberate bugs and quirks, which Accounts gives a restored world too
+    "defects", "quirks"}
 
 _REGISTERED = frozenset(REGISTRY.values())
 _ATOMS = frozenset({str, int, float, bool, type(None)})  # JSON's own scalars

@@ -79,7 +79,7 @@ class TaskFilter:
     """What the task list (GET) and the task search (POST) can select on; None selects everything."""
     environment_id: str | None = None
     workspace_id: str | None = None
-    name: str | None = None  # contained, case-insensitively
+    name: str | None = None  # case-insensitively: how names start (quirk task_name_prefix), else contained
     artifact_id: str | None = None
     runtime_type: str | None = None
     runtime_id: str | None = None
@@ -91,12 +91,13 @@ class TaskFilter:
 def select_tasks(world: "World", wanted: TaskFilter) -> list[Task]:
     """Matching tasks in creation order."""
     name = (wanted.name or "").lower()
+    named = str.startswith if "task_name_prefix" in world.quirks else str.__contains__
 
     def keep(task: Task) -> bool:
         ws = world.workspaces[task.workspace_id]
         return ((wanted.environment_id is None or ws.environment_id == wanted.environment_id)
                 and (wanted.workspace_id is None or ws.id == wanted.workspace_id)
-                and name in task.name.lower()
+                and named(task.name.lower(), name)
                 and (wanted.artifact_id is None or task.artifact_id == wanted.artifact_id)
                 and (wanted.runtime_type is None or task.runtime.type == wanted.runtime_type)
                 and (wanted.runtime_id is None or task.runtime.id == wanted.runtime_id)
@@ -237,8 +238,10 @@ class TaskDefinition:
     override_with_default_parameters: bool = False
 
 
-def _checked(world: "World", spec: TaskDefinition) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """Referential integrity: the workspace, the artifact version, connections and resources in it."""
+def _checked(world: "World", spec: TaskDefinition, *, default_parameters: bool = True
+             ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Referential integrity: the workspace, the artifact version, connections and resources in it; the task's
+    parameters: those sent, over the artifact version's defaults unless `default_parameters` is False."""
     if not spec.name.strip():
         raise BadRequest("The task name must not be empty")
     if spec.workspace_id not in world.workspaces:
@@ -259,7 +262,7 @@ def _checked(world: "World", spec: TaskDefinition) -> tuple[dict[str, str], dict
         found = world.resources.get(resource_id)
         if found is None or found.workspace_id != spec.workspace_id:
             raise BadRequest(f"resources.{key}: resource {resource_id} does not exist in the task's workspace")
-    parameters = dict(version.parameters)
+    parameters = dict(version.parameters) if default_parameters else {}
     parameters.update(_text_map(spec.parameters, "parameters"))
     return connections, parameters, resources
 
@@ -284,12 +287,15 @@ def _next_version(version: str) -> str:
 
 
 def replace_task(world: "World", task_id: str, spec: TaskDefinition) -> Task:
-    """PUT: every field is replaced (left out: empty); a task may move to a workspace of its environment."""
+    """PUT: every field is replaced (left out: empty; parameters too, as the service does: quirk
+    task_put_replaces, else refilled from the artifact version's defaults); a task may move to a workspace
+    of its environment."""
     task = world.task(task_id)
     target = world.workspaces.get(spec.workspace_id)
     if target is not None and target.environment_id != world.workspaces[task.workspace_id].environment_id:
         raise BadRequest("A task can only move to a workspace of its own environment")
-    connections, parameters, resources = _checked(world, spec)
+    connections, parameters, resources = _checked(
+        world, spec, default_parameters="task_put_replaces" not in world.quirks)
     task.workspace_id, task.name, task.description = spec.workspace_id, spec.name, spec.description
     task.artifact_id, task.artifact_version, task.tags = spec.artifact_id, spec.artifact_version, list(spec.tags)
     task.connections, task.parameters, task.resources = connections, parameters, resources

@@ -71,6 +71,9 @@ class World:
         # Deliberate bugs the server was started with (mocktmc/defects.py) that live in the rules, not the
         # HTTP layer ("never_finishes", "pause_ignored"); Accounts sets them on every world it holds.
         self.defects: frozenset[str] = frozenset()
+        # The quirks in effect (mocktmc/quirks.py: where the observed service differs from its documents);
+        # Accounts sets them from the server's fidelity.
+        self.quirks: frozenset[str] = frozenset()
         # (due, seq, event): plain tuples compare in C; seq is unique, so events are never compared.
         self._agenda: list[tuple[datetime, int, Event]] = []
         self._seq = itertools.count()

@@ -13,7 +13,7 @@ import click
 
 # The kit's engines come with the `kit` extra; serving, the Python API and the plugin need none of them.
 ENGINES = ("pytest", "hypothesis", "schemathesis")
-SUITES = "schemathesis,stateful,lifecycle,crud,schedules,scenarios"
+SUITES = "schemathesis,stateful,lifecycle,crud,schedules,scenarios,quirks"
 FAMILIES = "orchestration,processing,monitoring,security,legacy"
 
 
@@ -28,7 +28,8 @@ def kit_directory() -> str:
 def pytest_arguments(url: str | None, token: str | None, client_id: str | None, client_secret: str | None,
                      allow_writes: str | None, control_token: str | None, family: str, suite: str,
                      max_examples: int, steps: int, seed: int | None, report: str | None, html: str | None,
-                     defects: tuple[str, ...], poll_deadline: float, extra: tuple[str, ...] = ()) -> list[str]:
+                     defects: tuple[str, ...], poll_deadline: float, extra: tuple[str, ...] = (),
+                     fidelity: str = "observed") -> list[str]:
     """The pytest command line that runs the kit with these options."""
     # The kit needs none of mocktmc's fixtures for testing clients; that plugin, loaded after this command
     # imported mocktmc, would only be warned about (its assertions cannot be rewritten).
@@ -39,6 +40,8 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
              "--tmc-control-token": control_token, "--tmc-seed": seed, "--tmc-html": html, "--junitxml": report}
     args += [f"{name}={value}" for name, value in named.items() if value is not None]
     args += [f"--tmc-defect={name}" for name in defects]
+    if fidelity != "observed":
+        args.append(f"--tmc-fidelity={fidelity}")
     return args + list(extra)
 
 
@@ -62,11 +65,13 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
 @click.option("--html", metavar="PATH", default=None, help="Write an HTML report.")
 @click.option("--defect", "defects", multiple=True, metavar="NAME",
               help="Switch on a deliberate bug in the in-process mock (to see the kit catch it); repeatable.")
+@click.option("--fidelity", default="observed", show_default=True, type=click.Choice(["observed", "documented"]),
+              help="The in-process mock's fidelity (`mocktmc quirks`): the service as observed, or as documented.")
 @click.option("--poll-deadline", default=600.0, show_default=True, type=click.FloatRange(1),
               help="Real TMC: seconds to wait for a run or a scheduled start.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def contract(url, token, client_id, client_secret, allow_writes, control_token, family, suite, max_examples,
-             steps, seed, report, html, defects, poll_deadline, pytest_args) -> None:
+             steps, seed, report, html, defects, fidelity, poll_deadline, pytest_args) -> None:
     """Check a TMC target against the contracts (extra arguments go to pytest, e.g. -x or -k)."""
     missing = missing_engines()
     if missing:
@@ -77,5 +82,5 @@ def contract(url, token, client_id, client_secret, allow_writes, control_token, 
 
     args = pytest_arguments(url, token, client_id, client_secret, allow_writes, control_token, family, suite,
                             max_examples, steps, seed, report, html, tuple(defects), poll_deadline,
-                            tuple(pytest_args))
+                            tuple(pytest_args), fidelity)
     sys.exit(int(pytest.main(args)))

@@ -47,6 +47,8 @@ class Record:
     failures: list[Failure] = field(default_factory=list)
     exemptions: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
     left_out: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))  # (family, why)
+    # Quirk name -> (which way the target behaves: observed, documented or undetermined; what was seen).
+    quirks: dict[str, tuple[str, str]] = field(default_factory=dict)
     current_test: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,6 +77,11 @@ class Record:
         with self._lock:
             if (what, why) not in self.exemptions:
                 self.exemptions.append((what, why))
+
+    def observe_quirk(self, name: str, behaves: str, seen: str) -> None:
+        """Which way the target went where the service and its documents differ (told, whatever the target)."""
+        with self._lock:
+            self.quirks[name] = (behaves, seen)
 
     def leave_out(self, family: str, operation: str, why: str) -> None:
         """An operation not checked, for a stated reason (listed, with the count, in the report)."""
@@ -109,6 +116,11 @@ class Record:
             passed = [f"{name} ({good})" for name, good, bad in rows if not bad]
             if passed:
                 lines += _wrapped("    passed (on how many operations): ", passed, "      ")
+        if self.quirks:
+            lines.append("  quirks (which way the target behaves where the service and its documents differ; "
+                         "`mocktmc quirks`):")
+            width = max(map(len, self.quirks))
+            lines += [f"    {name:<{width}}  {behaves}: {seen}" for name, (behaves, seen) in self.quirks.items()]
         if self.exemptions or self.left_out:
             lines.append("  exemptions:")
             lines += [f"    - {what}: {why}" for what, why in self.exemptions]
@@ -149,6 +161,11 @@ class Record:
             for name, good, bad in self.rows(family):
                 css = " class='fail'" if bad else ""
                 parts.append(f"<tr{css}><td>{esc(name)}</td><td>{good}</td><td>{bad}</td></tr>")
+            parts.append("</table>")
+        if self.quirks:
+            parts.append("<h2>Quirks</h2><table><tr><th>quirk</th><th>the target behaves</th><th>seen</th></tr>")
+            parts += [f"<tr><td>{esc(name)}</td><td>{esc(behaves)}</td><td>{esc(seen)}</td></tr>"
+                      for name, (behaves, seen) in self.quirks.items()]
             parts.append("</table>")
         if self.exemptions or self.left_out:
             parts.append("<h2>Exemptions</h2><ul>")

@@ -40,6 +40,7 @@ class TargetOptions:
     allow_writes: str | None = None  # the sandbox workspace id, on a target that is not a mock
     control_token: str | None = None  # a mocktmc server whose control plane is closed
     defects: tuple[str, ...] = ()  # the in-process mock's deliberate bugs (the kit's own tests)
+    fidelity: str = "observed"  # the in-process mock's: the service as observed, or as documented
     fixtures: str = "default"  # the in-process mock's world
     seed: int = 0
     poll_deadline: float = 600.0  # real target: how long a run or a scheduled start may take to show
@@ -61,6 +62,7 @@ class Target:
         self._names = itertools.count(1)
         self._cleanup: list[tuple[str, str]] = []  # (method path) of everything the kit created, in order
         self._sandbox: str | None = options.allow_writes
+        self._fidelity: str | None = None
 
     # --- what the target allows ------------------------------------------------------------------
     @property
@@ -71,6 +73,16 @@ class Target:
     def moves_time(self) -> bool:
         """A mock advances its clock; the real TMC must be waited for, in real time."""
         return self.control is not None
+
+    @property
+    def fidelity(self) -> str | None:
+        """Which way a mock behaves where the service and its documents differ (its quirks); None for the real
+        TMC, whose ways the quirk checks only tell."""
+        if self.kind == "mock":
+            return self.options.fidelity
+        if self.control is not None and self._fidelity is None:
+            self._fidelity = self.control.health().get("fidelity", "observed")
+        return self._fidelity
 
     @property
     def writes(self) -> bool:
@@ -287,11 +299,14 @@ def open_target(options: TargetOptions) -> Target:
     if options.url is None:
         # A healthy mock is built without the defects setting at all: nothing of it is switched on.
         broken = {"defects": tuple(options.defects)} if options.defects else {}
-        mock = MockTMC(fixtures=options.fixtures, clock="frozen", auth="strict", seed=options.seed, **broken)
+        mock = MockTMC(fixtures=options.fixtures, clock="frozen", auth="strict", seed=options.seed,
+                       fidelity=options.fidelity, **broken)
         token = mock.tokens.personal()["token"]
         return Target(options, mock.client(token), IN_PROCESS_URL, "mock", mock, mock)
     if options.defects:
         raise ValueError("defects switch on bugs in the in-process mock; for a server use `mocktmc serve --defect`")
+    if options.fidelity != "observed":
+        raise ValueError("--fidelity sets the in-process mock's; for a server use `mocktmc serve --fidelity`")
     base_url = options.url.rstrip("/")
     session: BaseURLSession
     if options.token:

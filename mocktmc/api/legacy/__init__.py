@@ -1,4 +1,4 @@
-"""The legacy API (/tmc/v2.2 to /tmc/v2.6, and /tmc/v1.2), served by the 2021-03 handlers.
+"""The legacy API (/tmc/v2.2 to /tmc/v2.6, and /tmc/v1.2 with /tmc/v1.3), served by the 2021-03 handlers.
 
 `install` adds one URL rule per legacy operation of routes.py. Its view renames the path
 parameters, calls the handler of the 2021-03 operation and lets the operation's adapter, if any,
@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from flask import Flask
+from flask import Flask, request
 from flask.typing import ResponseReturnValue
 
+from .. import context
+from ...errors import NotFound
 from ...inventory import flask_rule
 from .adapters import ADAPTERS
 from .routes import ROUTES, LegacyRoute
@@ -36,6 +38,8 @@ def _view(route: LegacyRoute, handler: Callable[..., ResponseReturnValue]) -> Ca
     adapter = ADAPTERS[route.adapter] if route.adapter else None
 
     def view(**path: str) -> ResponseReturnValue:
+        if path.get("legacyVersion") == "v1.3" and not context.quirk("legacy_v1_bare_arrays"):
+            raise NotFound(f"No operation at {request.method} {request.path}")  # the documents know only v1.2
         arguments = {target: path[legacy] for legacy, target in renames}
         if adapter is None:
             return handler(**arguments)

@@ -11,6 +11,7 @@ from flask import Response, jsonify, make_response
 from flask.typing import ResponseReturnValue
 
 from .. import context, params
+from ..processing.executions import refuse_unless_text_accepted
 from ...domain import plan_runs
 from ...domain.executions import delete_task_terminating_runs, nothing_to_terminate
 from ...domain.timeutil import to_iso
@@ -21,6 +22,7 @@ Call = Callable[[], ResponseReturnValue]
 def terminate(call: Call, executionId: str) -> ResponseReturnValue:
     """DELETE /executions/{id} on a run that has ended: 200 with a text saying there is nothing to do
     and naming the run's status (v2.6 publishes a text/plain 200; 2021-03 answers 400 instead)."""
+    refuse_unless_text_accepted()
     reason = nothing_to_terminate(context.world().execution(executionId))
     if reason:
         return Response(reason, 200, mimetype="text/plain")
@@ -54,5 +56,15 @@ def step_as_plan_status(call: Call, planExecutionId: str, stepExecutionId: str) 
     return jsonify({k: v for k, v in reshaped.items() if v is not None})
 
 
+def v1_list(call: Call) -> ResponseReturnValue:
+    """GET /tmc/v1.x/executables and .../plans: the service answers the page's items as a bare array
+    (quirk legacy_v1_bare_arrays); mocktmc's documented reconstruction keeps the v2.x page."""
+    answer = make_response(call())
+    if answer.status_code != 200 or not context.quirk("legacy_v1_bare_arrays"):
+        return answer
+    return jsonify(answer.get_json()["items"])
+
+
 ADAPTERS: dict[str, Callable[..., ResponseReturnValue]] = {
-    "terminate": terminate, "delete_task": delete_task, "step_as_plan_status": step_as_plan_status}
+    "terminate": terminate, "delete_task": delete_task, "step_as_plan_status": step_as_plan_status,
+    "v1_list": v1_list}

@@ -124,14 +124,15 @@ V26_ROUTES: tuple[LegacyRoute, ...] = (
           for method, tail in (("POST", ""), ("GET", "/{runProfileId}"), ("PUT", "/{runProfileId}"))))),
 )
 
-# /tmc/v1.2: tasks, plans and promotions only (TMC-API-NOTES section 5), on the v2.6 layout.
+# /tmc/v1.2 (and /tmc/v1.3): tasks, plans and promotions only (TMC-API-NOTES section 5), on the v2.6 layout,
+# but for the lists, which the service answers as bare arrays (quirk legacy_v1_bare_arrays).
 V12_ROUTES: tuple[LegacyRoute, ...] = (
-    _same("GET", f"{V12}/executables", f"{_O}{_TASKS}"),
+    _same("GET", f"{V12}/executables", f"{_O}{_TASKS}", "v1_list"),
     _same("GET", f"{V12}/executables/{{id}}", f"{_O}{_TASKS}/{{taskId}}"),
     _same("POST", f"{V12}/executions", f"{_P}/executions"),
     _same("GET", f"{V12}/executions/{{id}}", f"{_P}/executions/{{executionId}}"),
     _same("DELETE", f"{V12}/executions/{{id}}", f"{_P}/executions/{{executionId}}", "terminate"),
-    _same("GET", f"{V12}/executables/plans", f"{_O}{_PLANS}"),
+    _same("GET", f"{V12}/executables/plans", f"{_O}{_PLANS}", "v1_list"),
     _same("GET", f"{V12}/executables/plans/{{id}}", f"{_O}{_PLANS}/{{planId}}"),
     _same("POST", f"{V12}/executions/plans", f"{_P}/executions/plans"),
     _same("GET", f"{V12}/executions/plans/{{id}}", f"{_P}/executions/plans/{{planExecutionId}}"),

@@ -5,6 +5,8 @@ from flask import Blueprint, jsonify, request
 
 from .. import bodies, context, params, serialize
 from ...domain import log_exports
+from ...domain.executions import run_with_output
+from ...domain.timeutil import to_iso
 from ...errors import BadRequest
 
 bp = Blueprint("monitoring_logs", __name__)
@@ -15,7 +17,7 @@ bp = Blueprint("monitoring_logs", __name__)
 @bp.get("/monitoring/executions/<id>/log")
 def get_logs(id: str):
     world = context.world()
-    run = world.execution(id)
+    run = run_with_output(world, id)
     count = params.integer("count", 50, minimum=1, maximum=200)
     start_index = params.integer("startIndex", 0, minimum=0, maximum=2**31 - 1)
     order = params.choice("order", ("ASC", "DESC"), ignore_case=True) or "DESC"
@@ -41,7 +43,7 @@ def get_logs(id: str):
 def export_logs(id: str):
     """Prepare the run's log for download: {size, token}; 206 when cut at 100,000 entries."""
     world = context.world()
-    run = world.execution(id)
+    run = run_with_output(world, id)
     file_format = (params.text("fileFormat") or "JSON").upper()
     if file_format not in ("JSON", "TEXT"):
         raise BadRequest(f"Query parameter 'fileFormat' must be JSON or TEXT, got {params.text('fileFormat')!r}")
@@ -49,7 +51,10 @@ def export_logs(id: str):
     export = log_exports.create_export(world, run, context.now(), file_format=file_format,
                                        start=params.date_time("startTime"), end=params.date_time("endTime"),
                                        new_file_name=new_file_name)
-    return jsonify({"size": export.size, "token": export.token}), 206 if export.truncated else 200
+    answer = jsonify({"size": export.size, "token": export.token})
+    if export.next_end is not None:
+        answer.headers["X-Log-Next-Request-End-Time"] = to_iso(export.next_end)
+    return answer, 206 if export.truncated else 200
 
 
 @bp.post("/monitoring/executions/<id>/logs/status")

@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, params
 from ...domain import component_metrics
+from ...domain.executions import run_with_output
 from ...domain.timeutil import parse_iso
 from ...errors import BadRequest
 
@@ -18,7 +19,7 @@ def execution_components(executionId: str):
     limit = params.integer("limit", 50, minimum=1, maximum=200)
     order = params.choice("sortOrder", ("asc", "desc"), ignore_case=True) or "asc"
     header, items = component_metrics.execution_metrics(
-        world, world.execution(executionId), context.now(),
+        world, run_with_output(world, executionId), context.now(),
         sort_by=params.text("sortBy") or "component_start_time_seconds", order=order)
     return jsonify({**header, "metrics": {"items": items[offset:offset + limit], "limit": limit, "offset": offset,
                                           "total": len(items)}})

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
 from .. import bodies, context, params, serialize
 from ...domain import lifecycle
 from ...domain.executions import execute_task, history_page, terminate_execution
 from ...domain.timeutil import from_ms
-from ...errors import BadRequest
+from ...errors import BadRequest, NotAcceptable
 
 bp = Blueprint("processing_executions", __name__)
 
@@ -33,8 +33,18 @@ def get_execution(executionId: str):
     return jsonify(serialize.job_execution_status(context.world().execution(executionId)))
 
 
+def refuse_unless_text_accepted() -> None:
+    """Terminating a run produces text/plain (quirk terminate_text_plain): a client that accepts only other
+    types (Accept: application/json, say) gets 406 and the run is left alone. No Accept accepts anything."""
+    accepted = request.accept_mimetypes
+    if context.quirk("terminate_text_plain") and accepted and accepted.best_match(["text/plain"]) is None:
+        raise NotAcceptable(f"Terminating a run produces text/plain, which the request's Accept "
+                            f"({request.headers.get('Accept')}) does not allow")
+
+
 @bp.delete("/processing/executions/<executionId>")
 def stop_execution(executionId: str):
+    refuse_unless_text_accepted()
     world = context.world()
     terminate_execution(world, world.execution(executionId), context.principal(), context.now())
     return "", 204
@@ -45,10 +55,13 @@ MAX_WINDOW = timedelta(days=60)
 
 def history_window(start, end, last_days: int | None, *, limited: bool) -> tuple:
     """(from, to) of a history query: a period in the past, else the last `lastDays` days (60 by default).
+    A `lastDays` sent with from/to decides the period, as the service does (quirk last_days_overrides_period).
 
     `limited`: the account-wide lists refuse a period longer than 60 days, as published.
     """
     now = context.now()
+    if last_days is not None and context.quirk("last_days_overrides_period"):
+        start, end = None, None
     end = end or now
     start = start or end - timedelta(days=last_days or 60)
     if start > end:
@@ -68,7 +81,7 @@ def list_task_executions(taskId: str):
     world.task(taskId)
     status = params.choice("status", tuple(lifecycle.STATUS_FILTER))
     start, end = history_window(params.epoch_ms("from"), params.epoch_ms("to"),
-                                params.integer("lastDays", 60, minimum=1, maximum=60), limited=False)
+                                params.integer("lastDays", minimum=1, maximum=60), limited=False)
     offset, limit = params.page_bounds()
     return _answer(history_page(world, task_id=taskId, execution_statuses=lifecycle.STATUS_FILTER.get(status),
                                 start=start, end=end, now=context.now(), offset=offset, limit=limit))
@@ -78,7 +91,7 @@ def list_task_executions(taskId: str):
 def list_executions():
     status = params.choice("status", tuple(lifecycle.STATUS_FILTER))
     start, end = history_window(params.epoch_ms("from"), params.epoch_ms("to"),
-                                params.integer("lastDays", 60, minimum=1, maximum=60), limited=True)
+                                params.integer("lastDays", minimum=1, maximum=60), limited=True)
     offset, limit = params.page_bounds()
     return _answer(history_page(
         context.world(), environment_id=params.text("environmentId"), workspace_id=params.text("workspaceId"),

@@ -76,9 +76,9 @@ def _plan_history(runs):
     offset, limit = params.page_bounds()
     status = params.choice("status", tuple(plan_runs.STATUS_FILTER))
     start, end = history_window(params.epoch_ms("from"), params.epoch_ms("to"),
-                                params.integer("lastDays", 60, minimum=1, maximum=60), limited=False)
+                                params.integer("lastDays", minimum=1, maximum=60), limited=False)
     selected = history(runs, execution_statuses=plan_runs.STATUS_FILTER.get(status), start=start, end=end,
-                       now=context.now())
+                       now=context.now(), by_trigger=context.quirk("history_window_by_trigger"))
     world = context.world()
     return jsonify(serialize.page(paginate(selected, offset, limit),
                                   lambda r: serialize.plan_execution_status(r, world)))
