@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     # The access log, the journal and faults come first: a fault acts before authentication, validation and
     # the world. After-hooks run in reverse order, so the access log's and the journal's run last and see
     # what the client got.
+    app.after_request(_standard_head)  # registered first, so it runs last, on the answer as it leaves
     app.before_request(access_log.note_start)
     app.before_request(journal.note_arrival)
     app.before_request(faults.inject)
@@ -117,6 +119,18 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     app.register_error_handler(HTTPException, _render_http_exception)
     app.register_error_handler(Exception, _render_unexpected)
     return app
+
+
+_PHRASES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+
+
+def _standard_head(response):
+    """The status line clients print: the standard reason phrase ("400 Bad Request"; Werkzeug writes it in
+    capitals); and no Content-Type on an answer without a body (Flask would say text/html)."""
+    response.status = _PHRASES.get(response.status_code, response.status)
+    if response.is_sequence and not response.get_data() and response.mimetype == "text/html":
+        del response.headers["Content-Type"]
+    return response
 
 
 def _enter_world() -> None:

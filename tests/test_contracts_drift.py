@@ -25,7 +25,10 @@ FAMILIES = {
     "security": [("oauth.json", "")],
 }
 # Corrections 6 and 16 (contracts/README.md): required fields the contracts drop, as (published file, schema, field).
+# Correction 19: a run configuration's trigger requires only its type.
 DROPPED_REQUIRED = {("execution-history-search.json", "Execution", "version"), ("v2.6", "PlanRunConfig", "runtime"),
+                    *((source, "Trigger", field) for source in ("orchestration.json", "v2.6")
+                      for field in ("startDate", "timeZone")),
                     *(("v2.6", name, "startTimestamp") for name in (
                         "JobExecutionStatus", "JobExecutionStatusV21", "TaskExecutionStatusV21",
                         "TaskExecutionStatusV26"))}

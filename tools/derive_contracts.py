@@ -355,16 +355,13 @@ def request_fields_writable(family: str, doc: dict) -> list[str]:
     return changed
 
 
-@correction("History search `Execution.version` is not required (plan runs have none); `ExecutionPage.limit` "
-            "has minimum 1, like the request's.")
+@correction("History search `Execution.version` is not required (plan runs have none).")
 def history_records(family: str, doc: dict) -> list[str]:
     if family != "monitoring":
         return []
     execution = doc["components"]["schemas"]["HistoryExecution"]
     execution["required"] = [f for f in execution["required"] if f != "version"]
-    doc["components"]["schemas"]["HistoryExecutionPage"]["properties"]["limit"]["minimum"] = 1
-    return ["#/components/schemas/HistoryExecution/required",
-            "#/components/schemas/HistoryExecutionPage/properties/limit"]
+    return ["#/components/schemas/HistoryExecution/required"]
 
 
 # Bounds stated only in prose: query parameter name -> (minimum, maximum, default).
@@ -641,6 +638,29 @@ def observed_service(family: str, doc: dict) -> list[str]:
         if family != "security" and "429" not in responses:
             _declare_error(doc, operation, "429")
             changed.append(f"{method.upper()} {path} 429")
+    return changed
+
+
+@correction("A run configuration's `Trigger` requires only `type`: a MANUAL or WEBHOOK trigger may leave out "
+            "`startDate` and `timeZone` (a public v2.6 client sends `{\"trigger\": {\"type\": \"MANUAL\"}}`; "
+            "TMC-API-NOTES 10.4); the mock fills in today and UTC, and asks for them on the types that recur.")
+def trigger_type_only(family: str, doc: dict) -> list[str]:
+    schema = doc.get("components", {}).get("schemas", {}).get("Trigger")
+    if schema is None or not {"startDate", "timeZone"} <= set(schema.get("required", [])):
+        return []
+    schema["required"] = [field for field in schema["required"] if field not in ("startDate", "timeZone")]
+    return ["#/components/schemas/Trigger/required"]
+
+
+@correction("Legacy: starting a run of a paused task answers 405, as `POST /tmc/v2.6/executions/plans` already "
+            "declares for plans: `POST /tmc/v2.6/executions` and `POST /tmc/v1.2/executions` declare it too.")
+def legacy_paused_task(family: str, doc: dict) -> list[str]:
+    changed = []
+    for path in ("/tmc/v2.6/executions", "/tmc/v1.2/executions"):
+        operation = doc["paths"].get(path, {}).get("post")
+        if family == "legacy" and operation is not None and "405" not in operation["responses"]:
+            _declare_error(doc, operation, "405")
+            changed.append(f"POST {path} 405")
     return changed
 
 

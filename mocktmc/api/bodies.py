@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import request
@@ -33,6 +34,28 @@ def parse_json(raw: bytes, mimetype: str) -> Any:
                          f"(line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise BadRequest("The request body nests too deeply") from None
+
+
+# A word that is not JSON by itself: a token a client sent without its quotes.
+_BARE_WORD = re.compile(r"[A-Za-z0-9._~+/=-]{1,1024}")
+
+
+def json_string(raw: bytes, mimetype: str) -> str:
+    """A body that is a JSON string. A public client sends its log download token unquoted (with
+    Content-Type: application/json); a bare word like that is not JSON, so it can only mean itself."""
+    try:
+        value = parse_json(raw, mimetype)
+    except BadRequest:
+        text = raw.decode("utf-8", "replace").strip()
+        if _BARE_WORD.fullmatch(text):
+            return text
+        raise
+    text = raw.decode("utf-8").strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and _BARE_WORD.fullmatch(text):
+        return text  # a token of digits only reads as a JSON number
+    if not isinstance(value, str):
+        raise BadRequest(f"The request body must be a JSON string, got {type(value).__name__}")
+    return value
 
 
 def json_object(*, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:

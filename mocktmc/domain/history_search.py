@@ -24,6 +24,7 @@ CATEGORIES = {"ETL": {"PLAN", "STANDARD", "PIPELINE", "BIG_DATA_BATCH", "BIG_DAT
               "ESB": {"ROUTE", "DATA_SERVICE"}}
 PLAN_STATUS = {plan_runs.STARTED: "STARTING_FLOW_EXECUTION", plan_runs.SUCCESS: "EXECUTION_SUCCESS",
                plan_runs.FAILED: "EXECUTION_FAILED", plan_runs.MISFIRED: "EXECUTION_MISFIRED"}
+SMALLEST_PAGE = 5  # the published ExecutionPage.limit has minimum 5, although a request may ask for 1
 MAX_PAGES = 20
 
 

@@ -143,7 +143,7 @@ def change_pause(world: "World", plan_id: str, at: datetime, principal: "Princip
 def configure_run(world: "World", plan_id: str, trigger: Mapping[str, Any], parallel_execution_allowed: bool,
                   by: "Principal | None" = None) -> Plan:
     found = plan(world, plan_id)
-    checked = check_trigger(trigger)
+    checked = check_trigger(trigger, today=world.now.date())
     unlink(world, found.id)  # a trigger of its own replaces a linked schedule
     found.trigger, found.parallel_execution_allowed, found.scheduled_by = checked, parallel_execution_allowed, by
     world.rearm(found.id)

@@ -160,7 +160,7 @@ def _check_engine(world: "World", runtime: Runtime) -> None:
 def configure_run(world: "World", task_id: str, config: RunConfig, by: "Principal | None" = None) -> Task:
     """PUT run-config: how and when the task runs (runs started later use it; scheduled runs run as `by`)."""
     task = world.task(task_id)
-    trigger = check_trigger(config.trigger)
+    trigger = check_trigger(config.trigger, today=world.now.date())
     if config.log_level not in LOG_LEVELS:
         raise BadRequest(f"logLevel must be one of {', '.join(LOG_LEVELS)}, got {config.log_level!r}")
     if config.timeout is not None and config.timeout < 1:
@@ -192,7 +192,7 @@ def configure_de_run(world: "World", task_id: str, config: Mapping[str, Any]) ->
     """PUT de-run-config: the Dynamic Engine run configuration, kept as set once checked."""
     task = world.task(task_id)
     checked = dict(config)
-    checked["trigger"] = check_trigger(config.get("trigger") or {})
+    checked["trigger"] = check_trigger(config.get("trigger") or {}, today=world.now.date())
     if checked.get("logLevel", "WARN") not in LOG_LEVELS:
         raise BadRequest(f"logLevel must be one of {', '.join(LOG_LEVELS)}, got {checked.get('logLevel')!r}")
     if checked.get("timeout") is not None and checked["timeout"] < 1:

@@ -53,8 +53,10 @@ def check_cron(expression: Any) -> str:
     return expression
 
 
-def check_trigger(raw: Mapping[str, Any], *, allow_multiple: bool = False) -> dict:
-    """The trigger as stored, or the 400 that names what is wrong."""
+def check_trigger(raw: Mapping[str, Any], *, allow_multiple: bool = False, today: date | None = None) -> dict:
+    """The trigger as stored, or the 400 that names what is wrong. A MANUAL or WEBHOOK trigger, which has no
+    occurrences, may leave out its start date and time zone (clients send {"type": "MANUAL"}): they are
+    `today` and UTC then."""
     if not isinstance(raw, Mapping):
         raise BadRequest("trigger must be an object")
     trigger = dict(raw)
@@ -63,6 +65,8 @@ def check_trigger(raw: Mapping[str, Any], *, allow_multiple: bool = False) -> di
         raise _fail("type", f"must be one of {', '.join(TRIGGER_TYPES)}, got {kind!r}")
     if kind == "MULTIPLE" and not allow_multiple:
         raise _fail("type", "MULTIPLE means a linked schedule: link one with PUT .../schedule")
+    if kind in ("MANUAL", "WEBHOOK") and today is not None:
+        trigger = {"startDate": today.isoformat(), "timeZone": "UTC", **trigger}
     try:
         date.fromisoformat(str(trigger.get("startDate")))
     except ValueError:

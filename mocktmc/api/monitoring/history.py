@@ -51,6 +51,9 @@ def search_history():
         raise BadRequest(f"limit must be in [1, 200] and offset >= 0, got limit {limit}, offset {offset}")
     if offset >= history_search.MAX_PAGES * limit:
         raise BadRequest(f"The offset is limited to {history_search.MAX_PAGES} pages of {limit}")
+    # A request may ask for pages of 1 to 4, but the published page never holds fewer than 5: such a
+    # request gets a page of 5, which says so in its `limit`.
+    limit = max(limit, history_search.SMALLEST_PAGE)
     found = _records(body)
     return jsonify({"items": found[offset:offset + limit], "limit": limit, "offset": offset,
                     "nextPageExists": offset + limit < len(found)})
