@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,6 +13,8 @@ from mocktmc.validation import check_response
 
 START = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
 AUTH = {"Authorization": "Bearer test-token"}
+# The world the tests run in (tests/worlds/base.yaml): the demo world without its history and later kinds.
+BASE_WORLD = str(Path(__file__).resolve().parent / "worlds" / "base.yaml")
 
 # Demo world (fixtures/default.yaml)
 DEV_ENV = "65f1a0c2e4b0a1b2c3d40001"
@@ -49,7 +52,7 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def make_app(**overrides):
-    settings = Settings(**{"clock": "frozen", "start": START, **overrides})
+    settings = Settings(**{"clock": "frozen", "start": START, "fixtures": BASE_WORLD, **overrides})
     app = create_app(settings)
     app.test_client_class = ContractCheckingClient
     return app

@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
@@ -91,10 +91,11 @@ def test_default_world_loads_with_its_documented_contents():
     assert [u.login for u in world.users.values()] == ["alice@demo.mocktmc.local", "bob@demo.mocktmc.local"]
     assert [e.name for e in world.environments.values()] == ["Development", "Production"]
     assert len(world.workspaces) == 3
-    assert len(world.artifacts) == 7
-    assert len(world.tasks) == 7
-    assert [(e.name, e.status) for e in world.remote_engines.values()] == [("onprem-re-1", "PAIRED")]
-    assert [p.name for p in world.plans.values()] == ["Daily sales pipeline"]
+    assert len(world.artifacts) == 9
+    assert len(world.tasks) == 9
+    assert [(e.name, e.status) for e in world.remote_engines.values()] == [
+        ("onprem-re-1", "PAIRED"), ("onprem-re-2", "PAIRED"), ("onprem-re-3", "PAIRED")]
+    assert [p.name for p in world.plans.values()] == ["Daily sales pipeline", "Month-end close"]
     assert [p.name for p in world.promotions.values()] == ["Development to Production"]
     assert list(world.service_accounts) == ["0b4f3c2a-8d1e-4f6a-9c7b-5e2d1a3f4b6c"]
     assert personal_access_tokens(spec) == [("mocktmc-demo-pat-alice", "alice@demo.mocktmc.local")]
@@ -129,7 +130,7 @@ def test_building_the_default_world_twice_gives_identical_ids():
     first = ids(build_world(spec, "acct", NOW, seed=7))
     second = ids(build_world(load_fixture("default"), "acct", NOW, seed=7))
     assert first == second
-    assert len(first["steps"]) == 2 and all(UUID4.fullmatch(i) for i in first["steps"])  # generated ones too
+    assert len(first["steps"]) == 3 and all(UUID4.fullmatch(i) for i in first["steps"])  # generated ones too
 
 
 def test_default_world_written_ids_do_not_depend_on_the_seed():
@@ -579,3 +580,88 @@ def test_duplicate_engine_name():
     text = engine_world().replace("name: re-down", "name: RE-DEV")
     assert error(text) == ("x.yaml:5: environments[0].remoteEngines[1].name: "
                            "duplicate remote engine name 'RE-DEV' in this environment")
+
+
+# --- clusters, pipeline engines, schedules, resources, projects, history --------------------------
+EVERY_KIND = """\
+    users: [{{login: ann@x.test}}, {{login: bo@x.test}}]
+    environments:
+      - name: Dev
+        remoteEngines:
+          - {{name: re-1, profiles: [{{name: big, type: JOB_SERVER, jvmArguments: ["-Xmx1g"]}}]}}
+          - {{name: re-2}}
+          - {{name: re-3}}
+        clusters:
+          - {{name: pair, workspace: Sales, engines: [{members}], profiles: [{{name: shared, type: {profile}}}]}}
+        pipelineEngines:
+          - {{name: gen2, workspace: Sales, profiles: [{{type: databricks, name: small, microBatchInterval: 5}}]}}
+        schedules:
+          - {{description: mornings, {executable}, triggers: [{{name: m, type: DAILY, atTimes: {{type: AT_TIME,
+              time: "07:00"}}}}]}}
+        workspaces:
+          - name: Sales
+            artifacts: [{{name: a, versions: ["1.0"]}}]
+            resources: [{{name: codes.csv, content: "x,y"}}]
+            tasks: [{{name: t, artifact: a}}, {{name: u, artifact: a}}]
+            plans: [{{name: p, steps: [{{name: s, tasks: [t]}}]}}]
+    projects: [{{name: Proj, url: https://git.x.test/p.git, owner: bo@x.test, users: [ann@x.test], groups: [g1]}}]
+    history:
+      days: 10
+      runs: [{{task: t, daysAgo: {ago}, at: "06:00"}}, {{plan: p, daysAgo: 3}}]
+"""
+
+
+def every_kind(members="re-2, re-3", profile="JOB_SERVER", executable="task: u", ago=5) -> str:
+    return textwrap.dedent(EVERY_KIND.format(members=members, profile=profile, executable=executable, ago=ago))
+
+
+def test_every_kind_loads():
+    world = build_world(parse_fixture(every_kind(), "x.yaml"), "acct", NOW, seed=0)
+    (cluster,) = world.clusters.values()
+    engines = {e.name: e for e in world.remote_engines.values()}
+    assert [world.remote_engines[i].name for i in cluster.engine_ids] == ["re-2", "re-3"]
+    assert engines["re-2"].cluster_id == cluster.id and engines["re-1"].cluster_id is None
+    assert sorted((p.name, p.owner_id) for p in world.run_profiles.values()) == [
+        ("big", engines["re-1"].id), ("shared", cluster.id)]
+    (profile,) = world.pipeline_profiles.values()
+    assert (profile.type, profile.name, profile.fields["microBatchInterval"]) == ("databricks", "small", 5)
+    (schedule,) = world.schedules.values()
+    task_u = next(t for t in world.tasks.values() if t.name == "u")
+    assert schedule.executable_id == task_u.id and task_u.trigger["type"] == "MULTIPLE"
+    (resource,) = world.resources.values()
+    assert resource.content == b"x,y"
+    (project,) = world.projects.values()
+    assert project.owner == "bo@x.test" and len(project.user_ids) == 1 and project.group_ids == ["g1"]
+    # The history: the world began 10 days back; the task's run at 06:00 five days ago, the plan's three.
+    assert min(e.created for e in world.environments.values()) == NOW - timedelta(days=10)
+    manual = sorted(run.triggered for run in world.executions.values() if run.execution_type == "MANUAL")
+    assert manual[0] == datetime.combine((NOW - timedelta(days=5)).date(), time(6), timezone.utc)
+    assert len(world.plan_runs) == 1 and world.now == NOW
+    assert sum(1 for run in world.executions.values() if run.execution_type == "SCHEDULED") >= 9  # u, daily
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"members": "re-2, nope"}, "environments[0].clusters[0].engines[1]: 'nope' is not a remote engine of this "
+                                "environment outside every cluster"),
+    ({"members": "re-2, re-2"}, "environments[0].clusters[0].engines[1]: 're-2' is not a remote engine"),
+    ({"executable": "task: u, plan: p"}, "environments[0].schedules[0].plan: a schedule serves one task or one plan"),
+    ({"executable": "task: nope"}, "environments[0].schedules[0].task: unknown task 'nope' in this environment"),
+    ({"ago": 10}, "history.runs[0].daysAgo: must be less than history.days (10)"),
+])
+def test_bad_new_sections_name_the_field(change, message):
+    with pytest.raises(FixtureError) as raised:
+        build_world(parse_fixture(every_kind(**change), "x.yaml"), "acct", NOW, seed=0)
+    assert message in str(raised.value) and str(raised.value).startswith("x.yaml:")
+
+
+def test_a_past_run_of_a_paused_task_is_refused():
+    text = every_kind().replace("{name: t, artifact: a}", "{name: t, artifact: a, paused: true}")
+    with pytest.raises(FixtureError, match=r"history\.runs\[0\]: cannot run it then: .*paused"):
+        build_world(parse_fixture(text, "x.yaml"), "acct", NOW, seed=0)
+
+
+def test_a_run_profile_of_a_type_its_engine_does_not_take_is_refused():
+    text = every_kind().replace("{name: re-1, profiles:", "{name: re-1, runProfiles: [MICROSERVICE], profiles:")
+    with pytest.raises(FixtureError, match=r"environments\[0\]\.remoteEngines\[0\]\.profiles\[0\]\.type: remote "
+                                           r"engine 're-1' takes run profiles of type MICROSERVICE, not JOB_SERVER"):
+        build_world(parse_fixture(text, "x.yaml"), "acct", NOW, seed=0)

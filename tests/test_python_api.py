@@ -11,7 +11,7 @@ import requests
 from mocktmc import MockTMC
 from mocktmc.testing import IN_PROCESS_URL, MockTMCError, connect
 
-from .conftest import LOAD_CUSTOMERS, SYNC_ORDERS, START
+from .conftest import BASE_WORLD, LOAD_CUSTOMERS, SYNC_ORDERS, START
 
 DEMO_ACCOUNT = "4c0a7d3e-9f6b-4a52-8e31-2b7c5d9e1f08"
 HISTORY = f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions"
@@ -26,7 +26,7 @@ SMALL_WORLD = {
 
 @pytest.fixture
 def mock() -> MockTMC:
-    return MockTMC(start=START)
+    return MockTMC(fixtures=BASE_WORLD, start=START)
 
 
 def execute(session: requests.Session, task_id: str = LOAD_CUSTOMERS) -> str:
@@ -190,7 +190,7 @@ def test_fixture_worlds_from_a_dict_or_yaml():
 
 
 def test_tokens_for_strict_auth():
-    mock = MockTMC(auth="strict", start=START)
+    mock = MockTMC(fixtures=BASE_WORLD, auth="strict", start=START)
     assert mock.client("made-up").get("/processing/executables/tasks").status_code == 401
     personal = mock.tokens.personal("bob@demo.mocktmc.local")
     assert personal["userId"] == "65f1a0c2e4b0a1b2c3d4e5f7"
@@ -203,7 +203,7 @@ def test_tokens_for_strict_auth():
 
 
 def test_isolated_accounts_are_scripted_through_a_bound_control():
-    mock = MockTMC(auth="isolated", start=START)
+    mock = MockTMC(fixtures=BASE_WORLD, auth="isolated", start=START)
     mine, theirs = mock.client("mine"), mock.client("theirs")
     me = mock.for_token("mine")
     assert me.account == mock.account_of("mine") != mock.account_of("theirs")
@@ -227,7 +227,7 @@ def test_isolated_accounts_are_scripted_through_a_bound_control():
 
 
 def test_a_closed_control_plane_gets_the_control_token():
-    mock = MockTMC(control_token="s3cret", start=START)
+    mock = MockTMC(fixtures=BASE_WORLD, control_token="s3cret", start=START)
     assert mock.clock.now() == START  # MockTMC sends its control token itself
     anonymous = mock.client()
     assert anonymous.post("/_mocktmc/clock/advance", json={"seconds": 1}).status_code == 401

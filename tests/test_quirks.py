@@ -12,12 +12,12 @@ import pytest
 from mocktmc import MockTMC
 from mocktmc.quirks import FIDELITIES, QUIRKS, in_effect
 
-from .conftest import LOAD_CUSTOMERS, NIGHTLY_REPORT, SERVICE_ACCOUNT, SERVICE_SECRET
+from .conftest import BASE_WORLD, LOAD_CUSTOMERS, NIGHTLY_REPORT, SERVICE_ACCOUNT, SERVICE_SECRET
 
 
 @pytest.fixture(params=FIDELITIES)
 def mock(request) -> MockTMC:
-    return MockTMC(validate="all", fidelity=request.param)
+    return MockTMC(fixtures=BASE_WORLD, validate="all", fidelity=request.param)
 
 
 def observed(mock: MockTMC) -> bool:
@@ -263,7 +263,7 @@ def test_a_cut_log_export_keeps_the_newest_entries_as_observed(mock, monkeypatch
 # --- throttle_without_retry_after ----------------------------------------------------------------
 @pytest.mark.parametrize("fidelity", FIDELITIES)
 def test_throttling_refuses_past_n_a_second_per_account_and_endpoint(fidelity):
-    mock = MockTMC(validate="all", fidelity=fidelity, throttle=3, auth="isolated")
+    mock = MockTMC(fixtures=BASE_WORLD, validate="all", fidelity=fidelity, throttle=3, auth="isolated")
     session, other = mock.client(token="first-worker"), mock.client(token="second-worker")
     answers = [session.get("/orchestration/workspaces") for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]

@@ -16,12 +16,12 @@ from mocktmc.domain.executions import execute_task, history, history_page, termi
 from mocktmc.domain.fixtures import build_world, load_fixture
 from mocktmc.domain.paging import paginate
 
-from .conftest import CHECK_REJECTS, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, \
+from .conftest import BASE_WORLD, CHECK_REJECTS, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, \
     PROD_ENV, SYNC_ORDERS
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 TASKS = [LOAD_CUSTOMERS, SYNC_ORDERS, NIGHTLY_REPORT, PARTNER_IMPORT, CHECK_REJECTS]
-SPEC = load_fixture("default")
+SPEC = load_fixture(BASE_WORLD)
 USER = Principal("user-1", "HUMAN")
 
 steps = st.lists(st.one_of(

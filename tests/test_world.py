@@ -9,7 +9,7 @@ from mocktmc.domain.executions import execute_task, terminate_execution
 from mocktmc.domain.fixtures import build_world, load_fixture
 from mocktmc.errors import BadRequest, TaskPaused
 
-from .conftest import (ARCHIVE_LOGS, CHECK_REJECTS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, START,
+from .conftest import (BASE_WORLD, ARCHIVE_LOGS, CHECK_REJECTS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, START,
                        SYNC_ORDERS)
 
 ALICE = Principal("alice", "HUMAN")
@@ -17,7 +17,7 @@ ALICE = Principal("alice", "HUMAN")
 
 @pytest.fixture(scope="module")
 def spec():
-    return load_fixture("default")
+    return load_fixture(BASE_WORLD)
 
 
 @pytest.fixture

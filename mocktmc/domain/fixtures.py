@@ -8,7 +8,7 @@ seed, in document order, so every world built from one file has the same ids.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,17 +18,26 @@ import yaml
 
 from .artifacts import ARTIFACT_TYPES, Artifact, ArtifactVersion
 from .behaviors import BehaviorError, parse_behavior_plan
+from .clusters import Cluster
 from .connections import Connection, ConnectionParameter
 from .engines import RUN_PROFILE_TYPES, RemoteEngine
-from .credentials import ServiceAccount, User
+from .credentials import Principal, ServiceAccount, User
 from .environments import WORKSPACE_TYPES, Environment, Workspace
+from .executions import execute_task
 from .ids import IdSource
+from .pipeline_engines import PROFILE_TYPES, PipelineEngine, PipelineProfile
+from .plan_runs import start_plan_run
 from .plans import STEP_CONDITIONS, Plan, Step
+from .projects import Project, technical_label
+from .promotion_runs import start_promotion
 from .promotions import Promotion
 from .pausing import PauseDetails
+from .resources import Resource
+from .run_profiles import RunProfile
+from .schedules import SCHEDULE_TRIGGER_TYPES, Schedule, link_executable
 from .tasks import LOG_LEVELS, RUNTIME_TYPES, Runtime, Task
 from .triggers import check_trigger
-from ..errors import BadRequest
+from ..errors import BadRequest, TMCError
 from .world import World
 
 BUNDLED = ("default", "empty")
@@ -47,6 +56,12 @@ def _obj(properties: dict, required: tuple = ()) -> dict:
     return {"type": "object", "properties": properties, "required": list(required),
             "additionalProperties": False}
 
+
+# Run profiles of a remote engine or a cluster (the generic /processing/run-profiles see the same ones).
+_PROFILES = {"type": "array", "items": _obj({
+    "id": _NAME, "name": _NAME, "type": {"enum": list(RUN_PROFILE_TYPES)}, "description": _STR,
+    "jvmArguments": {"type": "array", "items": _STR},
+}, ("name", "type"))}
 
 _TASK = _obj({
     "id": _NAME, "name": _NAME, "description": _STR, "version": _NAME,
@@ -76,11 +91,31 @@ _SCHEMA = _obj({
         "remoteEngines": {"type": "array", "items": _obj({
             "id": _NAME, "name": _NAME, "description": _STR, "workspace": _NAME, "paired": {"type": "boolean"},
             "runProfiles": {"type": "array", "items": {"enum": list(RUN_PROFILE_TYPES)}},
-            "preAuthorizedKey": _NAME,
+            "preAuthorizedKey": _NAME, "profiles": _PROFILES,
         }, ("name",))},
+        # A cluster's engines are remote engines of the environment, by id or name (each in one cluster).
+        "clusters": {"type": "array", "items": _obj({
+            "id": _NAME, "name": _NAME, "description": _STR, "workspace": _NAME,
+            "engines": {"type": "array", "minItems": 1, "items": _NAME}, "profiles": _PROFILES,
+        }, ("name", "workspace", "engines"))},
+        "pipelineEngines": {"type": "array", "items": _obj({
+            "id": _NAME, "name": _NAME, "description": _STR, "workspace": _NAME, "paired": {"type": "boolean"},
+            # Each profile holds its type and the fields its type's published schema takes.
+            "profiles": {"type": "array", "items": {"type": "object", "required": ["type", "name"], "properties": {
+                "type": {"enum": list(PROFILE_TYPES)}, "id": _NAME, "name": _NAME}}},
+        }, ("name",))},
+        # A schedule's triggers, and the task or plan of the environment it serves (one at most).
+        "schedules": {"type": "array", "items": _obj({
+            "id": _NAME, "description": _STR, "triggers": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "required": ["name", "type"]}},
+            "task": _NAME, "plan": _NAME,
+        }, ("triggers",))},
         "workspaces": {"type": "array", "items": _obj({
             "id": _NAME, "name": _NAME, "type": {"enum": list(WORKSPACE_TYPES)}, "description": _STR,
             "owner": _NAME, "protectedArtifactUpdate": {"type": "boolean"},
+            "resources": {"type": "array", "items": _obj({
+                "id": _NAME, "name": _NAME, "description": _STR, "content": {"type": "string"},
+            }, ("name",))},
             "artifacts": {"type": "array", "items": _obj({
                 "id": _NAME, "name": _NAME, "type": {"enum": list(ARTIFACT_TYPES)}, "description": _STR,
                 "versions": {"type": "array", "minItems": 1, "items": {"oneOf": [
@@ -107,6 +142,22 @@ _SCHEMA = _obj({
     "promotions": {"type": "array", "items": _obj({
         "id": _NAME, "name": _NAME, "description": _STR, "source": _NAME, "target": _NAME,
     }, ("name", "source", "target"))},
+    "projects": {"type": "array", "items": _obj({
+        "id": _NAME, "name": _NAME, "description": _STR, "owner": _NAME, "url": _NAME,
+        "users": {"type": "array", "items": _NAME}, "groups": {"type": "array", "items": _NAME},
+    }, ("name", "url"))},
+    # The past: the world begins `days` before its start time; schedules fire meanwhile, and each run of
+    # `runs` starts `daysAgo` days before the start, at `at` (UTC), as the account's first user started it.
+    "history": _obj({
+        "days": {"type": "integer", "minimum": 1, "maximum": 60},
+        "runs": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"task": _NAME, "plan": _NAME, "promotion": _NAME, "artifact": _NAME,
+                           "daysAgo": {"type": "integer", "minimum": 0},
+                           "at": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}},
+            "required": ["daysAgo"],
+            "oneOf": [{"required": ["task"]}, {"required": ["plan"]}, {"required": ["promotion"]}]}},
+    }, ("days",)),
 })
 
 
@@ -204,10 +255,94 @@ class _Builder:
             if found is None:
                 raise self.fail(path + ("workspace",), f"unknown workspace {item['workspace']!r} in this environment")
             workspace_id = found.id
-        world.remote_engines[rid] = RemoteEngine(
+        engine = world.remote_engines[rid] = RemoteEngine(
             rid, item["name"], environment_id, self.ids.hex24(), item.get("preAuthorizedKey") or self.ids.uuid(),
             workspace_id, item.get("description", ""), item.get("paired", True), world.now, world.now,
             run_profiles=list(item.get("runProfiles", RUN_PROFILE_TYPES)))
+        self.run_profiles(path + ("profiles",), engine, item.get("profiles", []))
+
+    def workspace_in(self, path: tuple, environment_id: str, ref: str) -> str:
+        scope = [w.id for w in self.world.workspaces.values() if w.environment_id == environment_id]
+        found = self.lookup(self.world.workspaces, ref, scope)
+        if found is None:
+            raise self.fail(path, f"unknown workspace {ref!r} in this environment")
+        return found.id
+
+    def run_profiles(self, path: tuple, owner: Any, items: list[dict]) -> None:
+        """Run profiles of a remote engine or a cluster (the generic run-profile operations list them too)."""
+        world = self.world
+        for i, item in enumerate(items):
+            if item["type"] not in owner.profile_types:
+                raise self.fail(path + (i, "type"), f"{owner.label} {owner.name!r} takes run profiles of type "
+                                                    f"{', '.join(owner.profile_types)}, not {item['type']}")
+            if any(p.owner_id == owner.id and p.name.lower() == item["name"].lower()
+                   for p in world.run_profiles.values()):
+                raise self.fail(path + (i, "name"), f"duplicate run profile name {item['name']!r}")
+            pid = self.unique(path + (i,), world.run_profiles, item.get("id") or self.ids.hex24())
+            world.run_profiles[pid] = RunProfile(pid, item["name"], item["type"], owner.id, owner.processor_type,
+                                                 owner.runtime_id, item.get("description", ""),
+                                                 list(item.get("jvmArguments", [])), 1, world.now, world.now)
+
+    def cluster(self, path: tuple, environment_id: str, item: dict) -> None:
+        world = self.world
+        cid = self.unique(path, world.clusters, item.get("id") or self.ids.hex24())
+        workspace_id = self.workspace_in(path + ("workspace",), environment_id, item["workspace"])
+        found = Cluster(cid, item["name"], environment_id, workspace_id, self.ids.hex24(), item.get("description", ""),
+                        created=world.now, updated=world.now)
+        scope = [e.id for e in world.remote_engines.values() if e.environment_id == environment_id]
+        for i, ref in enumerate(item["engines"]):
+            engine = self.lookup(world.remote_engines, ref, scope)
+            if engine is None or engine.cluster_id is not None:
+                raise self.fail(path + ("engines", i), f"{ref!r} is not a remote engine of this environment "
+                                                       "outside every cluster")
+            found.engine_ids.append(engine.id)
+            engine.cluster_id = cid
+            for task in world.tasks.values():  # tasks of a member engine run on the cluster, as when it joins
+                if task.runtime.type == "REMOTE_ENGINE" and task.runtime.id == engine.id:
+                    task.runtime = Runtime("REMOTE_ENGINE_CLUSTER", cid, None)
+        world.clusters[cid] = found
+        self.run_profiles(path + ("profiles",), found, item.get("profiles", []))
+
+    def pipeline_engine(self, path: tuple, environment_id: str, item: dict) -> None:
+        world = self.world
+        eid = self.unique(path, world.pipeline_engines, item.get("id") or self.ids.hex24())
+        workspace_id = self.workspace_in(path + ("workspace",), environment_id, item["workspace"]) \
+            if "workspace" in item else None
+        world.pipeline_engines[eid] = PipelineEngine(eid, item["name"], environment_id, self.ids.hex24(),
+                                                     self.ids.uuid(), workspace_id, item.get("description", ""),
+                                                     item.get("paired", True), world.now, world.now)
+        names = set()
+        for i, profile in enumerate(item.get("profiles", [])):
+            if profile["name"].lower() in names:
+                raise self.fail(path + ("profiles", i, "name"), f"duplicate run profile name {profile['name']!r}")
+            names.add(profile["name"].lower())
+            pid = self.unique(path + ("profiles", i), world.pipeline_profiles, profile.get("id") or self.ids.hex24())
+            fields = {k: v for k, v in profile.items() if k not in ("id", "type")}
+            world.pipeline_profiles[pid] = PipelineProfile(pid, eid, profile["type"], fields, world.now, world.now)
+
+    def schedule(self, path: tuple, environment_id: str, item: dict) -> None:
+        world = self.world
+        sid = self.unique(path, world.schedules, item.get("id") or self.ids.hex24())
+        triggers = []
+        for t, raw in enumerate(item["triggers"]):
+            if raw.get("type") not in SCHEDULE_TRIGGER_TYPES:
+                raise self.fail(path + ("triggers", t, "type"), f"a schedule trigger is one of "
+                                                                f"{', '.join(SCHEDULE_TRIGGER_TYPES)}")
+            try:
+                triggers.append(check_trigger({"startDate": world.now.date().isoformat(), "timeZone": "UTC", **raw}))
+            except BadRequest as exc:
+                raise self.fail(path + ("triggers", t), str(exc)) from None
+        world.schedules[sid] = Schedule(sid, environment_id, triggers, item.get("description", ""))
+        if "task" in item and "plan" in item:
+            raise self.fail(path + ("plan",), "a schedule serves one task or one plan, not both")
+        for kind, store in (("task", world.tasks), ("plan", world.plans)):
+            if kind in item:
+                scope = [x.id for x in store.values()
+                         if world.workspaces[x.workspace_id].environment_id == environment_id]
+                executable = self.lookup(store, item[kind], scope)
+                if executable is None:
+                    raise self.fail(path + (kind,), f"unknown {kind} {item[kind]!r} in this environment")
+                link_executable(world, sid, executable, kind.upper(), world.now)
 
     def resolve_engine(self, path: tuple, task: Task) -> None:
         """A task's REMOTE_ENGINE runtime names an engine of its environment, by id or name."""
@@ -263,11 +398,17 @@ class _Builder:
             self.user_ref(("personalAccessTokens", i, "user"), item["user"])
         environment_ids = [self.environment(("environments", e), env)
                            for e, env in enumerate(data.get("environments", []))]
-        for e, (eid, env) in enumerate(zip(environment_ids, data.get("environments", []))):
+        environments = list(zip(environment_ids, data.get("environments", [])))
+        for e, (eid, env) in enumerate(environments):
             for r, engine in enumerate(env.get("remoteEngines", [])):
                 self.remote_engine(("environments", e, "remoteEngines", r), eid, engine)
         for path, tid in self.engine_runtimes:
             self.resolve_engine(path, world.tasks[tid])
+        for e, (eid, env) in enumerate(environments):
+            for c, item in enumerate(env.get("clusters", [])):
+                self.cluster(("environments", e, "clusters", c), eid, item)
+            for p, item in enumerate(env.get("pipelineEngines", [])):
+                self.pipeline_engine(("environments", e, "pipelineEngines", p), eid, item)
         for p, item in enumerate(data.get("promotions", [])):
             path = ("promotions", p)
             ends = []
@@ -280,6 +421,11 @@ class _Builder:
                 raise self.fail(path + ("target",), "source and target must be different environments")
             pid = self.unique(path, world.promotions, item.get("id") or self.ids.hex24())
             world.promotions[pid] = Promotion(pid, item["name"], ends[0], ends[1], item.get("description", ""))
+        for e, (eid, env) in enumerate(environments):
+            for s, item in enumerate(env.get("schedules", [])):
+                self.schedule(("environments", e, "schedules", s), eid, item)
+        for p, item in enumerate(data.get("projects", [])):
+            self.project(("projects", p), item)
         for executable_id in [*world.tasks, *world.plans]:
             world.rearm(executable_id)
 
@@ -300,11 +446,81 @@ class _Builder:
                             for a, art in enumerate(ws.get("artifacts", []))]
             connection_ids = [self.connection(wpath + ("connections", c), wid, conn)
                               for c, conn in enumerate(ws.get("connections", []))]
+            for r, item in enumerate(ws.get("resources", [])):
+                self.resource(wpath + ("resources", r), wid, item)
             task_ids = [self.task(wpath + ("tasks", t), wid, artifact_ids, connection_ids, task)
                         for t, task in enumerate(ws.get("tasks", []))]
             for p, plan in enumerate(ws.get("plans", [])):
                 self.plan(wpath + ("plans", p), wid, task_ids, plan)
         return eid
+
+    def resource(self, path: tuple, workspace_id: str, item: dict) -> None:
+        world = self.world
+        rid = self.unique(path, world.resources, item.get("id") or self.ids.hex24())
+        if any(r.name == item["name"] and r.workspace_id == workspace_id for r in world.resources.values()):
+            raise self.fail(path + ("name",), f"duplicate resource name {item['name']!r} in this workspace")
+        world.resources[rid] = Resource(rid, item["name"], workspace_id, item.get("content", "").encode("utf-8"),
+                                        item.get("description", ""), world.now)
+
+    def project(self, path: tuple, item: dict) -> None:
+        world = self.world
+        pid = self.unique(path, world.projects, item.get("id") or self.ids.hex24())
+        author = world.users[world.default_user_id].login
+        owner = self.user_ref(path + ("owner",), item["owner"]).login if "owner" in item else author
+        users = [self.user_ref(path + ("users", u), ref).id for u, ref in enumerate(item.get("users", []))]
+        world.projects[pid] = Project(pid, item["name"], technical_label(item["name"]), item["url"], owner, author,
+                                      item.get("description", ""), "DI", world.now, world.now, users,
+                                      list(item.get("groups", [])))
+
+    def history(self, start: datetime) -> None:
+        """Runs of the past, each at its time, the world settling in between; then up to `start`."""
+        world, history = self.world, self.spec.data.get("history")
+        if not history:
+            return
+        principal = Principal(world.default_user_id, "HUMAN")
+        planned = []
+        for i, item in enumerate(history.get("runs", [])):
+            path = ("history", "runs", i)
+            if item["daysAgo"] >= history["days"]:
+                raise self.fail(path + ("daysAgo",), f"must be less than history.days ({history['days']})")
+            hour, minute = (int(part) for part in item.get("at", start.strftime("%H:%M")).split(":"))
+            at = datetime.combine(start.date() - timedelta(days=item["daysAgo"]), time(hour, minute),
+                                  timezone.utc)
+            planned.append((at, i, path, item))
+        for at, _, path, item in sorted(planned, key=lambda entry: entry[:2]):
+            world.settle(at)
+            try:
+                self.past_run(path, item, principal, at)
+            except TMCError as exc:
+                raise self.fail(path, f"cannot run it then: {exc.detail}") from None
+        world.settle(start)
+
+    def past_run(self, path: tuple, item: dict, principal: Principal, at: datetime) -> None:
+        world = self.world
+        if "task" in item:
+            task = self.lookup(world.tasks, item["task"])
+            if task is None:
+                raise self.fail(path + ("task",), f"unknown task {item['task']!r}")
+            execute_task(world, task, principal, at)
+        elif "plan" in item:
+            plan = self.lookup(world.plans, item["plan"])
+            if plan is None:
+                raise self.fail(path + ("plan",), f"unknown plan {item['plan']!r}")
+            start_plan_run(world, plan, principal, at)
+        else:
+            promotion = self.lookup(world.promotions, item["promotion"])
+            if promotion is None:
+                raise self.fail(path + ("promotion",), f"unknown promotion {item['promotion']!r}")
+            scope = None
+            if "artifact" in item:
+                artifact = self.lookup(world.artifacts, item["artifact"], [
+                    a.id for a in world.artifacts.values()
+                    if world.workspaces[a.workspace_id].environment_id == promotion.source_environment_id])
+                if artifact is None:
+                    raise self.fail(path + ("artifact",), f"unknown artifact {item['artifact']!r} in the source")
+                scope = ("ACTION", artifact.id)
+            start_promotion(world, promotion, principal, at, keep_target_resources=True,
+                            keep_target_run_profiles=True, scope=scope, context=None)
 
     def artifact(self, path: tuple, workspace_id: str, art: dict) -> str:
         world = self.world
@@ -403,8 +619,12 @@ class _Builder:
 def build_world(spec: WorldSpec, account_id: str, now: datetime, seed: int) -> World:
     """A fresh world for one account, seeded from `spec`."""
     account = spec.data.get("account", {})
-    world = World(account_id, account.get("name", "mocktmc"), now, IdSource(f"{seed}:runs:{account_id}"))
-    _Builder(spec, world, IdSource(f"{seed}:fixture")).build()
+    # A world with a history begins that many days earlier: its definitions date from then.
+    begins = now - timedelta(days=spec.data["history"]["days"]) if spec.data.get("history") else now
+    world = World(account_id, account.get("name", "mocktmc"), begins, IdSource(f"{seed}:runs:{account_id}"))
+    builder = _Builder(spec, world, IdSource(f"{seed}:fixture"))
+    builder.build()
+    builder.history(now)
     return world
 
 
