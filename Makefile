@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # installs the built wheel into a clean venv with no network.
 WHEELS := $(VENV)/wheelhouse
 
-.PHONY: run test contract bench tables contracts clean lock dist test-lowest
+.PHONY: run test contract bench tables contracts clean lock dist test-lowest reach
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mocktmc needs Python 3.11 or newer")'
@@ -79,6 +79,11 @@ test-lowest:
 # Regenerate OPERATIONS.md, the operations table (a test fails when it is stale).
 tables: $(STAMP)
 	$(BIN)/mocktmc routes > OPERATIONS.md.new && mv OPERATIONS.md.new OPERATIONS.md
+
+# How many published operations reach a 2xx against the demo world (and the tests' world), one by one
+# (needs ../shared/reference).
+reach: $(STAMP)
+	$(BIN)/python tools/reach.py
 
 # Re-derive the 2021-03 contracts from Talend's published documents (needs ../shared/reference).
 contracts: $(STAMP)
