@@ -74,7 +74,7 @@ def runs() -> dict[str, subprocess.CompletedProcess]:
                            "--suite", "lifecycle,crud,schedules,scenarios"],
                 "served_pause_ignored": ["--url", broken_url, *served, "--suite", "schedules"],
                 "read_only": ["--url", closed_url, "--token", DEMO_PAT, "--family", "orchestration,processing",
-                              "--suite", "schemathesis,crud,lifecycle"],
+                              "--suite", "schemathesis,crud,lifecycle,quirks"],
                 # The quirk checks: a mock as documented, and a throttled server as observed.
                 "documented": ["--suite", "quirks", "--fidelity", "documented"],
                 "throttled": ["--url", throttled_url, *served, "--suite", "quirks"]}
@@ -158,6 +158,12 @@ def test_a_target_without_a_control_plane_is_only_read(runs):
     writes = [f"{e['method']} {e['path']}" for e in entries
               if e["method"] != "GET" and not (e["method"] == "POST" and reading.fullmatch(e["path"]))]
     assert writes == []
+    # What looks like the real TMC is told which way each readable quirk goes, never judged on it.
+    told = _quirk_lines(summary)  # the orchestration and processing quirks; those that need writes are skipped
+    assert told == {"task_name_prefix": "observed", "history_window_by_trigger": "observed",
+                    "last_days_overrides_period": "observed", "misfire_never_started": "observed",
+                    "throttle_without_retry_after": "undetermined"}, told
+    assert "quirk_" not in summary.split("quirks (which way")[0]  # no quirk check counted, passed or failed
 
 
 def _quirk_lines(summary: str) -> dict[str, str]:

@@ -71,13 +71,18 @@ def test_the_mocktmc_fixture_is_a_fresh_frozen_mock_per_test_and_the_marker_chan
             assert mocktmc.clock.now().year == 2024
             assert mocktmc.client().get(f"/orchestration/executables/tasks/{LOAD}").status_code == 404
 
+        @pytest.mark.mocktmc(fidelity="documented")
+        def test_fidelity_marker(mocktmc):
+            assert mocktmc.health()["fidelity"] == "documented"
+            assert mocktmc.client().get("/tmc/v1.2/executables").json()["items"]  # a page, as documented
+
         @pytest.mark.mocktmc(auth="strict")
         class TestStrict:
             def test_class_marker(self, mocktmc):
                 assert mocktmc.client("unknown").get(HISTORY).status_code == 401
     """)
     result = pytester.runpytest("--strict-markers", "-p", "no:cacheprovider")
-    assert outcomes_of(result) == {"passed": 4}, result.stdout.str()
+    assert outcomes_of(result) == {"passed": 5}, result.stdout.str()
     help_text = pytester.runpytest("--markers").stdout.str()
     assert "@pytest.mark.mocktmc(fixtures=None, seed=None, clock=None, **settings)" in help_text
 
