@@ -11,8 +11,9 @@ from pathlib import Path
 
 @contextmanager
 def served(command: list[str], log: Path, *, cwd: Path | None = None, env: dict[str, str] | None = None
-           ) -> Iterator[str]:
-    """Run `command` (a `mocktmc serve --port 0 ...`), its log lines going to the file `log`; yield its URL.
+           ) -> Iterator[tuple[subprocess.Popen, str]]:
+    """Run `command` (a `mocktmc serve --port 0 ...`), its log lines going to the file `log`; yield the process
+    and its URL.
 
     The server says where it listens on its first line of standard output; standard error goes to a file,
     so that a chatty log can never fill a pipe nobody reads."""
@@ -22,7 +23,7 @@ def served(command: list[str], log: Path, *, cwd: Path | None = None, env: dict[
     try:
         line = proc.stdout.readline()
         assert "serving http://127.0.0.1:" in line, (line, log.read_text())
-        yield line.split("serving ", 1)[1].split()[0]
+        yield proc, line.split("serving ", 1)[1].split()[0]
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

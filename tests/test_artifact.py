@@ -278,7 +278,7 @@ def test_installed_contract_without_the_kit_says_what_to_install(serve_only, out
 def test_installed_server_answers_health_and_the_core_loop(serve_only, outside):
     log = outside / "serve.log"
     with served([str(serve_only / "mocktmc"), "serve", "--port", "0", "--log-level", "info"], log, cwd=outside,
-                env=clean_env()) as base:
+                env=clean_env()) as (_, base):
         port = base.rsplit(":", 1)[1]
         checked = run(serve_only, "mocktmc", "health", cwd=outside, MOCKTMC_PORT=port)  # the image's HEALTHCHECK
         assert checked.returncode == 0 and "is UP" in checked.stdout, checked.stdout + checked.stderr

@@ -10,29 +10,17 @@ import pytest
 import requests
 
 from .conftest import LOAD_CUSTOMERS, SERVICE_ACCOUNT, SERVICE_SECRET
+from .serving import served
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def server():
+def server(tmp_path):
     env = {**os.environ, "MOCKTMC_CLOCK": "frozen", "MOCKTMC_START": "2024-03-01T09:00:00Z"}
-    proc = subprocess.Popen([sys.executable, "-m", "mocktmc", "serve", "--host", "127.0.0.1", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        line = proc.stdout.readline()  # the server prints its URL once it is listening
-        assert "serving http://127.0.0.1:" in line, (line, proc.stderr.read() if proc.poll() is not None else "")
-        yield proc, line.split("serving ", 1)[1].split()[0]
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+    with served([sys.executable, "-m", "mocktmc", "serve", "--host", "127.0.0.1", "--port", "0"],
+                tmp_path / "serve.log", env=env) as (proc, base):
+        yield proc, base
 
 
 def test_the_whole_client_loop_over_http(server):

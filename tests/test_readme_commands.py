@@ -68,7 +68,8 @@ def run_bash(script: str, cwd: Path, timeout: float = 120) -> tuple[subprocess.C
 @pytest.fixture
 def make_run_server(tmp_path):
     """`mocktmc serve --log-level info`, as `make run` starts it, on a free port; its URL."""
-    with served([str(BIN / "mocktmc"), "serve", "--port", "0", "--log-level", "info"], tmp_path / "serve.log") as url:
+    with served([str(BIN / "mocktmc"), "serve", "--port", "0", "--log-level", "info"],
+                tmp_path / "serve.log") as (_, url):
         yield url
 
 

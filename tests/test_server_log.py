@@ -65,7 +65,7 @@ def test_configure_refuses_an_unknown_level_or_format():
 def test_serve_writes_json_access_lines_to_standard_error(tmp_path):
     log = tmp_path / "serve.log"
     with served([sys.executable, "-m", "mocktmc", "serve", "--port", "0", "--clock", "frozen"], log,
-                env={**os.environ, "MOCKTMC_LOG_LEVEL": "info", "MOCKTMC_LOG_FORMAT": "json"}) as base:
+                env={**os.environ, "MOCKTMC_LOG_LEVEL": "info", "MOCKTMC_LOG_FORMAT": "json"}) as (_, base):
         started = requests.post(f"{base}/processing/executions", json={"executable": LOAD_CUSTOMERS},
                                 headers={"Authorization": "Bearer json-log"}, timeout=10)
         assert started.status_code == 201
