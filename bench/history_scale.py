@@ -21,8 +21,8 @@ from datetime import datetime, timedelta, timezone
 
 from mocktmc.app import create_app
 from mocktmc.config import Settings
-from mocktmc.domain.credentials import Principal
-from mocktmc.domain.executions import execute_task
+from mocktmc.domain.definitions.credentials import Principal
+from mocktmc.domain.executions.task_executions import execute_task
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 DAYS = 60

@@ -7,12 +7,13 @@ from http import HTTPStatus
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .api import access_log, context, faults, journal, throttle
+from .api import access_log, context, throttle
+from .control import faults, journal
 from .api.context import MockState
-from .api.contracts import bp as contracts_bp
+from .control.contracts import bp as contracts_bp
 from .api.legacy import install as install_legacy
-from .api.control import bp as control_bp
-from .api.control_state import bp as control_state_bp
+from .control.routes import bp as control_bp
+from .control.state import bp as control_state_bp
 from .api.monitoring.history import bp as history_bp
 from .api.monitoring.logs import bp as logs_bp
 from .api.monitoring.metrics import bp as metrics_bp

@@ -15,7 +15,7 @@ from .config import AUTH_MODES, VALIDATE_MODES, Settings
 from .quirks import FIDELITIES, QUIRKS
 from .defect_catalog import DEFECTS
 from .domain.fixtures import FixtureError
-from .domain.timeutil import parse_iso
+from .domain.common.timeutil import parse_iso
 
 
 class _ClockMode(click.ParamType):

@@ -24,7 +24,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPResponse
 
-from .api import globs
+from .control import globs
 
 IN_PROCESS_URL = "http://mocktmc.local"
 DEFAULT_TOKEN = "mocktmc-test"
@@ -403,7 +403,7 @@ class MockTMC(Control):
         from .config import Settings
 
         if isinstance(start, str):
-            from .domain.timeutil import parse_iso
+            from .domain.common.timeutil import parse_iso
             start = parse_iso(start)
         world = fixtures if isinstance(fixtures, Mapping) else None
         self.settings = Settings(fixtures="empty" if world is not None else os.fspath(fixtures), clock=clock,

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mocktmc.domain.timeutil import to_ms
+from mocktmc.domain.common.timeutil import to_ms
 
 from .conftest import DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PROD_ENV, SYNC_ORDERS
 

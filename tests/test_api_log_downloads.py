@@ -71,7 +71,7 @@ def test_delete_logs(api):
 
 
 def test_a_log_cut_at_the_entry_limit_answers_206(api, monkeypatch):
-    from mocktmc.domain import log_exports
+    from mocktmc.domain.executions import log_exports
     monkeypatch.setattr(log_exports, "MAX_ENTRIES", 3)  # the published limit is 100,000 entries
     execution_id = finished_run(api)
     response = api.post(f"/monitoring/executions/{execution_id}/logs")

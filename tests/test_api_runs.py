@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from mocktmc.domain.timeutil import parse_iso, to_ms
+from mocktmc.domain.common.timeutil import parse_iso, to_ms
 
 from .conftest import (ALICE, ARCHIVE_LOGS, CHECK_REJECTS, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, START,
                        SYNC_ORDERS, Api, make_app)

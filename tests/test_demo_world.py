@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mocktmc import MockTMC
-from mocktmc.domain.timeutil import parse_iso
+from mocktmc.domain.common.timeutil import parse_iso
 
 from .conftest import START
 
@@ -99,15 +99,15 @@ def test_sixty_days_of_history_with_every_outcome(demo):
     assert {"EXECUTION_SUCCESS", "EXECUTION_FAILED", "EXECUTION_REJECTED", "EXECUTION_TERMINATED"} <= set(outcomes)
     assert any(run.get("misfiredExecutionReason") == "PARALLEL_EXECUTION_FORBIDDEN" for run in runs)
     assert {run["executionType"] for run in runs} >= {"MANUAL", "SCHEDULED", "PLAN"}
-    plan_runs = items(session.get("/processing/executables/plans/executions"))
-    failed = [p for p in plan_runs if p["executionStatus"] == "EXECUTION_FAILED"]
-    assert failed and any(p["executionStatus"] == "EXECUTION_SUCCESS" for p in plan_runs)
+    plan_executions = items(session.get("/processing/executables/plans/executions"))
+    failed = [p for p in plan_executions if p["executionStatus"] == "EXECUTION_FAILED"]
+    assert failed and any(p["executionStatus"] == "EXECUTION_SUCCESS" for p in plan_executions)
     steps = items(session.get(f"/processing/executions/plans/{failed[0]['executionId']}/steps"))
     handler = session.get(f"/processing/executions/plans/{failed[0]['executionId']}/steps/{steps[0]['id']}"
                           "/error-handler")
     assert handler.status_code == 200, handler.text  # its error handler ran
-    (promotion_run,) = mock.snapshot()["promotion_runs"]  # no published operation lists promotion runs
-    promoted = session.get(f"/processing/executions/promotions/{promotion_run}").json()
+    (promotion_execution,) = mock.snapshot()["promotion_executions"]  # no published operation lists promotion runs
+    promoted = session.get(f"/processing/executions/promotions/{promotion_execution}").json()
     assert promoted["status"] == "PROMOTED", promoted
 
 

@@ -5,8 +5,8 @@ from itertools import takewhile
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mocktmc.domain.occurrences import occurrences
-from mocktmc.domain.timeutil import to_iso, to_ms
+from mocktmc.domain.scheduling.occurrences import occurrences
+from mocktmc.domain.common.timeutil import to_iso, to_ms
 
 from .conftest import (CHECK_REJECTS, DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, SYNC_ORDERS, Api,
                        make_app)

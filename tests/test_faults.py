@@ -8,8 +8,8 @@ import pytest
 import requests
 from flask.testing import FlaskClient
 
-from mocktmc.api import globs
-from mocktmc.api.faults import FAULT_HEADER, ConnectionDropped
+from mocktmc.control import globs
+from mocktmc.control.faults import FAULT_HEADER, ConnectionDropped
 from mocktmc.inventory import NOT_IMPLEMENTED_HEADER
 
 from .conftest import AUTH, LOAD_CUSTOMERS, Api, make_app

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mocktmc.domain.fiql import Combination, Comparison, compile_filter, parse
+from mocktmc.domain.common.fiql import Combination, Comparison, compile_filter, parse
 from mocktmc.errors import BadRequest
 
 # Getters for plain dict items: each selector reads the key of the same name (None when absent).

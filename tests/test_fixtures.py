@@ -9,8 +9,14 @@ from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
-from mocktmc.domain.fixtures import (FixtureError, build_world, fixture_account_id, load_fixture, parse_fixture,
-                                     personal_access_tokens)
+from mocktmc.domain.fixtures import (
+    FixtureError,
+    build_world,
+    fixture_account_id,
+    load_fixture,
+    parse_fixture,
+    personal_access_tokens,
+)
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 HEX24 = re.compile(r"[0-9a-f]{24}")
@@ -636,7 +642,7 @@ def test_every_kind_loads():
     assert min(e.created for e in world.environments.values()) == NOW - timedelta(days=10)
     manual = sorted(run.triggered for run in world.executions.values() if run.execution_type == "MANUAL")
     assert manual[0] == datetime.combine((NOW - timedelta(days=5)).date(), time(6), timezone.utc)
-    assert len(world.plan_runs) == 1 and world.now == NOW
+    assert len(world.plan_executions) == 1 and world.now == NOW
     assert sum(1 for run in world.executions.values() if run.execution_type == "SCHEDULED") >= 9  # u, daily
 
 

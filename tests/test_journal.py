@@ -12,9 +12,9 @@ from collections import deque
 import pytest
 from flask.testing import FlaskClient
 
-from mocktmc.api import redaction
-from mocktmc.api.journal import BODY_LIMIT
-from mocktmc.api.journal_store import DEFAULT_CAPACITY, Journal
+from mocktmc.control import redaction
+from mocktmc.control.journal import BODY_LIMIT
+from mocktmc.control.journal_store import DEFAULT_CAPACITY, Journal
 
 from .conftest import AUTH, LOAD_CUSTOMERS, SERVICE_ACCOUNT, SERVICE_SECRET, START, Api, make_app
 

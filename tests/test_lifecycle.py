@@ -1,8 +1,8 @@
 """The lifecycle table and the behavior parser, checked as data."""
 import pytest
 
-from mocktmc.domain import lifecycle as lc
-from mocktmc.domain.behaviors import BehaviorError, parse_behavior_plan
+from mocktmc.domain.executions import lifecycle as lc
+from mocktmc.domain.executables.behaviors import BehaviorError, parse_behavior_plan
 
 
 def test_every_execution_status_has_a_status():

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import assume, given, settings, strategies as st
 
-from mocktmc.domain.occurrences import count_between, occurrences
-from mocktmc.domain.triggers import check_trigger
+from mocktmc.domain.scheduling.occurrences import count_between, occurrences
+from mocktmc.domain.scheduling.triggers import check_trigger
 from mocktmc.errors import BadRequest
 
 UTC = timezone.utc

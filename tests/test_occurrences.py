@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings, strategies as st
 
-from mocktmc.domain.occurrences import occurrences, to_utc
+from mocktmc.domain.scheduling.occurrences import occurrences, to_utc
 
 UTC = timezone.utc
 

@@ -47,11 +47,11 @@ def test_plan_runs_follow_the_model(steps):
     expected_steps, handler_runs, expected_status = model(steps)
     run = api.get(f"/processing/executions/plans/{run_id}").json
     assert run["status"] == expected_status
-    step_runs = api.get(f"/processing/executions/plans/{run_id}/steps").json
-    assert [s["executionStatus"] for s in step_runs] == expected_steps
-    starts = [s["startTimestamp"] for s in step_runs]
+    step_executions = api.get(f"/processing/executions/plans/{run_id}/steps").json
+    assert [s["executionStatus"] for s in step_executions] == expected_steps
+    starts = [s["startTimestamp"] for s in step_executions]
     assert starts == sorted(starts)  # designed order
-    handler = api.get(f"/processing/executions/plans/{run_id}/steps/{step_runs[-1]['id']}/error-handler")
+    handler = api.get(f"/processing/executions/plans/{run_id}/steps/{step_executions[-1]['id']}/error-handler")
     assert (handler.status_code == 200) == handler_runs
     ran = sum(len(s["tasks"]) for s in steps[:len(expected_steps)]) + (len(steps[len(expected_steps) - 1]["handler"])
                                                                          if handler_runs else 0)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
-from mocktmc.domain import lifecycle as lc
-from mocktmc.domain.timeutil import parse_iso
+from mocktmc.domain.executions import lifecycle as lc
+from mocktmc.domain.common.timeutil import parse_iso
 
 from .conftest import CHECK_REJECTS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, SYNC_ORDERS, Api, make_app
 

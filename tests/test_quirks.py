@@ -241,7 +241,7 @@ def _download(mock, session, execution: str, **query) -> tuple[int, dict, list[s
 
 
 def test_a_cut_log_export_keeps_the_newest_entries_as_observed(mock, monkeypatch):
-    from mocktmc.domain import log_exports
+    from mocktmc.domain.executions import log_exports
     monkeypatch.setattr(log_exports, "MAX_ENTRIES", 3)  # the published limit is 100,000 entries
     session = mock.client()
     execution = session.post("/processing/executions", json={"executable": LOAD_CUSTOMERS}).json()["executionId"]

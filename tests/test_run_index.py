@@ -10,11 +10,11 @@ from datetime import datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mocktmc.domain import lifecycle as lc
-from mocktmc.domain.credentials import Principal
-from mocktmc.domain.executions import execute_task, history, history_page, terminate_execution
+from mocktmc.domain.executions import lifecycle as lc
+from mocktmc.domain.definitions.credentials import Principal
+from mocktmc.domain.executions.task_executions import execute_task, history, history_page, terminate_execution
 from mocktmc.domain.fixtures import build_world, load_fixture
-from mocktmc.domain.paging import paginate
+from mocktmc.domain.common.paging import paginate
 
 from .conftest import BASE_WORLD, CHECK_REJECTS, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, \
     PROD_ENV, SYNC_ORDERS

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from mocktmc.domain.fixtures import FixtureError, parse_fixture
-from mocktmc.domain.timeutil import to_ms
+from mocktmc.domain.common.timeutil import to_ms
 
 from .conftest import (DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, SYNC_ORDERS, make_app, Api)
 

@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import mocktmc.domain
 from mocktmc.domain import snapshot
-from mocktmc.domain.behaviors import parse_behavior_plan
+from mocktmc.domain.executables.behaviors import parse_behavior_plan
 from mocktmc.domain.ids import IdSource
-from mocktmc.domain.timeutil import to_ms
+from mocktmc.domain.common.timeutil import to_ms
 from mocktmc.domain.world import World
 
 from .conftest import (ARCHIVE_LOGS, CHECK_REJECTS, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT,
@@ -119,8 +119,8 @@ def webhook_call(api: Api, path: str, data: str):
 def known_ids(world: World) -> dict[str, list]:
     with world.lock:
         return {"tasks": list(world.tasks), "plans": list(world.plans), "schedules": list(world.schedules),
-                "runs": list(world.executions), "plan_runs": list(world.plan_runs),
-                "promotion_runs": list(world.promotion_runs),
+                "runs": list(world.executions), "plan_runs": list(world.plan_executions),
+                "promotion_runs": list(world.promotion_executions),
                 "exports": [(e.token, e.execution_id, e.download_id) for e in world.log_exports.values()]}
 
 
@@ -335,8 +335,8 @@ def test_a_document_whose_keys_were_sorted_still_restores_the_same_objects():
     restored = snapshot.load(json.loads(json.dumps(json.loads(saved_text(original.app)), sort_keys=True)))
     assert sharing(restored) == sharing(world)
     assert list(restored.executions) == list(world.executions)
-    assert {key: getattr(restored, key) for key in ("tasks", "executions", "plan_runs", "armed")} == \
-        {key: getattr(world, key) for key in ("tasks", "executions", "plan_runs", "armed")}
+    assert {key: getattr(restored, key) for key in ("tasks", "executions", "plan_executions", "armed")} == \
+        {key: getattr(world, key) for key in ("tasks", "executions", "plan_executions", "armed")}
 
 
 # --- a property: snapshot, restore, go on == go on -------------------------------------------------
@@ -403,8 +403,8 @@ NOT_STATE = {
 
 def domain_dataclasses() -> dict[str, type]:
     found: dict[str, type] = {}
-    for info in pkgutil.iter_modules(mocktmc.domain.__path__):
-        module = importlib.import_module(f"mocktmc.domain.{info.name}")
+    for info in pkgutil.walk_packages(mocktmc.domain.__path__, "mocktmc.domain."):
+        module = importlib.import_module(info.name)
         for value in vars(module).values():
             if isinstance(value, type) and is_dataclass(value) and value.__module__ == module.__name__:
                 assert found.get(value.__name__, value) is value, f"two domain dataclasses named {value.__name__}"

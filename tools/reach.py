@@ -21,8 +21,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mocktmc import MockTMC  # noqa: E402
-from mocktmc.contract_documents import operations_in  # noqa: E402
+from mocktmc import MockTMC
+from mocktmc.contract_documents import operations_in
 
 PUBLISHED = ROOT.parent / "shared" / "reference" / "talend-2021-03"
 FILES = ("orchestration.json", "processing.json", "execution-logs.json", "execution-history-search.json",

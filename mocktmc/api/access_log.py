@@ -8,7 +8,7 @@ import time
 
 from flask import Response, g, request
 
-from . import caller, faults
+from ..control import caller, faults
 
 log = logging.getLogger("mocktmc.access")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from ..domain import fiql
+from ..domain.common import fiql
 from ..domain.world import World
 from . import params
 

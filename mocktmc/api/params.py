@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import request
 
-from ..domain.timeutil import from_ms, parse_iso
+from ..domain.common.timeutil import from_ms, parse_iso
 from ..errors import BadRequest
 
 

@@ -6,9 +6,9 @@ from typing import Callable
 from flask import Blueprint, Response, jsonify
 
 from . import bodies, context, params, serialize
-from ..domain import run_profiles
-from ..domain.engines import RUN_PROFILE_TYPES
-from ..domain.run_profiles import ProfileOwner
+from ..domain.runtimes import run_profiles
+from ..domain.runtimes.engines import RUN_PROFILE_TYPES
+from ..domain.runtimes.run_profiles import ProfileOwner
 from ..errors import BadRequest, TMCError
 
 

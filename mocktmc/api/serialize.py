@@ -9,30 +9,30 @@ from flask import request
 
 from . import context
 
-from ..domain.artifacts import Artifact, ArtifactVersion
-from ..domain import clusters
-from ..domain.clusters import Cluster
-from ..domain.connections import Connection
-from ..domain.credentials import Principal
-from ..domain.engines import Pairable, RemoteEngine
-from ..domain.environments import Environment, Workspace
-from ..domain.executions import LogEntry, TaskExecution
-from ..domain.paging import Page
-from ..domain.pipeline_engines import PipelineEngine, PipelineProfile
-from ..domain.pausing import PauseDetails
-from ..domain import plan_runs
-from ..domain.plan_runs import PlanRun, StepRun
-from ..domain.plans import Plan
-from ..domain.projects import Project
-from ..domain.promotion_plan import PromotionPlan
-from ..domain.promotions import Promotion
-from ..domain.resources import Resource
-from ..domain.run_profiles import RunProfile, owner_of
-from ..domain.scheduled_events import ScheduledEvent
-from ..domain.schedules import Schedule
-from ..domain.tasks import Runtime, Task
-from ..domain.timeutil import to_iso, to_ms
-from ..domain.triggers import manual_trigger
+from ..domain.definitions.artifacts import Artifact, ArtifactVersion
+from ..domain.runtimes import clusters
+from ..domain.runtimes.clusters import Cluster
+from ..domain.definitions.connections import Connection
+from ..domain.definitions.credentials import Principal
+from ..domain.runtimes.engines import Pairable, RemoteEngine
+from ..domain.definitions.environments import Environment, Workspace
+from ..domain.executions.task_executions import LogEntry, TaskExecution
+from ..domain.common.paging import Page
+from ..domain.runtimes.pipeline_engines import PipelineEngine, PipelineProfile
+from ..domain.executables.pausing import PauseDetails
+from ..domain.executions import plan_executions as plan_executions
+from ..domain.executions.plan_executions import PlanExecution, StepExecution
+from ..domain.executables.plans import Plan
+from ..domain.definitions.projects import Project
+from ..domain.executables.promotion_plan import PromotionPlan
+from ..domain.executables.promotions import Promotion
+from ..domain.definitions.resources import Resource
+from ..domain.runtimes.run_profiles import RunProfile, owner_of
+from ..domain.scheduling.scheduled_events import ScheduledEvent
+from ..domain.scheduling.schedules import Schedule
+from ..domain.executables.tasks import Runtime, Task
+from ..domain.common.timeutil import to_iso, to_ms
+from ..domain.scheduling.triggers import manual_trigger
 from ..domain.world import World
 
 # Runtime types TaskExecutionStatus.runtime.type can carry; pipeline runs leave the type out.
@@ -392,8 +392,8 @@ def task_execution_status(run: TaskExecution) -> dict:
     })
 
 
-def plan_execution_status(prun: PlanRun, world: World) -> dict:
-    done = plan_runs.done_runs(world, prun)
+def plan_execution_status(prun: PlanExecution, world: World) -> dict:
+    done = plan_executions.done_runs(world, prun)
     return _compact({
         "executionId": prun.id, "planId": prun.plan_id, "executionType": prun.execution_type,
         "userId": prun.principal.user_id, "userType": prun.principal.user_type,
@@ -405,13 +405,13 @@ def plan_execution_status(prun: PlanRun, world: World) -> dict:
         "misfiredExecutionReason": prun.misfire_reason, "apiVersion": "2021-03"})
 
 
-def step_execution(step: StepRun, prun: PlanRun) -> dict:
+def step_execution(step: StepExecution, prun: PlanExecution) -> dict:
     return _compact({"id": step.id, "executionId": prun.id, "startTimestamp": to_iso(step.started),
                      "finishTimestamp": to_iso(step.finished) if step.finished else None,
                      "executionStatus": step.status})
 
 
-def step_details(world: World, prun: PlanRun, step_id: str, started: datetime | None,
+def step_details(world: World, prun: PlanExecution, step_id: str, started: datetime | None,
                  finished: datetime | None, run_ids: list[str], status: str) -> dict:
     runs = [world.executions[i] for i in run_ids]
     done = [run for run in runs if run.terminal]

@@ -16,27 +16,27 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .artifacts import ARTIFACT_TYPES, Artifact, ArtifactVersion
-from .behaviors import BehaviorError, parse_behavior_plan
-from .clusters import Cluster
-from .connections import Connection, ConnectionParameter
-from .engines import RUN_PROFILE_TYPES, RemoteEngine
-from .credentials import Principal, ServiceAccount, User
-from .environments import WORKSPACE_TYPES, Environment, Workspace
-from .executions import execute_task
+from .definitions.artifacts import ARTIFACT_TYPES, Artifact, ArtifactVersion
+from .executables.behaviors import BehaviorError, parse_behavior_plan
+from .runtimes.clusters import Cluster
+from .definitions.connections import Connection, ConnectionParameter
+from .runtimes.engines import RUN_PROFILE_TYPES, RemoteEngine
+from .definitions.credentials import Principal, ServiceAccount, User
+from .definitions.environments import WORKSPACE_TYPES, Environment, Workspace
+from .executions.task_executions import execute_task
 from .ids import IdSource
-from .pipeline_engines import PROFILE_TYPES, PipelineEngine, PipelineProfile
-from .plan_runs import start_plan_run
-from .plans import STEP_CONDITIONS, Plan, Step
-from .projects import Project, technical_label
-from .promotion_runs import start_promotion
-from .promotions import Promotion
-from .pausing import PauseDetails
-from .resources import Resource
-from .run_profiles import RunProfile
-from .schedules import SCHEDULE_TRIGGER_TYPES, Schedule, link_executable
-from .tasks import LOG_LEVELS, RUNTIME_TYPES, Runtime, Task
-from .triggers import check_trigger
+from .runtimes.pipeline_engines import PROFILE_TYPES, PipelineEngine, PipelineProfile
+from .executions.plan_executions import start_plan_execution
+from .executables.plans import STEP_CONDITIONS, Plan, Step
+from .definitions.projects import Project, technical_label
+from .executions.promotion_executions import start_promotion
+from .executables.promotions import Promotion
+from .executables.pausing import PauseDetails
+from .definitions.resources import Resource
+from .runtimes.run_profiles import RunProfile
+from .scheduling.schedules import SCHEDULE_TRIGGER_TYPES, Schedule, link_executable
+from .executables.tasks import LOG_LEVELS, RUNTIME_TYPES, Runtime, Task
+from .scheduling.triggers import check_trigger
 from ..errors import BadRequest, TMCError
 from .world import World
 
@@ -506,7 +506,7 @@ class _Builder:
             plan = self.lookup(world.plans, item["plan"])
             if plan is None:
                 raise self.fail(path + ("plan",), f"unknown plan {item['plan']!r}")
-            start_plan_run(world, plan, principal, at)
+            start_plan_execution(world, plan, principal, at)
         else:
             promotion = self.lookup(world.promotions, item["promotion"])
             if promotion is None:

@@ -37,38 +37,38 @@ from dataclasses import fields, is_dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Union
 
-from . import lifecycle as lc
-from .artifacts import Artifact, ArtifactVersion
-from .behaviors import Behavior, BehaviorPlan, LogLine
-from .clusters import Cluster
-from .connections import Connection, ConnectionParameter
-from .credentials import Principal, ServiceAccount, User
-from .engines import RemoteEngine
-from .environments import Environment, Workspace
-from .executions import LogEntry, PhaseEnds, PlanRunUpdate, TaskExecution, TimeoutDue
+from .executions import lifecycle as lc
+from .definitions.artifacts import Artifact, ArtifactVersion
+from .executables.behaviors import Behavior, BehaviorPlan, LogLine
+from .runtimes.clusters import Cluster
+from .definitions.connections import Connection, ConnectionParameter
+from .definitions.credentials import Principal, ServiceAccount, User
+from .runtimes.engines import RemoteEngine
+from .definitions.environments import Environment, Workspace
+from .executions.task_executions import LogEntry, PhaseEnds, PlanExecutionUpdate, TaskExecution, TimeoutDue
 from .ids import IdSource
-from .log_exports import LogExport
-from .pausing import PauseDetails
-from .pipeline_engines import PipelineEngine, PipelineProfile
-from .plan_runs import PlanRun, StepRun
-from .plans import Plan, Step
-from .projects import Project
-from .promotion_plan import Item, PromotionPlan, WorkspacePlan
-from .promotion_runs import PromotionDue, PromotionRun
-from .promotions import Promotion
-from .resources import Resource
-from .run_index import RunIndex
-from .run_profiles import RunProfile
-from .scheduler import Armed, Fire
-from .schedules import Schedule
-from .tasks import Runtime, Task
-from .webhooks import Window, WindowCloses
+from .executions.log_exports import LogExport
+from .executables.pausing import PauseDetails
+from .runtimes.pipeline_engines import PipelineEngine, PipelineProfile
+from .executions.plan_executions import PlanExecution, StepExecution
+from .executables.plans import Plan, Step
+from .definitions.projects import Project
+from .executables.promotion_plan import Item, PromotionPlan, WorkspacePlan
+from .executions.promotion_executions import PromotionDue, PromotionExecution
+from .executables.promotions import Promotion
+from .definitions.resources import Resource
+from .executions.execution_index import ExecutionIndex
+from .runtimes.run_profiles import RunProfile
+from .scheduling.scheduler import Armed, Fire
+from .scheduling.schedules import Schedule
+from .executables.tasks import Runtime, Task
+from .scheduling.webhooks import Window, WindowCloses
 from .world import World
 
 FORMAT = "mocktmc-state/1"
 
 # Agenda events: what `World.settle` applies when their time comes.
-AGENDA_EVENTS: tuple[type, ...] = (PhaseEnds, TimeoutDue, PlanRunUpdate, Fire, WindowCloses, PromotionDue)
+AGENDA_EVENTS: tuple[type, ...] = (PhaseEnds, TimeoutDue, PlanExecutionUpdate, Fire, WindowCloses, PromotionDue)
 
 # Every class a snapshot may hold. A class that is not here cannot be dumped (TypeError) nor loaded
 # (ValueError); tests/test_snapshot.py checks that every dataclass a World can reach is here.
@@ -76,7 +76,7 @@ REGISTRY: dict[str, type] = {cls.__name__: cls for cls in (
     User, ServiceAccount, Principal, Environment, Workspace, Artifact, ArtifactVersion, Connection,
     ConnectionParameter, Task, Runtime, PauseDetails, BehaviorPlan, Behavior, LogLine, Plan, Step, Promotion,
     Project, Resource, Schedule, RemoteEngine, RunProfile, Cluster, PipelineEngine, PipelineProfile, LogExport,
-    TaskExecution, LogEntry, PlanRun, StepRun, PromotionRun, PromotionPlan, WorkspacePlan, Item, Armed, Window,
+    TaskExecution, LogEntry, PlanExecution, StepExecution, PromotionExecution, PromotionPlan, WorkspacePlan, Item, Armed, Window,
     *AGENDA_EVENTS)}
 
 # The World's dicts of entities, in the order they are written: attribute -> class of the values, and
@@ -88,14 +88,14 @@ STORES: dict[str, tuple[type, str | None]] = {
     "clusters": (Cluster, "id"), "run_profiles": (RunProfile, "id"), "pipeline_engines": (PipelineEngine, "id"),
     "pipeline_profiles": (PipelineProfile, "id"), "tasks": (Task, "id"), "plans": (Plan, "id"),
     "schedules": (Schedule, "id"), "promotions": (Promotion, "id"), "executions": (TaskExecution, "id"),
-    "plan_runs": (PlanRun, "id"), "promotion_runs": (PromotionRun, "id"), "log_exports": (LogExport, "token"),
+    "plan_executions": (PlanExecution, "id"), "promotion_executions": (PromotionExecution, "id"), "log_exports": (LogExport, "token"),
     "armed": (Armed, None), "webhook_windows": (Window, None),
 }
 # Every attribute of a World and where it goes; `dump` refuses a World with an attribute not listed,
 # so that a new one cannot be left out of snapshots silently.
 WORLD_ATTRIBUTES = frozenset(STORES) | {
     "account_id", "account_name", "now", "ids", "lock", "_agenda", "_seq", "default_user_id", "metric_queries",
-    "run_index", "_run_seq", "_arm_tokens", "runs_started", "misfires",
+    "execution_index", "_run_seq", "_arm_tokens", "runs_started", "misfires",
     # not state: the server's deliberate bugs and quirks, which Accounts gives a restored world too
     "defects", "quirks"}
 
@@ -124,7 +124,7 @@ def dump(world: World) -> dict[str, Any]:
             "metricQueries": world.metric_queries,
             **{name: getattr(world, name) for name in STORES},
             "agenda": [list(entry) for entry in world._agenda],
-            "runIndex": {"endedOrder": _ended_order(world.run_index)},
+            "runIndex": {"endedOrder": _ended_order(world.execution_index)},
         }
         encoder = _Encoder(_shared_objects(body))
         encoded = {key: encoder.encode(value, key) for key, value in body.items()}
@@ -144,11 +144,11 @@ def _rng_state(ids: IdSource) -> dict[str, Any]:
     return {"version": version, "state": list(state), "gaussNext": gauss}
 
 
-def _ended_order(index: RunIndex) -> list[str]:
+def _ended_order(index: ExecutionIndex) -> list[str]:
     """Ended runs in the order the index saw them end: its ended lists keep runs triggered at the same
     instant in that order, so a rebuilt index must see them end in it too. (Read from the index's own
     lists, per status, in the scope of every run; the order across statuses does not matter.)"""
-    ended = index._ended  # the one place this order is kept (RunIndex has no public view of it)
+    ended = index._ended  # the one place this order is kept (ExecutionIndex has no public view of it)
     return [run.id for (scope, _status), runs in ended.items() if scope == ("all",) for run in runs.runs]
 
 
@@ -279,7 +279,7 @@ def _load(data: Any, account_id: str | None) -> World:
         setattr(world, name, store)
     _check_links(world, count)
     world._agenda = _agenda(decoder.decode(top["agenda"], "agenda"), count["agenda"])
-    world.run_index = _run_index(world, top["runIndex"])
+    world.execution_index = _execution_index(world, top["runIndex"])
     return world
 
 
@@ -361,7 +361,7 @@ def _agenda(entries: Any, next_seq: int) -> list[tuple[datetime, int, Any]]:
     return agenda
 
 
-def _run_index(world: World, raw: Any) -> RunIndex:
+def _execution_index(world: World, raw: Any) -> ExecutionIndex:
     """The index, rebuilt from the runs in creation order, seeing the ended ones end in their saved order."""
     section = _object(raw, "runIndex")
     _keys(section, {"endedOrder"}, "runIndex")
@@ -369,7 +369,7 @@ def _run_index(world: World, raw: Any) -> RunIndex:
     terminal = {run.id for run in world.executions.values() if run.terminal}
     if len(order) != len(set(order)) or set(order) != terminal:
         raise ValueError("runIndex.endedOrder: must list every ended run (and only those) once")
-    index = RunIndex()
+    index = ExecutionIndex()
     for run in world.executions.values():
         status = run.execution_status
         run.execution_status = lc.EVENT_RECEIVED  # so that `added` leaves ending it to the loop below
@@ -628,7 +628,7 @@ def supports(hint: Any) -> bool:
 
 def _hint_text(hint: Any) -> str:
     text = hint.__name__ if isinstance(hint, type) and not typing.get_args(hint) else str(hint)
-    text = re.sub(r"\b[a-z_.]+\.(?=[A-Za-z])", "", text)  # typing.Any, mocktmc.domain.tasks.Task: Any, Task
+    text = re.sub(r"\b[a-z_.]+\.(?=[A-Za-z])", "", text)  # typing.Any, mocktmc.domain.executables.tasks.Task: Any, Task
     free = re.search(r"\b(dict|list|Any)\b(?!\[)", text)
     return text + (" (of plain JSON: no tagged values)" if free else "")
 

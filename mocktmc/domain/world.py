@@ -14,22 +14,23 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Protocol
 
-from .artifacts import Artifact
-from .connections import Connection
-from .credentials import ServiceAccount, User
-from .engines import RemoteEngine
-from .environments import Environment, Workspace
-from .executions import TaskExecution
+from .definitions.artifacts import Artifact
+from .definitions.connections import Connection
+from .definitions.credentials import ServiceAccount, User
+from .runtimes.engines import RemoteEngine
+from .definitions.environments import Environment, Workspace
+from .executions.task_executions import TaskExecution
 from .ids import IdSource
-from .plans import Plan
-from .projects import Project
-from .promotions import Promotion
-from .resources import Resource
-from .run_index import RunIndex
-from .schedules import Schedule
-from .tasks import Task
-from . import plan_runs, scheduler
-from .lookups import find
+from .executables.plans import Plan
+from .definitions.projects import Project
+from .executables.promotions import Promotion
+from .definitions.resources import Resource
+from .executions.execution_index import ExecutionIndex
+from .scheduling.schedules import Schedule
+from .executables.tasks import Task
+from .executions import plan_executions as plan_executions
+from .scheduling import scheduler
+from .common.lookups import find
 
 
 class Event(Protocol):
@@ -96,11 +97,11 @@ class World:
         self.pipeline_engines: dict = {}  # id -> PipelineEngine
         self.pipeline_profiles: dict = {}  # id -> PipelineProfile
         self.log_exports: dict = {}  # token -> LogExport
-        self.plan_runs: dict = {}  # id -> PlanRun
-        self.promotion_runs: dict = {}  # id -> PromotionRun
+        self.plan_executions: dict = {}  # id -> PlanExecution
+        self.promotion_executions: dict = {}  # id -> PromotionExecution
         self.metric_queries: list = []  # mock times of the last minute's component metric queries
         self.executions: dict[str, TaskExecution] = {}
-        self.run_index = RunIndex()
+        self.execution_index = ExecutionIndex()
         self._run_seq = itertools.count()
         self.armed: dict[str, scheduler.Armed] = {}  # executable id -> its next scheduled occurrence
         self._arm_tokens = itertools.count()
@@ -148,7 +149,7 @@ class World:
     def add_execution(self, run: TaskExecution) -> None:
         run.seq = next(self._run_seq)
         self.executions[run.id] = run
-        self.run_index.added(run)
+        self.execution_index.added(run)
         if run.misfire_reason:
             self.misfires += 1
         else:
@@ -161,6 +162,6 @@ class World:
                 del store[key]
                 self.armed.pop(key, None)
 
-    def update_plan_run(self, plan_run_id: str, at: datetime) -> None:
-        plan_runs.update(self, plan_run_id, at)
+    def update_plan_execution(self, plan_execution_id: str, at: datetime) -> None:
+        plan_executions.update(self, plan_execution_id, at)
 

@@ -12,9 +12,9 @@ from flask.typing import ResponseReturnValue
 
 from .. import context, params
 from ..processing.executions import refuse_unless_text_accepted
-from ...domain import plan_runs
-from ...domain.executions import delete_task_terminating_runs, nothing_to_terminate
-from ...domain.timeutil import to_iso
+from ...domain.executions import plan_executions as plan_executions
+from ...domain.executions.task_executions import delete_task_terminating_runs, nothing_to_terminate
+from ...domain.common.timeutil import to_iso
 
 Call = Callable[[], ResponseReturnValue]
 
@@ -44,7 +44,7 @@ def step_as_plan_status(call: Call, planExecutionId: str, stepExecutionId: str) 
     if answer.status_code != 200:
         return answer
     step = answer.get_json()
-    prun = plan_runs.plan_run(context.world(), planExecutionId)
+    prun = plan_executions.plan_execution(context.world(), planExecutionId)
     reshaped = {"executionId": step["id"], "planId": prun.plan_id, "userId": prun.principal.user_id,
                 "userType": prun.principal.user_type, "executionStatus": step["executionStatus"],
                 # a step that has not started yet reads the plan run's start (v2.6 requires one)

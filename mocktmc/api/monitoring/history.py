@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from .. import bodies, context
-from ...domain import history_search
+from ...domain.monitoring import history_search
 from ...errors import BadRequest
 
 bp = Blueprint("monitoring_history", __name__)

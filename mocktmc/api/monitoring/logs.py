@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from .. import bodies, context, params, serialize
-from ...domain import log_exports
-from ...domain.executions import run_with_output
-from ...domain.timeutil import to_iso
+from ...domain.executions import log_exports
+from ...domain.executions.task_executions import run_with_output
+from ...domain.common.timeutil import to_iso
 from ...errors import BadRequest
 
 bp = Blueprint("monitoring_logs", __name__)

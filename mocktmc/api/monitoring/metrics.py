@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params
-from ...domain import component_metrics
-from ...domain.executions import run_with_output
-from ...domain.timeutil import parse_iso
+from ...domain.monitoring import component_metrics
+from ...domain.executions.task_executions import run_with_output
+from ...domain.common.timeutil import parse_iso
 from ...errors import BadRequest
 
 bp = Blueprint("monitoring_metrics", __name__)

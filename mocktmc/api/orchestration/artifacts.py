@@ -5,8 +5,8 @@ from flask import Blueprint, jsonify, request
 
 from .. import context, params, serialize
 from ..filters import in_scope
-from ...domain import artifacts
-from ...domain.paging import paginate
+from ...domain.definitions import artifacts
+from ...domain.common.paging import paginate
 
 bp = Blueprint("orchestration_artifacts", __name__)
 

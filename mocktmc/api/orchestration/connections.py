@@ -5,8 +5,8 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
 from ..filters import in_scope
-from ...domain import connections
-from ...domain.paging import paginate
+from ...domain.definitions import connections
+from ...domain.common.paging import paginate
 from ...errors import BadRequest
 
 bp = Blueprint("orchestration_connections", __name__)

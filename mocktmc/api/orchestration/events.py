@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
-from ...domain import plans, scheduled_events
-from ...domain.tasks import RUNTIME_TYPES
-from ...domain.timeutil import from_ms, to_iso
+from ...domain.executables import plans
+from ...domain.scheduling import scheduled_events
+from ...domain.executables.tasks import RUNTIME_TYPES
+from ...domain.common.timeutil import from_ms, to_iso
 from ...errors import BadRequest
 
 bp = Blueprint("orchestration_events", __name__)

@@ -5,8 +5,8 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
 from ..filters import in_scope
-from ...domain import plans
-from ...domain.paging import paginate
+from ...domain.executables import plans
+from ...domain.common.paging import paginate
 
 bp = Blueprint("orchestration_plans", __name__)
 PLAN = "/orchestration/executables/plans/<planId>"

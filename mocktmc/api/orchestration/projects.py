@@ -5,8 +5,8 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
 from ..memberships import membership_routes
-from ...domain import projects
-from ...domain.paging import paginate
+from ...domain.definitions import projects
+from ...domain.common.paging import paginate
 
 bp = Blueprint("orchestration_projects", __name__)
 PROJECT = "/orchestration/projects/<projectId>"

@@ -6,8 +6,8 @@ from flask import Blueprint, jsonify
 from .. import bodies, context, serialize
 from ..memberships import membership_routes
 from ..filters import fiql_filter
-from ...domain import promotions
-from ...domain.promotion_plan import plan_promotion
+from ...domain.executables import promotions
+from ...domain.executables.promotion_plan import plan_promotion
 from ...errors import BadRequest
 
 bp = Blueprint("orchestration_promotions", __name__)

@@ -7,8 +7,8 @@ from flask import Blueprint, jsonify, request
 
 from .. import bodies, context, params, serialize
 from ..filters import in_scope
-from ...domain import resources
-from ...domain.paging import paginate
+from ...domain.definitions import resources
+from ...domain.common.paging import paginate
 from ...errors import BadRequest, UnsupportedMediaType
 
 bp = Blueprint("orchestration_resources", __name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, serialize
-from ...domain import tasks
-from ...domain.tasks import RunConfig, Runtime
+from ...domain.executables import tasks
+from ...domain.executables.tasks import RunConfig, Runtime
 from ...errors import BadRequest
 
 bp = Blueprint("orchestration_run_configs", __name__)

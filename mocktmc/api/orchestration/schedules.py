@@ -6,9 +6,10 @@ import re
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
-from ...domain import plans, schedules
-from ...domain.paging import paginate
-from ...domain.timeutil import to_iso
+from ...domain.executables import plans
+from ...domain.scheduling import schedules
+from ...domain.common.paging import paginate
+from ...domain.common.timeutil import to_iso
 from ...errors import BadRequest, NotFound
 from .events import window
 

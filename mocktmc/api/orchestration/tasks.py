@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
-from ...domain import tasks
-from ...domain.paging import paginate
-from ...domain.tasks import RUNTIME_TYPES, TaskDefinition, TaskFilter
+from ...domain.executables import tasks
+from ...domain.common.paging import paginate
+from ...domain.executables.tasks import RUNTIME_TYPES, TaskDefinition, TaskFilter
 from ...errors import BadRequest
 
 bp = Blueprint("orchestration_tasks", __name__)

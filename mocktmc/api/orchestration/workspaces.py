@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, serialize
 from ..filters import fiql_filter
-from ...domain import environments
+from ...domain.definitions import environments
 
 bp = Blueprint("orchestration_workspaces", __name__)
 

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from .. import bodies, context, serialize
 from ..filters import fiql_filter, runtime_fields
 from ..run_profile_routes import profile_routes
-from ...domain import clusters
+from ...domain.runtimes import clusters
 from ...errors import BadRequest
 
 bp = Blueprint("processing_clusters", __name__)

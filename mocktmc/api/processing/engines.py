@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify
 
 from .. import bodies, context, params, serialize
 from ..filters import fiql_filter, runtime_fields
-from ...domain import engines
+from ...domain.runtimes import engines
 from ...errors import BadRequest, Conflict
 from ..run_profile_routes import profile_routes
 

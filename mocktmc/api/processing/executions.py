@@ -6,9 +6,9 @@ from datetime import timedelta
 from flask import Blueprint, jsonify, request
 
 from .. import bodies, context, params, serialize
-from ...domain import lifecycle
-from ...domain.executions import execute_task, history_page, terminate_execution
-from ...domain.timeutil import from_ms
+from ...domain.executions import lifecycle
+from ...domain.executions.task_executions import execute_task, history_page, terminate_execution
+from ...domain.common.timeutil import from_ms
 from ...errors import BadRequest, NotAcceptable
 
 bp = Blueprint("processing_executions", __name__)

@@ -7,8 +7,8 @@ from flask import Blueprint, Response, jsonify, request
 from .. import bodies, context, params, serialize
 from ..filters import fiql_filter, runtime_fields
 from ..request_checks import contract_body
-from ...domain import engines, pipeline_engines
-from ...domain.pipeline_engines import PROFILE_TYPES
+from ...domain.runtimes import engines, pipeline_engines
+from ...domain.runtimes.pipeline_engines import PROFILE_TYPES
 from ...errors import BadRequest
 
 bp = Blueprint("processing_pipeline_engines", __name__)

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
-from ...domain import plan_runs, plans
-from ...domain.executions import history
-from ...domain.paging import paginate
+from ...domain.executions import plan_executions as plan_executions
+from ...domain.executables import plans
+from ...domain.executions.task_executions import history
+from ...domain.common.paging import paginate
 from ...errors import BadRequest, NotFound
 from .executions import history_window
 
@@ -24,23 +25,23 @@ def execute_plan():
     if previous:
         if not step_id:
             raise BadRequest("stepId (a step execution id of the failed run) is required to re-run a plan")
-        run = plan_runs.rerun_plan(world, plan, context.principal(), context.now(), previous_id=previous,
+        run = plan_executions.rerun_plan(world, plan, context.principal(), context.now(), previous_id=previous,
                                    step_id=step_id, only_failed=bool(bodies.boolean(body, "rerunOnlyFailedTasks")))
     else:
-        run = plan_runs.start_plan_run(world, plan, context.principal(), context.now())
+        run = plan_executions.start_plan_execution(world, plan, context.principal(), context.now())
     return jsonify({"executionId": run.id}), 201
 
 
 @bp.get(PLAN_RUN)
 def get_plan_execution(planExecutionId: str):
     world = context.world()
-    return jsonify(serialize.plan_execution_status(plan_runs.plan_run(world, planExecutionId), world))
+    return jsonify(serialize.plan_execution_status(plan_executions.plan_execution(world, planExecutionId), world))
 
 
 @bp.get(PLAN_RUN + "/steps")
 def list_steps(planExecutionId: str):
     """Steps in designed order, without error handlers."""
-    prun = plan_runs.plan_run(context.world(), planExecutionId)
+    prun = plan_executions.plan_execution(context.world(), planExecutionId)
     return jsonify([serialize.step_execution(step, prun) for step in prun.steps])
 
 
@@ -54,7 +55,7 @@ def _step(prun, step_id: str):
 @bp.get(PLAN_RUN + "/steps/<stepExecutionId>")
 def get_step(planExecutionId: str, stepExecutionId: str):
     world = context.world()
-    prun = plan_runs.plan_run(world, planExecutionId)
+    prun = plan_executions.plan_execution(world, planExecutionId)
     step = _step(prun, stepExecutionId)
     return jsonify(serialize.step_details(world, prun, step.id, step.started, step.finished, step.run_ids,
                                           step.status))
@@ -63,21 +64,21 @@ def get_step(planExecutionId: str, stepExecutionId: str):
 @bp.get(PLAN_RUN + "/steps/<stepExecutionId>/error-handler")
 def get_error_handler(planExecutionId: str, stepExecutionId: str):
     world = context.world()
-    prun = plan_runs.plan_run(world, planExecutionId)
+    prun = plan_executions.plan_execution(world, planExecutionId)
     step = _step(prun, stepExecutionId)
     if step.handler_id is None:
         raise NotFound(f"Step execution {stepExecutionId} ran no error handler")
-    status = plan_runs.FAILED if step.handler_finished else plan_runs.STARTED
+    status = plan_executions.FAILED if step.handler_finished else plan_executions.STARTED
     return jsonify(serialize.step_details(world, prun, step.handler_id, step.handler_started, step.handler_finished,
                                           step.handler_run_ids, status))
 
 
 def _plan_history(runs):
     offset, limit = params.page_bounds()
-    status = params.choice("status", tuple(plan_runs.STATUS_FILTER))
+    status = params.choice("status", tuple(plan_executions.STATUS_FILTER))
     start, end = history_window(params.epoch_ms("from"), params.epoch_ms("to"),
                                 params.integer("lastDays", minimum=1, maximum=60), limited=False)
-    selected = history(runs, execution_statuses=plan_runs.STATUS_FILTER.get(status), start=start, end=end,
+    selected = history(runs, execution_statuses=plan_executions.STATUS_FILTER.get(status), start=start, end=end,
                        now=context.now(), by_trigger=context.quirk("history_window_by_trigger"))
     world = context.world()
     return jsonify(serialize.page(paginate(selected, offset, limit),
@@ -88,7 +89,7 @@ def _plan_history(runs):
 def list_plan_executions():
     world = context.world()
     environment_id, workspace_id = params.text("environmentId"), params.text("workspaceId")
-    return _plan_history(r for r in world.plan_runs.values()
+    return _plan_history(r for r in world.plan_executions.values()
                          if (environment_id is None or r.environment_id == environment_id)
                          and (workspace_id is None or r.workspace_id == workspace_id))
 
@@ -97,4 +98,4 @@ def list_plan_executions():
 def list_executions_of_plan(planId: str):
     world = context.world()
     plans.plan(world, planId)
-    return _plan_history(r for r in world.plan_runs.values() if r.plan_id == planId)
+    return _plan_history(r for r in world.plan_executions.values() if r.plan_id == planId)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, serialize
-from ...domain import promotion_runs, promotions
+from ...domain.executions import promotion_executions as promotion_executions
+from ...domain.executables import promotions
 from ...errors import BadRequest
 
 bp = Blueprint("processing_promotion_executions", __name__)
@@ -31,7 +32,7 @@ def execute_promotion():
             raise BadRequest("advanced needs 'artifactId' and 'artifactType' (WORKSPACE, PLAN, FLOW or ACTION)")
         scope = (bodies.string(advanced, "artifactType"), bodies.string(advanced, "artifactId"))
     world = context.world()
-    run = promotion_runs.start_promotion(
+    run = promotion_executions.start_promotion(
         world, promotions.promotion(world, bodies.string(body, "executable")), context.principal(), context.now(),
         keep_target_resources=bool(bodies.boolean(body, "keepTargetResources")),
         keep_target_run_profiles=bool(bodies.boolean(body, "keepTargetRunProfiles")), scope=scope,
@@ -41,4 +42,4 @@ def execute_promotion():
 
 @bp.get("/processing/executions/promotions/<executionId>")
 def get_promotion_execution(executionId: str):
-    return jsonify(report(promotion_runs.promotion_run(context.world(), executionId)))
+    return jsonify(report(promotion_executions.promotion_execution(context.world(), executionId)))

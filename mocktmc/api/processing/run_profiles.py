@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
-from ...domain import run_profiles
-from ...domain.engines import RUN_PROFILE_TYPES
-from ...domain.paging import paginate
-from ...domain.run_profiles import SORT_FIELDS, ProfileFilter
+from ...domain.runtimes import run_profiles
+from ...domain.runtimes.engines import RUN_PROFILE_TYPES
+from ...domain.common.paging import paginate
+from ...domain.runtimes.run_profiles import SORT_FIELDS, ProfileFilter
 from ...errors import BadRequest, Conflict, NotAcceptable
 
 bp = Blueprint("processing_run_profiles", __name__)

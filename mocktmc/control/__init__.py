@@ -1,0 +1,1 @@
+"""The control plane under /_mocktmc: health, the clock, state, faults, the request journal."""

@@ -1,0 +1,37 @@
+"""What the control plane's faults and journal need to know about a request: its API family and its account."""
+from __future__ import annotations
+
+from flask import g, request
+
+from ..api import context
+from ..errors import TMCError
+from ..validation import family_of
+
+# Families whose requests carry a TMC bearer token (the token endpoint takes Basic credentials).
+_BEARER_FAMILIES = ("orchestration", "processing", "monitoring", "legacy")
+
+
+def is_api_path(path: str) -> bool:
+    """A path of the TMC API (/orchestration/, /processing/, /monitoring/, /tmc/, /security/), not the control plane."""
+    return family_of(path) not in (None, "control")
+
+
+def account_id() -> str | None:
+    """The account the request's bearer token resolves to; None off the bearer families or without a valid token.
+
+    A request that entered its world says so; one a fault stopped first is authenticated here, the
+    way app.py would have (in auth mode isolated that makes a new token's account, as its first
+    call would: no existing world changes).
+    """
+    world = g.get("mocktmc_world")
+    if world is not None:
+        return world.account_id
+    if "mocktmc_account" not in g:
+        g.mocktmc_account = None
+        if family_of(request.path) in _BEARER_FAMILIES:
+            try:
+                g.mocktmc_account = context.state().accounts.authenticate(
+                    request.headers.get("Authorization"))[0].account_id
+            except TMCError:
+                pass  # a 401 has no account
+    return g.mocktmc_account

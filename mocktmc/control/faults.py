@@ -1,0 +1,173 @@
+"""Fault injection: /_mocktmc/faults, and the request hooks that apply the rules to TMC API requests.
+
+A fault acts first: before authentication, request validation and the caller's world, so a faulted
+request changes nothing (a rule scoped to an account authenticates the caller to match it, see
+caller.account_id). Faults apply to the TMC API paths only (/orchestration/, /processing/,
+/monitoring/, /tmc/, /security/), never to the control plane, so a test can always list and clear them.
+
+Latency is real time (it simulates the network); the mock clock moves only as it always does.
+A dropped request gets no answer at all: under waitress (`mocktmc serve`) the connection is closed
+before a byte is written, so `requests` raises ConnectionError; with Flask's test client the call
+raises ConnectionDropped, a ConnectionAbortedError.
+"""
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from waitress.channel import ClientDisconnected
+
+from ..api import bodies
+from . import caller
+from .access import require_control_token
+from .fault_rules import FaultRule, FaultRules
+from ..errors import BadRequest, error_for_status
+
+bp = Blueprint("faults", __name__, url_prefix="/_mocktmc")
+bp.before_request(require_control_token)
+
+_REGISTRY = "mocktmc.faults"
+bp.record_once(lambda setup: setup.app.extensions.setdefault(_REGISTRY, FaultRules()))
+
+# Names the rule that answered (status, drop) or delayed (latency) a response, for whoever debugs a client.
+FAULT_HEADER = "X-Mocktmc-Fault"
+FIELDS = {"method", "path", "account", "status", "retryAfter", "detail", "latency", "drop", "probability",
+          "times", "seed"}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+MAX_LATENCY = 60  # seconds of real time a request may be held
+MAX_RETRY_AFTER = 86400
+
+
+class ConnectionDropped(ClientDisconnected, ConnectionAbortedError):
+    """Raised in place of a response: waitress then closes the connection without writing anything;
+    in process (Flask's test client) the caller sees a ConnectionError, as a network client would."""
+
+
+class DroppedResponse(Response):
+    """What a `drop` rule answers inside Flask; it raises when the WSGI server asks for its bytes."""
+
+    def __call__(self, environ, start_response):
+        raise ConnectionDropped(f"mocktmc dropped {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}")
+
+
+def rules() -> FaultRules:
+    return current_app.extensions[_REGISTRY]
+
+
+def injected() -> FaultRule | None:
+    """The rule that fired for the current request, if any."""
+    return g.get("mocktmc_fault")
+
+
+# --- the control plane ----------------------------------------------------------------------------
+@bp.post("/faults")
+def add_fault():
+    body = bodies.json_object(allowed=FIELDS, required={"path"})
+    registry = rules()
+    rule = _rule(body, registry.next_id())
+    registry.add(rule)
+    return jsonify(rule.view()), 201
+
+
+@bp.get("/faults")
+def list_faults():
+    return jsonify(rules().views())
+
+
+@bp.delete("/faults")
+def clear_faults():
+    rules().clear()
+    return "", 204
+
+
+@bp.delete("/faults/<faultId>")
+def remove_fault(faultId: str):
+    rules().remove(faultId)
+    return "", 204
+
+
+def _number(body: dict, name: str, low: float, high: float) -> float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise BadRequest(f"Field {name!r} must be a number in [{low}, {high}], got {value!r}")
+    return value
+
+
+def _ranged(body: dict, name: str, low: int, high: int | None = None) -> int | None:
+    value = bodies.integer(body, name)
+    if value is not None and (value < low or (high is not None and value > high)):
+        bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise BadRequest(f"Field {name!r} must be an integer {bounds}, got {value}")
+    return value
+
+
+def _rule(body: dict, rule_id: str) -> FaultRule:
+    """A rule from a request body; anything off is a 400 naming the field."""
+    path = bodies.string(body, "path")
+    if not path.startswith("/"):
+        raise BadRequest(f"Field 'path' must be a path or glob starting with '/', got {path!r}")
+    if path.startswith("/_mocktmc"):
+        raise BadRequest("Field 'path' names the control plane, which faults never apply to")
+    method = bodies.string(body, "method")
+    if method is not None and method.upper() not in METHODS:
+        raise BadRequest(f"Field 'method' must be one of {', '.join(METHODS)}, got {method!r}")
+    status = _ranged(body, "status", 400, 599)
+    retry_after = _ranged(body, "retryAfter", 0, MAX_RETRY_AFTER)
+    drop = bool(bodies.boolean(body, "drop"))
+    latency = _number(body, "latency", 0, MAX_LATENCY)
+    if retry_after is not None and status is None:
+        raise BadRequest("Field 'retryAfter' needs a 'status' to go with (429 or 503, say)")
+    if drop and status is not None:
+        raise BadRequest("Field 'drop' cannot go with 'status': a dropped request gets no answer")
+    detail = bodies.string(body, "detail")
+    if detail is not None and status is None:
+        raise BadRequest("Field 'detail' needs a 'status': it is the error body's detail")
+    if status is None and latency is None and not drop:
+        raise BadRequest("A rule needs at least one of 'status', 'latency' or 'drop'")
+    probability = _number(body, "probability", 0, 1)
+    seed = bodies.integer(body, "seed")
+    return FaultRule(
+        id=rule_id, path=path, method=method and method.upper(), account=bodies.string(body, "account"),
+        status=status, retry_after=retry_after, detail=detail, latency=latency, drop=drop,
+        probability=1.0 if probability is None else probability, times=_ranged(body, "times", 1),
+        # Without a seed a rule draws from the server's --seed: reproducible run after run.
+        seed=current_app.extensions["mocktmc"].settings.seed if seed is None else seed)
+
+
+# --- the request hooks (registered by app.py) -----------------------------------------------------
+def inject() -> Response | None:
+    """before_request, ahead of every other hook: delay, answer or drop a request a rule fires for."""
+    registry = rules()
+    if not registry.active or not caller.is_api_path(request.path):
+        return None
+    account = caller.account_id() if registry.needs_account(request.method, request.path) else None
+    rule = registry.draw(request.method, request.path, account)
+    if rule is None:
+        return None
+    g.mocktmc_fault = rule
+    if rule.latency:
+        time.sleep(rule.latency)  # no lock is held here: other requests go on meanwhile
+    if rule.drop:
+        return DroppedResponse(status=503)  # the status is never sent
+    if rule.status is not None:
+        err = error_for_status(rule.status, rule.detail or f"Injected by mocktmc fault rule {rule.id}")
+        if rule.retry_after is not None:
+            err.headers["Retry-After"] = str(rule.retry_after)
+        raise err  # rendered by app.py, in the shape of the path's family (legacy /tmc/ or 2021-03)
+    return None
+
+
+def replaced_response() -> bool:
+    """Whether a fault answered this request in place of the mock (a status or a drop)."""
+    rule = injected()
+    return rule is not None and rule.replaces_response
+
+
+def mark_faulted(response: Response) -> Response:
+    """after_request: name the rule that fired."""
+    rule = injected()
+    if rule is not None:
+        response.headers[FAULT_HEADER] = rule.id
+    return response

@@ -1,0 +1,131 @@
+"""The request journal: every request the server answers (TMC API and control plane alike, faulted or
+not) is recorded, with its secrets redacted (redaction.py), and listed at /_mocktmc/requests.
+
+An entry: seq (1, 2, ... never reused, not even after a clear), time (the mock time the request
+arrived at), method, path, query (a dict of lists, as the query string gave it), status (null when
+the request was dropped), dropped, fault (the id of the rule that fired, or null), account (the account
+the bearer token resolved to; null on the control plane, the token endpoint, and without a valid token),
+authorization (scheme and fingerprint), contentType, body and bodyTruncated. A JSON body is kept
+as parsed JSON when its text has at most BODY_LIMIT characters, else as its redacted JSON text cut
+to BODY_LIMIT characters; a form body as its urlencoded text; other UTF-8 text as text, cut there
+too; multipart and binary bodies as a note of their size. The journal keeps the last
+DEFAULT_CAPACITY entries. DELETE /_mocktmc/requests empties it and is not recorded itself.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..api import bodies, context, params
+from . import caller, faults, globs, redaction
+from .access import require_control_token
+from .journal_store import Journal
+from ..domain.common.timeutil import to_iso
+from ..errors import BadRequest
+
+bp = Blueprint("journal", __name__, url_prefix="/_mocktmc")
+bp.before_request(require_control_token)
+
+_JOURNAL = "mocktmc.journal"
+bp.record_once(lambda setup: setup.app.extensions.setdefault(_JOURNAL, Journal()))
+
+BODY_LIMIT = 4096  # characters of a body the journal keeps
+FILTERS = ("method", "path", "status", "account", "since")
+
+
+def journal() -> Journal:
+    return current_app.extensions[_JOURNAL]
+
+
+@bp.get("/requests")
+def list_requests():
+    """Entries oldest first, filtered: method, path (exact or glob), status, account, since (a seq)."""
+    unknown = sorted(set(request.args) - set(FILTERS))
+    if unknown:
+        raise BadRequest(f"Unknown query parameter {unknown[0]!r}; the filters are {', '.join(FILTERS)}")
+    method = (params.text("method") or "").upper()
+    path = params.text("path")
+    status = params.integer("status", minimum=100, maximum=599)
+    account = params.text("account")
+    since = params.integer("since", 0, minimum=0)
+
+    def keep(entry: dict) -> bool:
+        return (entry["seq"] > since and (not method or entry["method"] == method)
+                and (path is None or globs.matches(path, entry["path"]))
+                and (status is None or entry["status"] == status)
+                and (account is None or entry["account"] == account))
+    return jsonify([{**entry, "time": to_iso(entry["time"])} for entry in journal().entries(keep)])
+
+
+@bp.delete("/requests")
+def clear_requests():
+    journal().clear()
+    g.mocktmc_journaled = True  # "cleared" reads as empty: this request is not left in it
+    return "", 204
+
+
+# --- the request hooks (registered by app.py) -----------------------------------------------------
+def note_arrival() -> None:
+    """before_request, first of all: the mock time the request arrived at (before a fault's latency)."""
+    g.mocktmc_arrival = context.state().clock.now()
+
+
+def record(response: Response) -> Response:
+    """after_request, last of all: what the client got."""
+    flags, req = g._get_current_object(), request._get_current_object()  # one context lookup, not one per use
+    if flags.get("mocktmc_journaled"):
+        return response  # Flask runs the hooks again for an error raised in one; record a request once
+    flags.mocktmc_journaled = True
+    rule = faults.injected()
+    dropped = isinstance(response, faults.DroppedResponse)
+    body, truncated = _body() if bodies.has_body(req) else (None, False)
+    journal().append({
+        # Kept as a datetime and written out when listed: formatting is the dearest part of an entry.
+        "time": flags.get("mocktmc_arrival") or context.state().clock.now(),
+        "method": req.method, "path": req.path,
+        "query": redaction.query(req.args.to_dict(flat=False)) if req.query_string else {},
+        "status": None if dropped else response.status_code, "dropped": dropped,
+        "fault": rule.id if rule is not None else None,
+        "account": caller.account_id(),
+        "authorization": redaction.authorization(req.headers.get("Authorization")),
+        "contentType": req.mimetype or None,
+        "body": body, "bodyTruncated": truncated})
+    return response
+
+
+def _cut(text: str) -> tuple[str, bool]:
+    return text[:BODY_LIMIT], len(text) > BODY_LIMIT
+
+
+def _body() -> tuple[Any, bool]:
+    """(the request body as the journal keeps it, whether it was cut)."""
+    size = f"{request.content_length} bytes" if request.content_length is not None else "chunked"
+    mimetype = request.mimetype
+    if mimetype == "multipart/form-data":
+        return f"[multipart/form-data body, {size}, not recorded]", False
+    try:
+        if mimetype == "application/x-www-form-urlencoded":
+            # The form, not the raw data: a handler that read the form has consumed the stream.
+            return _cut(redaction.form(request.form.items(multi=True)))
+        raw = request.get_data(cache=True)
+    except HTTPException:  # too large, or the client went away mid-body
+        return f"[body, {size}, not recorded]", False
+    if not raw:
+        return None, False
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"[binary body, {len(raw)} bytes, not recorded]", False
+    if bodies.is_json(mimetype):
+        try:
+            value = redaction.json_value(json.loads(text))
+        except (ValueError, RecursionError):
+            pass  # not JSON after all: kept as text
+        else:
+            if len(text) <= BODY_LIMIT:
+                return value, False
+            return _cut(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+    return _cut(redaction.text(text))

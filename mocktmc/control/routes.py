@@ -1,0 +1,151 @@
+"""The control plane under /_mocktmc: health and the mock clock."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, jsonify, request
+
+from ..api import bodies, context
+from .access import require_control_token
+from .. import __version__
+from ..domain.runtimes import engines
+from ..domain.executions import log_exports
+from ..domain.scheduling import webhooks
+from ..domain.common.timeutil import from_ms, parse_iso, to_iso, to_ms
+from ..errors import BadRequest, NotFound
+
+bp = Blueprint("control", __name__, url_prefix="/_mocktmc")
+bp.before_request(require_control_token)
+
+
+def _clock_view() -> dict:
+    clock = context.state().clock
+    now = clock.now()
+    return {"now": to_iso(now), "nowMs": to_ms(now), "rate": clock.rate, "frozen": clock.frozen}
+
+
+@bp.get("/health")
+def health():
+    mock = context.state()
+    return jsonify({"status": "UP", "version": __version__, "auth": mock.settings.auth,
+                    "fidelity": mock.settings.fidelity,
+                    "accounts": len(mock.accounts.worlds()), "clock": _clock_view()})
+
+
+@bp.get("/downloads/<downloadId>")
+def download(downloadId: str):
+    """A prepared log file, served at the address the logs status gave: no bearer token, 60 minutes."""
+    mock = context.state()
+    world = mock.accounts.world_holding(
+        lambda w: any(e.download_id == downloadId for e in w.log_exports.values()),
+        "Unknown or expired download address")
+    with world.lock:
+        export = log_exports.download(world, downloadId, mock.clock.now())
+        response = Response(export.content, mimetype=export.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+    return response
+
+
+@bp.post("/webhooks/<webhookId>")
+def call_webhook(webhookId: str):
+    """Stands in for TMC's webhook service: no token, the address is the credential; 204 once accepted."""
+    mock = context.state()
+    world = mock.accounts.world_holding(lambda w: webhooks.target(w, webhookId) is not None,
+                                        "Unknown webhook address")
+    data = request.get_data()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("A webhook payload must be UTF-8 text") from None
+    with world.lock:
+        now = mock.clock.now()
+        world.settle(now)
+        webhooks.call(world, webhookId, text, request.mimetype, now)
+    return "", 204
+
+
+@bp.post("/engines/pair")
+def pair_engine():
+    """Stands in for the engine software: pairs the remote or pipeline engine that holds this key."""
+    body = bodies.json_object(allowed={"preAuthorizedKey"}, required={"preAuthorizedKey"})
+    key = bodies.string(body, "preAuthorizedKey")
+    mock = context.state()
+    for world in mock.accounts.worlds():
+        with world.lock:
+            engine = engines.engine_with_key(world, key)
+            if engine is not None:
+                engines.pair(engine, mock.clock.now())
+                return jsonify({"id": engine.id, "name": engine.name, "status": engine.status,
+                                "availability": engine.availability})
+    raise NotFound("No remote engine holds this pre-authorized key")
+
+
+@bp.get("/clock")
+def get_clock():
+    return jsonify(_clock_view())
+
+
+def _moment(value) -> datetime:
+    try:
+        return from_ms(value) if isinstance(value, int) and not isinstance(value, bool) else parse_iso(value)
+    except (TypeError, ValueError, OverflowError, AttributeError):
+        raise BadRequest(f"A time must be an ISO-8601 date-time or epoch milliseconds, got {value!r}") from None
+
+
+def _settled() -> Response:
+    """Every world applies, in time order, what fell due up to the clock's new time: runs start, misfire, end."""
+    now = context.state().clock.now()
+    applied = started = misfired = 0
+    for world in context.state().accounts.worlds():
+        with world.lock:
+            before = (world.runs_started, world.misfires)
+            applied += world.settle(now)
+            started += world.runs_started - before[0]
+            misfired += world.misfires - before[1]
+    return jsonify({**_clock_view(), "eventsApplied": applied, "runsStarted": started, "misfires": misfired})
+
+
+@bp.post("/clock/advance")
+def advance_clock():
+    body = bodies.json_object(allowed={"seconds", "to"})
+    if ("seconds" in body) == ("to" in body):
+        raise BadRequest("Send exactly one of 'seconds' (a number) or 'to' (a date-time or epoch ms)")
+    clock = context.state().clock
+    if "seconds" in body:
+        seconds = body["seconds"]
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not abs(seconds) <= 10**10:
+            raise BadRequest(f"'seconds' must be a number of at most 1e10, got {seconds!r}")
+        clock.advance(seconds)
+    else:
+        clock.advance_to(_moment(body["to"]))
+    return _settled()
+
+
+@bp.put("/clock")
+def set_clock():
+    """Set the time (forward only) and/or the rate mock time runs at (0: frozen)."""
+    body = bodies.json_object(allowed={"now", "rate"})
+    if not body:
+        raise BadRequest("Send 'now' (a date-time or epoch ms), 'rate' (a number >= 0), or both")
+    clock = context.state().clock
+    rate = body.get("rate")
+    if "rate" in body and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 10**6):
+        raise BadRequest(f"'rate' must be a number in [0, 1e6], got {rate!r}")
+    moment = _moment(body["now"]) if "now" in body else None
+    if moment is not None:
+        clock.advance_to(moment)
+    if rate is not None:
+        clock.set_rate(rate)
+    return _settled()
+
+
+@bp.post("/clock/freeze")
+def freeze_clock():
+    context.state().clock.freeze()
+    return _settled()
+
+
+@bp.post("/clock/resume")
+def resume_clock():
+    context.state().clock.resume()
+    return _settled()

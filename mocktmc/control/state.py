@@ -1,0 +1,161 @@
+"""The control plane's state operations: reset, snapshot and restore, fixture worlds, behaviors, tokens.
+
+`?account=<id>` picks the account (default: the server's default account); `POST /_mocktmc/accounts`
+tells a test which account its own bearer token maps to.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, jsonify, request
+
+from ..api import bodies, context
+from .access import require_control_token
+from ..domain import snapshot
+from ..domain.executables.behaviors import BehaviorError, parse_behavior_plan
+from ..domain.definitions.credentials import ServiceAccount
+from ..domain.fixtures import FixtureError, parse_fixture
+from ..domain.world import World
+from ..errors import BadRequest, Conflict, UnsupportedMediaType
+
+bp = Blueprint("control_state", __name__, url_prefix="/_mocktmc")
+bp.before_request(require_control_token)
+
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+
+
+def _account_id() -> str | None:
+    return request.args.get("account") or None
+
+
+def _world() -> World:
+    accounts = context.state().accounts
+    return accounts.world(_account_id() or accounts.default_account_id)
+
+
+@bp.post("/reset")
+def reset():
+    return jsonify({"accounts": context.state().accounts.reset(_account_id())})
+
+
+@bp.get("/accounts")
+def list_accounts():
+    return jsonify([{"id": w.account_id, "name": w.account_name} for w in context.state().accounts.worlds()])
+
+
+@bp.post("/accounts")
+def account_of_token():
+    """The account a TMC bearer token maps to (in isolated mode, its own, made now if new)."""
+    token = bodies.string(bodies.json_object(allowed={"token"}, required={"token"}), "token")
+    world = context.state().accounts.account_of(token)
+    return jsonify({"id": world.account_id, "name": world.account_name})
+
+
+@bp.get("/state")
+def get_state():
+    world = _world()
+    mock = context.state()
+    with world.lock:
+        world.settle(mock.clock.now())
+        return jsonify(snapshot.dump(world))
+
+
+@bp.put("/state")
+def put_state():
+    """Restore an account from a snapshot: reading it then gives the answers it gave when it was taken."""
+    accounts = context.state().accounts
+    account_id = _account_id() or accounts.default_account_id
+    accounts.world(account_id)
+    data = bodies.parse_json(request.get_data(cache=True), request.mimetype)
+    try:
+        restored = snapshot.load(data, account_id=account_id)
+    except ValueError as exc:
+        raise BadRequest(f"Not a mocktmc state: {exc}") from None
+    now = context.state().clock.now()
+    if restored.now > now:  # its runs would otherwise be stamped after what the server does next
+        raise Conflict(f"The snapshot was taken at {restored.now.isoformat()}, after the mock time "
+                       f"{now.isoformat()}: move the clock there first (the clock only moves forward)")
+    accounts.replace(account_id, restored)
+    return jsonify({"account": account_id})
+
+
+@bp.post("/fixtures")
+def load_fixtures():
+    """A fixture world (YAML, or the same as JSON): the server's world, or one account's with ?account=."""
+    raw = request.get_data(cache=True)
+    if request.mimetype not in YAML_TYPES + ("application/json",):
+        raise UnsupportedMediaType("Send the fixture as application/yaml or application/json")
+    try:
+        text = raw.decode("utf-8")
+        if request.mimetype == "application/json":
+            text = json.dumps(json.loads(text))  # JSON is YAML: parsed the same way, with the same checks
+        spec = parse_fixture(text, "request body")
+    except (UnicodeDecodeError, ValueError) as exc:  # FixtureError and JSONDecodeError are ValueErrors
+        raise BadRequest(str(exc) if isinstance(exc, FixtureError) else f"Not a fixture world: {exc}") from None
+    return jsonify({"accounts": context.state().accounts.use_spec(spec, _account_id())})
+
+
+# --- behaviors ----------------------------------------------------------------------------------
+
+BEHAVIOR = "/behaviors/tasks/<taskId>"
+
+
+@bp.get(BEHAVIOR)
+def get_behavior(taskId: str):
+    world = _world()
+    with world.lock:
+        return jsonify(world.task(taskId).behavior.to_dict())
+
+
+@bp.put(BEHAVIOR)
+def set_behavior(taskId: str):
+    """What the task's next runs do; runs already going keep theirs."""
+    body = bodies.parse_json(request.get_data(cache=True), request.mimetype)
+    try:
+        plan = parse_behavior_plan(body)
+    except BehaviorError as exc:
+        where = ".".join(str(p) for p in exc.path)
+        raise BadRequest(f"{where + ': ' if where else ''}{exc.message}") from None
+    world = _world()
+    with world.lock:
+        task = world.task(taskId)
+        task.behavior = plan
+        return jsonify(task.behavior.to_dict())
+
+
+@bp.delete(BEHAVIOR)
+def clear_behavior(taskId: str):
+    """Back to what the fixture world gives the task (tasks it does not declare: the default)."""
+    world = _world()
+    with world.lock:
+        task = world.task(taskId)
+        task.behavior = parse_behavior_plan(context.state().accounts.declared_behavior(task.id))
+    return "", 204
+
+
+# --- credentials --------------------------------------------------------------------------------
+
+@bp.post("/tokens")
+def issue_personal_token():
+    body = bodies.json_object(allowed={"user"})
+    accounts = context.state().accounts
+    account_id = _account_id() or accounts.default_account_id
+    token, user_id = accounts.issue_personal_token(account_id, bodies.string(body, "user"))
+    return jsonify({"token": token, "accountId": account_id, "userId": user_id}), 201
+
+
+@bp.post("/service-accounts")
+def create_service_account():
+    """A service account whose client credentials /security/oauth/token exchanges for a 30-minute token."""
+    body = bodies.json_object(allowed={"name", "description"}, required={"name"})
+    name = bodies.string(body, "name")
+    if not name or not name.strip():
+        raise BadRequest("Field 'name' must not be empty")
+    world = _world()
+    with world.lock:
+        if any(account.name == name for account in world.service_accounts.values()):
+            raise BadRequest(f"A service account named {name!r} exists already")
+        account = ServiceAccount(world.ids.uuid(), name, world.ids.secret(24).hex(),
+                                 bodies.string(body, "description") or "")
+        world.service_accounts[account.id] = account
+    return jsonify({"clientId": account.id, "clientSecret": account.secret, "accountId": world.account_id}), 201

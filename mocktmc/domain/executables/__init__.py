@@ -1,0 +1,1 @@
+"""What can be run: tasks, plans and promotions, their behaviour plans and pausing."""

@@ -1,0 +1,1 @@
+"""Reading runs back: component metrics and the history search."""

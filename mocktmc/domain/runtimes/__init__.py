@@ -1,0 +1,1 @@
+"""Where tasks run: remote engines, clusters, pipeline engines and run profiles."""

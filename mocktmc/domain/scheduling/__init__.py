@@ -1,0 +1,1 @@
+"""When executables run: schedules, triggers, their occurrences, the scheduler and webhooks."""
