@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 
 from mocktmc.app import create_app
 from mocktmc.config import Settings
-from mocktmc.domain.definitions.credentials import Principal
+from mocktmc.domain.model.definitions import Principal
 from mocktmc.domain.executions.task_executions import execute_task
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -40,14 +40,8 @@ from zoneinfo import ZoneInfo
 from mocktmc.app import create_app
 from mocktmc.config import Settings
 from mocktmc.domain.executables import plans
-from mocktmc.domain.executables.tasks import (
-    RunConfig,
-    Runtime,
-    TaskDefinition,
-    configure_run,
-    create_task,
-    stop_schedule,
-)
+from mocktmc.domain.executables.tasks import RunConfig, TaskDefinition, configure_run, create_task, stop_schedule
+from mocktmc.domain.model.executables import Runtime
 
 T0 = datetime(2026, 6, 1, tzinfo=timezone.utc)  # June: no daylight-saving change in any zone below for 30 days
 WINDOW = timedelta(days=30)

@@ -1,7 +1,7 @@
 """The lifecycle table and the behavior parser, checked as data."""
 import pytest
 
-from mocktmc.domain.executions import lifecycle as lc
+from mocktmc.domain.model import lifecycle as lc
 from mocktmc.domain.executables.behaviors import BehaviorError, parse_behavior_plan
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
-from mocktmc.domain.executions import lifecycle as lc
+from mocktmc.domain.model import lifecycle as lc
 from mocktmc.domain.common.timeutil import parse_iso
 
 from .conftest import CHECK_REJECTS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, SYNC_ORDERS, Api, make_app

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mocktmc.domain.executions import lifecycle as lc
-from mocktmc.domain.definitions.credentials import Principal
+from mocktmc.domain.model import lifecycle as lc
+from mocktmc.domain.model.definitions import Principal
 from mocktmc.domain.executions.task_executions import execute_task, history, history_page, terminate_execution
 from mocktmc.domain.fixtures import build_world, load_fixture
 from mocktmc.domain.common.paging import paginate

@@ -3,8 +3,8 @@ from datetime import timedelta
 
 import pytest
 
-from mocktmc.domain.executions import lifecycle as lc
-from mocktmc.domain.definitions.credentials import Principal
+from mocktmc.domain.model import lifecycle as lc
+from mocktmc.domain.model.definitions import Principal
 from mocktmc.domain.executions.task_executions import execute_task, terminate_execution
 from mocktmc.domain.fixtures import build_world, load_fixture
 from mocktmc.errors import BadRequest, TaskPaused

@@ -9,7 +9,7 @@ from flask import current_app, g
 from ..clock import VirtualClock
 from ..config import Settings
 from ..domain.accounts import Accounts
-from ..domain.definitions.credentials import Principal
+from ..domain.model.definitions import Principal
 from ..domain.world import World
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify
 
 from . import bodies, context, params, serialize
 from ..domain.runtimes import run_profiles
-from ..domain.runtimes.engines import RUN_PROFILE_TYPES
+from ..domain.model.runtimes import RUN_PROFILE_TYPES
 from ..domain.runtimes.run_profiles import ProfileOwner
 from ..errors import BadRequest, TMCError
 

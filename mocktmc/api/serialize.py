@@ -9,28 +9,29 @@ from flask import request
 
 from . import context
 
-from ..domain.definitions.artifacts import Artifact, ArtifactVersion
+from ..domain.model.definitions import Artifact, ArtifactVersion
 from ..domain.runtimes import clusters
-from ..domain.runtimes.clusters import Cluster
-from ..domain.definitions.connections import Connection
-from ..domain.definitions.credentials import Principal
-from ..domain.runtimes.engines import Pairable, RemoteEngine
-from ..domain.definitions.environments import Environment, Workspace
-from ..domain.executions.task_executions import LogEntry, TaskExecution
+from ..domain.model.runtimes import Cluster
+from ..domain.model.definitions import Connection
+from ..domain.model.definitions import Principal
+from ..domain.model.runtimes import Pairable, RemoteEngine
+from ..domain.model.definitions import Environment, Workspace
+from ..domain.model.executions import LogEntry, TaskExecution
 from ..domain.common.paging import Page
-from ..domain.runtimes.pipeline_engines import PipelineEngine, PipelineProfile
-from ..domain.executables.pausing import PauseDetails
+from ..domain.model.runtimes import PipelineEngine, PipelineProfile
+from ..domain.model.executables import PauseDetails
 from ..domain.executions import plan_executions as plan_executions
-from ..domain.executions.plan_executions import PlanExecution, StepExecution
-from ..domain.executables.plans import Plan
-from ..domain.definitions.projects import Project
-from ..domain.executables.promotion_plan import PromotionPlan
-from ..domain.executables.promotions import Promotion
-from ..domain.definitions.resources import Resource
-from ..domain.runtimes.run_profiles import RunProfile, owner_of
+from ..domain.model.executions import PlanExecution, StepExecution
+from ..domain.model.executables import Plan
+from ..domain.model.definitions import Project
+from ..domain.model.executables import PromotionPlan
+from ..domain.model.executables import Promotion
+from ..domain.model.definitions import Resource
+from ..domain.model.runtimes import RunProfile
+from ..domain.runtimes.run_profiles import owner_of
 from ..domain.scheduling.scheduled_events import ScheduledEvent
-from ..domain.scheduling.schedules import Schedule
-from ..domain.executables.tasks import Runtime, Task
+from ..domain.model.scheduling import Schedule
+from ..domain.model.executables import Runtime, Task
 from ..domain.common.timeutil import to_iso, to_ms
 from ..domain.scheduling.triggers import manual_trigger
 from ..domain.world import World

@@ -13,7 +13,7 @@ from ..api import bodies, context
 from .access import require_control_token
 from ..domain import snapshot
 from ..domain.executables.behaviors import BehaviorError, parse_behavior_plan
-from ..domain.definitions.credentials import ServiceAccount
+from ..domain.model.definitions import ServiceAccount
 from ..domain.fixtures import FixtureError, parse_fixture
 from ..domain.world import World
 from ..errors import BadRequest, Conflict, UnsupportedMediaType

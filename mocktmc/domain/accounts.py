@@ -22,10 +22,10 @@ from typing import Callable, Iterable
 
 from ..clock import Clock
 from ..errors import NotFound, Unauthorized
-from .definitions.credentials import Principal
+from .common.timeutil import to_ms
 from .fixtures import WorldSpec, build_world, fixture_account_id, personal_access_tokens
 from .ids import IdSource
-from .common.timeutil import to_ms
+from .model.definitions import Principal
 from .world import World
 
 SERVICE_TOKEN_LIFETIME = timedelta(minutes=30)

@@ -16,28 +16,51 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .definitions.artifacts import ARTIFACT_TYPES, Artifact, ArtifactVersion
+from ..errors import BadRequest, TMCError
+from .definitions.artifacts import ARTIFACT_TYPES
+from .definitions.environments import WORKSPACE_TYPES
+from .definitions.projects import technical_label
 from .executables.behaviors import BehaviorError, parse_behavior_plan
-from .runtimes.clusters import Cluster
-from .definitions.connections import Connection, ConnectionParameter
-from .runtimes.engines import RUN_PROFILE_TYPES, RemoteEngine
-from .definitions.credentials import Principal, ServiceAccount, User
-from .definitions.environments import WORKSPACE_TYPES, Environment, Workspace
+from .executables.plans import STEP_CONDITIONS
+from .executions.plan_executions import start_plan_execution
+from .executions.promotion_executions import start_promotion
 from .executions.task_executions import execute_task
 from .ids import IdSource
-from .runtimes.pipeline_engines import PROFILE_TYPES, PipelineEngine, PipelineProfile
-from .executions.plan_executions import start_plan_execution
-from .executables.plans import STEP_CONDITIONS, Plan, Step
-from .definitions.projects import Project, technical_label
-from .executions.promotion_executions import start_promotion
-from .executables.promotions import Promotion
-from .executables.pausing import PauseDetails
-from .definitions.resources import Resource
-from .runtimes.run_profiles import RunProfile
-from .scheduling.schedules import SCHEDULE_TRIGGER_TYPES, Schedule, link_executable
-from .executables.tasks import LOG_LEVELS, RUNTIME_TYPES, Runtime, Task
+from .model.definitions import (
+    Artifact,
+    ArtifactVersion,
+    Connection,
+    ConnectionParameter,
+    Environment,
+    Principal,
+    Project,
+    Resource,
+    ServiceAccount,
+    User,
+    Workspace,
+)
+from .model.executables import (
+    LOG_LEVELS,
+    RUNTIME_TYPES,
+    PauseDetails,
+    Plan,
+    Promotion,
+    Runtime,
+    Step,
+    Task,
+)
+from .model.runtimes import (
+    RUN_PROFILE_TYPES,
+    Cluster,
+    PipelineEngine,
+    PipelineProfile,
+    RemoteEngine,
+    RunProfile,
+)
+from .model.scheduling import Schedule
+from .runtimes.pipeline_engines import PROFILE_TYPES
+from .scheduling.schedules import SCHEDULE_TRIGGER_TYPES, link_executable
 from .scheduling.triggers import check_trigger
-from ..errors import BadRequest, TMCError
 from .world import World
 
 BUNDLED = ("default", "empty")

@@ -37,32 +37,56 @@ from dataclasses import fields, is_dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Union
 
-from .executions import lifecycle as lc
-from .definitions.artifacts import Artifact, ArtifactVersion
-from .executables.behaviors import Behavior, BehaviorPlan, LogLine
-from .runtimes.clusters import Cluster
-from .definitions.connections import Connection, ConnectionParameter
-from .definitions.credentials import Principal, ServiceAccount, User
-from .runtimes.engines import RemoteEngine
-from .definitions.environments import Environment, Workspace
-from .executions.task_executions import LogEntry, PhaseEnds, PlanExecutionUpdate, TaskExecution, TimeoutDue
-from .ids import IdSource
-from .executions.log_exports import LogExport
-from .executables.pausing import PauseDetails
-from .runtimes.pipeline_engines import PipelineEngine, PipelineProfile
-from .executions.plan_executions import PlanExecution, StepExecution
-from .executables.plans import Plan, Step
-from .definitions.projects import Project
-from .executables.promotion_plan import Item, PromotionPlan, WorkspacePlan
-from .executions.promotion_executions import PromotionDue, PromotionExecution
-from .executables.promotions import Promotion
-from .definitions.resources import Resource
 from .executions.execution_index import ExecutionIndex
-from .runtimes.run_profiles import RunProfile
-from .scheduling.scheduler import Armed, Fire
-from .scheduling.schedules import Schedule
-from .executables.tasks import Runtime, Task
-from .scheduling.webhooks import Window, WindowCloses
+from .executions.promotion_executions import PromotionDue
+from .executions.task_executions import PhaseEnds, PlanExecutionUpdate, TimeoutDue
+from .ids import IdSource
+from .model import lifecycle as lc
+from .model.definitions import (
+    Artifact,
+    ArtifactVersion,
+    Connection,
+    ConnectionParameter,
+    Environment,
+    Principal,
+    Project,
+    Resource,
+    ServiceAccount,
+    User,
+    Workspace,
+)
+from .model.executables import (
+    Behavior,
+    BehaviorPlan,
+    Item,
+    LogLine,
+    PauseDetails,
+    Plan,
+    Promotion,
+    PromotionPlan,
+    Runtime,
+    Step,
+    Task,
+    WorkspacePlan,
+)
+from .model.executions import (
+    LogEntry,
+    LogExport,
+    PlanExecution,
+    PromotionExecution,
+    StepExecution,
+    TaskExecution,
+)
+from .model.runtimes import (
+    Cluster,
+    PipelineEngine,
+    PipelineProfile,
+    RemoteEngine,
+    RunProfile,
+)
+from .model.scheduling import Armed, Schedule, Window
+from .scheduling.scheduler import Fire
+from .scheduling.webhooks import WindowCloses
 from .world import World
 
 FORMAT = "mocktmc-state/1"

@@ -14,23 +14,25 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Protocol
 
-from .definitions.artifacts import Artifact
-from .definitions.connections import Connection
-from .definitions.credentials import ServiceAccount, User
-from .runtimes.engines import RemoteEngine
-from .definitions.environments import Environment, Workspace
-from .executions.task_executions import TaskExecution
-from .ids import IdSource
-from .executables.plans import Plan
-from .definitions.projects import Project
-from .executables.promotions import Promotion
-from .definitions.resources import Resource
-from .executions.execution_index import ExecutionIndex
-from .scheduling.schedules import Schedule
-from .executables.tasks import Task
-from .executions import plan_executions as plan_executions
-from .scheduling import scheduler
 from .common.lookups import find
+from .executions import plan_executions as plan_executions
+from .executions.execution_index import ExecutionIndex
+from .ids import IdSource
+from .model.definitions import (
+    Artifact,
+    Connection,
+    Environment,
+    Project,
+    Resource,
+    ServiceAccount,
+    User,
+    Workspace,
+)
+from .model.executables import Plan, Promotion, Task
+from .model.executions import TaskExecution
+from .model.runtimes import RemoteEngine
+from .model.scheduling import Schedule
+from .scheduling import scheduler
 
 
 class Event(Protocol):

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from .. import bodies, context, params, serialize
 from ...domain.executables import plans
 from ...domain.scheduling import scheduled_events
-from ...domain.executables.tasks import RUNTIME_TYPES
+from ...domain.model.executables import RUNTIME_TYPES
 from ...domain.common.timeutil import from_ms, to_iso
 from ...errors import BadRequest
 

@@ -5,7 +5,8 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, serialize
 from ...domain.executables import tasks
-from ...domain.executables.tasks import RunConfig, Runtime
+from ...domain.executables.tasks import RunConfig
+from ...domain.model.executables import Runtime
 from ...errors import BadRequest
 
 bp = Blueprint("orchestration_run_configs", __name__)

@@ -7,7 +7,8 @@ from flask import Blueprint, jsonify
 from .. import bodies, context, params, serialize
 from ...domain.executables import tasks
 from ...domain.common.paging import paginate
-from ...domain.executables.tasks import RUNTIME_TYPES, TaskDefinition, TaskFilter
+from ...domain.model.executables import RUNTIME_TYPES
+from ...domain.executables.tasks import TaskDefinition, TaskFilter
 from ...errors import BadRequest
 
 bp = Blueprint("orchestration_tasks", __name__)

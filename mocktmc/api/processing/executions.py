@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, jsonify, request
 
 from .. import bodies, context, params, serialize
-from ...domain.executions import lifecycle
+from ...domain.model import lifecycle
 from ...domain.executions.task_executions import execute_task, history_page, terminate_execution
 from ...domain.common.timeutil import from_ms
 from ...errors import BadRequest, NotAcceptable

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
-from ...domain.executions import plan_executions as plan_executions
+from ...domain.executions import plan_executions
+from ...domain.model import executions as executions_model
 from ...domain.executables import plans
 from ...domain.executions.task_executions import history
 from ...domain.common.paging import paginate
@@ -68,17 +69,17 @@ def get_error_handler(planExecutionId: str, stepExecutionId: str):
     step = _step(prun, stepExecutionId)
     if step.handler_id is None:
         raise NotFound(f"Step execution {stepExecutionId} ran no error handler")
-    status = plan_executions.FAILED if step.handler_finished else plan_executions.STARTED
+    status = executions_model.FAILED if step.handler_finished else executions_model.STARTED
     return jsonify(serialize.step_details(world, prun, step.handler_id, step.handler_started, step.handler_finished,
                                           step.handler_run_ids, status))
 
 
 def _plan_history(runs):
     offset, limit = params.page_bounds()
-    status = params.choice("status", tuple(plan_executions.STATUS_FILTER))
+    status = params.choice("status", tuple(executions_model.STATUS_FILTER))
     start, end = history_window(params.epoch_ms("from"), params.epoch_ms("to"),
                                 params.integer("lastDays", minimum=1, maximum=60), limited=False)
-    selected = history(runs, execution_statuses=plan_executions.STATUS_FILTER.get(status), start=start, end=end,
+    selected = history(runs, execution_statuses=executions_model.STATUS_FILTER.get(status), start=start, end=end,
                        now=context.now(), by_trigger=context.quirk("history_window_by_trigger"))
     world = context.world()
     return jsonify(serialize.page(paginate(selected, offset, limit),

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
 from ...domain.runtimes import run_profiles
-from ...domain.runtimes.engines import RUN_PROFILE_TYPES
+from ...domain.model.runtimes import RUN_PROFILE_TYPES
 from ...domain.common.paging import paginate
 from ...domain.runtimes.run_profiles import SORT_FIELDS, ProfileFilter
 from ...errors import BadRequest, Conflict, NotAcceptable

@@ -1,12 +1,11 @@
 """Artifacts (published jobs, routes, pipelines ...) and their versions."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..common.lookups import find
 from ...errors import Conflict, NotFound
+from ..common.lookups import find
+from ..model.definitions import Artifact, ArtifactVersion
 
 if TYPE_CHECKING:
     from ..world import World
@@ -16,29 +15,8 @@ ARTIFACT_TYPES = ("standard", "big_data_streaming", "big_data_batch", "route", "
 ARTIFACT_FILTER_TYPES = ARTIFACT_TYPES + ("data_fabric",)
 
 
-@dataclass
-class ArtifactVersion:
-    version: str
-    published: datetime | None = None
-    publisher: str = ""
-    parameters: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class Artifact:
-    id: str
-    name: str
-    workspace_id: str
-    type: str = "standard"
-    description: str = ""
-    versions: list[ArtifactVersion] = field(default_factory=list)
-
-    def version(self, version: str) -> ArtifactVersion | None:
-        return next((v for v in self.versions if v.version == version), None)
-
-    @property
-    def latest(self) -> ArtifactVersion:
-        return self.versions[-1]
 
 
 def artifact(world: "World", artifact_id: str) -> Artifact:

@@ -1,34 +1,20 @@
 """Connections: the credentials and settings a workspace's tasks use to reach their systems."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .environments import move_target
-from ..common.lookups import find
 from ...errors import BadRequest, Conflict
+from ..common.lookups import find
+from ..model.definitions import Connection, ConnectionParameter
+from .environments import move_target
 
 if TYPE_CHECKING:
     from ..world import World
 
 
-@dataclass
-class ConnectionParameter:
-    name: str
-    value: str | None = None
-    encrypted: bool = False
 
 
-@dataclass
-class Connection:
-    id: str
-    name: str
-    app: str
-    workspace_id: str
-    parameters: list[ConnectionParameter] = field(default_factory=list)
-    created: datetime | None = None
-    updated: datetime | None = None
 
 
 def connection(world: "World", connection_id: str) -> Connection:

@@ -1,12 +1,12 @@
 """Environments and the workspaces inside them: the definitions and their rules."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..common.lookups import find
 from ...errors import BadRequest, Conflict, Forbidden
+from ..common.lookups import find
+from ..model.definitions import Environment, Workspace
 
 if TYPE_CHECKING:
     from ..world import World
@@ -14,27 +14,8 @@ if TYPE_CHECKING:
 WORKSPACE_TYPES = ("shared", "personal", "custom")
 
 
-@dataclass
-class Environment:
-    id: str
-    name: str
-    description: str = ""
-    default: bool = False
-    max_cloud_containers: int = 0
-    created: datetime | None = None
 
 
-@dataclass
-class Workspace:
-    id: str
-    name: str
-    environment_id: str
-    type: str = "custom"
-    description: str = ""
-    owner: str = ""
-    protected_artifact_update: bool = False
-    created: datetime | None = None
-    updated: datetime | None = None
 
 
 def environment(world: "World", environment_id: str) -> Environment:

@@ -2,38 +2,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..common.lookups import find
 from ...errors import BadRequest, Conflict, Forbidden
+from ..common.lookups import find
+from ..model.definitions import Project
 from .assignments import assign, unassign
 
 if TYPE_CHECKING:
-    from .credentials import Principal
+    from ..model.definitions import Principal
     from ..world import World
 
 
-@dataclass
-class Project:
-    id: str
-    name: str
-    technical_label: str
-    url: str
-    owner: str
-    author: str
-    description: str = ""
-    project_type: str = "DI"
-    created: datetime | None = None
-    updated: datetime | None = None
-    user_ids: list[str] = field(default_factory=list)
-    group_ids: list[str] = field(default_factory=list)
-
-    @property
-    def repo_type(self) -> str:
-        lowered = self.url.lower()
-        return "GIT" if "git" in lowered else "SVN" if "svn" in lowered else "NONE"
 
 
 def personal_token_only(principal: "Principal") -> None:

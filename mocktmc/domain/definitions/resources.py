@@ -1,26 +1,18 @@
 """Resources: files a workspace's tasks use, uploaded as multipart, within an upload limit."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .environments import move_target
-from ..common.lookups import find
 from ...errors import BadRequest, Conflict, NotFound, PayloadTooLarge
+from ..common.lookups import find
+from ..model.definitions import Resource
+from .environments import move_target
 
 if TYPE_CHECKING:
     from ..world import World
 
 
-@dataclass
-class Resource:
-    id: str
-    name: str
-    workspace_id: str
-    content: bytes = b""
-    description: str = ""
-    created: datetime | None = None
 
 
 def resource(world: "World", resource_id: str) -> Resource:

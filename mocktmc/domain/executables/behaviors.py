@@ -7,20 +7,15 @@ field they do not set from the base.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Mapping
 
-from ..executions import lifecycle as lc
+from ..model import lifecycle as lc
+from ..model.executables import DEFAULT_DURATIONS, Behavior, BehaviorPlan, LogLine
 
 SEVERITIES = ("DEBUG", "INFO", "WARN", "ERROR")
 
 # Seconds a run spends in each phase unless its behavior says otherwise: "succeed after a few seconds".
-DEFAULT_DURATIONS: Mapping[str, float] = {
-    lc.EVENT_RECEIVED: 1.0,
-    lc.DISPATCHING: 2.0,
-    lc.EXECUTING: 5.0,
-    lc.STOPPING: 2.0,
-}
 
 DEFAULT_ERRORS = {
     lc.FAILED: ("JobExecutionException", "The job ended with an error"),
@@ -37,50 +32,10 @@ class BehaviorError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True)
-class LogLine:
-    severity: str
-    message: str
 
 
-@dataclass(frozen=True)
-class Behavior:
-    outcome: str = lc.SUCCESS
-    durations: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_DURATIONS))
-    processed_rows: int = 0
-    rejected_rows: int = 0
-    error_type: str | None = None
-    error_message: str | None = None
-    log_lines: tuple[LogLine, ...] = ()
-
-    def duration(self, phase: str) -> float:
-        return self.durations.get(phase, DEFAULT_DURATIONS.get(phase, 0.0))
-
-    def to_dict(self) -> dict:
-        out: dict[str, Any] = {"outcome": self.outcome, "durations": dict(self.durations),
-                               "processedRows": self.processed_rows, "rejectedRows": self.rejected_rows}
-        if self.error_type:
-            out["errorType"] = self.error_type
-        if self.error_message:
-            out["errorMessage"] = self.error_message
-        out["logLines"] = [{"severity": line.severity, "message": line.message} for line in self.log_lines]
-        return out
 
 
-@dataclass
-class BehaviorPlan:
-    base: Behavior = field(default_factory=Behavior)
-    sequence: deque[Behavior] = field(default_factory=deque)
-
-    def next(self) -> Behavior:
-        """The behavior of the next run: the head of the sequence, else the base."""
-        return self.sequence.popleft() if self.sequence else self.base
-
-    def to_dict(self) -> dict:
-        out = self.base.to_dict()
-        if self.sequence:
-            out["sequence"] = [b.to_dict() for b in self.sequence]
-        return out
 
 
 _FIELDS = {"outcome", "durations", "processedRows", "rejectedRows", "errorType", "errorMessage", "logLines"}

@@ -1,21 +1,15 @@
 """Pausing tasks and plans: new runs are refused (405) or misfire while paused; running ones finish."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from ..model.executables import PauseDetails
+
 if TYPE_CHECKING:
-    from ..definitions.credentials import Principal
+    from ..model.definitions import Principal
 
 
-@dataclass
-class PauseDetails:
-    pause: bool
-    context: str = ""
-    user: str = ""
-    user_type: str = "HUMAN"
-    date: datetime | None = None
 
 
 class Pausable(Protocol):

@@ -1,54 +1,25 @@
 """Plans: steps of tasks run in order, each with a condition to go on and an error handler."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..common.lookups import find
 from ...errors import BadRequest, Conflict
-from .pausing import PauseDetails, is_paused, set_pause
+from ..common.lookups import find
+from ..model.executables import Plan, Step
 from ..scheduling.schedules import unlink
 from ..scheduling.triggers import check_trigger
+from .pausing import set_pause
 
 if TYPE_CHECKING:
-    from ..definitions.credentials import Principal
+    from ..model.definitions import Principal
     from ..world import World
 
 STEP_CONDITIONS = ("ALL_SUCCEEDED", "AT_LEAST_ONE_SUCCEEDED", "ALWAYS_PROCEED_ON")
 
 
-@dataclass
-class Step:
-    id: str
-    name: str
-    task_ids: list[str]
-    condition: str = "ALL_SUCCEEDED"
-    on_failure_task_ids: list[str] = field(default_factory=list)
-    note: str = ""
-    on_failure_plan_ids: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Plan:
-    id: str
-    name: str
-    workspace_id: str
-    steps: list[Step]
-    description: str = ""
-    author: str = ""
-    created: datetime | None = None
-    updated: datetime | None = None
-    author_type: str = "HUMAN"
-    pause: PauseDetails | None = None
-    trigger: dict | None = None  # None: never scheduled (MANUAL)
-    parallel_execution_allowed: bool = False
-    scheduled_by: "Principal | None" = None  # who set the trigger: scheduled runs run as them
-    webhook_id: str | None = None  # the address a WEBHOOK trigger answers at
-
-    @property
-    def paused(self) -> bool:
-        return is_paused(self)
 
 
 def plan(world: "World", plan_id: str) -> Plan:

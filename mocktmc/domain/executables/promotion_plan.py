@@ -6,11 +6,10 @@ task (FLOW) or artifact (ACTION) and what it needs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 from ...errors import BadRequest, NotFound
-from .promotions import Promotion
+from ..model.executables import Item, Promotion, PromotionPlan, WorkspacePlan
 
 if TYPE_CHECKING:
     from ..world import World
@@ -18,37 +17,10 @@ if TYPE_CHECKING:
 SCOPES = ("WORKSPACE", "PLAN", "FLOW", "ACTION")
 
 
-@dataclass
-class Item:
-    """One object to promote and what would happen to it (CREATED, REPLACED, REUSED)."""
-    kind: str  # FLOW | PLAN | ACTION | CONNECTION | RESOURCE
-    source_id: str
-    name: str
-    status: str
-    target_id: str | None = None
-    messages: list[tuple[str, str]] = field(default_factory=list)  # (level, info)
-    version: str | None = None
-    versions: list[tuple[str, str]] = field(default_factory=list)  # (version, status) of an artifact
-    artifact_id: str | None = None
 
 
-@dataclass
-class WorkspacePlan:
-    source_id: str
-    name: str
-    workspace_type: str
-    status: str
-    target_id: str | None
-    items: list[Item] = field(default_factory=list)
 
 
-@dataclass
-class PromotionPlan:
-    promotion: Promotion
-    keep_target_resources: bool
-    keep_target_run_profiles: bool
-    scope: tuple[str, str] | None  # (type, id)
-    workspaces: list[WorkspacePlan]
 
 
 def _by_name(items: Iterable, workspace_id: str | None) -> dict:

@@ -1,26 +1,17 @@
 """Promotion definitions: a source environment whose content is copied to a target environment."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..common.lookups import find
 from ...errors import BadRequest, Conflict, NotFound
+from ..common.lookups import find
 from ..definitions.assignments import assign, unassign
+from ..model.executables import Promotion
 
 if TYPE_CHECKING:
     from ..world import World
 
 
-@dataclass
-class Promotion:
-    id: str
-    name: str
-    source_environment_id: str
-    target_environment_id: str
-    description: str = ""
-    user_ids: list[str] = field(default_factory=list)
-    service_account_ids: list[str] = field(default_factory=list)
 
 
 def promotion(world: "World", promotion_id: str) -> Promotion:

@@ -1,77 +1,26 @@
 """Tasks: an artifact version deployed in a workspace with its parameters and run settings."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ...errors import BadRequest, Conflict, NotFound
-from .behaviors import BehaviorPlan
-from .pausing import PauseDetails, is_paused, set_pause
-from .plans import plans_using_task
+from ..model.executables import LOG_LEVELS, RUNTIME_TYPES, Runtime, Task
 from ..scheduling.schedules import unlink
 from ..scheduling.triggers import check_trigger, manual_trigger
+from .pausing import set_pause
+from .plans import plans_using_task
 
 if TYPE_CHECKING:
-    from ..definitions.credentials import Principal
+    from ..model.definitions import Principal
     from ..world import World
 
-RUNTIME_TYPES = ("CLOUD", "REMOTE_ENGINE", "REMOTE_ENGINE_CLUSTER", "CLOUD_EXCLUSIVE", "PIPELINE_ENGINE")
-LOG_LEVELS = ("OFF", "ERROR", "WARN", "INFO")
-
-# Runtime type -> the executionDestination a run reports ("ELASTIC_ENGINE is the legacy name of
-# PIPELINE_ENGINE", and the wire keeps the legacy name).
-DESTINATION = {
-    "CLOUD": "CLOUD",
-    "CLOUD_EXCLUSIVE": "CLOUD_EXCLUSIVE",
-    "REMOTE_ENGINE": "REMOTE_ENGINE",
-    "REMOTE_ENGINE_CLUSTER": "REMOTE_ENGINE_CLUSTER",
-    "PIPELINE_ENGINE": "ELASTIC_ENGINE",
-}
 
 
-@dataclass
-class Runtime:
-    type: str = "CLOUD"
-    id: str | None = None
-    run_profile_id: str | None = None
 
 
-@dataclass
-class Task:
-    id: str
-    name: str
-    workspace_id: str
-    artifact_id: str
-    artifact_version: str
-    version: str = "0.1"
-    description: str = ""
-    tags: list[str] = field(default_factory=list)
-    parameters: dict[str, str] = field(default_factory=dict)
-    connections: dict[str, str] = field(default_factory=dict)
-    resources: dict[str, str] = field(default_factory=dict)
-    runtime: Runtime = field(default_factory=Runtime)
-    log_level: str = "WARN"
-    parallel_execution_allowed: bool = False
-    timeout: int | None = None
-    auto_upgradable: bool = False
-    override_with_default_parameters: bool = False
-    pause: PauseDetails | None = None
-    behavior: BehaviorPlan = field(default_factory=BehaviorPlan)
-    created: datetime | None = None
-    # The run configuration beyond runtime, log level, parallelism and timeout (kept above).
-    trigger: dict | None = None  # None: never scheduled (MANUAL)
-    remote_run_as_user: str | None = None
-    deployment_strategy: str = "PARALLEL"
-    lineage: bool = False
-    microservice_port: str | None = None
-    de_run_config: dict | None = None  # Dynamic Engine run configuration, as set
-    scheduled_by: "Principal | None" = None  # who set the trigger: scheduled runs run as them
-    webhook_id: str | None = None  # the address a WEBHOOK trigger answers at
 
-    @property
-    def paused(self) -> bool:
-        return is_paused(self)
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ from bisect import bisect_left, bisect_right
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
-from . import lifecycle as lc
+from ..model import lifecycle as lc
 
 if TYPE_CHECKING:
-    from .task_executions import TaskExecution
+    from ..model.executions import TaskExecution
 
 Scope = tuple  # ("all",) | ("env", id) | ("ws", id) | ("task", id)
 Keep = Callable[["TaskExecution"], bool]

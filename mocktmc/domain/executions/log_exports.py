@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ...errors import BadRequest, NotFound
-from .task_executions import TaskExecution
 from ..common.timeutil import to_iso, to_ms
+from ..model.executions import LogExport, TaskExecution
 
 if TYPE_CHECKING:
     from ..world import World
@@ -21,21 +20,6 @@ PREPARATION = timedelta(seconds=2)  # IN_PROGRESS this long, then READY
 MAX_ENTRIES = 100_000  # a larger log is cut there, and the answer is 206
 
 
-@dataclass
-class LogExport:
-    token: str
-    execution_id: str
-    created: datetime
-    file_name: str
-    media_type: str
-    content: bytes
-    size: int
-    truncated: bool
-    download_id: str
-    url_expires: datetime | None = None  # set when the download address is first given out
-    # A log cut to its newest entries: the time of the newest one left out, which the next request's
-    # endTime reaches back from (X-Log-Next-Request-End-Time).
-    next_end: datetime | None = None
 
 
 def create_export(world: "World", run: TaskExecution, at: datetime, *, file_format: str,

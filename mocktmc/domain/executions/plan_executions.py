@@ -6,71 +6,32 @@ regardless. A step whose condition fails runs its error handler's tasks, then th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from . import lifecycle as lc
-from ..definitions.credentials import Principal
-from .task_executions import PlanExecutionUpdate, TaskExecution, execute_task, misfire_task, overlaps
-from ..executables.plans import Plan
 from ...errors import MethodNotAllowed, NotFound, Unprocessable
+from ..model import lifecycle as lc
+from ..model.definitions import Principal
+from ..model.executables import Plan
+from ..model.executions import (
+    FAILED,
+    MISFIRED,
+    SUCCESS,
+    PlanExecution,
+    StepExecution,
+    TaskExecution,
+)
+from .task_executions import PlanExecutionUpdate, execute_task, misfire_task
 
 if TYPE_CHECKING:
     from ..world import World
 
-STARTED, SUCCESS, FAILED, MISFIRED = "STARTED", "EXECUTION_SUCCESS", "EXECUTION_FAILED", "EXECUTION_MISFIRED"
-STATUS = {STARTED: "executing", SUCCESS: "execution_successful", FAILED: "execution_failed",
-          MISFIRED: "execution_misfired"}
-STATUS_FILTER = {status: {execution_status} for execution_status, status in STATUS.items()}
 SUCCEEDED = {lc.SUCCESS, lc.REJECTED}
 RERUN_WINDOW = timedelta(days=60)
 
 
-@dataclass
-class StepExecution:
-    id: str
-    index: int
-    run_ids: list[str]
-    started: datetime
-    finished: datetime | None = None
-    status: str = STARTED
-    handler_id: str | None = None
-    handler_run_ids: list[str] = field(default_factory=list)
-    handler_started: datetime | None = None
-    handler_finished: datetime | None = None
 
 
-@dataclass
-class PlanExecution:
-    id: str
-    plan_id: str
-    workspace_id: str
-    environment_id: str
-    principal: Principal
-    triggered: datetime
-    execution_type: str
-    planned: int
-    execution_status: str = STARTED
-    started: datetime | None = None
-    finished: datetime | None = None
-    misfire_reason: str | None = None
-    steps: list[StepExecution] = field(default_factory=list)
-    rerun_of: str | None = None
-
-    @property
-    def status(self) -> str:
-        return STATUS[self.execution_status]
-
-    @property
-    def terminal(self) -> bool:
-        return self.execution_status != STARTED
-
-    def active_between(self, start: datetime, end: datetime, now: datetime) -> bool:
-        return overlaps(self.started or self.triggered, self.finished, start, end, now)
-
-    def child_run_ids(self) -> list[str]:
-        return [i for step in self.steps for i in step.run_ids + step.handler_run_ids]
 
 
 def plan_execution(world: "World", run_id: str) -> PlanExecution:

@@ -8,20 +8,22 @@ references mapped to the target's objects; auto-upgrade is off on a first promot
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ..definitions.artifacts import Artifact
-from ..definitions.connections import Connection, ConnectionParameter
-from ..definitions.credentials import Principal
-from ..definitions.environments import Workspace
 from ..common.lookups import find
-from ..executables.plans import Plan, Step
-from ..executables.promotion_plan import PromotionPlan, plan_promotion
-from ..executables.promotions import Promotion
-from ..definitions.resources import Resource
-from ..executables.tasks import Task
+from ..executables.promotion_plan import plan_promotion
+from ..model.definitions import (
+    Artifact,
+    Connection,
+    ConnectionParameter,
+    Principal,
+    Resource,
+    Workspace,
+)
+from ..model.executables import Plan, Promotion, Step, Task
+from ..model.executions import PromotionExecution
 
 if TYPE_CHECKING:
     from ..world import World
@@ -30,17 +32,6 @@ DURATION = timedelta(seconds=5)
 CHANGE_ME = "<change me>"
 
 
-@dataclass
-class PromotionExecution:
-    id: str
-    promotion: Promotion
-    principal: Principal
-    triggered: datetime
-    plan: PromotionPlan
-    context: str | None = None
-    status: str = "PROMOTION_STARTED"
-    finished: datetime | None = None
-    target_ids: dict[str, str] = field(default_factory=dict)  # source id -> target id
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import bisect
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from . import lifecycle as lc
-from ..executables.behaviors import DEFAULT_ERRORS, Behavior, LogLine
-from ..runtimes.clusters import availability
-from ..definitions.credentials import Principal
-from ..common.paging import Page
-from ..executables.tasks import DESTINATION, LOG_LEVELS, Runtime, Task, delete_task
 from ...errors import BadRequest, NotFound, TaskPaused
+from ..common.paging import Page
+from ..executables.behaviors import DEFAULT_ERRORS
+from ..executables.tasks import delete_task
+from ..model import lifecycle as lc
+from ..model.definitions import Principal
+from ..model.executables import LOG_LEVELS, LogLine, Task
+from ..model.executions import LogEntry, TaskExecution
+from ..runtimes.clusters import availability
 
 if TYPE_CHECKING:
     from ..world import World
@@ -37,82 +39,9 @@ LOG_LEVEL_RANK = {"INFO": 1, "WARN": 2, "ERROR": 3}  # OFF shows no job output a
 SYSTEM, USER = "SYSTEM", "USER"  # logType: platform lines vs. the job's own output
 
 
-@dataclass(slots=True)  # a million runs' worth of lines must fit in memory
-class LogEntry:
-    timestamp: datetime
-    severity: str
-    log_type: str
-    message: str
 
 
-@dataclass(slots=True)  # a million of these must fit in memory (bench/history_scale.py)
-class TaskExecution:
-    id: str
-    task_id: str
-    task_name: str
-    task_version: str
-    account_id: str
-    workspace_id: str
-    environment_id: str
-    execution_type: str
-    principal: Principal
-    triggered: datetime
-    behavior: Behavior
-    runtime: Runtime
-    bundle_name: str
-    bundle_version: str
-    log_level: str
-    parallel_execution_allowed: bool
-    timeout: int | None = None  # minutes
-    parameters: dict[str, str] = field(default_factory=dict)
-    api_version: str = "2021-03"  # the API family the run was started through
-    execution_status: str = lc.EVENT_RECEIVED
-    started: datetime | None = None
-    finished: datetime | None = None
-    processed_rows: int | None = None
-    rejected_rows: int | None = None
-    error_type: str | None = None
-    error_message: str | None = None
-    logs: list[LogEntry] = field(default_factory=list)
-    stopped_by: str | None = None
-    misfire_reason: str | None = None  # a run refused before it started: misfiredExecutionReason
-    plan_id: str | None = None  # the plan a run of a plan step belongs to (TaskExecutionStatus.planId)
-    plan_execution_id: str | None = None  # and its plan run (JobExecutionStatus.planId)
-    step: int = 0
-    seq: int = 0  # creation order in the account: orders runs triggered at the same instant
 
-    @property
-    def status(self) -> str:
-        return lc.STATUS[self.execution_status]
-
-    @property
-    def terminal(self) -> bool:
-        return lc.is_terminal(self.execution_status)
-
-    @property
-    def destination(self) -> str:
-        return DESTINATION[self.runtime.type]
-
-    @property
-    def never_started(self) -> bool:
-        """A misfire: refused when it was triggered (parallel runs forbidden, paused, no engine)."""
-        return self.misfire_reason is not None and self.started is None
-
-    def shown_finish(self, quirks: frozenset[str]) -> datetime | None:
-        """The finishTimestamp a client sees: none for a run that never started (quirk misfire_never_started)."""
-        return None if self.never_started and "misfire_never_started" in quirks else self.finished
-
-    def visible_logs(self, now: datetime) -> list[LogEntry]:
-        """Job output is written ahead with its future timestamps; a reader sees only what has happened."""
-        return [entry for entry in self.logs if entry.timestamp <= now]
-
-    def active_between(self, start: datetime, end: datetime, now: datetime) -> bool:
-        return overlaps(self.started or self.triggered, self.finished, start, end, now)
-
-
-def overlaps(run_start: datetime, run_end: datetime | None, start: datetime, end: datetime, now: datetime) -> bool:
-    """True if a run started, ended, or was running within [start, end] (the published overlap rule)."""
-    return run_start <= end and (run_end or now) >= start
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ...errors import BadRequest, NotFound, TooManyRequests
-from ..executions.task_executions import TaskExecution
 from ..common.timeutil import to_iso, to_ms
+from ..model.executions import TaskExecution
 
 if TYPE_CHECKING:
     from ..world import World

@@ -13,17 +13,18 @@ import re
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ...errors import BadRequest
-from ..executions import lifecycle as lc
-from ..executions import plan_executions as plan_executions
 from ..common.timeutil import from_ms, to_iso, to_ms
+from ..executions import plan_executions as plan_executions
+from ..model import executions as executions_model
+from ..model import lifecycle as lc
 
 if TYPE_CHECKING:
     from ..world import World
 
 CATEGORIES = {"ETL": {"PLAN", "STANDARD", "PIPELINE", "BIG_DATA_BATCH", "BIG_DATA_STREAMING"},
               "ESB": {"ROUTE", "DATA_SERVICE"}}
-PLAN_STATUS = {plan_executions.STARTED: "STARTING_FLOW_EXECUTION", plan_executions.SUCCESS: "EXECUTION_SUCCESS",
-               plan_executions.FAILED: "EXECUTION_FAILED", plan_executions.MISFIRED: "EXECUTION_MISFIRED"}
+PLAN_STATUS = {executions_model.STARTED: "STARTING_FLOW_EXECUTION", executions_model.SUCCESS: "EXECUTION_SUCCESS",
+               executions_model.FAILED: "EXECUTION_FAILED", executions_model.MISFIRED: "EXECUTION_MISFIRED"}
 SMALLEST_PAGE = 5  # the published ExecutionPage.limit has minimum 5, although a request may ask for 1
 MAX_PAGES = 20
 

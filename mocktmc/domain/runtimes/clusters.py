@@ -6,15 +6,16 @@ reschedule method.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .engines import RUN_PROFILE_TYPES, RemoteEngine, check_placement, remote_engine
-from ..common.lookups import find
-from .run_profiles import copy_profile, remove_profiles
-from ..executables.tasks import refuse_while_a_runtime
 from ...errors import BadRequest, Conflict, NotFound
+from ..common.lookups import find
+from ..executables.tasks import refuse_while_a_runtime
+from ..model.runtimes import Cluster, RemoteEngine
+from .engines import check_placement, remote_engine
+from .run_profiles import copy_profile, remove_profiles
 
 if TYPE_CHECKING:
     from ..world import World
@@ -22,20 +23,6 @@ if TYPE_CHECKING:
 RESCHEDULE_METHODS = ("DEFAULT", "DUPLICATE_RUN_PROFILES", "CLUSTER_RUN_PROFILE")
 
 
-@dataclass
-class Cluster:
-    id: str
-    name: str
-    environment_id: str
-    workspace_id: str
-    runtime_id: str
-    description: str = ""
-    engine_ids: list[str] = field(default_factory=list)
-    created: datetime | None = None
-    updated: datetime | None = None
-    processor_type = "REC"
-    label = "cluster"
-    profile_types = RUN_PROFILE_TYPES
 
 
 def cluster(world: "World", cluster_id: str) -> Cluster:

@@ -5,59 +5,23 @@ key (the mock's fixtures and control plane stand in for it). Unpairing makes it 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
-from ..definitions.environments import environment, workspace
-from ..common.lookups import find
-from .run_profiles import remove_profiles
-from ..executables.tasks import refuse_while_a_runtime
 from ...errors import BadRequest, Conflict, NotFound
+from ..common.lookups import find
+from ..definitions.environments import environment, workspace
+from ..executables.tasks import refuse_while_a_runtime
+from ..model.runtimes import RUN_PROFILE_TYPES, Pairable, RemoteEngine
+from .run_profiles import remove_profiles
 
 if TYPE_CHECKING:
     from ..world import World
 
-RUN_PROFILE_TYPES = ("JOB_SERVER", "MICROSERVICE", "TALEND_RUNTIME")
 
 
-@dataclass
-class Pairable:
-    """What remote and pipeline engines share: where they sit, and the pairing the engine software
-    does with its pre-authorized key, which decides status and availability."""
-    id: str
-    name: str
-    environment_id: str
-    runtime_id: str
-    pre_authorized_key: str
-    workspace_id: str | None = None
-    description: str = ""
-    paired: bool = False
-    created: datetime | None = None
-    updated: datetime | None = None
-
-    @property
-    def status(self) -> str:
-        return "PAIRED" if self.paired else "NOT_PAIRED"
-
-    @property
-    def availability(self) -> str:
-        # The mock's engines are up whenever they are paired.
-        return "AVAILABLE" if self.paired else "NOT_AVAILABLE"
 
 
-@dataclass
-class RemoteEngine(Pairable):
-    run_profiles: list[str] = field(default_factory=lambda: list(RUN_PROFILE_TYPES))
-    debug_host: str | None = None
-    esb_compatibility_version: str | None = None
-    cluster_id: str | None = None
-    processor_type = "RE"
-    label = "remote engine"
-
-    @property
-    def profile_types(self) -> list[str]:
-        return self.run_profiles
 
 
 def remote_engine(world: "World", engine_id: str) -> RemoteEngine:

@@ -6,15 +6,15 @@ layer checks them against the published schema) and answers them back with id, t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .engines import Pairable, check_placement
-from .run_profiles import move_tasks
-from ..executables.tasks import refuse_while_a_runtime
-from ..common.lookups import find
 from ...errors import BadRequest, NotFound
+from ..common.lookups import find
+from ..executables.tasks import refuse_while_a_runtime
+from ..model.runtimes import PipelineEngine, PipelineProfile
+from .engines import check_placement
+from .run_profiles import move_tasks
 
 if TYPE_CHECKING:
     from ..world import World
@@ -22,29 +22,8 @@ if TYPE_CHECKING:
 PROFILE_TYPES = ("standard", "big-data", "databricks", "advanced", "data-integration")
 
 
-@dataclass
-class PipelineEngine(Pairable):
-    @property
-    def run_status(self) -> str:
-        return "RUNNING" if self.paired else "STOPPED"
 
 
-@dataclass
-class PipelineProfile:
-    id: str
-    engine_id: str
-    type: str
-    fields: dict[str, Any] = field(default_factory=dict)
-    created: datetime | None = None
-    updated: datetime | None = None
-
-    @property
-    def name(self) -> str:
-        return self.fields["name"]
-
-    @property
-    def owner_id(self) -> str:  # as for the other runtimes' profiles
-        return self.engine_id
 
 
 def pipeline_engine(world: "World", engine_id: str) -> PipelineEngine:

@@ -5,12 +5,13 @@ profile in their runtime; deleting a profile they use moves them to a replacemen
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
-from ..common.lookups import find
 from ...errors import BadRequest, Conflict, NotFound, TMCError
+from ..common.lookups import find
+from ..model.runtimes import RunProfile
 
 if TYPE_CHECKING:
     from ..world import World
@@ -29,19 +30,6 @@ class ProfileOwner(Protocol):
     def profile_types(self) -> Sequence[str]: ...
 
 
-@dataclass
-class RunProfile:
-    id: str
-    name: str
-    type: str
-    owner_id: str
-    processor_type: str
-    runtime_id: str
-    description: str = ""
-    jvm_arguments: list[str] = field(default_factory=list)
-    version: int = 1
-    created: datetime | None = None
-    updated: datetime | None = None
 
 
 def profiles_of(world: "World", owner: ProfileOwner, type_: str | None = None) -> list[RunProfile]:

@@ -13,11 +13,18 @@ from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from ..definitions.environments import environment
 from ..common.paging import Page
-from .scheduler import trigger_key
-from .schedules import NamedTrigger, count_events, event_stream, executable_triggers, until, window_start
+from ..definitions.environments import environment
 from ..executables.tasks import TaskFilter, select_tasks
+from .scheduler import trigger_key
+from .schedules import (
+    NamedTrigger,
+    count_events,
+    event_stream,
+    executable_triggers,
+    until,
+    window_start,
+)
 
 if TYPE_CHECKING:
     from ..world import World

@@ -16,20 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterator
 
-from ..definitions.credentials import Principal
-from ..executions.task_executions import execute_task, misfire_task
 from ..executions.plan_executions import misfire_plan_execution, start_plan_execution
+from ..executions.task_executions import execute_task, misfire_task
+from ..model.definitions import Principal
+from ..model.scheduling import Armed
 from .schedules import event_stream, executable_triggers
 
 if TYPE_CHECKING:
     from ..world import World
 
 
-@dataclass
-class Armed:
-    token: int
-    key: str  # the triggers' definition: executables that share it share their occurrences
-    due: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ and a schedule serves one executable at a time.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from ...errors import BadRequest, Conflict, Forbidden, NotFound
 from ..common.lookups import find
+from ..model.scheduling import Schedule
 from .occurrences import count_between, occurrences
 from .triggers import check_trigger
 
@@ -30,14 +30,6 @@ SIMULATION_CAP = 100_000
 SCHEDULE_TRIGGER_TYPES = ("ONCE", "DAILY", "WEEKLY", "MONTHLY", "CRON")
 
 
-@dataclass
-class Schedule:
-    id: str
-    environment_id: str
-    triggers: list[dict] = field(default_factory=list)
-    description: str = ""
-    executable_id: str | None = None
-    executable_type: str | None = None  # TASK | PLAN
 
 
 def schedule(world: "World", schedule_id: str) -> Schedule:

@@ -8,11 +8,12 @@ JSON array of {"data", "type"}, as TMC passes them to the Job.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ...errors import NotFound, UnsupportedMediaType
+from ..model.scheduling import Window
 from .scheduler import start_scheduled
 
 if TYPE_CHECKING:
@@ -23,10 +24,6 @@ PAYLOAD_TYPES = ("application/json", "application/xml", "application/x-www-form-
 PAYLOAD_PARAMETER = "resource_webhook_payload"
 
 
-@dataclass
-class Window:
-    token: int
-    payloads: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,144 @@
+"""What a workspace holds and who works in it, as plain data."""
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+# from artifacts
+@dataclass
+class ArtifactVersion:
+    version: str
+    published: datetime | None = None
+    publisher: str = ""
+    parameters: dict[str, str] = field(default_factory=dict)
+
+
+# from artifacts
+@dataclass
+class Artifact:
+    id: str
+    name: str
+    workspace_id: str
+    type: str = "standard"
+    description: str = ""
+    versions: list[ArtifactVersion] = field(default_factory=list)
+
+    def version(self, version: str) -> ArtifactVersion | None:
+        return next((v for v in self.versions if v.version == version), None)
+
+    @property
+    def latest(self) -> ArtifactVersion:
+        return self.versions[-1]
+
+
+# from connections
+@dataclass
+class ConnectionParameter:
+    name: str
+    value: str | None = None
+    encrypted: bool = False
+
+
+# from connections
+@dataclass
+class Connection:
+    id: str
+    name: str
+    app: str
+    workspace_id: str
+    parameters: list[ConnectionParameter] = field(default_factory=list)
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+# from credentials
+@dataclass
+class User:
+    id: str
+    login: str
+    first_name: str = ""
+    last_name: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or self.login
+
+
+# from credentials
+@dataclass
+class ServiceAccount:
+    id: str  # also the OAuth client id
+    name: str
+    secret: str
+    description: str = ""
+
+    def secret_matches(self, candidate: str) -> bool:
+        return hmac.compare_digest(self.secret.encode(), candidate.encode())
+
+
+# from credentials
+@dataclass(frozen=True)
+class Principal:
+    """The caller a token stands for, as runs record it (userId, userType)."""
+    user_id: str
+    user_type: str  # HUMAN | SERVICE
+
+
+# from environments
+@dataclass
+class Environment:
+    id: str
+    name: str
+    description: str = ""
+    default: bool = False
+    max_cloud_containers: int = 0
+    created: datetime | None = None
+
+
+# from environments
+@dataclass
+class Workspace:
+    id: str
+    name: str
+    environment_id: str
+    type: str = "custom"
+    description: str = ""
+    owner: str = ""
+    protected_artifact_update: bool = False
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+# from projects
+@dataclass
+class Project:
+    id: str
+    name: str
+    technical_label: str
+    url: str
+    owner: str
+    author: str
+    description: str = ""
+    project_type: str = "DI"
+    created: datetime | None = None
+    updated: datetime | None = None
+    user_ids: list[str] = field(default_factory=list)
+    group_ids: list[str] = field(default_factory=list)
+
+    @property
+    def repo_type(self) -> str:
+        lowered = self.url.lower()
+        return "GIT" if "git" in lowered else "SVN" if "svn" in lowered else "NONE"
+
+
+# from resources
+@dataclass
+class Resource:
+    id: str
+    name: str
+    workspace_id: str
+    content: bytes = b""
+    description: str = ""
+    created: datetime | None = None
