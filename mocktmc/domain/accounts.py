@@ -24,8 +24,8 @@ from ..clock import Clock
 from ..errors import NotFound, Unauthorized
 from .common.timeutil import to_ms
 from .fixtures import WorldSpec, build_world, fixture_account_id, personal_access_tokens
-from .ids import IdSource
 from .model.definitions import Principal
+from .model.ids import IdSource
 from .world import World
 
 SERVICE_TOKEN_LIFETIME = timedelta(minutes=30)

@@ -25,7 +25,6 @@ from .executables.plans import STEP_CONDITIONS
 from .executions.plan_executions import start_plan_execution
 from .executions.promotion_executions import start_promotion
 from .executions.task_executions import execute_task
-from .ids import IdSource
 from .model.definitions import (
     Artifact,
     ArtifactVersion,
@@ -49,6 +48,7 @@ from .model.executables import (
     Step,
     Task,
 )
+from .model.ids import IdSource
 from .model.runtimes import (
     RUN_PROFILE_TYPES,
     Cluster,
@@ -59,6 +59,7 @@ from .model.runtimes import (
 )
 from .model.scheduling import Schedule
 from .runtimes.pipeline_engines import PROFILE_TYPES
+from .scheduling.scheduler import arm
 from .scheduling.schedules import SCHEDULE_TRIGGER_TYPES, link_executable
 from .scheduling.triggers import check_trigger
 from .world import World
@@ -450,7 +451,7 @@ class _Builder:
         for p, item in enumerate(data.get("projects", [])):
             self.project(("projects", p), item)
         for executable_id in [*world.tasks, *world.plans]:
-            world.rearm(executable_id)
+            arm(world, executable_id)
 
     def environment(self, path: tuple, env: dict) -> str:
         world = self.world

@@ -4,6 +4,10 @@ Why: a suite can build a state once (runs half way, schedules armed, webhook win
 being prepared), save it, and start again from it later; reading the restored world gives the answers
 the saved one gave, and its future (the agenda, the id stream, the counters) unfolds the same.
 
+What: every field of `World` (domain/world.py, the one declaration of an account's state) but those its
+metadata marks derived or not state; the classes a snapshot may hold are the dataclasses those fields' type
+hints reach, and the agenda's events (subclasses of `AgendaEvent`). Nothing here lists them again.
+
 How: dataclass instances are encoded generically, field by field, as {"$type": "ClassName", ...}.
 Values JSON lacks are tagged: {"$dt": ISO} datetimes, {"$td": [days, s, us]} timedeltas, {"$bytes":
 base64}, {"$tuple": [...]}, {"$deque": [...]}, {"$map": [[key, value], ...]} for a dict whose keys are
@@ -18,9 +22,8 @@ a missing or unknown field, a value that does not fit its field's type hint, or 
 (a counter behind the ids it gave out, a key that is not its entity's id) is a ValueError naming where.
 `load` builds a new World and touches nothing else.
 
-What is not saved, because it is derived: the lock (made anew) and the run index (rebuilt from the
-runs; only the order in which runs ended is saved, since it orders runs triggered at the same instant
-in the ended-runs lists). Nor what is the server's rather than the account's: the clock, and the
+What is not saved, because it is derived: the run index (rebuilt from the runs; only the order in which
+runs ended is saved, since it orders runs triggered at the same instant in the ended-runs lists). Nor what is the server's rather than the account's: the clock, and the
 bearer tokens and request ids of the accounts registry.
 """
 from __future__ import annotations
@@ -28,105 +31,74 @@ from __future__ import annotations
 import base64
 import collections.abc
 import heapq
-import itertools
 import re
 import types
 import typing
 from collections import deque
-from dataclasses import fields, is_dataclass
+from dataclasses import Field, fields, is_dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Union
 
-from .executions.execution_index import ExecutionIndex
-from .executions.promotion_executions import PromotionDue
-from .executions.task_executions import PhaseEnds, PlanExecutionUpdate, TimeoutDue
-from .ids import IdSource
+# The modules that define the agenda's events: imported so that every AgendaEvent subclass exists.
+from .executions import plan_executions, promotion_executions, task_executions  # noqa: F401
 from .model import lifecycle as lc
-from .model.definitions import (
-    Artifact,
-    ArtifactVersion,
-    Connection,
-    ConnectionParameter,
-    Environment,
-    Principal,
-    Project,
-    Resource,
-    ServiceAccount,
-    User,
-    Workspace,
-)
-from .model.executables import (
-    Behavior,
-    BehaviorPlan,
-    Item,
-    LogLine,
-    PauseDetails,
-    Plan,
-    Promotion,
-    PromotionPlan,
-    Runtime,
-    Step,
-    Task,
-    WorkspacePlan,
-)
-from .model.executions import (
-    LogEntry,
-    LogExport,
-    PlanExecution,
-    PromotionExecution,
-    StepExecution,
-    TaskExecution,
-)
-from .model.runtimes import (
-    Cluster,
-    PipelineEngine,
-    PipelineProfile,
-    RemoteEngine,
-    RunProfile,
-)
-from .model.scheduling import Armed, Schedule, Window
-from .scheduling.scheduler import Fire
-from .scheduling.webhooks import WindowCloses
-from .world import World
+from .model.execution_index import ExecutionIndex
+from .model.ids import IdSource
+from .scheduling import scheduler, webhooks  # noqa: F401
+from .world import STATE, AgendaEvent, World
 
-FORMAT = "mocktmc-state/1"
+FORMAT = "mocktmc-state/2"
+_HEADER = ("account_id", "account_name")  # written as the snapshot's "account"
+_SPECIAL = ("ids", "agenda")  # saved in a form of their own (the generator's state; events by class)
 
-# Agenda events: what `World.settle` applies when their time comes.
-AGENDA_EVENTS: tuple[type, ...] = (PhaseEnds, TimeoutDue, PlanExecutionUpdate, Fire, WindowCloses, PromotionDue)
 
-# Every class a snapshot may hold. A class that is not here cannot be dumped (TypeError) nor loaded
-# (ValueError); tests/test_snapshot.py checks that every dataclass a World can reach is here.
-REGISTRY: dict[str, type] = {cls.__name__: cls for cls in (
-    User, ServiceAccount, Principal, Environment, Workspace, Artifact, ArtifactVersion, Connection,
-    ConnectionParameter, Task, Runtime, PauseDetails, BehaviorPlan, Behavior, LogLine, Plan, Step, Promotion,
-    Project, Resource, Schedule, RemoteEngine, RunProfile, Cluster, PipelineEngine, PipelineProfile, LogExport,
-    TaskExecution, LogEntry, PlanExecution, StepExecution, PromotionExecution, PromotionPlan, WorkspacePlan, Item, Armed, Window,
-    *AGENDA_EVENTS)}
+def _state_fields() -> tuple[Field, ...]:
+    return tuple(f for f in fields(World) if f.metadata.get("kind", STATE) == STATE and f.name not in _HEADER)
 
-# The World's dicts of entities, in the order they are written: attribute -> class of the values, and
-# the attribute of a value its key must equal (None: the key is an executable id, checked apart).
+
+def _events() -> tuple[type, ...]:
+    found, stack = [], list(AgendaEvent.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        found.append(cls)
+        stack.extend(cls.__subclasses__())
+    return tuple(sorted(found, key=lambda cls: cls.__name__))
+
+
+STATE_FIELDS = _state_fields()
+HINTS: dict[str, Any] = {f.name: hint for f in STATE_FIELDS
+                         for hint in [typing.get_type_hints(World)[f.name]]}
+AGENDA_EVENTS = _events()
+# World's dicts of entities: field -> (class of the values, the attribute of a value its key must equal; None:
+# the key is an executable id, checked apart)
 STORES: dict[str, tuple[type, str | None]] = {
-    "users": (User, "id"), "service_accounts": (ServiceAccount, "id"), "environments": (Environment, "id"),
-    "workspaces": (Workspace, "id"), "artifacts": (Artifact, "id"), "connections": (Connection, "id"),
-    "resources": (Resource, "id"), "projects": (Project, "id"), "remote_engines": (RemoteEngine, "id"),
-    "clusters": (Cluster, "id"), "run_profiles": (RunProfile, "id"), "pipeline_engines": (PipelineEngine, "id"),
-    "pipeline_profiles": (PipelineProfile, "id"), "tasks": (Task, "id"), "plans": (Plan, "id"),
-    "schedules": (Schedule, "id"), "promotions": (Promotion, "id"), "executions": (TaskExecution, "id"),
-    "plan_executions": (PlanExecution, "id"), "promotion_executions": (PromotionExecution, "id"), "log_exports": (LogExport, "token"),
-    "armed": (Armed, None), "webhook_windows": (Window, None),
-}
-# Every attribute of a World and where it goes; `dump` refuses a World with an attribute not listed,
-# so that a new one cannot be left out of snapshots silently.
-WORLD_ATTRIBUTES = frozenset(STORES) | {
-    "account_id", "account_name", "now", "ids", "lock", "_agenda", "_seq", "default_user_id", "metric_queries",
-    "execution_index", "_run_seq", "_arm_tokens", "runs_started", "misfires",
-    # not state: the server's deliberate bugs and quirks, which Accounts gives a restored world too
-    "defects", "quirks"}
+    f.name: (typing.get_args(HINTS[f.name])[1], f.metadata.get("key", "id")) for f in STATE_FIELDS
+    if typing.get_origin(HINTS[f.name]) is dict and is_dataclass(typing.get_args(HINTS[f.name])[1])}
+
+
+def reachable_classes(roots: Iterable[Any]) -> set[type]:
+    """Every dataclass the type hints of `roots` lead to, transitively."""
+    found: set[type] = set()
+    stack: list[Any] = list(roots)
+    while stack:
+        hint = stack.pop()
+        if isinstance(hint, type) and is_dataclass(hint):
+            if hint in found:
+                continue
+            found.add(hint)
+            stack.extend(typing.get_type_hints(hint).values())
+        stack.extend(arg for arg in typing.get_args(hint) if arg is not Ellipsis)
+    return found
+
+
+# Every class a snapshot may hold; an object of any other class cannot be dumped (TypeError) nor loaded.
+REGISTRY: dict[str, type] = {cls.__name__: cls for cls in sorted(
+    reachable_classes([hint for name, hint in HINTS.items() if name not in _SPECIAL]) | set(AGENDA_EVENTS),
+    key=lambda cls: cls.__name__)}
 
 _REGISTERED = frozenset(REGISTRY.values())
 _ATOMS = frozenset({str, int, float, bool, type(None)})  # JSON's own scalars
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-_COUNT = re.compile(r"count\((\d+)\)")
 
 
 # --- dump ----------------------------------------------------------------------------------------
@@ -134,46 +106,14 @@ _COUNT = re.compile(r"count\((\d+)\)")
 def dump(world: World) -> dict[str, Any]:
     """The world's whole state as JSON-ready data (dicts, lists, strings, numbers, booleans, None)."""
     with world.lock:
-        unknown = set(vars(world)) - WORLD_ATTRIBUTES
-        if unknown:
-            raise TypeError(f"World attribute(s) {', '.join(sorted(unknown))} are not in snapshots: "
-                            "add them to mocktmc/domain/snapshot.py")
-        body: dict[str, Any] = {
-            "now": world.now,
-            "defaultUserId": world.default_user_id,
-            "ids": _rng_state(world.ids),
-            "counters": {"agenda": _next_of(world._seq), "runs": _next_of(world._run_seq),
-                         "armTokens": _next_of(world._arm_tokens),
-                         "runsStarted": world.runs_started, "misfires": world.misfires},
-            "metricQueries": world.metric_queries,
-            **{name: getattr(world, name) for name in STORES},
-            "agenda": [list(entry) for entry in world._agenda],
-            "runIndex": {"endedOrder": _ended_order(world.execution_index)},
-        }
+        version, numbers, gauss = world.ids.state()
+        body: dict[str, Any] = {f.name: getattr(world, f.name) for f in STATE_FIELDS if f.name not in _SPECIAL}
+        body["ids"] = {"version": version, "state": numbers, "gaussNext": gauss}
+        body["agenda"] = [list(entry) for entry in world.agenda]
+        body["endedOrder"] = world.execution_index.ended_order()
         encoder = _Encoder(_shared_objects(body))
         encoded = {key: encoder.encode(value, key) for key, value in body.items()}
     return {"format": FORMAT, "account": {"id": world.account_id, "name": world.account_name}, **encoded}
-
-
-def _next_of(counter: Any) -> int:
-    """The next number an itertools.count gives, without taking it."""
-    match = _COUNT.fullmatch(repr(counter))
-    if match is None:
-        raise TypeError(f"not a plain itertools.count from 0 up: {counter!r}")
-    return int(match.group(1))
-
-
-def _rng_state(ids: IdSource) -> dict[str, Any]:
-    version, state, gauss = ids._rng.getstate()  # IdSource's only state: its seeded generator
-    return {"version": version, "state": list(state), "gaussNext": gauss}
-
-
-def _ended_order(index: ExecutionIndex) -> list[str]:
-    """Ended runs in the order the index saw them end: its ended lists keep runs triggered at the same
-    instant in that order, so a rebuilt index must see them end in it too. (Read from the index's own
-    lists, per status, in the scope of every run; the order across statuses does not matter.)"""
-    ended = index._ended  # the one place this order is kept (ExecutionIndex has no public view of it)
-    return [run.id for (scope, _status), runs in ended.items() if scope == ("all",) for run in runs.runs]
 
 
 def _shared_objects(value: Any) -> set[int]:
@@ -271,39 +211,31 @@ def _load(data: Any, account_id: str | None) -> World:
     top = _object(data, "snapshot")
     if top.get("format") != FORMAT:
         raise ValueError(f"format: expected {FORMAT!r}, got {top.get('format')!r}")
-    expected = {"format", "account", "now", "defaultUserId", "ids", "counters", "metricQueries", *STORES,
-                "agenda", "runIndex"}
-    _keys(top, expected, "snapshot")
+    _keys(top, {"format", "account", "endedOrder", *(f.name for f in STATE_FIELDS)}, "snapshot")
     account = _object(top["account"], "account")
     _keys(account, {"id", "name"}, "account")
     saved_id = _typed(account["id"], str, "account.id")
     if account_id is not None and saved_id != account_id:
         raise ValueError(f"account.id: the snapshot is of account {saved_id}, not of account {account_id}")
     decoder = _Decoder(top)
-    now = _typed(decoder.decode(top["now"], "now"), datetime, "now")
-    counters = _object(top["counters"], "counters")
-    _keys(counters, {"agenda", "runs", "armTokens", "runsStarted", "misfires"}, "counters")
-    count = {key: _natural(counters[key], f"counters.{key}") for key in counters}
-    world = World(saved_id, _typed(account["name"], str, "account.name"), now, _id_source(top["ids"]))
-    world.default_user_id = _typed(top["defaultUserId"], str, "defaultUserId")
-    world._seq, world._run_seq = itertools.count(count["agenda"]), itertools.count(count["runs"])
-    world._arm_tokens = itertools.count(count["armTokens"])
-    world.runs_started, world.misfires = count["runsStarted"], count["misfires"]
-    world.metric_queries = _typed(decoder.decode(top["metricQueries"], "metricQueries"), list[datetime],
-                                  "metricQueries")
+    values: dict[str, Any] = {}
+    for f in STATE_FIELDS:
+        if f.name in _SPECIAL:
+            continue
+        value = _typed(decoder.decode(top[f.name], f.name), HINTS[f.name], f.name)
+        if HINTS[f.name] is int and value < 0:
+            raise ValueError(f"{f.name}: expected a whole number >= 0, got {value!r}")
+        values[f.name] = value
     for name, (cls, key_attr) in STORES.items():
-        store = _object(decoder.decode(top[name], name), name)
-        for key, value in store.items():
-            if type(value) is not cls:
-                raise ValueError(f"{name}.{key}: expected a {cls.__name__}, got {_kind(value)}")
+        for key, value in values[name].items():
             if key_attr is not None and getattr(value, key_attr) != key:
                 raise ValueError(f"{name}.{key}: the key is not the {key_attr} of its value")
-        if name == "executions":  # in creation order, whatever a JSON tool did to the order of keys
-            store = dict(sorted(store.items(), key=lambda item: item[1].seq))
-        setattr(world, name, store)
-    _check_links(world, count)
-    world._agenda = _agenda(decoder.decode(top["agenda"], "agenda"), count["agenda"])
-    world.execution_index = _execution_index(world, top["runIndex"])
+    # runs in creation order, whatever a JSON tool did to the order of keys
+    values["executions"] = dict(sorted(values["executions"].items(), key=lambda item: item[1].seq))
+    world = World(saved_id, _typed(account["name"], str, "account.name"), ids=_id_source(top["ids"]), **values)
+    _check_links(world)
+    world.agenda = _agenda(decoder.decode(top["agenda"], "agenda"), world.agenda_seq)
+    world.execution_index = _execution_index(world, top["endedOrder"])
     return world
 
 
@@ -339,26 +271,24 @@ def _id_source(raw: Any) -> IdSource:
         raise ValueError("ids.state: expected a list of whole numbers")
     if state["gaussNext"] is not None and not isinstance(state["gaussNext"], float):
         raise ValueError("ids.gaussNext: expected a number or null")
-    ids = IdSource("")
     try:
-        ids._rng.setstate((state["version"], tuple(numbers), state["gaussNext"]))
+        return IdSource.from_state(state["version"], numbers, state["gaussNext"])
     except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"ids: not a random generator state ({exc})") from None
-    return ids
 
 
-def _check_links(world: World, count: dict[str, int]) -> None:
+def _check_links(world: World) -> None:
     """What the world's code takes for granted about its own bookkeeping (a key into another dict, a
     counter ahead of every number it gave out); a world that breaks it would fail later, not now."""
     for name in ("armed", "webhook_windows"):
         for key, value in getattr(world, name).items():
             if key not in world.tasks and key not in world.plans:
                 raise ValueError(f"{name}.{key}: no task or plan has this id")
-            if value.token >= count["armTokens"]:
-                raise ValueError(f"{name}.{key}.token: counters.armTokens must be above every token given out")
+            if value.token >= world.arm_token_seq:
+                raise ValueError(f"{name}.{key}.token: arm_token_seq must be above every token given out")
     seqs = [run.seq for run in world.executions.values()]
-    if len(set(seqs)) != len(seqs) or any(seq >= count["runs"] for seq in seqs):
-        raise ValueError("executions: run seq numbers must be unique and below counters.runs")
+    if len(set(seqs)) != len(seqs) or any(seq >= world.run_seq for seq in seqs):
+        raise ValueError("executions: run seq numbers must be unique and below run_seq")
     for run in world.executions.values():
         if run.execution_status not in lc.STATUS:
             raise ValueError(f"executions.{run.id}.execution_status: unknown status {run.execution_status!r}")
@@ -375,7 +305,7 @@ def _agenda(entries: Any, next_seq: int) -> list[tuple[datetime, int, Any]]:
         _typed(due, datetime, f"agenda[{i}][0]")
         _natural(seq, f"agenda[{i}][1]")
         if seq in seqs or seq >= next_seq:
-            raise ValueError(f"agenda[{i}][1]: seq numbers must be unique and below counters.agenda")
+            raise ValueError(f"agenda[{i}][1]: seq numbers must be unique and below agenda_seq")
         if not isinstance(event, AGENDA_EVENTS):
             raise ValueError(f"agenda[{i}][2]: expected an agenda event "
                              f"({', '.join(c.__name__ for c in AGENDA_EVENTS)}), got {_kind(event)}")
@@ -387,12 +317,10 @@ def _agenda(entries: Any, next_seq: int) -> list[tuple[datetime, int, Any]]:
 
 def _execution_index(world: World, raw: Any) -> ExecutionIndex:
     """The index, rebuilt from the runs in creation order, seeing the ended ones end in their saved order."""
-    section = _object(raw, "runIndex")
-    _keys(section, {"endedOrder"}, "runIndex")
-    order = _typed(section["endedOrder"], list[str], "runIndex.endedOrder")
+    order = _typed(raw, list[str], "endedOrder")
     terminal = {run.id for run in world.executions.values() if run.terminal}
     if len(order) != len(set(order)) or set(order) != terminal:
-        raise ValueError("runIndex.endedOrder: must list every ended run (and only those) once")
+        raise ValueError("endedOrder: must list every ended run (and only those) once")
     index = ExecutionIndex()
     for run in world.executions.values():
         status = run.execution_status
@@ -572,7 +500,7 @@ def _spec(cls: type) -> tuple[tuple[str, Any, Callable[[Any], bool]], ...]:
 
 def field_hints(cls: type) -> dict[str, Any]:
     """Field name -> resolved type hint, in field order (the hints name classes of the registry)."""
-    resolved = typing.get_type_hints(cls, localns=dict(REGISTRY))
+    resolved = typing.get_type_hints(cls)
     return {f.name: resolved[f.name] for f in fields(cls)}
 
 
@@ -655,18 +583,3 @@ def _hint_text(hint: Any) -> str:
     text = re.sub(r"\b[a-z_.]+\.(?=[A-Za-z])", "", text)  # typing.Any, mocktmc.domain.executables.tasks.Task: Any, Task
     free = re.search(r"\b(dict|list|Any)\b(?!\[)", text)
     return text + (" (of plain JSON: no tagged values)" if free else "")
-
-
-def reachable_classes(roots: Iterable[type] = tuple(cls for cls, _ in STORES.values())) -> set[type]:
-    """Every dataclass the type hints of `roots` lead to, transitively (for the registry tests)."""
-    found: set[type] = set()
-    stack: list[Any] = list(roots)
-    while stack:
-        hint = stack.pop()
-        if isinstance(hint, type) and is_dataclass(hint):
-            if hint in found:
-                continue
-            found.add(hint)
-            stack.extend(typing.get_type_hints(hint, localns=dict(REGISTRY)).values())
-        stack.extend(arg for arg in typing.get_args(hint) if arg is not Ellipsis)
-    return found

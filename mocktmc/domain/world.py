@@ -1,5 +1,9 @@
 """World: one account's entities, indexes, and agenda, guarded by one lock.
 
+The dataclass below is the one declaration of what an account's world holds: every field is state that
+snapshots save (domain/snapshot.py derives its format from these fields and their types) unless its
+metadata says it is derived (rebuilt from the state) or not state at all (the lock, the server's defects).
+
 The agenda is a heap of (due, seq, event). `settle(now)` applies every event due up to `now` in
 time order, each at its own due time, so moving the clock by an hour gives the same result as
 polling every second for an hour. Nothing here reads the OS clock.
@@ -8,16 +12,13 @@ from __future__ import annotations
 
 import gc
 import heapq
-import itertools
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any
 
 from .common.lookups import find
-from .executions import plan_executions as plan_executions
-from .executions.execution_index import ExecutionIndex
-from .ids import IdSource
 from .model.definitions import (
     Artifact,
     Connection,
@@ -29,15 +30,22 @@ from .model.definitions import (
     Workspace,
 )
 from .model.executables import Plan, Promotion, Task
-from .model.executions import TaskExecution
-from .model.runtimes import RemoteEngine
-from .model.scheduling import Schedule
-from .scheduling import scheduler
-
-
-class Event(Protocol):
-    def apply(self, world: "World", at: datetime) -> None: ...
-
+from .model.execution_index import ExecutionIndex
+from .model.executions import (
+    LogExport,
+    PlanExecution,
+    PromotionExecution,
+    TaskExecution,
+)
+from .model.ids import IdSource
+from .model.runtimes import (
+    Cluster,
+    PipelineEngine,
+    PipelineProfile,
+    RemoteEngine,
+    RunProfile,
+)
+from .model.scheduling import Armed, Schedule, Window
 
 _gc_pausers = 0
 _gc_lock = threading.Lock()
@@ -64,64 +72,83 @@ def _cyclic_gc_paused():
                 gc.enable()
 
 
+STATE = "state"
+DERIVED = "derived"  # rebuilt from the state when a snapshot is loaded
+NOT_STATE = "not state"  # the server's, given to every world it holds (defects, quirks), or the lock
+
+
+def _kind(kind: str) -> dict[str, str]:
+    return {"kind": kind}
+
+
+class AgendaEvent:
+    """What the agenda holds: a frozen dataclass of the rules whose `apply` runs when its time comes.
+    Subclasses are the event kinds snapshots know, by class name."""
+
+    def apply(self, world: "World", at: datetime) -> None:
+        raise NotImplementedError
+
+
+@dataclass(eq=False, slots=True)
 class World:
-    def __init__(self, account_id: str, account_name: str, now: datetime, ids: IdSource) -> None:
-        self.account_id = account_id
-        self.account_name = account_name
-        self.now = now
-        self.ids = ids
-        self.lock = threading.RLock()
-        # Deliberate bugs the server was started with (mocktmc/defects.py) that live in the rules, not the
-        # HTTP layer ("never_finishes", "pause_ignored"); Accounts sets them on every world it holds.
-        self.defects: frozenset[str] = frozenset()
-        # The quirks in effect (mocktmc/quirks.py: where the observed service differs from its documents);
-        # Accounts sets them from the server's fidelity.
-        self.quirks: frozenset[str] = frozenset()
-        # (due, seq, event): plain tuples compare in C; seq is unique, so events are never compared.
-        self._agenda: list[tuple[datetime, int, Event]] = []
-        self._seq = itertools.count()
-        self.users: dict[str, User] = {}
-        self.default_user_id: str = ""
-        self.service_accounts: dict[str, ServiceAccount] = {}
-        self.environments: dict[str, Environment] = {}
-        self.workspaces: dict[str, Workspace] = {}
-        self.artifacts: dict[str, Artifact] = {}
-        self.connections: dict[str, Connection] = {}
-        self.tasks: dict[str, Task] = {}
-        self.plans: dict[str, Plan] = {}
-        self.promotions: dict[str, Promotion] = {}
-        self.projects: dict[str, Project] = {}
-        self.resources: dict[str, Resource] = {}
-        self.schedules: dict[str, Schedule] = {}
-        self.remote_engines: dict[str, RemoteEngine] = {}
-        self.run_profiles: dict = {}  # id -> RunProfile
-        self.clusters: dict = {}  # id -> Cluster
-        self.pipeline_engines: dict = {}  # id -> PipelineEngine
-        self.pipeline_profiles: dict = {}  # id -> PipelineProfile
-        self.log_exports: dict = {}  # token -> LogExport
-        self.plan_executions: dict = {}  # id -> PlanExecution
-        self.promotion_executions: dict = {}  # id -> PromotionExecution
-        self.metric_queries: list = []  # mock times of the last minute's component metric queries
-        self.executions: dict[str, TaskExecution] = {}
-        self.execution_index = ExecutionIndex()
-        self._run_seq = itertools.count()
-        self.armed: dict[str, scheduler.Armed] = {}  # executable id -> its next scheduled occurrence
-        self._arm_tokens = itertools.count()
-        self.webhook_windows: dict = {}  # executable id -> webhooks.Window of calls not yet run
-        self.runs_started = 0  # task runs that started, and runs (task or plan) that misfired, ever:
-        self.misfires = 0  # the clock control reports how many an advance added
+    account_id: str
+    account_name: str
+    now: datetime
+    ids: IdSource  # saved as its generator's state
+    default_user_id: str = ""
+    users: dict[str, User] = field(default_factory=dict)
+    service_accounts: dict[str, ServiceAccount] = field(default_factory=dict)
+    environments: dict[str, Environment] = field(default_factory=dict)
+    workspaces: dict[str, Workspace] = field(default_factory=dict)
+    artifacts: dict[str, Artifact] = field(default_factory=dict)
+    connections: dict[str, Connection] = field(default_factory=dict)
+    resources: dict[str, Resource] = field(default_factory=dict)
+    projects: dict[str, Project] = field(default_factory=dict)
+    remote_engines: dict[str, RemoteEngine] = field(default_factory=dict)
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    run_profiles: dict[str, RunProfile] = field(default_factory=dict)
+    pipeline_engines: dict[str, PipelineEngine] = field(default_factory=dict)
+    pipeline_profiles: dict[str, PipelineProfile] = field(default_factory=dict)
+    tasks: dict[str, Task] = field(default_factory=dict)
+    plans: dict[str, Plan] = field(default_factory=dict)
+    schedules: dict[str, Schedule] = field(default_factory=dict)
+    promotions: dict[str, Promotion] = field(default_factory=dict)
+    executions: dict[str, TaskExecution] = field(default_factory=dict)  # in creation order (run.seq)
+    plan_executions: dict[str, PlanExecution] = field(default_factory=dict)
+    promotion_executions: dict[str, PromotionExecution] = field(default_factory=dict)
+    log_exports: dict[str, LogExport] = field(default_factory=dict, metadata={"key": "token"})
+    armed: dict[str, Armed] = field(default_factory=dict, metadata={"key": None})  # executable id -> its next scheduled occurrence
+    webhook_windows: dict[str, Window] = field(default_factory=dict, metadata={"key": None})  # exec. id -> calls not yet run
+    metric_queries: list[datetime] = field(default_factory=list)  # mock times of the last minute's queries
+    # task runs that started, and runs (task or plan) that misfired, ever: the clock control reports how many
+    # an advance added
+    runs_started: int = 0
+    misfires: int = 0
+    # the next numbers handed out: agenda entries, task runs (run.seq), scheduler arm tokens
+    agenda_seq: int = 0
+    run_seq: int = 0
+    arm_token_seq: int = 0
+    # (due, seq, event): plain tuples compare in C; seq is unique, so events are never compared
+    agenda: list[tuple[datetime, int, AgendaEvent]] = field(default_factory=list)
+    execution_index: ExecutionIndex = field(default_factory=ExecutionIndex, metadata=_kind(DERIVED))
+    # Deliberate bugs the server was started with (mocktmc/defects.py) that live in the rules ("never_finishes",
+    # "pause_ignored"), and the quirks in effect (mocktmc/quirks.py); Accounts sets both on every world.
+    defects: frozenset[str] = field(default=frozenset(), metadata=_kind(NOT_STATE))
+    quirks: frozenset[str] = field(default=frozenset(), metadata=_kind(NOT_STATE))
+    lock: threading.RLock = field(default_factory=threading.RLock, metadata=_kind(NOT_STATE), repr=False)
 
     # --- the agenda -------------------------------------------------------------------------
-    def schedule(self, due: datetime, event: Event) -> None:
-        heapq.heappush(self._agenda, (due, next(self._seq), event))
+    def schedule(self, due: datetime, event: AgendaEvent) -> None:
+        heapq.heappush(self.agenda, (due, self.agenda_seq, event))
+        self.agenda_seq += 1
 
     def settle(self, now: datetime) -> int:
         """Apply every event due at or before `now`; returns how many were applied."""
         applied = 0
-        if self._agenda and self._agenda[0][0] <= now:
+        if self.agenda and self.agenda[0][0] <= now:
             with _cyclic_gc_paused():
-                while self._agenda and self._agenda[0][0] <= now:
-                    due, _, event = heapq.heappop(self._agenda)
+                while self.agenda and self.agenda[0][0] <= now:
+                    due, _, event = heapq.heappop(self.agenda)
                     self.now = max(self.now, due)
                     event.apply(self, due)
                     applied += 1
@@ -130,15 +157,12 @@ class World:
 
     @property
     def pending_events(self) -> int:
-        return len(self._agenda)
-
-    # --- the scheduler -----------------------------------------------------------------------
-    def rearm(self, executable_id: str) -> None:
-        """When a task or plan runs has changed: queue its next scheduled occurrence afresh."""
-        scheduler.arm(self, executable_id)
+        return len(self.agenda)
 
     def next_arm_token(self) -> int:
-        return next(self._arm_tokens)
+        token = self.arm_token_seq
+        self.arm_token_seq += 1
+        return token
 
     # --- lookups that answer 404 -------------------------------------------------------------
     def task(self, task_id: str) -> Task:
@@ -149,7 +173,8 @@ class World:
 
     # --- indexes -----------------------------------------------------------------------------
     def add_execution(self, run: TaskExecution) -> None:
-        run.seq = next(self._run_seq)
+        run.seq = self.run_seq
+        self.run_seq += 1
         self.executions[run.id] = run
         self.execution_index.added(run)
         if run.misfire_reason:
@@ -159,11 +184,8 @@ class World:
 
     def remove_workspace_contents(self, workspace_id: str) -> None:
         """Forget every definition a workspace holds; the runs already recorded stay in history."""
-        for store in (self.tasks, self.plans, self.artifacts, self.connections, self.resources):
+        stores: tuple[dict[str, Any], ...] = (self.tasks, self.plans, self.artifacts, self.connections, self.resources)
+        for store in stores:
             for key in [k for k, v in store.items() if v.workspace_id == workspace_id]:
                 del store[key]
                 self.armed.pop(key, None)
-
-    def update_plan_execution(self, plan_execution_id: str, at: datetime) -> None:
-        plan_executions.update(self, plan_execution_id, at)
-

@@ -13,7 +13,8 @@ from flask.typing import ResponseReturnValue
 from .. import context, params
 from ..processing.executions import refuse_unless_text_accepted
 from ...domain.executions import plan_executions as plan_executions
-from ...domain.executions.task_executions import delete_task_terminating_runs, nothing_to_terminate
+from ...domain.executables.tasks import delete_task_terminating_runs
+from ...domain.executions.task_executions import nothing_to_terminate
 from ...domain.common.timeutil import to_iso
 
 Call = Callable[[], ResponseReturnValue]

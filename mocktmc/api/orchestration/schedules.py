@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
 from ...domain.executables import plans
-from ...domain.scheduling import schedules
+from ...domain.scheduling import schedules, streams
 from ...domain.common.paging import paginate
 from ...domain.common.timeutil import to_iso
 from ...errors import BadRequest, NotFound
@@ -122,7 +122,7 @@ def _executable(ids: dict):
 @bp.get(PLAN_SCHEDULE)
 def get_linked_schedule(**ids: str):
     executable, _ = _executable(ids)
-    linked = schedules.linked_schedule(context.world(), executable.id)
+    linked = streams.linked_schedule(context.world(), executable.id)
     if linked is None:
         raise NotFound(f"No schedule is associated with {executable.name!r}")
     return jsonify(serialize.schedule(linked))

@@ -1,14 +1,10 @@
 """Artifacts (published jobs, routes, pipelines ...) and their versions."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ...errors import Conflict, NotFound
 from ..common.lookups import find
 from ..model.definitions import Artifact, ArtifactVersion
-
-if TYPE_CHECKING:
-    from ..world import World
+from ..world import World
 
 ARTIFACT_TYPES = ("standard", "big_data_streaming", "big_data_batch", "route", "data_service", "pipeline")
 # The list filter also knows data_fabric, which no artifact record can carry: it selects nothing.

@@ -2,19 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...errors import BadRequest, Conflict
 from ..common.lookups import find
 from ..model.definitions import Connection, ConnectionParameter
+from ..world import World
 from .environments import move_target
-
-if TYPE_CHECKING:
-    from ..world import World
-
-
-
-
 
 
 def connection(world: "World", connection_id: str) -> Connection:

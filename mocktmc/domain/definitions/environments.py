@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from ...errors import BadRequest, Conflict, Forbidden
 from ..common.lookups import find
 from ..model.definitions import Environment, Workspace
-
-if TYPE_CHECKING:
-    from ..world import World
+from ..world import World
 
 WORKSPACE_TYPES = ("shared", "personal", "custom")
 

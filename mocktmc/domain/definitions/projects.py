@@ -3,18 +3,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from ...errors import BadRequest, Conflict, Forbidden
 from ..common.lookups import find
-from ..model.definitions import Project
+from ..model.definitions import Principal, Project
+from ..world import World
 from .assignments import assign, unassign
-
-if TYPE_CHECKING:
-    from ..model.definitions import Principal
-    from ..world import World
-
-
 
 
 def personal_token_only(principal: "Principal") -> None:

@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from ...errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from ..common.lookups import find
 from ..model.definitions import Resource
+from ..world import World
 from .environments import move_target
-
-if TYPE_CHECKING:
-    from ..world import World
-
-
 
 
 def resource(world: "World", resource_id: str) -> Resource:

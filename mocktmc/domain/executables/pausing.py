@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from ..model.definitions import Principal
 from ..model.executables import PauseDetails
-
-if TYPE_CHECKING:
-    from ..model.definitions import Principal
-
-
 
 
 class Pausable(Protocol):

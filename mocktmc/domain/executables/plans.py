@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from ...errors import BadRequest, Conflict
 from ..common.lookups import find
+from ..model.definitions import Principal
 from ..model.executables import Plan, Step
+from ..scheduling.scheduler import arm
 from ..scheduling.schedules import unlink
 from ..scheduling.triggers import check_trigger
+from ..world import World
 from .pausing import set_pause
-
-if TYPE_CHECKING:
-    from ..model.definitions import Principal
-    from ..world import World
 
 STEP_CONDITIONS = ("ALL_SUCCEEDED", "AT_LEAST_ONE_SUCCEEDED", "ALWAYS_PROCEED_ON")
 
@@ -103,7 +102,7 @@ def delete_plan(world: "World", plan_id: str) -> None:
         raise Conflict(f"Plan {found.name!r} is the error handler of plan(s) {', '.join(users)}")
     unlink(world, found.id)
     del world.plans[found.id]
-    world.rearm(found.id)
+    arm(world, found.id)
 
 
 def change_pause(world: "World", plan_id: str, at: datetime, principal: "Principal", *, pause: bool,
@@ -117,14 +116,14 @@ def configure_run(world: "World", plan_id: str, trigger: Mapping[str, Any], para
     checked = check_trigger(trigger, today=world.now.date())
     unlink(world, found.id)  # a trigger of its own replaces a linked schedule
     found.trigger, found.parallel_execution_allowed, found.scheduled_by = checked, parallel_execution_allowed, by
-    world.rearm(found.id)
+    arm(world, found.id)
     return found
 
 
 def stop_schedule(world: "World", plan_id: str) -> None:
     unlink(world, plan_id)
     plan(world, plan_id).trigger = None
-    world.rearm(plan_id)
+    arm(world, plan_id)
 
 
 def plans_using_task(world: "World", task_id: str) -> list[Plan]:

@@ -6,13 +6,11 @@ task (FLOW) or artifact (ACTION) and what it needs.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from ...errors import BadRequest, NotFound
 from ..model.executables import Item, Promotion, PromotionPlan, WorkspacePlan
-
-if TYPE_CHECKING:
-    from ..world import World
+from ..world import World
 
 SCOPES = ("WORKSPACE", "PLAN", "FLOW", "ACTION")
 

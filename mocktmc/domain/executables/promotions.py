@@ -1,17 +1,11 @@
 """Promotion definitions: a source environment whose content is copied to a target environment."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ...errors import BadRequest, Conflict, NotFound
 from ..common.lookups import find
 from ..definitions.assignments import assign, unassign
 from ..model.executables import Promotion
-
-if TYPE_CHECKING:
-    from ..world import World
-
-
+from ..world import World
 
 
 def promotion(world: "World", promotion_id: str) -> Promotion:

@@ -3,24 +3,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from ...errors import BadRequest, Conflict, NotFound
+from ..executions.task_executions import nothing_to_terminate, terminate_execution
+from ..model.definitions import Principal
 from ..model.executables import LOG_LEVELS, RUNTIME_TYPES, Runtime, Task
+from ..scheduling.scheduler import arm
 from ..scheduling.schedules import unlink
 from ..scheduling.triggers import check_trigger, manual_trigger
+from ..world import World
 from .pausing import set_pause
 from .plans import plans_using_task
-
-if TYPE_CHECKING:
-    from ..model.definitions import Principal
-    from ..world import World
-
-
-
-
-
-
 
 
 @dataclass(frozen=True)
@@ -55,13 +49,6 @@ def select_tasks(world: "World", wanted: TaskFilter) -> list[Task]:
                 and (wanted.trigger_type is None or trigger_type(task) == wanted.trigger_type.upper()))
     return [task for task in world.tasks.values() if keep(task)]
 
-
-def refuse_while_a_runtime(world: "World", runtime_type: str, runtime_id: str, what: str,
-                           error: type[BadRequest | Conflict] = Conflict) -> None:
-    """Deleting an engine, cluster or pipeline engine that tasks run on is refused, naming the tasks."""
-    users = [t.name for t in world.tasks.values() if t.runtime.type == runtime_type and t.runtime.id == runtime_id]
-    if users:
-        raise error(f"{what} is the runtime of task(s) {', '.join(users)}")
 
 
 def trigger_type(task: Task) -> str:
@@ -126,7 +113,7 @@ def configure_run(world: "World", task_id: str, config: RunConfig, by: "Principa
     task.remote_run_as_user, task.deployment_strategy = config.remote_run_as_user, config.deployment_strategy
     task.lineage, task.microservice_port = config.lineage, config.microservice_port
     task.scheduled_by = by
-    world.rearm(task.id)
+    arm(world, task.id)
     return task
 
 
@@ -134,7 +121,7 @@ def stop_schedule(world: "World", task_id: str) -> None:
     """DELETE run-config: the task no longer runs on a schedule; it still runs when asked."""
     unlink(world, task_id)
     world.task(task_id).trigger = None
-    world.rearm(task_id)
+    arm(world, task_id)
 
 
 def configure_de_run(world: "World", task_id: str, config: Mapping[str, Any]) -> dict:
@@ -278,10 +265,21 @@ def delete_task(world: "World", task_id: str, *, allow_running: bool = False) ->
         raise Conflict(f"Task {task.name!r} has executions in progress")
     unlink(world, task.id)
     del world.tasks[task.id]
-    world.rearm(task.id)
+    arm(world, task.id)
 
 
 def change_pause(world: "World", task_id: str, at: datetime, principal: "Principal", *, pause: bool,
                  context: str = "") -> bool:
     """Pause or resume; True when the state changed (202), False when it already was so (204)."""
     return set_pause(world.task(task_id), at, principal, pause, context)
+
+def delete_task_terminating_runs(world: "World", task_id: str, principal: Principal, at: datetime) -> None:
+    """Delete a task, first asking each of its unfinished runs to stop (v2.6 `terminateExecutions`).
+
+    The runs carry on to their terminated state without the task, as runs of a deleted task do.
+    """
+    task = world.task(task_id)
+    delete_task(world, task.id, allow_running=True)
+    for run in [r for r in world.execution_index.active.values() if r.task_id == task.id]:
+        if nothing_to_terminate(run) is None:
+            terminate_execution(world, run, principal, at)

@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from ...errors import BadRequest, NotFound
 from ..common.timeutil import to_iso, to_ms
 from ..model.executions import LogExport, TaskExecution
-
-if TYPE_CHECKING:
-    from ..world import World
+from ..world import World
 
 TOKEN_LIFETIME = timedelta(hours=1)
 URL_LIFETIME = timedelta(minutes=60)

@@ -6,8 +6,8 @@ regardless. A step whose condition fails runs its error handler's tasks, then th
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from ...errors import MethodNotAllowed, NotFound, Unprocessable
 from ..model import lifecycle as lc
@@ -21,10 +21,8 @@ from ..model.executions import (
     StepExecution,
     TaskExecution,
 )
-from .task_executions import PlanExecutionUpdate, execute_task, misfire_task
-
-if TYPE_CHECKING:
-    from ..world import World
+from ..world import AgendaEvent, World
+from .task_executions import ENDED_LISTENERS, execute_task, misfire_task
 
 SUCCEEDED = {lc.SUCCESS, lc.REJECTED}
 RERUN_WINDOW = timedelta(days=60)
@@ -33,6 +31,23 @@ RERUN_WINDOW = timedelta(days=60)
 
 
 
+
+
+@dataclass(frozen=True)
+class PlanExecutionUpdate(AgendaEvent):
+    """Agenda event: a child run of this plan run has ended (the world hands it to the plan runs)."""
+    plan_execution_id: str
+
+    def apply(self, world: "World", at: datetime) -> None:
+        update(world, self.plan_execution_id, at)
+
+
+def _child_ended(world: "World", run: TaskExecution, at: datetime) -> None:
+    if run.plan_execution_id:
+        world.schedule(at, PlanExecutionUpdate(run.plan_execution_id))
+
+
+ENDED_LISTENERS.append(_child_ended)
 
 def plan_execution(world: "World", run_id: str) -> PlanExecution:
     found = world.plan_executions.get(run_id)

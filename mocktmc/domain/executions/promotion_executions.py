@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from ..common.lookups import find
 from ..executables.promotion_plan import plan_promotion
@@ -24,9 +23,7 @@ from ..model.definitions import (
 )
 from ..model.executables import Plan, Promotion, Step, Task
 from ..model.executions import PromotionExecution
-
-if TYPE_CHECKING:
-    from ..world import World
+from ..world import AgendaEvent, World
 
 DURATION = timedelta(seconds=5)
 CHANGE_ME = "<change me>"
@@ -35,7 +32,7 @@ CHANGE_ME = "<change me>"
 
 
 @dataclass(frozen=True)
-class PromotionDue:
+class PromotionDue(AgendaEvent):
     run_id: str
 
     def apply(self, world: "World", at: datetime) -> None:

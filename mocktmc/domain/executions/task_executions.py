@@ -11,20 +11,17 @@ import bisect
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from ...errors import BadRequest, NotFound, TaskPaused
 from ..common.paging import Page
 from ..executables.behaviors import DEFAULT_ERRORS
-from ..executables.tasks import delete_task
 from ..model import lifecycle as lc
 from ..model.definitions import Principal
 from ..model.executables import LOG_LEVELS, LogLine, Task
 from ..model.executions import LogEntry, TaskExecution
 from ..runtimes.clusters import availability
-
-if TYPE_CHECKING:
-    from ..world import World
+from ..world import AgendaEvent, World
 
 EXECUTION_TYPES = ("MANUAL", "SCHEDULED", "WEBHOOK", "PLAN")
 MISFIRE_MESSAGES = {
@@ -45,7 +42,7 @@ SYSTEM, USER = "SYSTEM", "USER"  # logType: platform lines vs. the job's own out
 
 
 @dataclass(frozen=True)
-class PhaseEnds:
+class PhaseEnds(AgendaEvent):
     """The run leaves its current phase along its path (or from stopping to terminated)."""
     execution_id: str
     step: int
@@ -63,7 +60,7 @@ class PhaseEnds:
 
 
 @dataclass(frozen=True)
-class TimeoutDue:
+class TimeoutDue(AgendaEvent):
     """The run's timeout elapsed while it was still executing."""
     execution_id: str
     step: int
@@ -118,13 +115,9 @@ def _never_finishes(world: "World") -> bool:
     return "never_finishes" in world.defects
 
 
-@dataclass(frozen=True)
-class PlanExecutionUpdate:
-    """Agenda event: a child run of this plan run has ended (the world hands it to the plan runs)."""
-    plan_execution_id: str
-
-    def apply(self, world: "World", at: datetime) -> None:
-        world.update_plan_execution(self.plan_execution_id, at)
+# Who hears that a run has ended: plan executions register here (plan_executions.py), so that a step's
+# run ending moves its plan on, without this module knowing plans.
+ENDED_LISTENERS: list[Callable[["World", TaskExecution, datetime], None]] = []
 
 
 def _finish(world: "World", run: TaskExecution, at: datetime) -> None:
@@ -159,8 +152,8 @@ def _finish(world: "World", run: TaskExecution, at: datetime) -> None:
         lc.TERMINATED_SHUTDOWN: ("ERROR", f"Execution terminated: {run.error_message}"),
     }[state]
     _log(run, at, *summary)
-    if run.plan_execution_id:
-        world.schedule(at, PlanExecutionUpdate(run.plan_execution_id))
+    for listener in ENDED_LISTENERS:
+        listener(world, run, at)
 
 
 def _enter(world: "World", run: TaskExecution, target: str, at: datetime) -> None:
@@ -279,17 +272,6 @@ def nothing_to_terminate(run: TaskExecution) -> str | None:
         return None
     return f"Nothing to do for the task: its status is {run.execution_status}"
 
-
-def delete_task_terminating_runs(world: "World", task_id: str, principal: Principal, at: datetime) -> None:
-    """Delete a task, first asking each of its unfinished runs to stop (v2.6 `terminateExecutions`).
-
-    The runs carry on to their terminated state without the task, as runs of a deleted task do.
-    """
-    task = world.task(task_id)
-    delete_task(world, task.id, allow_running=True)
-    for run in [r for r in world.execution_index.active.values() if r.task_id == task.id]:
-        if nothing_to_terminate(run) is None:
-            terminate_execution(world, run, principal, at)
 
 
 def run_with_output(world: "World", execution_id: str) -> TaskExecution:

@@ -7,14 +7,12 @@ phase), so they are the same every time they are read.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
 from ...errors import BadRequest, NotFound, TooManyRequests
 from ..common.timeutil import to_iso, to_ms
 from ..model.executions import TaskExecution
-
-if TYPE_CHECKING:
-    from ..world import World
+from ..world import World
 
 QUERIES_PER_MINUTE = 5
 SORT_FIELDS = ("engine_id", "workspace_id", "task_id", "task_execution_id", "process_id", "job_name", "pid",

@@ -10,16 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from ...errors import BadRequest
 from ..common.timeutil import from_ms, to_iso, to_ms
 from ..executions import plan_executions as plan_executions
 from ..model import executions as executions_model
 from ..model import lifecycle as lc
-
-if TYPE_CHECKING:
-    from ..world import World
+from ..world import World
 
 CATEGORIES = {"ETL": {"PLAN", "STANDARD", "PIPELINE", "BIG_DATA_BATCH", "BIG_DATA_STREAMING"},
               "ESB": {"ROUTE", "DATA_SERVICE"}}

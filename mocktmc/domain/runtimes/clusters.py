@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from ...errors import BadRequest, Conflict, NotFound
 from ..common.lookups import find
-from ..executables.tasks import refuse_while_a_runtime
 from ..model.runtimes import Cluster, RemoteEngine
+from ..world import World
 from .engines import check_placement, remote_engine
 from .run_profiles import copy_profile, remove_profiles
-
-if TYPE_CHECKING:
-    from ..world import World
+from .usage import refuse_while_a_runtime
 
 RESCHEDULE_METHODS = ("DEFAULT", "DUPLICATE_RUN_PROFILES", "CLUSTER_RUN_PROFILE")
 

@@ -6,22 +6,15 @@ key (the mock's fixtures and control plane stand in for it). Unpairing makes it 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from ...errors import BadRequest, Conflict, NotFound
 from ..common.lookups import find
 from ..definitions.environments import environment, workspace
-from ..executables.tasks import refuse_while_a_runtime
 from ..model.runtimes import RUN_PROFILE_TYPES, Pairable, RemoteEngine
+from ..world import World
 from .run_profiles import remove_profiles
-
-if TYPE_CHECKING:
-    from ..world import World
-
-
-
-
-
+from .usage import refuse_while_a_runtime
 
 
 def remote_engine(world: "World", engine_id: str) -> RemoteEngine:

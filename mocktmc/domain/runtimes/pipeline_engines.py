@@ -7,17 +7,15 @@ layer checks them against the published schema) and answers them back with id, t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...errors import BadRequest, NotFound
 from ..common.lookups import find
-from ..executables.tasks import refuse_while_a_runtime
 from ..model.runtimes import PipelineEngine, PipelineProfile
+from ..world import World
 from .engines import check_placement
 from .run_profiles import move_tasks
-
-if TYPE_CHECKING:
-    from ..world import World
+from .usage import refuse_while_a_runtime
 
 PROFILE_TYPES = ("standard", "big-data", "databricks", "advanced", "data-integration")
 

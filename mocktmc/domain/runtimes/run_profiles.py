@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from ...errors import BadRequest, Conflict, NotFound, TMCError
 from ..common.lookups import find
 from ..model.runtimes import RunProfile
-
-if TYPE_CHECKING:
-    from ..world import World
+from ..world import World
 
 
 class ProfileOwner(Protocol):

@@ -11,13 +11,14 @@ import heapq
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from ..common.paging import Page
 from ..definitions.environments import environment
 from ..executables.tasks import TaskFilter, select_tasks
+from ..world import World
 from .scheduler import trigger_key
-from .schedules import (
+from .streams import (
     NamedTrigger,
     count_events,
     event_stream,
@@ -25,9 +26,6 @@ from .schedules import (
     until,
     window_start,
 )
-
-if TYPE_CHECKING:
-    from ..world import World
 
 
 @dataclass(frozen=True)

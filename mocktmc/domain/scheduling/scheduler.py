@@ -14,22 +14,18 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 from ..executions.plan_executions import misfire_plan_execution, start_plan_execution
 from ..executions.task_executions import execute_task, misfire_task
 from ..model.definitions import Principal
 from ..model.scheduling import Armed
-from .schedules import event_stream, executable_triggers
-
-if TYPE_CHECKING:
-    from ..world import World
-
-
+from ..world import AgendaEvent, World
+from .streams import event_stream, executable_triggers
 
 
 @dataclass(frozen=True)
-class Fire:
+class Fire(AgendaEvent):
     """An agenda event: a scheduled occurrence of an executable falls due."""
     executable_id: str
     token: int

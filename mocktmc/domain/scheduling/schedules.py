@@ -6,18 +6,22 @@ and a schedule serves one executable at a time.
 """
 from __future__ import annotations
 
-import heapq
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from ...errors import BadRequest, Conflict, Forbidden, NotFound
 from ..common.lookups import find
 from ..model.scheduling import Schedule
-from .occurrences import count_between, occurrences
+from ..world import World
+from .scheduler import arm
+from .streams import (
+    event_stream,
+    linked_schedule,
+    named,
+    until,
+    window_start,
+)
 from .triggers import check_trigger
-
-if TYPE_CHECKING:
-    from ..world import World
 
 MAX_TRIGGERS = 15
 MIN_SPACING = timedelta(minutes=5)
@@ -46,38 +50,10 @@ def _trigger(raw: Mapping[str, Any], at: datetime) -> dict:
     return check_trigger(filled)
 
 
-# A trigger and the name its events carry (sourceTriggerName): a schedule's triggers are named,
-# a run configuration's own trigger is not.
-NamedTrigger = tuple[Mapping[str, Any], "str | None"]
 
 
-def named(triggers: list[dict]) -> list[NamedTrigger]:
-    return [(t, t["name"]) for t in triggers]
 
 
-def _tagged(trigger: Mapping, name: str | None, after: datetime) -> Iterator[tuple[datetime, str | None]]:
-    for instant in occurrences(trigger, after):
-        yield instant, name
-
-
-def event_stream(triggers: list[NamedTrigger], after: datetime) -> Iterator[tuple[datetime, str | None]]:
-    """(instant, trigger name) of every trigger, strictly after `after`, in time order, lazily."""
-    return heapq.merge(*(_tagged(t, name, after) for t, name in triggers))
-
-
-def count_events(triggers: list[NamedTrigger], start: datetime, end: datetime) -> int:
-    """How many events the triggers have in [start, end], without listing them."""
-    return sum(count_between(t, start, end) for t, _ in triggers)
-
-
-def executable_triggers(world: "World", executable_id: str, trigger: Mapping | None) -> list[NamedTrigger]:
-    """What decides when a task or plan runs: its own trigger, or its linked schedule's triggers."""
-    if not trigger:
-        return []
-    if trigger.get("type") == "MULTIPLE":
-        linked = linked_schedule(world, executable_id)
-        return named(linked.triggers) if linked else []
-    return [(trigger, None)]
 
 
 def _check_spacing(triggers: list[dict], now: datetime, error: type[BadRequest | Conflict]) -> None:
@@ -108,7 +84,7 @@ def _with(world: "World", found: Schedule, triggers: list[dict], now: datetime,
     _check_spacing(triggers, now, spacing_error)
     found.triggers = triggers
     if found.executable_id:
-        world.rearm(found.executable_id)
+        arm(world, found.executable_id)
 
 
 def create_schedule(world: "World", now: datetime, *, environment_id: str, trigger: Mapping,
@@ -162,25 +138,9 @@ def delete_trigger(world: "World", schedule_id: str, name: str) -> None:
         raise BadRequest(f"The schedule has no trigger named {name!r}")
     found.triggers = [t for t in found.triggers if t["name"] != name]
     if found.executable_id:
-        world.rearm(found.executable_id)
+        arm(world, found.executable_id)
 
 
-def until(stream: Iterator[tuple], end: datetime, cap: int | None = None) -> Iterator[tuple]:
-    """The events of a time-ordered `stream` up to `end`; more than `cap` of them is a 400 (for a caller
-    that must walk them all)."""
-    for count, event in enumerate(stream):
-        if event[0] > end:
-            return
-        if cap is not None and count >= cap:
-            raise BadRequest(f"More than {cap} events fall between 'from' and 'to': narrow the range")
-        yield event
-
-
-def window_start(start: datetime, end: datetime) -> datetime:
-    """The instant the occurrences of [start, end] come strictly after: `from` itself counts."""
-    if start > end:
-        raise BadRequest("'from' must not be after 'to'")
-    return start - timedelta(milliseconds=1)
 
 
 def simulate(world: "World", schedule_id: str, start: datetime, end: datetime, cap: int) -> list[tuple[datetime, str]]:
@@ -193,9 +153,6 @@ def simulate(world: "World", schedule_id: str, start: datetime, end: datetime, c
         events.append((instant, name))
     return events
 
-
-def linked_schedule(world: "World", executable_id: str) -> Schedule | None:
-    return next((s for s in world.schedules.values() if s.executable_id == executable_id), None)
 
 
 def link(world: "World", schedule_id: str, executable_id: str, executable_type: str, environment_id: str) -> Schedule:
@@ -223,7 +180,7 @@ def link_executable(world: "World", schedule_id: str, executable: Any, kind: str
     executable.trigger = {"type": "MULTIPLE", "startDate": (executable.created or now).date().isoformat(),
                           "timeZone": "UTC"}
     executable.scheduled_by = by
-    world.rearm(executable.id)
+    arm(world, executable.id)
     return found
 
 
@@ -232,4 +189,4 @@ def unlink_executable(world: "World", executable: Any) -> None:
         raise NotFound(f"No schedule is associated with {executable.name!r}")
     unlink(world, executable.id)
     executable.trigger = None
-    world.rearm(executable.id)
+    arm(world, executable.id)

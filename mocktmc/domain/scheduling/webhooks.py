@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...errors import NotFound, UnsupportedMediaType
 from ..model.scheduling import Window
+from ..world import AgendaEvent, World
 from .scheduler import start_scheduled
-
-if TYPE_CHECKING:
-    from ..world import World
 
 PAYLOAD_TYPES = ("application/json", "application/xml", "application/x-www-form-urlencoded", "text/plain",
                  "text/xml")
@@ -27,7 +25,7 @@ PAYLOAD_PARAMETER = "resource_webhook_payload"
 
 
 @dataclass(frozen=True)
-class WindowCloses:
+class WindowCloses(AgendaEvent):
     """An agenda event: a window's duration has passed since its first call."""
     executable_id: str
     token: int

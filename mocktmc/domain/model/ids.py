@@ -18,5 +18,17 @@ class IdSource:
     def uuid(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
+    def state(self) -> tuple[int, list[int], float | None]:
+        """The generator's whole state (version, numbers, pending gauss), for snapshots."""
+        version, numbers, gauss = self._rng.getstate()
+        return version, list(numbers), gauss
+
+    @classmethod
+    def from_state(cls, version: int, numbers: list[int], gauss: float | None) -> "IdSource":
+        """A source that goes on exactly where the one whose `state()` this was stopped."""
+        restored = cls("")
+        restored._rng.setstate((version, tuple(numbers), gauss))
+        return restored
+
     def secret(self, nbytes: int = 32) -> bytes:
         return self._rng.getrandbits(nbytes * 8).to_bytes(nbytes, "big")

@@ -20,12 +20,10 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from ..model import lifecycle as lc
-
-if TYPE_CHECKING:
-    from ..model.executions import TaskExecution
+from . import lifecycle as lc
+from .executions import TaskExecution
 
 Scope = tuple  # ("all",) | ("env", id) | ("ws", id) | ("task", id)
 Keep = Callable[["TaskExecution"], bool]
@@ -89,6 +87,11 @@ class ExecutionIndex:
             self._ended.setdefault((scope, run.execution_status), _Runs()).add(run)
 
     # --- queries ------------------------------------------------------------------------------
+    def ended_order(self) -> list[str]:
+        """Ids of the ended runs in the order this index saw them end. Runs triggered at the same instant keep
+        that order in the ended lists, so an index rebuilt from saved runs must see them end in it too."""
+        return [run.id for (scope, _status), runs in self._ended.items() if scope == ("all",) for run in runs.runs]
+
     def running(self, task_id: str) -> bool:
         """Whether a run of the task has not ended."""
         return self._active_per_task.get(task_id, 0) > 0
