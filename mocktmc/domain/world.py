@@ -89,7 +89,7 @@ class AgendaEvent:
         raise NotImplementedError
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, weakref_slot=True)  # weakly keyed by the defects (use_after_free)
 class World:
     account_id: str
     account_name: str
