@@ -222,10 +222,8 @@ def _load(data: Any, account_id: str | None) -> World:
     for f in STATE_FIELDS:
         if f.name in _SPECIAL:
             continue
-        value = _typed(decoder.decode(top[f.name], f.name), HINTS[f.name], f.name)
-        if HINTS[f.name] is int and value < 0:
-            raise ValueError(f"{f.name}: expected a whole number >= 0, got {value!r}")
-        values[f.name] = value
+        value = decoder.decode(top[f.name], f.name)
+        values[f.name] = _natural(value, f.name) if HINTS[f.name] is int else _typed(value, HINTS[f.name], f.name)
     for name, (cls, key_attr) in STORES.items():
         for key, value in values[name].items():
             if key_attr is not None and getattr(value, key_attr) != key:

@@ -11,10 +11,6 @@ ARTIFACT_TYPES = ("standard", "big_data_streaming", "big_data_batch", "route", "
 ARTIFACT_FILTER_TYPES = ARTIFACT_TYPES + ("data_fabric",)
 
 
-
-
-
-
 def artifact(world: "World", artifact_id: str) -> Artifact:
     return find(world.artifacts, artifact_id, "Artifact")
 

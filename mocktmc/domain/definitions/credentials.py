@@ -2,8 +2,3 @@
 from __future__ import annotations
 
 
-
-
-
-
-

@@ -11,10 +11,6 @@ from ..world import World
 WORKSPACE_TYPES = ("shared", "personal", "custom")
 
 
-
-
-
-
 def environment(world: "World", environment_id: str) -> Environment:
     return find(world.environments, environment_id, "Environment")
 

@@ -32,12 +32,6 @@ class BehaviorError(ValueError):
         self.message = message
 
 
-
-
-
-
-
-
 _FIELDS = {"outcome", "durations", "processedRows", "rejectedRows", "errorType", "errorMessage", "logLines"}
 
 

@@ -17,10 +17,6 @@ from .pausing import set_pause
 STEP_CONDITIONS = ("ALL_SUCCEEDED", "AT_LEAST_ONE_SUCCEEDED", "ALWAYS_PROCEED_ON")
 
 
-
-
-
-
 def plan(world: "World", plan_id: str) -> Plan:
     return find(world.plans, plan_id, "Plan")
 

@@ -15,12 +15,6 @@ from ..world import World
 SCOPES = ("WORKSPACE", "PLAN", "FLOW", "ACTION")
 
 
-
-
-
-
-
-
 def _by_name(items: Iterable, workspace_id: str | None) -> dict:
     return {i.name: i for i in items if workspace_id is not None and i.workspace_id == workspace_id}
 

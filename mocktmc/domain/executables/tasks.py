@@ -50,7 +50,6 @@ def select_tasks(world: "World", wanted: TaskFilter) -> list[Task]:
     return [task for task in world.tasks.values() if keep(task)]
 
 
-
 def trigger_type(task: Task) -> str:
     """A task without a run configuration runs only when asked: MANUAL."""
     return (task.trigger or {}).get("type", "MANUAL")

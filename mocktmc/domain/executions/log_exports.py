@@ -17,8 +17,6 @@ PREPARATION = timedelta(seconds=2)  # IN_PROGRESS this long, then READY
 MAX_ENTRIES = 100_000  # a larger log is cut there, and the answer is 206
 
 
-
-
 def create_export(world: "World", run: TaskExecution, at: datetime, *, file_format: str,
                   start: datetime | None, end: datetime | None, new_file_name: bool) -> LogExport:
     entries = [e for e in run.visible_logs(at) if (start is None or e.timestamp >= start)

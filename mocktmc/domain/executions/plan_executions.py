@@ -28,11 +28,6 @@ SUCCEEDED = {lc.SUCCESS, lc.REJECTED}
 RERUN_WINDOW = timedelta(days=60)
 
 
-
-
-
-
-
 @dataclass(frozen=True)
 class PlanExecutionUpdate(AgendaEvent):
     """Agenda event: a child run of this plan run has ended (the world hands it to the plan runs)."""

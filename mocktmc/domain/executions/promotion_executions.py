@@ -29,8 +29,6 @@ DURATION = timedelta(seconds=5)
 CHANGE_ME = "<change me>"
 
 
-
-
 @dataclass(frozen=True)
 class PromotionDue(AgendaEvent):
     run_id: str

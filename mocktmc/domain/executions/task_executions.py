@@ -36,11 +36,6 @@ LOG_LEVEL_RANK = {"INFO": 1, "WARN": 2, "ERROR": 3}  # OFF shows no job output a
 SYSTEM, USER = "SYSTEM", "USER"  # logType: platform lines vs. the job's own output
 
 
-
-
-
-
-
 @dataclass(frozen=True)
 class PhaseEnds(AgendaEvent):
     """The run leaves its current phase along its path (or from stopping to terminated)."""
@@ -271,7 +266,6 @@ def nothing_to_terminate(run: TaskExecution) -> str | None:
     if run.execution_status == lc.STOPPING or lc.can_terminate(run.execution_status):
         return None
     return f"Nothing to do for the task: its status is {run.execution_status}"
-
 
 
 def run_with_output(world: "World", execution_id: str) -> TaskExecution:

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-# from artifacts
 @dataclass
 class ArtifactVersion:
     version: str
@@ -15,7 +14,6 @@ class ArtifactVersion:
     parameters: dict[str, str] = field(default_factory=dict)
 
 
-# from artifacts
 @dataclass
 class Artifact:
     id: str
@@ -33,7 +31,6 @@ class Artifact:
         return self.versions[-1]
 
 
-# from connections
 @dataclass
 class ConnectionParameter:
     name: str
@@ -41,7 +38,6 @@ class ConnectionParameter:
     encrypted: bool = False
 
 
-# from connections
 @dataclass
 class Connection:
     id: str
@@ -53,7 +49,6 @@ class Connection:
     updated: datetime | None = None
 
 
-# from credentials
 @dataclass
 class User:
     id: str
@@ -66,7 +61,6 @@ class User:
         return " ".join(part for part in (self.first_name, self.last_name) if part) or self.login
 
 
-# from credentials
 @dataclass
 class ServiceAccount:
     id: str  # also the OAuth client id
@@ -78,7 +72,6 @@ class ServiceAccount:
         return hmac.compare_digest(self.secret.encode(), candidate.encode())
 
 
-# from credentials
 @dataclass(frozen=True)
 class Principal:
     """The caller a token stands for, as runs record it (userId, userType)."""
@@ -86,7 +79,6 @@ class Principal:
     user_type: str  # HUMAN | SERVICE
 
 
-# from environments
 @dataclass
 class Environment:
     id: str
@@ -97,7 +89,6 @@ class Environment:
     created: datetime | None = None
 
 
-# from environments
 @dataclass
 class Workspace:
     id: str
@@ -111,7 +102,6 @@ class Workspace:
     updated: datetime | None = None
 
 
-# from projects
 @dataclass
 class Project:
     id: str
@@ -133,7 +123,6 @@ class Project:
         return "GIT" if "git" in lowered else "SVN" if "svn" in lowered else "NONE"
 
 
-# from resources
 @dataclass
 class Resource:
     id: str

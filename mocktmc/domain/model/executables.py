@@ -16,14 +16,12 @@ DEFAULT_DURATIONS: Mapping[str, float] = {
     lc.STOPPING: 2.0,
 }
 
-# from behaviors
 @dataclass(frozen=True)
 class LogLine:
     severity: str
     message: str
 
 
-# from behaviors
 @dataclass(frozen=True)
 class Behavior:
     outcome: str = lc.SUCCESS
@@ -48,7 +46,6 @@ class Behavior:
         return out
 
 
-# from behaviors
 @dataclass
 class BehaviorPlan:
     base: Behavior = field(default_factory=Behavior)
@@ -65,7 +62,6 @@ class BehaviorPlan:
         return out
 
 
-# from pausing
 @dataclass
 class PauseDetails:
     pause: bool
@@ -75,7 +71,6 @@ class PauseDetails:
     date: datetime | None = None
 
 
-# from plans
 @dataclass
 class Step:
     id: str
@@ -87,7 +82,6 @@ class Step:
     on_failure_plan_ids: list[str] = field(default_factory=list)
 
 
-# from plans
 @dataclass
 class Plan:
     id: str
@@ -110,15 +104,12 @@ class Plan:
         return bool(self.pause and self.pause.pause)
 
 
-# from tasks
 RUNTIME_TYPES = ("CLOUD", "REMOTE_ENGINE", "REMOTE_ENGINE_CLUSTER", "CLOUD_EXCLUSIVE", "PIPELINE_ENGINE")
 
 
-# from tasks
 LOG_LEVELS = ("OFF", "ERROR", "WARN", "INFO")
 
 
-# from tasks
 # Runtime type -> the executionDestination a run reports ("ELASTIC_ENGINE is the legacy name of
 # PIPELINE_ENGINE", and the wire keeps the legacy name).
 DESTINATION = {
@@ -130,7 +121,6 @@ DESTINATION = {
 }
 
 
-# from tasks
 @dataclass
 class Runtime:
     type: str = "CLOUD"
@@ -138,7 +128,6 @@ class Runtime:
     run_profile_id: str | None = None
 
 
-# from tasks
 @dataclass
 class Task:
     id: str
@@ -176,7 +165,6 @@ class Task:
         return bool(self.pause and self.pause.pause)
 
 
-# from promotions
 @dataclass
 class Promotion:
     id: str
@@ -188,7 +176,6 @@ class Promotion:
     service_account_ids: list[str] = field(default_factory=list)
 
 
-# from promotion_plan
 @dataclass
 class Item:
     """One object to promote and what would happen to it (CREATED, REPLACED, REUSED)."""
@@ -203,7 +190,6 @@ class Item:
     artifact_id: str | None = None
 
 
-# from promotion_plan
 @dataclass
 class WorkspacePlan:
     source_id: str
@@ -214,7 +200,6 @@ class WorkspacePlan:
     items: list[Item] = field(default_factory=list)
 
 
-# from promotion_plan
 @dataclass
 class PromotionPlan:
     promotion: Promotion

@@ -19,7 +19,6 @@ def overlaps(run_start: datetime, run_end: datetime | None, start: datetime, end
     return run_start <= end and (run_end or now) >= start
 
 
-# from log_exports
 @dataclass
 class LogExport:
     token: str
@@ -37,7 +36,6 @@ class LogExport:
     next_end: datetime | None = None
 
 
-# from task_executions
 @dataclass(slots=True)  # a million runs' worth of lines must fit in memory
 class LogEntry:
     timestamp: datetime
@@ -46,7 +44,6 @@ class LogEntry:
     message: str
 
 
-# from task_executions
 @dataclass(slots=True)  # a million of these must fit in memory (bench/history_scale.py)
 class TaskExecution:
     id: str
@@ -112,7 +109,6 @@ class TaskExecution:
         return overlaps(self.started or self.triggered, self.finished, start, end, now)
 
 
-# from plan_executions
 @dataclass
 class StepExecution:
     id: str
@@ -127,7 +123,6 @@ class StepExecution:
     handler_finished: datetime | None = None
 
 
-# from plan_executions
 @dataclass
 class PlanExecution:
     id: str
@@ -160,7 +155,6 @@ class PlanExecution:
         return [i for step in self.steps for i in step.run_ids + step.handler_run_ids]
 
 
-# from promotion_executions
 @dataclass
 class PromotionExecution:
     id: str

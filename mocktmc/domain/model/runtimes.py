@@ -7,7 +7,6 @@ from typing import Any
 
 RUN_PROFILE_TYPES = ("JOB_SERVER", "MICROSERVICE", "TALEND_RUNTIME")
 
-# from engines
 @dataclass
 class Pairable:
     """What remote and pipeline engines share: where they sit, and the pairing the engine software
@@ -33,7 +32,6 @@ class Pairable:
         return "AVAILABLE" if self.paired else "NOT_AVAILABLE"
 
 
-# from engines
 @dataclass
 class RemoteEngine(Pairable):
     run_profiles: list[str] = field(default_factory=lambda: list(RUN_PROFILE_TYPES))
@@ -48,7 +46,6 @@ class RemoteEngine(Pairable):
         return self.run_profiles
 
 
-# from clusters
 @dataclass
 class Cluster:
     id: str
@@ -65,7 +62,6 @@ class Cluster:
     profile_types = RUN_PROFILE_TYPES
 
 
-# from pipeline_engines
 @dataclass
 class PipelineEngine(Pairable):
     @property
@@ -73,7 +69,6 @@ class PipelineEngine(Pairable):
         return "RUNNING" if self.paired else "STOPPED"
 
 
-# from pipeline_engines
 @dataclass
 class PipelineProfile:
     id: str
@@ -92,7 +87,6 @@ class PipelineProfile:
         return self.engine_id
 
 
-# from run_profiles
 @dataclass
 class RunProfile:
     id: str

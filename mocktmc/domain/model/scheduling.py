@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-# from schedules
 @dataclass
 class Schedule:
     id: str
@@ -16,7 +15,6 @@ class Schedule:
     executable_type: str | None = None  # TASK | PLAN
 
 
-# from scheduler
 @dataclass
 class Armed:
     token: int
@@ -24,7 +22,6 @@ class Armed:
     due: datetime | None = None
 
 
-# from webhooks
 @dataclass
 class Window:
     token: int

@@ -20,8 +20,6 @@ from .usage import refuse_while_a_runtime
 RESCHEDULE_METHODS = ("DEFAULT", "DUPLICATE_RUN_PROFILES", "CLUSTER_RUN_PROFILE")
 
 
-
-
 def cluster(world: "World", cluster_id: str) -> Cluster:
     return find(world.clusters, cluster_id, "Remote engine cluster")
 

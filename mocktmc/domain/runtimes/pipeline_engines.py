@@ -20,10 +20,6 @@ from .usage import refuse_while_a_runtime
 PROFILE_TYPES = ("standard", "big-data", "databricks", "advanced", "data-integration")
 
 
-
-
-
-
 def pipeline_engine(world: "World", engine_id: str) -> PipelineEngine:
     return find(world.pipeline_engines, engine_id, "Pipeline engine")
 

@@ -28,8 +28,6 @@ class ProfileOwner(Protocol):
     def profile_types(self) -> Sequence[str]: ...
 
 
-
-
 def profiles_of(world: "World", owner: ProfileOwner, type_: str | None = None) -> list[RunProfile]:
     return [p for p in world.run_profiles.values()
             if p.owner_id == owner.id and (type_ is None or p.type == type_)]

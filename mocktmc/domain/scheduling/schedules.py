@@ -34,8 +34,6 @@ SIMULATION_CAP = 100_000
 SCHEDULE_TRIGGER_TYPES = ("ONCE", "DAILY", "WEEKLY", "MONTHLY", "CRON")
 
 
-
-
 def schedule(world: "World", schedule_id: str) -> Schedule:
     return find(world.schedules, schedule_id, "Schedule")
 
@@ -48,12 +46,6 @@ def _trigger(raw: Mapping[str, Any], at: datetime) -> dict:
         raise BadRequest(f"trigger.type must be one of {', '.join(SCHEDULE_TRIGGER_TYPES)}, got {raw.get('type')!r}")
     filled = {"startDate": at.date().isoformat(), "timeZone": "UTC", **raw}
     return check_trigger(filled)
-
-
-
-
-
-
 
 
 def _check_spacing(triggers: list[dict], now: datetime, error: type[BadRequest | Conflict]) -> None:
@@ -141,8 +133,6 @@ def delete_trigger(world: "World", schedule_id: str, name: str) -> None:
         arm(world, found.executable_id)
 
 
-
-
 def simulate(world: "World", schedule_id: str, start: datetime, end: datetime, cap: int) -> list[tuple[datetime, str]]:
     """The events of every trigger in [start, end]; events closer than 5 minutes are a 409."""
     found = schedule(world, schedule_id)
@@ -152,7 +142,6 @@ def simulate(world: "World", schedule_id: str, start: datetime, end: datetime, c
             raise Conflict(f"Overlapping events found at {instant.isoformat()}")
         events.append((instant, name))
     return events
-
 
 
 def link(world: "World", schedule_id: str, executable_id: str, executable_type: str, environment_id: str) -> Schedule:

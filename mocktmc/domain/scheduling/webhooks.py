@@ -22,8 +22,6 @@ PAYLOAD_TYPES = ("application/json", "application/xml", "application/x-www-form-
 PAYLOAD_PARAMETER = "resource_webhook_payload"
 
 
-
-
 @dataclass(frozen=True)
 class WindowCloses(AgendaEvent):
     """An agenda event: a window's duration has passed since its first call."""
