@@ -1,14 +1,20 @@
 """Shared fixtures: a fresh in-process mock per test on a frozen clock, and ids of the demo world."""
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
-from mocktmc.app import create_app
+from mocktmc.app import create_app, reset_app
 from mocktmc.config import Settings
+from mocktmc.testing import MockTMC
 from mocktmc.validation import check_response
 
 START = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -51,13 +57,6 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"contract check: {VALIDATED['responses']} responses validated against contracts/")
 
 
-def make_app(**overrides):
-    settings = Settings(**{"clock": "frozen", "start": START, "fixtures": BASE_WORLD, **overrides})
-    app = create_app(settings)
-    app.test_client_class = ContractCheckingClient
-    return app
-
-
 class Api:
     """The Flask test client with a bearer token, plus a handle on the mock clock."""
 
@@ -89,6 +88,89 @@ class Api:
         response = self.get(f"/processing/executions/{execution_id}")
         assert response.status_code == 200, response.json
         return response.json
+
+
+class AppPool:
+    """Apps built once per distinct Settings and lent to one test at a time, reset on every loan.
+
+    Building an app is mostly werkzeug compiling its ~350 URL rules, the same for every test; what a test
+    may change is its run state, which mocktmc.app.reset_app makes anew (tests/test_reset_app.py proves a
+    reset app answers as a new one). A loan lasts until the test ends, so two apps a test holds at once are
+    two apps; a loan made outside any test (a module's shared app) is never taken back."""
+
+    def __init__(self) -> None:
+        self._idle: dict[Settings, list[Flask]] = defaultdict(list)
+        self._lent: list[Flask] | None = None  # loans of the running test; None between tests
+        self._example: Flask | None = None  # the running test's loan for its current Hypothesis example
+
+    def lend(self, settings: Settings) -> Flask:
+        idle = self._idle[settings]
+        if idle:
+            app = idle.pop()
+            reset_app(app)
+            app.test_client_class = None  # as create_app leaves it (a test may have set its own)
+        else:
+            app = create_app(settings)
+        if self._lent is not None:
+            self._lent.append(app)
+        return app
+
+    def lend_for_example(self, settings: Settings) -> Flask:
+        """A loan for one Hypothesis example: the test's previous example is over, so its app comes back
+        first (and, with the same settings, is the one lent again, reset)."""
+        if self._example is not None:
+            self._give_back(self._example)
+        self._example = self.lend(settings)
+        return self._example
+
+    def _give_back(self, app: Flask) -> None:
+        if self._lent is not None and app in self._lent:
+            self._lent.remove(app)
+            self._idle[app.extensions["mocktmc"].settings].append(app)
+
+    @contextmanager
+    def test(self) -> Iterator[None]:
+        self._lent, self._example = [], None
+        try:
+            yield
+        finally:
+            lent, self._lent, self._example = self._lent, None, None
+            for app in lent:
+                self._idle[app.extensions["mocktmc"].settings].append(app)
+
+
+POOL = AppPool()
+
+
+@pytest.fixture(autouse=True)
+def _apps_go_back_to_the_pool() -> Iterator[None]:
+    with POOL.test():
+        yield
+
+
+def settings_of(**overrides: Any) -> Settings:
+    """The tests' settings: a frozen clock at START in the tests' world, with these changes."""
+    return Settings(**{"clock": "frozen", "start": START, "fixtures": BASE_WORLD, **overrides})
+
+
+def make_app(**overrides: Any) -> Flask:
+    """An app as create_app builds it with settings_of(**overrides), lent for this test."""
+    app = POOL.lend(settings_of(**overrides))
+    app.test_client_class = ContractCheckingClient
+    return app
+
+
+def mock_tmc(**options: Any) -> MockTMC:
+    """MockTMC(**options) on an app lent for this test (MockTMC's own default settings, not make_app's)."""
+    return MockTMC(build_app=POOL.lend, **options)
+
+
+def example_api(**overrides: Any) -> Api:
+    """An Api for one Hypothesis example (of a @given test or a state machine), on an app of its own: the
+    previous example's, reset, so that a test of a hundred examples does not build a hundred apps."""
+    app = POOL.lend_for_example(settings_of(**overrides))
+    app.test_client_class = ContractCheckingClient
+    return Api(app)
 
 
 @pytest.fixture
