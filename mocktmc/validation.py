@@ -1,18 +1,28 @@
 """Checking traffic against contracts/ with openapi-core, the authority on the contracts.
 
 The parsed documents and openapi-core's objects are built once per process (they are immutable),
-never per request. `ResponseChecker` is what the project's tests use to validate every response
-the mock gives; request validation in the mock itself comes with `--validate`.
+never per request; so are the path lookups and schema validators openapi-core would otherwise redo for
+every response (what it finds and makes depends on the URL and the schema alone, never on a response).
+`ResponseChecker` is what the project's tests use to validate every response the mock gives; request
+validation in the mock itself comes with `--validate`.
 """
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl
 
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
 from openapi_core.datatypes import RequestParameters
+from openapi_core.templating.paths.datatypes import PathOperationServer
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+from openapi_core.templating.paths.finders import APICallPathFinder
+from openapi_core.validation.response.validators import V30ResponseValidator
+from openapi_core.validation.schemas import oas30_read_schema_validators_factory
+from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+from openapi_core.validation.schemas.validators import SchemaValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from .contract_documents import contract, legacy_contract_path
@@ -33,12 +43,58 @@ def family_of(path: str) -> str | None:
     return next((family for prefix, family in FAMILY_PREFIXES if path.startswith(prefix)), None)
 
 
+class _RememberingPathFinder(APICallPathFinder):
+    """openapi-core's path finder, remembering what it found: finding a URL's operation walks the contract's
+    path templates one by one (about a third of what a check costs), and what it finds depends on the
+    method and the URL alone. Not found is not remembered: it raises, as before, every time."""
+
+    # `spec` and `schema` below are openapi-core's SchemaPath (jsonschema-path's, which mocktmc does not declare).
+    def __init__(self, spec: Any, base_url: str | None = None) -> None:
+        super().__init__(spec, base_url)
+        self._found = lru_cache(maxsize=8192)(super().find)
+
+    def find(self, method: str, name: str) -> PathOperationServer:
+        return self._found(method, name)
+
+
+class _RememberingSchemaValidators(SchemaValidatorsFactory):
+    """The schema validators openapi-core makes for 3.0 responses, made once per schema: openapi-core makes
+    a new one (a deep copy of the format checker, a new jsonschema validator) for every value it checks,
+    although it depends only on the schema and the options, and validating leaves it unchanged."""
+
+    def __init__(self) -> None:
+        base = oas30_read_schema_validators_factory  # what V30ResponseValidator uses
+        super().__init__(base.schema_validator_cls, base.format_checker)
+        self._made: dict[tuple, SchemaValidator] = {}
+        self._lock = threading.Lock()  # `--validate all` checks from waitress' threads
+
+    def create(self, spec: Any, schema: Any, format_validators: Any = None,
+               extra_format_validators: Any = None, forbid_unspecified_additional_properties: bool = False,
+               enforce_properties_required: bool = False) -> SchemaValidator:
+        key = (id(spec), schema.parts, id(format_validators), id(extra_format_validators),
+               forbid_unspecified_additional_properties, enforce_properties_required)
+        with self._lock:
+            made = self._made.get(key)
+        if made is None:
+            made = super().create(spec, schema, format_validators, extra_format_validators,
+                                  forbid_unspecified_additional_properties, enforce_properties_required)
+            with self._lock:
+                made = self._made.setdefault(key, made)
+        return made
+
+
+class _ResponseValidator(V30ResponseValidator):
+    """openapi-core's own 3.0 response validation, finding paths and making schema validators once."""
+    path_finder_cls = _RememberingPathFinder
+    schema_validators_factory = _RememberingSchemaValidators()
+
+
 @lru_cache(maxsize=None)
 def _openapi(family: str) -> OpenAPI:
     spec = dict(contract(family))
     # Requests are matched on their path alone, whatever host served them.
     spec["servers"] = [{"url": CHECK_HOST}]
-    return OpenAPI.from_dict(spec)
+    return OpenAPI.from_dict(spec, config=Config(response_validator_cls=_ResponseValidator))
 
 
 class _RouteOnlyRequest:
