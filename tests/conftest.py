@@ -1,4 +1,7 @@
-"""Shared fixtures: a fresh in-process mock per test on a frozen clock, and ids of the demo world."""
+"""Shared fixtures: a fresh in-process mock per test on a frozen clock, and ids of the demo world.
+
+Fresh is the state, not the Flask app: apps are built once per distinct Settings and lent, reset, to one
+test (or one Hypothesis example) at a time (AppPool)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,6 +13,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis.control import current_build_context
+from hypothesis.errors import InvalidArgument
 from flask.testing import FlaskClient
 
 from mocktmc.app import create_app, reset_app
@@ -90,18 +95,29 @@ class Api:
         return response.json
 
 
+def _running_example() -> object | None:
+    """The Hypothesis example running now (its build context), or None outside one."""
+    try:
+        return current_build_context()
+    except InvalidArgument:
+        return None
+
+
 class AppPool:
     """Apps built once per distinct Settings and lent to one test at a time, reset on every loan.
 
     Building an app is mostly werkzeug compiling its ~350 URL rules, the same for every test; what a test
     may change is its run state, which mocktmc.app.reset_app makes anew (tests/test_reset_app.py proves a
     reset app answers as a new one). A loan lasts until the test ends, so two apps a test holds at once are
-    two apps; a loan made outside any test (a module's shared app) is never taken back."""
+    two apps; made in a Hypothesis example (a @given test's, a state machine's), it lasts until the next
+    example starts, so a test of a hundred examples does not build a hundred apps. A loan made outside any
+    test (a module's shared app) is never taken back."""
 
     def __init__(self) -> None:
         self._idle: dict[Settings, list[Flask]] = defaultdict(list)
         self._lent: list[Flask] | None = None  # loans of the running test; None between tests
-        self._example: Flask | None = None  # the running test's loan for its current Hypothesis example
+        self._example: object | None = None  # the Hypothesis example the loans below were made in
+        self._example_lent: list[Flask] = []
 
     def lend(self, settings: Settings) -> Flask:
         idle = self._idle[settings]
@@ -112,31 +128,34 @@ class AppPool:
         else:
             app = create_app(settings)
         if self._lent is not None:
-            self._lent.append(app)
+            example = _running_example()
+            if example is None:
+                self._lent.append(app)
+            else:
+                if example is not self._example:  # the previous example is over: its apps are free again
+                    self._end_example()
+                    self._example = example
+                self._example_lent.append(app)
         return app
 
-    def lend_for_example(self, settings: Settings) -> Flask:
-        """A loan for one Hypothesis example: the test's previous example is over, so its app comes back
-        first (and, with the same settings, is the one lent again, reset)."""
-        if self._example is not None:
-            self._give_back(self._example)
-        self._example = self.lend(settings)
-        return self._example
-
-    def _give_back(self, app: Flask) -> None:
-        if self._lent is not None and app in self._lent:
-            self._lent.remove(app)
+    def _give_back(self, apps: list[Flask]) -> None:
+        for app in apps:
             self._idle[app.extensions["mocktmc"].settings].append(app)
+        apps.clear()
+
+    def _end_example(self) -> None:
+        self._give_back(self._example_lent)
+        self._example = None
 
     @contextmanager
     def test(self) -> Iterator[None]:
-        self._lent, self._example = [], None
+        self._lent = []
         try:
             yield
         finally:
-            lent, self._lent, self._example = self._lent, None, None
-            for app in lent:
-                self._idle[app.extensions["mocktmc"].settings].append(app)
+            self._end_example()
+            self._give_back(self._lent)
+            self._lent = None
 
 
 POOL = AppPool()
@@ -163,14 +182,6 @@ def make_app(**overrides: Any) -> Flask:
 def mock_tmc(**options: Any) -> MockTMC:
     """MockTMC(**options) on an app lent for this test (MockTMC's own default settings, not make_app's)."""
     return MockTMC(build_app=POOL.lend, **options)
-
-
-def example_api(**overrides: Any) -> Api:
-    """An Api for one Hypothesis example (of a @given test or a state machine), on an app of its own: the
-    previous example's, reset, so that a test of a hundred examples does not build a hundred apps."""
-    app = POOL.lend_for_example(settings_of(**overrides))
-    app.test_client_class = ContractCheckingClient
-    return Api(app)
 
 
 @pytest.fixture

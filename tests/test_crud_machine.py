@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, precondition, rule
 
-from .conftest import DEV_ENV, DEV_SALES_WS, PROD_ENV, example_api
+from .conftest import DEV_ENV, DEV_SALES_WS, PROD_ENV, Api, make_app
 
 PROD_SALES_WS = "65f1a0c2e4b0a1b2c3d40201"
 # Artifacts only arrive by publishing: tasks are made in the demo workspaces that hold one.
@@ -23,7 +23,7 @@ class CrudMachine(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        self.api = example_api()
+        self.api = Api(make_app())
         self.ws = {}      # id -> {name, env}       (custom workspaces this machine made)
         self.conns = {}   # id -> {name, ws}
         self.task = {}    # id -> {name, ws, conn}

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from mocktmc.domain.scheduling.occurrences import occurrences
 from mocktmc.domain.common.timeutil import to_iso, to_ms
 
-from .conftest import CHECK_REJECTS, DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, SYNC_ORDERS, example_api
+from .conftest import (CHECK_REJECTS, DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, SYNC_ORDERS, Api,
+                       make_app)
 
 TASKS = (LOAD_CUSTOMERS, SYNC_ORDERS, NIGHTLY_REPORT, PARTNER_IMPORT, CHECK_REJECTS)
 FROM = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -30,7 +31,7 @@ triggers = st.one_of(
 @given(chosen=st.dictionaries(st.sampled_from(TASKS), triggers, min_size=1, max_size=5),
        days=st.integers(0, 6), limit=st.integers(1, 40))
 def test_pages_walked_to_the_total_visit_every_event_once_in_order(chosen, days, limit):
-    api = example_api()
+    api = Api(make_app())
     api.delete(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}/run-config")
     for task_id, trigger in chosen.items():
         response = api.client.put(f"/orchestration/executables/tasks/{task_id}/run-config", headers=api.headers,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from .conftest import CHECK_REJECTS, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, SYNC_ORDERS, example_api
+from .conftest import CHECK_REJECTS, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, SYNC_ORDERS, Api, make_app
 
 # Tasks whose every run ends the same way: succeeded (success or rejected rows) or not.
 SUCCEEDS = {LOAD_CUSTOMERS: True, NIGHTLY_REPORT: True, CHECK_REJECTS: True, SYNC_ORDERS: False}
@@ -33,7 +33,7 @@ def model(steps: list[dict]) -> tuple[list[str], bool, str]:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=steps_strategy)
 def test_plan_runs_follow_the_model(steps):
-    api = example_api()
+    api = Api(make_app())
     for task in SUCCEEDS:  # the same task may run in several steps of one plan
         api.client.put(f"/orchestration/executables/tasks/{task}/run-config", headers=api.headers, json={
             "trigger": {"type": "MANUAL", "startDate": "2024-03-01", "timeZone": "UTC"},

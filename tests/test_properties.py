@@ -13,7 +13,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from mocktmc.domain.executions import lifecycle as lc
 from mocktmc.domain.common.timeutil import parse_iso
 
-from .conftest import CHECK_REJECTS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, SYNC_ORDERS, example_api
+from .conftest import CHECK_REJECTS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, SYNC_ORDERS, Api, make_app
 
 TASKS = [LOAD_CUSTOMERS, SYNC_ORDERS, NIGHTLY_REPORT, PARTNER_IMPORT, CHECK_REJECTS]
 
@@ -45,7 +45,7 @@ class RunLifecycle(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        self.api = example_api()
+        self.api = Api(make_app())
         self.last_seen: dict[str, dict] = {}
         self.log_sizes: dict[str, int] = {}
 

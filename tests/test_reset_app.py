@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from mocktmc.app import create_app, reset_app
 from mocktmc.config import Settings
 
 from .conftest import (BASE_WORLD, DEMO_PAT, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, SERVICE_ACCOUNT, SERVICE_SECRET,
-                       START)
+                       START, Api, make_app)
 
 PAT = {"Authorization": f"Bearer {DEMO_PAT}"}
 CREDENTIALS = base64.b64encode(f"{SERVICE_ACCOUNT}:{SERVICE_SECRET}".encode()).decode()
@@ -105,3 +106,22 @@ def test_a_clock_given_to_create_app_is_the_built_apps_and_a_reset_one_follows_t
     assert app.extensions["mocktmc"].clock is given
     reset_app(app)
     assert app.extensions["mocktmc"].clock.now() == START
+
+
+# --- the suite's pool of apps (conftest.py) ---------------------------------------------------------
+def test_two_apps_a_test_holds_at_once_are_two_apps():
+    first, second = Api(make_app()), Api(make_app())
+    assert first.app is not second.app
+    first.advance(60)
+    assert second.client.get("/_mocktmc/clock").json["now"] == "2024-03-01T09:00:00.000Z"
+
+
+@hypothesis_settings(max_examples=5, deadline=None)
+@given(seconds=st.integers(1, 3600))
+def test_every_hypothesis_example_gets_an_app_as_new(seconds):
+    api = Api(make_app())  # the previous example's, reset
+    assert api.client.get("/_mocktmc/clock").json["now"] == "2024-03-01T09:00:00.000Z"
+    assert api.client.get("/_mocktmc/requests").json[0]["seq"] == 1  # that GET, the first request it journals
+    assert api.get(f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions").json["total"] == 0
+    api.execute(LOAD_CUSTOMERS)
+    api.advance(seconds)

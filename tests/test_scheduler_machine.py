@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 
-from .conftest import ARCHIVE_LOGS, DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, START, example_api
+from .conftest import ARCHIVE_LOGS, DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, START, Api, make_app
 
 UTC = timezone.utc
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -190,7 +190,7 @@ class SchedulerMachine(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        self.api = example_api()
+        self.api = Api(make_app())
         self.now = START
         self.task = {t: {"trigger": None, "linked": None, "paused": False, "parallel": False} for t in TASKS}
         self.task[NIGHTLY_REPORT]["trigger"] = NIGHTLY_TRIGGER
