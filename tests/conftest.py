@@ -58,6 +58,17 @@ class ContractCheckingClient(FlaskClient):
         return response
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller adds up every worker's count
+        workeroutput["validated_responses"] = VALIDATED["responses"]
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: no such hook without it (-p no:xdist)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    VALIDATED["responses"] += getattr(node, "workeroutput", {}).get("validated_responses", 0)
+
+
 def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"contract check: {VALIDATED['responses']} responses validated against contracts/")
 
