@@ -43,12 +43,13 @@ def family_of(path: str) -> str | None:
     return next((family for prefix, family in FAMILY_PREFIXES if path.startswith(prefix)), None)
 
 
+# openapi-core's spec and schema objects are typed Any below: they are jsonschema-path's SchemaPath, a
+# package mocktmc does not declare (openapi-core brings it).
 class _RememberingPathFinder(APICallPathFinder):
     """openapi-core's path finder, remembering what it found: finding a URL's operation walks the contract's
     path templates one by one (about a third of what a check costs), and what it finds depends on the
     method and the URL alone. Not found is not remembered: it raises, as before, every time."""
 
-    # `spec` and `schema` below are openapi-core's SchemaPath (jsonschema-path's, which mocktmc does not declare).
     def __init__(self, spec: Any, base_url: str | None = None) -> None:
         super().__init__(spec, base_url)
         self._found = lru_cache(maxsize=8192)(super().find)
@@ -57,36 +58,41 @@ class _RememberingPathFinder(APICallPathFinder):
         return self._found(method, name)
 
 
-class _RememberingSchemaValidators(SchemaValidatorsFactory):
+class _RememberingSchemaValidators:
     """The schema validators openapi-core makes for 3.0 responses, made once per schema: openapi-core makes
     a new one (a deep copy of the format checker, a new jsonschema validator) for every value it checks,
-    although it depends only on the schema and the options, and validating leaves it unchanged."""
+    although it depends only on the schema and the options, and validating leaves it unchanged. It hands
+    `create` on to openapi-core's own factory, whatever options that takes."""
 
-    def __init__(self) -> None:
-        base = oas30_read_schema_validators_factory  # what V30ResponseValidator uses
-        super().__init__(base.schema_validator_cls, base.format_checker)
+    def __init__(self, factory: SchemaValidatorsFactory) -> None:
+        self._factory = factory
         self._made: dict[tuple, SchemaValidator] = {}
         self._lock = threading.Lock()  # `--validate all` checks from waitress' threads
 
-    def create(self, spec: Any, schema: Any, format_validators: Any = None,
-               extra_format_validators: Any = None, forbid_unspecified_additional_properties: bool = False,
-               enforce_properties_required: bool = False) -> SchemaValidator:
-        key = (id(spec), schema.parts, id(format_validators), id(extra_format_validators),
-               forbid_unspecified_additional_properties, enforce_properties_required)
+    def create(self, spec: Any, schema: Any, *args: Any, **kwargs: Any) -> SchemaValidator:
+        # The options are flags and dicts of format validators that live as long as the validator.
+        key = (id(spec), schema.parts, tuple(_option(value) for value in args),
+               tuple(sorted((name, _option(value)) for name, value in kwargs.items())))
         with self._lock:
             made = self._made.get(key)
         if made is None:
-            made = super().create(spec, schema, format_validators, extra_format_validators,
-                                  forbid_unspecified_additional_properties, enforce_properties_required)
+            made = self._factory.create(spec, schema, *args, **kwargs)
             with self._lock:
                 made = self._made.setdefault(key, made)
         return made
+
+    def __getattr__(self, name: str) -> Any:  # anything else asked of a factory is openapi-core's
+        return getattr(self._factory, name)
+
+
+def _option(value: Any) -> Any:
+    return value if value is None or isinstance(value, (bool, int, str)) else id(value)
 
 
 class _ResponseValidator(V30ResponseValidator):
     """openapi-core's own 3.0 response validation, finding paths and making schema validators once."""
     path_finder_cls = _RememberingPathFinder
-    schema_validators_factory = _RememberingSchemaValidators()
+    schema_validators_factory = _RememberingSchemaValidators(oas30_read_schema_validators_factory)
 
 
 @lru_cache(maxsize=None)
