@@ -75,8 +75,10 @@ class _MockTMCFlask(Flask):
 
 def create_app(settings: Settings | None = None, *, clock: VirtualClock | None = None,
                spec: WorldSpec | None = None) -> Flask:
+    """The mock TMC as a WSGI app: `clock` and `spec` (the parsed fixture world) default to what the settings say.
+
+    reset_app puts an app back to how this left it, so that one app can serve test after test."""
     settings = settings or Settings()
-    clock = clock or VirtualClock(start=settings.start, rate=settings.clock_rate)
     spec = spec or load_fixture(settings.fixtures)
     app = _MockTMCFlask("mocktmc")
     app.json.sort_keys = False  # keep the published field order
@@ -85,8 +87,14 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     quirks = in_effect(settings.fidelity)
     if "quirks_reversed" in settings.defects:  # a deliberate bug: the behaviour the fidelity does not say
         quirks = frozenset(QUIRKS) - quirks
-    app.extensions["mocktmc"] = MockState(settings, clock, Accounts(spec, clock, settings.auth, settings.seed,
-                                                                    settings.defects, quirks))
+
+    def fresh_state(given_clock: VirtualClock | None = None) -> MockState:
+        ticking = given_clock or VirtualClock(start=settings.start, rate=settings.clock_rate)
+        return MockState(settings, ticking, Accounts(spec, ticking, settings.auth, settings.seed, settings.defects,
+                                                     quirks))
+
+    # A clock given here is the built app's; a reset app gets a new one, as the settings say.
+    context.keep_fresh(app, "mocktmc", fresh_state, first=fresh_state(clock) if clock is not None else None)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     install_legacy(app)  # after the 2021-03 handlers it delegates to
@@ -120,6 +128,18 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     app.register_error_handler(HTTPException, _render_http_exception)
     app.register_error_handler(Exception, _render_unexpected)
     return app
+
+
+def reset_app(app: Flask) -> None:
+    """Put an app create_app built back to how it left it, as if it had just been built with the same settings.
+
+    The accounts get their fixture world again (as `POST /_mocktmc/reset` gives it, on the world the app was
+    built with even after `POST /_mocktmc/fixtures`), with no tokens but the fixture's and request ids from
+    the start; the clock is back at the configured start and rate; the journal is empty and numbered from 1;
+    no fault rule, throttle count or defect ghost is left. What is costly to build and never changes while
+    serving (the URL map, the hooks, the compiled contract checks) is kept: that is what makes it worth
+    reusing one app across tests. Not while the app is answering requests."""
+    context.reset_state(app)
 
 
 _PHRASES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}

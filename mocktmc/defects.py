@@ -25,6 +25,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from .api import context
 from .api.bodies import has_body, is_json, parse_json
 from .api.request_checks import operation_rules, rule_template
 from .contract_documents import contract, operations_in
@@ -53,7 +54,7 @@ def install(app: Flask, names: Iterable[str]) -> None:
     if "server_error_on_bad_body" in on:
         operation_rules()
     if "use_after_free" in on:
-        app.extensions[_GHOSTS] = _Ghosts()
+        context.keep_fresh(app, _GHOSTS, _Ghosts)  # run state: a reset app remembers no deleted path
         app.before_request(_remember_before_delete)
 
     def apply_defects(response: Response) -> Response:

@@ -13,11 +13,11 @@ import io
 import json as jsonlib
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -25,6 +25,9 @@ from requests.adapters import HTTPAdapter
 from urllib3 import HTTPResponse
 
 from .control import globs
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 IN_PROCESS_URL = "http://mocktmc.local"
 DEFAULT_TOKEN = "mocktmc-test"
@@ -394,11 +397,16 @@ class MockTMC(Control):
 
     Other keyword arguments are Settings fields; `MockTMC(defects=["wrong_type"])` switches on deliberate
     bugs (`mocktmc defects` lists them), to prove that a contract suite catches them.
+
+    `build_app` makes the app from the Settings (default: `mocktmc.app.create_app`). A suite that makes many
+    mocks can pass one that lends an app built earlier with the same settings and put back as new with
+    `mocktmc.app.reset_app`: building the URL map is most of what a new mock costs.
     """
 
     def __init__(self, fixtures: str | os.PathLike[str] | Mapping[str, Any] = "default", clock: str = "frozen",
                  seed: int = 0, auth: str = "open", start: datetime | str | None = None,
-                 validate: str = "requests", *, token: str = DEFAULT_TOKEN, **settings: Any) -> None:
+                 validate: str = "requests", *, token: str = DEFAULT_TOKEN,
+                 build_app: Callable[[Settings], Any] | None = None, **settings: Any) -> None:
         from .app import create_app
         from .config import Settings
 
@@ -408,7 +416,7 @@ class MockTMC(Control):
         world = fixtures if isinstance(fixtures, Mapping) else None
         self.settings = Settings(fixtures="empty" if world is not None else os.fspath(fixtures), clock=clock,
                                  seed=seed, auth=auth, start=start, validate=validate, **settings)
-        self.app = create_app(self.settings)
+        self.app = (build_app or create_app)(self.settings)
         self.token = token
         session = requests.Session()
         session.mount(IN_PROCESS_URL + "/", WSGITransport(self.app))

@@ -1,18 +1,28 @@
 """Checking traffic against contracts/ with openapi-core, the authority on the contracts.
 
 The parsed documents and openapi-core's objects are built once per process (they are immutable),
-never per request. `ResponseChecker` is what the project's tests use to validate every response
-the mock gives; request validation in the mock itself comes with `--validate`.
+never per request; so are the path lookups and schema validators openapi-core would otherwise redo for
+every response (what it finds and makes depends on the URL and the schema alone, never on a response).
+`ResponseChecker` is what the project's tests use to validate every response the mock gives; request
+validation in the mock itself comes with `--validate`.
 """
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl
 
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
 from openapi_core.datatypes import RequestParameters
+from openapi_core.templating.paths.datatypes import PathOperationServer
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+from openapi_core.templating.paths.finders import APICallPathFinder
+from openapi_core.validation.response.validators import V30ResponseValidator
+from openapi_core.validation.schemas import oas30_read_schema_validators_factory
+from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+from openapi_core.validation.schemas.validators import SchemaValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from .contract_documents import contract, legacy_contract_path
@@ -33,12 +43,64 @@ def family_of(path: str) -> str | None:
     return next((family for prefix, family in FAMILY_PREFIXES if path.startswith(prefix)), None)
 
 
+# openapi-core's spec and schema objects are typed Any below: they are jsonschema-path's SchemaPath, a
+# package mocktmc does not declare (openapi-core brings it).
+class _RememberingPathFinder(APICallPathFinder):
+    """openapi-core's path finder, remembering what it found: finding a URL's operation walks the contract's
+    path templates one by one (about a third of what a check costs), and what it finds depends on the
+    method and the URL alone. Not found is not remembered: it raises, as before, every time."""
+
+    def __init__(self, spec: Any, base_url: str | None = None) -> None:
+        super().__init__(spec, base_url)
+        self._found = lru_cache(maxsize=8192)(super().find)
+
+    def find(self, method: str, name: str) -> PathOperationServer:
+        return self._found(method, name)
+
+
+class _RememberingSchemaValidators:
+    """The schema validators openapi-core makes for 3.0 responses, made once per schema: openapi-core makes
+    a new one (a deep copy of the format checker, a new jsonschema validator) for every value it checks,
+    although it depends only on the schema and the options, and validating leaves it unchanged. It hands
+    `create` on to openapi-core's own factory, whatever options that takes."""
+
+    def __init__(self, factory: SchemaValidatorsFactory) -> None:
+        self._factory = factory
+        self._made: dict[tuple, SchemaValidator] = {}
+        self._lock = threading.Lock()  # `--validate all` checks from waitress' threads
+
+    def create(self, spec: Any, schema: Any, *args: Any, **kwargs: Any) -> SchemaValidator:
+        # The options are flags and dicts of format validators that live as long as the validator.
+        key = (id(spec), schema.parts, tuple(_option(value) for value in args),
+               tuple(sorted((name, _option(value)) for name, value in kwargs.items())))
+        with self._lock:
+            made = self._made.get(key)
+        if made is None:
+            made = self._factory.create(spec, schema, *args, **kwargs)
+            with self._lock:
+                made = self._made.setdefault(key, made)
+        return made
+
+    def __getattr__(self, name: str) -> Any:  # anything else asked of a factory is openapi-core's
+        return getattr(self._factory, name)
+
+
+def _option(value: Any) -> Any:
+    return value if value is None or isinstance(value, (bool, int, str)) else id(value)
+
+
+class _ResponseValidator(V30ResponseValidator):
+    """openapi-core's own 3.0 response validation, finding paths and making schema validators once."""
+    path_finder_cls = _RememberingPathFinder
+    schema_validators_factory = _RememberingSchemaValidators(oas30_read_schema_validators_factory)
+
+
 @lru_cache(maxsize=None)
 def _openapi(family: str) -> OpenAPI:
     spec = dict(contract(family))
     # Requests are matched on their path alone, whatever host served them.
     spec["servers"] = [{"url": CHECK_HOST}]
-    return OpenAPI.from_dict(spec)
+    return OpenAPI.from_dict(spec, config=Config(response_validator_cls=_ResponseValidator))
 
 
 class _RouteOnlyRequest:

@@ -8,9 +8,8 @@ import requests
 
 from mocktmc.api.legacy.routes import ROUTES
 from mocktmc.inventory import NOT_IMPLEMENTED_HEADER, coverage
-from mocktmc.testing import MockTMC
 
-from .conftest import LOAD_CUSTOMERS, PROD_ENV, SYNC_ORDERS
+from .conftest import LOAD_CUSTOMERS, PROD_ENV, SYNC_ORDERS, mock_tmc
 
 V2_VERSIONS = ("v2.2", "v2.3", "v2.4", "v2.5", "v2.6")
 RUNNING = {"dispatching", "executing"}
@@ -20,7 +19,7 @@ RUNNING = {"dispatching", "executing"}
 @pytest.fixture
 def served():
     """A mock on a free loopback port that checks its own answers against the contracts (a break is a 500)."""
-    mock = MockTMC(validate="all")
+    mock = mock_tmc(validate="all")
     with mock.serve() as url:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {mock.token}"

@@ -30,7 +30,8 @@ import mocktmc
 
 from .serving import served
 
-pytestmark = pytest.mark.artifact
+# One worker builds the archives and the venvs once (the fixtures are the module's) and runs every test on them.
+pytestmark = [pytest.mark.artifact, pytest.mark.xdist_group("artifact")]
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each folder of the checkout that ships, and where its files sit in the wheel.

@@ -23,6 +23,9 @@ from mocktmc.testing import MockTMC
 
 from .conftest import DEMO_PAT, SERVICE_ACCOUNT, SERVICE_SECRET
 
+# One worker runs every kit job (the `runs` fixture is the module's), and runs them first: they are the longest.
+pytestmark = pytest.mark.xdist_group("contract_kit")
+
 CONTROL_TOKEN = "kit-test-control"
 
 FAST = ["--max-examples", "3", "--steps", "10", "--seed", "7"]

@@ -7,14 +7,14 @@ import requests
 
 from mocktmc import MockTMC
 
-from .conftest import ARCHIVE_LOGS, BASE_WORLD, LOAD_CUSTOMERS, START
+from .conftest import ARCHIVE_LOGS, BASE_WORLD, LOAD_CUSTOMERS, START, mock_tmc
 
 ENGINE = "65f1a0c2e4b0a1b2c3d45001"  # onprem-re-1, the demo world's paired remote engine
 
 
 @pytest.fixture
 def mock() -> MockTMC:
-    return MockTMC(fixtures=BASE_WORLD, validate="all", start=START)
+    return mock_tmc(fixtures=BASE_WORLD, validate="all", start=START)
 
 
 # --- a MANUAL or WEBHOOK trigger without startDate and timeZone -----------------------------------

@@ -11,7 +11,7 @@ import requests
 from mocktmc import MockTMC
 from mocktmc.testing import IN_PROCESS_URL, MockTMCError, connect
 
-from .conftest import BASE_WORLD, LOAD_CUSTOMERS, SYNC_ORDERS, START
+from .conftest import BASE_WORLD, LOAD_CUSTOMERS, SYNC_ORDERS, START, mock_tmc
 
 DEMO_ACCOUNT = "4c0a7d3e-9f6b-4a52-8e31-2b7c5d9e1f08"
 HISTORY = f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions"
@@ -26,7 +26,7 @@ SMALL_WORLD = {
 
 @pytest.fixture
 def mock() -> MockTMC:
-    return MockTMC(fixtures=BASE_WORLD, start=START)
+    return mock_tmc(fixtures=BASE_WORLD, start=START)
 
 
 def execute(session: requests.Session, task_id: str = LOAD_CUSTOMERS) -> str:

@@ -12,12 +12,12 @@ import pytest
 from mocktmc import MockTMC
 from mocktmc.quirks import FIDELITIES, QUIRKS, in_effect
 
-from .conftest import BASE_WORLD, LOAD_CUSTOMERS, NIGHTLY_REPORT, SERVICE_ACCOUNT, SERVICE_SECRET
+from .conftest import BASE_WORLD, LOAD_CUSTOMERS, NIGHTLY_REPORT, SERVICE_ACCOUNT, SERVICE_SECRET, mock_tmc
 
 
 @pytest.fixture(params=FIDELITIES)
 def mock(request) -> MockTMC:
-    return MockTMC(fixtures=BASE_WORLD, validate="all", fidelity=request.param)
+    return mock_tmc(fixtures=BASE_WORLD, validate="all", fidelity=request.param)
 
 
 def observed(mock: MockTMC) -> bool:

@@ -59,3 +59,16 @@ def test_requests_no_contract_covers_are_not_checked(api):
     unbuilt = api.get("/tmc/v2.6/permissions")
     assert unbuilt.status_code == 501 and unbuilt.headers["X-Mocktmc-Not-Implemented"] == "getPermissions"
     assert check_response("GET", "/tmc/v2.6/permissions", "", unbuilt) is False
+
+
+def test_what_a_check_remembers_is_where_to_look_never_a_verdict(api):
+    """Paths found and schema validators made are kept from one check to the next (mocktmc.validation); the
+    same URL and schema still pass or fail on each response's own content, and a path no contract has is
+    looked for again."""
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    path = f"/processing/executions/{execution_id}"
+    for _ in range(2):
+        assert check_response("GET", path, "", api.get(path)) is True
+        with pytest.raises(ContractViolation):
+            check_response("GET", path, "", tamper(api.get(path), status="running"))
+        assert check_response("GET", "/orchestration/nothing", "", api.get("/orchestration/nothing")) is False

@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from datetime import datetime, timedelta
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 
 from . import context
 from ..errors import TooManyRequests
@@ -40,8 +40,9 @@ class Throttle:
             return None
 
 
-def install(app, per_second: float) -> None:
-    app.extensions[_STATE] = Throttle(per_second)
+def install(app: Flask, per_second: float) -> None:
+    # The counts are run state: a reset app has counted nothing (context.keep_fresh).
+    context.keep_fresh(app, _STATE, lambda: Throttle(per_second))
 
 
 def check() -> None:

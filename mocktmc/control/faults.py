@@ -17,7 +17,7 @@ import time
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from waitress.channel import ClientDisconnected
 
-from ..api import bodies
+from ..api import bodies, context
 from . import caller
 from .access import require_control_token
 from .fault_rules import FaultRule, FaultRules
@@ -27,7 +27,8 @@ bp = Blueprint("faults", __name__, url_prefix="/_mocktmc")
 bp.before_request(require_control_token)
 
 _REGISTRY = "mocktmc.faults"
-bp.record_once(lambda setup: setup.app.extensions.setdefault(_REGISTRY, FaultRules()))
+# The rules are run state: a reset app has none (context.keep_fresh).
+bp.record_once(lambda setup: context.keep_fresh(setup.app, _REGISTRY, FaultRules))
 
 # Names the rule that answered (status, drop) or delayed (latency) a response, for whoever debugs a client.
 FAULT_HEADER = "X-Mocktmc-Fault"

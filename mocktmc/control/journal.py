@@ -30,7 +30,8 @@ bp = Blueprint("journal", __name__, url_prefix="/_mocktmc")
 bp.before_request(require_control_token)
 
 _JOURNAL = "mocktmc.journal"
-bp.record_once(lambda setup: setup.app.extensions.setdefault(_JOURNAL, Journal()))
+# The journal is run state: a reset app has an empty one, numbered from 1 again (context.keep_fresh).
+bp.record_once(lambda setup: context.keep_fresh(setup.app, _JOURNAL, Journal))
 
 BODY_LIMIT = 4096  # characters of a body the journal keeps
 FILTERS = ("method", "path", "status", "account", "since")
