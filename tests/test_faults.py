@@ -13,6 +13,7 @@ from mocktmc.control.faults import FAULT_HEADER, ConnectionDropped
 from mocktmc.inventory import NOT_IMPLEMENTED_HEADER
 
 from .conftest import AUTH, LOAD_CUSTOMERS, Api, make_app
+from .errors import assert_error
 from .test_e2e import server  # noqa: F401  (the fixture: a real `mocktmc serve` subprocess)
 
 WORKSPACES = "/orchestration/workspaces"
@@ -74,9 +75,10 @@ def test_a_faulted_request_changes_nothing(api):
 def test_a_fault_acts_before_authentication_and_request_validation(api):
     add_rule(api, path="/processing/executions", status=418)
     client = raw_client(api.app)
-    assert client.post("/processing/executions", json={"executable": 42}).status_code == 418  # no token, bad body
+    assert_error(client.post("/processing/executions", json={"executable": 42}),
+                 418, "Injected by mocktmc fault rule fault-1")  # no token, bad body
     api.client.delete("/_mocktmc/faults")
-    assert client.post("/processing/executions", json={"executable": 42}).status_code == 401
+    assert_error(client.post("/processing/executions", json={"executable": 42}), 401, "Missing Authorization header")
 
 
 def test_times_is_the_most_a_rule_fires(api):
@@ -130,7 +132,7 @@ def test_path_patterns(pattern, path, hit):
 
 def test_method_and_path_must_both_match(api):
     add_rule(api, method="post", path="/processing/executions/*", status=500)
-    assert api.get("/processing/executions/does-not-exist").status_code == 404
+    assert_error(api.get("/processing/executions/does-not-exist"), 404, "Execution does-not-exist not found")
     faulted = raw_client(api.app).post("/processing/executions/x", headers=AUTH)
     assert faulted.status_code == 500
 
@@ -143,7 +145,7 @@ def test_a_rule_with_an_account_faults_only_that_accounts_requests():
     client = raw_client(app)
     assert client.get(WORKSPACES, headers=alice.headers).status_code == 503
     assert bob.get(WORKSPACES).status_code == 200
-    assert client.get(WORKSPACES).status_code == 401  # no token: no account to match
+    assert_error(client.get(WORKSPACES), 401, "Missing Authorization header")  # no token: no account to match
 
 
 def test_latency_holds_the_request_in_real_time_then_answers(api):
@@ -263,6 +265,6 @@ def test_a_bad_rule_is_a_400_naming_the_field(api, body, named):
 def test_the_fault_endpoints_are_behind_the_control_token():
     app = make_app(control_token="s3cret")
     client = app.test_client()
-    assert client.get("/_mocktmc/faults").status_code == 401
-    assert client.delete("/_mocktmc/faults").status_code == 401
+    assert_error(client.get("/_mocktmc/faults"), 401, "Missing Authorization header")
+    assert_error(client.delete("/_mocktmc/faults"), 401, "Missing Authorization header")
     assert client.get("/_mocktmc/faults", headers={"Authorization": "Bearer s3cret"}).status_code == 200
