@@ -23,18 +23,21 @@ def test_create_environment_also_creates_its_workspace(api):
                                                                              "alice@demo.mocktmc.local")]
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"name": "development", "workspaceName": "x"}, 409),  # names are unique, whatever the case
-    ({"name": "   ", "workspaceName": "x"}, 400),
-    ({"name": "New"}, 400),
-    ({"name": "New", "workspaceName": "x", "maxCloudContainers": -1}, 400),
-    ({"name": "New", "workspaceName": "x", "owner": "nobody@x"}, 400),
-    ({"name": "New", "workspaceName": "x", "colour": "red"}, 400),
+@pytest.mark.parametrize("body, status, says", [
+    # names are unique, whatever the case
+    ({"name": "development", "workspaceName": "x"}, 409,
+     "An environment named 'development' exists: environment name should be unique"),
+    ({"name": "   ", "workspaceName": "x"}, 400, "The environment name must not be empty"),
+    ({"name": "New"}, 400, "'workspaceName' is a required property"),
+    ({"name": "New", "workspaceName": "x", "maxCloudContainers": -1}, 400,
+     "'maxCloudContainers': -1 is less than the minimum of 0"),
+    ({"name": "New", "workspaceName": "x", "owner": "nobody@x"}, 400, "Unknown owner 'nobody@x'"),
+    ({"name": "New", "workspaceName": "x", "colour": "red"}, 400, "Unrecognized field: 'colour'"),
 ])
-def test_bad_environment_creation_changes_nothing(api, body, status):
+def test_bad_environment_creation_changes_nothing(api, body, status, says):
     before = api.get("/orchestration/environments").json
     response = api.post("/orchestration/environments", json=body)
-    assert response.status_code == status and response.json["detail"]
+    assert_error(response, status, says)
     assert api.get("/orchestration/environments").json == before
 
 

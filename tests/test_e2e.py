@@ -68,7 +68,8 @@ def test_the_whole_client_loop_over_http(server):
     assert history["items"][0]["executionId"] == execution_id
 
     error = session.get(f"{base}/no/such/path", timeout=10)
-    assert error.status_code == 404 and error.headers["Content-Type"] == "application/json"
+    assert_error(error, 404, "No operation at GET /no/such/path")
+    assert error.headers["Content-Type"] == "application/json"
 
 
 def test_sigterm_stops_the_server_cleanly(server):

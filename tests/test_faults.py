@@ -186,7 +186,8 @@ def test_a_dropped_request_closes_the_connection_over_http(server):  # noqa: F81
     assert session.get(f"{base}{WORKSPACES}", timeout=10).status_code == 200
     session.post(f"{base}/_mocktmc/faults", json={"path": WORKSPACES, "status": 429, "retryAfter": 1}, timeout=10)
     limited = session.get(f"{base}{WORKSPACES}", timeout=10)
-    assert limited.status_code == 429 and limited.headers["Retry-After"] == "1"
+    assert_error(limited, 429, "Injected by mocktmc fault rule")
+    assert limited.headers["Retry-After"] == "1"
     dropped = session.get(f"{base}/_mocktmc/requests", params={"path": WORKSPACES}, timeout=10).json()
     assert [(entry["status"], entry["dropped"]) for entry in dropped] == [(None, True), (200, False), (429, False)]
 
@@ -195,7 +196,7 @@ def test_validate_all_keeps_the_faults_answer():
     api = Api(make_app(validate="all"))
     add_rule(api, path=WORKSPACES, status=418, times=1)
     faulted = raw_client(api.app).get(WORKSPACES, headers=AUTH)
-    assert faulted.status_code == 418 and faulted.json["status"] == 418  # not a 500 for breaking the contract
+    assert_error(faulted, 418, "Injected by mocktmc fault rule")  # not a 500 for breaking the contract
     assert NOT_IMPLEMENTED_HEADER not in faulted.headers
     add_rule(api, path=WORKSPACES, drop=True, times=1)
     with pytest.raises(ConnectionDropped):
@@ -217,7 +218,7 @@ def test_rules_are_listed_removed_and_cleared(api):
     assert api.client.delete(f"/_mocktmc/faults/{first['id']}").status_code == 204
     assert list(rules(api)) == [second["id"]]
     missing = api.client.delete(f"/_mocktmc/faults/{first['id']}")
-    assert missing.status_code == 404 and missing.json["status"] == 404
+    assert_error(missing, 404, f"No fault rule '{first['id']}'")
     assert api.client.delete("/_mocktmc/faults").status_code == 204 and rules(api) == {}
     assert add_rule(api, path=WORKSPACES, drop=True)["id"] not in (first["id"], second["id"])
 

@@ -115,7 +115,8 @@ def test_faults_add_list_remove_clear(mock):
     rule = mock.faults.add("POST", "/processing/executions", status=429, retry_after=7, times=1)
     assert rule["id"] and rule["retryAfter"] == 7 and mock.faults.added == [rule["id"]]
     limited = session.post("/processing/executions", json={"executable": LOAD_CUSTOMERS})
-    assert limited.status_code == 429 and limited.headers["Retry-After"] == "7"
+    assert_error(limited, 429, f"Injected by mocktmc fault rule {rule['id']}")
+    assert limited.headers["Retry-After"] == "7"
     execute(session)  # the rule was good for one request
     assert [r["id"] for r in mock.faults.list()] == [rule["id"]]
     mock.faults.remove(rule["id"])

@@ -190,21 +190,27 @@ def test_the_clock_can_be_set_frozen_and_resumed(api):
     assert client.put("/_mocktmc/clock", json={"rate": 0}).json["frozen"]
 
 
-@pytest.mark.parametrize("method, path, body, status", [
-    ("post", "/_mocktmc/clock/advance", {"seconds": -1}, 409),
-    ("post", "/_mocktmc/clock/advance", {"to": "2024-02-01T00:00:00Z"}, 409),
-    ("put", "/_mocktmc/clock", {"now": "2024-02-01T00:00:00Z"}, 409),
-    ("put", "/_mocktmc/clock", {"now": "2024-02-01T00:00:00Z", "rate": 5}, 409),
-    ("put", "/_mocktmc/clock", {}, 400),
-    ("put", "/_mocktmc/clock", {"rate": -2}, 400),
-    ("put", "/_mocktmc/clock", {"now": "tomorrow"}, 400),
-    ("put", "/_mocktmc/clock", {"now": "2024-04-01T00:00:00Z", "rate": "fast"}, 400),
-    ("post", "/_mocktmc/clock/advance", {"seconds": 1, "to": "2024-04-01T00:00:00Z"}, 400),
+@pytest.mark.parametrize("method, path, body, status, says", [
+    ("post", "/_mocktmc/clock/advance", {"seconds": -1}, 409,
+     "The mock clock only moves forward: cannot advance it by -1 s"),
+    ("post", "/_mocktmc/clock/advance", {"to": "2024-02-01T00:00:00Z"}, 409,
+     "The mock clock only moves forward: 2024-02-01T00:00:00+00:00 is before the current mock time"),
+    ("put", "/_mocktmc/clock", {"now": "2024-02-01T00:00:00Z"}, 409,
+     "The mock clock only moves forward: 2024-02-01T00:00:00+00:00 is before the current mock time"),
+    ("put", "/_mocktmc/clock", {"now": "2024-02-01T00:00:00Z", "rate": 5}, 409,
+     "The mock clock only moves forward: 2024-02-01T00:00:00+00:00 is before the current mock time"),
+    ("put", "/_mocktmc/clock", {}, 400, "Send 'now' (a date-time or epoch ms), 'rate' (a number >= 0), or both"),
+    ("put", "/_mocktmc/clock", {"rate": -2}, 400, "'rate': -2 is less than the minimum of 0"),
+    ("put", "/_mocktmc/clock", {"now": "tomorrow"}, 400, "'now': 'tomorrow' is not valid"),
+    ("put", "/_mocktmc/clock", {"now": "2024-04-01T00:00:00Z", "rate": "fast"}, 400,
+     "'rate': 'fast' is not of type 'number'"),
+    ("post", "/_mocktmc/clock/advance", {"seconds": 1, "to": "2024-04-01T00:00:00Z"}, 400,
+     "Send exactly one of 'seconds' (a number) or 'to'"),
 ])
-def test_moving_the_clock_backwards_or_badly_changes_nothing(api, method, path, body, status):
+def test_moving_the_clock_backwards_or_badly_changes_nothing(api, method, path, body, status, says):
     before = api.client.get("/_mocktmc/clock").json
     response = getattr(api.client, method)(path, json=body)
-    assert response.status_code == status and response.json["status"] == status
+    assert_error(response, status, says)
     assert api.client.get("/_mocktmc/clock").json == before
 
 
