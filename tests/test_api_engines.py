@@ -110,7 +110,7 @@ def test_delete_refused_while_a_task_runs_on_the_engine(api):
                               json=config)
     assert response.status_code == 200, response.json
     response = api.delete(f"{ENGINES}/{engine['id']}")
-    assert response.status_code == 409 and "sync" in response.json["detail"].lower()
+    assert_error(response, 409, "Remote engine 're-1' is the runtime of task(s) Sync orders")
     assert api.get(f"{ENGINES}/{engine['id']}").status_code == 200
 
 
