@@ -5,6 +5,7 @@ import json
 import pytest
 
 from .conftest import AUTH, DEMO_PAT, LOAD_CUSTOMERS, SERVICE_ACCOUNT, SERVICE_SECRET, Api, make_app
+from .errors import assert_error
 
 
 def basic(client_id=SERVICE_ACCOUNT, secret=SERVICE_SECRET):
@@ -20,12 +21,16 @@ def issue_token(api: Api, **kw) -> dict:
     return response.json
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer"}, {"Authorization": "Basic abc"},
-                                     {"Authorization": "Bearer two words"}, {"Authorization": "token abc"}])
-def test_missing_or_malformed_authorization_is_401(app, headers):
+@pytest.mark.parametrize("headers, says", [
+    ({}, "Missing Authorization header"),
+    ({"Authorization": "Bearer"}, "The Authorization header must read 'Bearer <token>'"),
+    ({"Authorization": "Basic abc"}, "The Authorization header must read 'Bearer <token>'"),
+    ({"Authorization": "Bearer two words"}, "The Authorization header must read 'Bearer <token>'"),
+    ({"Authorization": "token abc"}, "The Authorization header must read 'Bearer <token>'"),
+])
+def test_missing_or_malformed_authorization_is_401(app, headers, says):
     response = app.test_client().get("/orchestration/workspaces", headers=headers)
-    assert response.status_code == 401
-    assert response.json["status"] == 401 and response.json["detail"]
+    assert_error(response, 401, says)
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
@@ -46,32 +51,36 @@ def test_service_token_runs_as_the_service_account(api):
     assert (run["userId"], run["userType"]) == (SERVICE_ACCOUNT, "SERVICE")
 
 
-@pytest.mark.parametrize("headers", [basic(secret="wrong"), basic(client_id="nobody"), {},
-                                     {"Authorization": "Basic !!!"}, {"Authorization": "Basic " +
-                                                                      base64.b64encode(b"no-colon").decode()}])
-def test_bad_client_credentials_are_401_in_every_mode(headers):
+@pytest.mark.parametrize("headers, says", [
+    (basic(secret="wrong"), "The ClientId or Secret is missing or invalid"),
+    (basic(client_id="nobody"), "The ClientId or Secret is missing or invalid"),
+    ({}, "send 'Authorization: Basic base64(clientId:clientSecret)'"),
+    ({"Authorization": "Basic !!!"}, "not valid base64 of 'clientId:clientSecret'"),
+    ({"Authorization": "Basic " + base64.b64encode(b"no-colon").decode()}, "must read 'clientId:clientSecret'"),
+])
+def test_bad_client_credentials_are_401_in_every_mode(headers, says):
     for auth in ("open", "isolated", "strict"):
         response = make_app(auth=auth).test_client().post("/security/oauth/token", headers=headers,
                                                           json=TOKEN_BODY)
-        assert response.status_code == 401, auth
+        assert_error(response, 401, says)
         assert response.content_type == "application/json"
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"grant_type": "password", "audience": "x"}, 400),
-    ({"grant_type": "client_credentials"}, 400),
-    ("not json", 400),
+@pytest.mark.parametrize("body, says", [
+    ({"grant_type": "password", "audience": "x"}, "grant_type must be 'client_credentials', got 'password'"),
+    ({"grant_type": "client_credentials"}, "'audience' is a required property"),
+    ("not json", "The request body is not valid JSON"),
 ])
-def test_bad_token_requests(api, body, status):
+def test_bad_token_requests(api, body, says):
     kwargs = {"data": body, "content_type": "application/json"} if isinstance(body, str) else {"json": body}
     response = api.client.post("/security/oauth/token", headers=basic(), **kwargs)
-    assert response.status_code == status
+    assert_error(response, 400, says)
 
 
 def test_token_request_with_another_media_type_is_415(api):
     response = api.client.post("/security/oauth/token", headers={**basic(), "Content-Type": "text/plain"},
                                data="grant_type=client_credentials")
-    assert response.status_code == 415
+    assert_error(response, 415, "application/json or application/x-www-form-urlencoded, got text/plain")
 
 
 def test_open_mode_shares_the_default_account():
@@ -86,7 +95,7 @@ def test_isolated_mode_gives_each_token_its_own_account():
     one, two = Api(app, {"Authorization": "Bearer one"}), Api(app, {"Authorization": "Bearer two"})
     execution_id = one.execute(LOAD_CUSTOMERS)
     assert one.run(execution_id)["executionId"] == execution_id
-    assert two.get(f"/processing/executions/{execution_id}").status_code == 404
+    assert_error(two.get(f"/processing/executions/{execution_id}"), 404, f"Execution {execution_id} not found")
     assert one.run(execution_id)["accountId"] != two.run(two.execute(LOAD_CUSTOMERS))["accountId"]
     # Every account is seeded from the same fixture, with the same definition ids.
     assert one.get("/orchestration/executables/tasks").json == two.get("/orchestration/executables/tasks").json
@@ -94,7 +103,7 @@ def test_isolated_mode_gives_each_token_its_own_account():
 
 def test_strict_mode_accepts_only_known_tokens_and_expires_service_tokens():
     app = make_app(auth="strict")
-    assert Api(app).get("/orchestration/workspaces").status_code == 401
+    assert_error(Api(app).get("/orchestration/workspaces"), 401, "Unknown access token (auth mode 'strict'")
     assert Api(app, {"Authorization": f"Bearer {DEMO_PAT}"}).get("/orchestration/workspaces").status_code == 200
     token = issue_token(Api(app))["access_token"]
     service = Api(app, {"Authorization": f"Bearer {token}"})
@@ -112,9 +121,9 @@ def test_unknown_path_and_wrong_method_are_tmc_json(api):
     unknown = api.get("/orchestration/nothing-here")
     assert unknown.status_code == 404 and unknown.content_type == "application/json"
     assert set(unknown.json) == {"status", "message", "detail", "requestId"}
+    assert_error(unknown, 404, "No operation at GET /orchestration/nothing-here")
     wrong = api.client.patch("/orchestration/environments", headers=AUTH)
-    assert wrong.status_code == 405 and wrong.json["status"] == 405
-    assert "GET" in wrong.headers["Allow"]
+    assert_error(wrong, 405, "PATCH is not allowed on /orchestration/environments", allow="GET, POST")
 
 
 def test_options_is_not_answered_for_flask_but_refused_with_the_published_methods(api):
@@ -131,7 +140,8 @@ def test_unbuilt_published_operation_is_501_with_its_name(api):
     assert response.status_code == 501
     assert "getPermissions" in response.json["details"]
     # A method the path does not publish stays a 405, even next to an unbuilt one.
-    assert api.client.patch("/tmc/v2.6/permissions", headers=AUTH).status_code == 405
+    assert_error(api.client.patch("/tmc/v2.6/permissions", headers=AUTH), 405,
+                 "PATCH is not allowed on /tmc/v2.6/permissions", allow="GET")
 
 
 def test_legacy_family_uses_the_v2_error_body(api):
@@ -141,7 +151,8 @@ def test_legacy_family_uses_the_v2_error_body(api):
     assert api.get("/tmc/v2.2/permissions").status_code == 501
     missing = api.get("/tmc/v2.2/executables/tasks/nope")
     assert missing.status_code == 404 and {"code", "details", "url"} <= set(missing.json)
-    assert api.client.get("/tmc/v1.2/executables").status_code == 401
+    assert (missing.json["details"], missing.json["url"]) == ("Task nope not found", "/tmc/v2.2/executables/tasks/nope")
+    assert_error(api.client.get("/tmc/v1.2/executables"), 401, "Missing Authorization header")
 
 
 def test_unexpected_errors_are_a_tmc_500_without_a_trace(app, monkeypatch):

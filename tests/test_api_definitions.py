@@ -2,6 +2,7 @@
 import pytest
 
 from .conftest import DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, PROD_ENV
+from .errors import assert_error
 
 
 def test_environments_are_a_bare_array(api):
@@ -112,4 +113,4 @@ def test_paused_task_shows_its_pause(api):
 
 def test_unknown_task_is_404(api):
     response = api.get("/orchestration/executables/tasks/000000000000000000000000")
-    assert response.status_code == 404 and response.json["status"] == 404
+    assert_error(response, 404, "Task 000000000000000000000000 not found")

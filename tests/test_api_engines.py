@@ -2,6 +2,7 @@
 import pytest
 
 from .conftest import DEV_ENV, DEV_SALES_WS, PROD_ENV, SYNC_ORDERS
+from .errors import assert_error
 
 ENGINES = "/processing/runtimes/remote-engines"
 DEMO_ENGINE = "65f1a0c2e4b0a1b2c3d45001"  # onprem-re-1, paired, in Development/Sales
@@ -45,29 +46,33 @@ def test_fiql_query(api):
     assert names(f"workspace.environment.id=={PROD_ENV}") == ["other"]
     assert names(f"id=={first['id']},id=={second['id']}") == ["re-1", "other"]
     assert names("status==PAIRED") == []
-    assert api.get(ENGINES, query_string={"query": "colour==red"}).status_code == 400
+    assert_error(api.get(ENGINES, query_string={"query": "colour==red"}),
+                 400, "Invalid FIQL query: unknown field 'colour'")
 
 
-@pytest.mark.parametrize("body", [
-    {"name": "x"},
-    {"name": "x", "environmentId": "nope"},
-    {"name": "x", "environmentId": DEV_ENV, "workspaceId": "nope"},
-    {"name": "x", "environmentId": PROD_ENV, "workspaceId": DEV_SALES_WS},
-    {"name": " ", "environmentId": DEV_ENV},
-    {"name": "x", "environmentId": DEV_ENV, "runProfiles": ["SPARK"]},
-    {"name": "x", "environmentId": DEV_ENV, "runProfiles": "JOB_SERVER"},
-    {"name": "x", "environmentId": DEV_ENV, "debug": {}},
-    {"name": "x", "environmentId": DEV_ENV, "colour": "red"},
+@pytest.mark.parametrize("body, says", [
+    ({"name": "x"}, "'environmentId' is a required property"),
+    ({"name": "x", "environmentId": "nope"}, "Environment nope not found"),
+    ({"name": "x", "environmentId": DEV_ENV, "workspaceId": "nope"}, "Workspace nope not found"),
+    ({"name": "x", "environmentId": PROD_ENV, "workspaceId": DEV_SALES_WS},
+     f"Workspace {DEV_SALES_WS} is not in environment {PROD_ENV}"),
+    ({"name": " ", "environmentId": DEV_ENV}, "The remote engine name must not be empty"),
+    ({"name": "x", "environmentId": DEV_ENV, "runProfiles": ["SPARK"]},
+     "runProfiles items must be one of JOB_SERVER, MICROSERVICE, TALEND_RUNTIME, got 'SPARK'"),
+    ({"name": "x", "environmentId": DEV_ENV, "runProfiles": "JOB_SERVER"},
+     "'runProfiles': 'JOB_SERVER' is not of type 'array'"),
+    ({"name": "x", "environmentId": DEV_ENV, "debug": {}}, "'debug': 'host' is a required property"),
+    ({"name": "x", "environmentId": DEV_ENV, "colour": "red"}, "Unrecognized field: 'colour'"),
 ])
-def test_bad_creations_change_nothing(api, body):
+def test_bad_creations_change_nothing(api, body, says):
     response = api.post(ENGINES, json=body)
-    assert response.status_code == 400 and response.json["status"] == 400
+    assert_error(response, 400, says)
     assert [e["id"] for e in api.get(ENGINES).json] == [DEMO_ENGINE]
 
 
 def test_names_are_unique_per_environment(api):
     create(api)
-    assert create(api, name="RE-1").status_code == 400
+    assert_error(create(api, name="RE-1"), 400, "A remote engine named 'RE-1' already exists in this environment")
     assert create(api, environmentId=PROD_ENV).status_code == 201
 
 
@@ -77,8 +82,10 @@ def test_unpair_and_delete(api):
     assert paired.status_code == 200 and paired.json["id"] == engine["id"]
     assert api.get(f"{ENGINES}/{engine['id']}").json["status"] == "PAIRED"
     assert api.get(f"{ENGINES}/{engine['id']}").json["availability"] == "AVAILABLE"
-    assert api.client.post("/_mocktmc/engines/pair", json={"preAuthorizedKey": "wrong"}).status_code == 404
-    assert api.client.post("/_mocktmc/engines/pair", json={"preAuthorizedKey": 7}).status_code == 400
+    assert_error(api.client.post("/_mocktmc/engines/pair", json={"preAuthorizedKey": "wrong"}),
+                 404, "No remote engine holds this pre-authorized key")
+    assert_error(api.client.post("/_mocktmc/engines/pair", json={"preAuthorizedKey": 7}),
+                 400, "'preAuthorizedKey': 7 is not of type 'string'")
     api.advance(60)
     response = api.delete(f"{ENGINES}/{engine['id']}/pairing", query_string={"keepOsgiDeployments": "true"})
     assert response.status_code == 200 and response.mimetype == "text/plain"
@@ -86,12 +93,13 @@ def test_unpair_and_delete(api):
     assert after["status"] == "NOT_PAIRED" and after["availability"] == "NOT_AVAILABLE"
     assert after["updateDate"] > engine["updateDate"]
     assert api.delete(f"{ENGINES}/{engine['id']}/pairing").status_code == 200  # idempotent
-    assert api.delete(f"{ENGINES}/{engine['id']}/pairing",
-                      query_string={"keepOsgiDeployments": "maybe"}).status_code == 400
+    assert_error(api.delete(f"{ENGINES}/{engine['id']}/pairing",
+                            query_string={"keepOsgiDeployments": "maybe"}),
+                 400, "Query parameter 'keepOsgiDeployments' must be true or false, got 'maybe'")
     assert api.delete(f"{ENGINES}/{engine['id']}").status_code == 204
-    assert api.get(f"{ENGINES}/{engine['id']}").status_code == 404
-    assert api.delete(f"{ENGINES}/nope/pairing").status_code == 404
-    assert api.delete(f"{ENGINES}/nope").status_code == 404
+    assert_error(api.get(f"{ENGINES}/{engine['id']}"), 404, f"Remote engine {engine['id']} not found")
+    assert_error(api.delete(f"{ENGINES}/nope/pairing"), 404, "Remote engine nope not found")
+    assert_error(api.delete(f"{ENGINES}/nope"), 404, "Remote engine nope not found")
 
 
 def test_delete_refused_while_a_task_runs_on_the_engine(api):
@@ -102,7 +110,7 @@ def test_delete_refused_while_a_task_runs_on_the_engine(api):
                               json=config)
     assert response.status_code == 200, response.json
     response = api.delete(f"{ENGINES}/{engine['id']}")
-    assert response.status_code == 409 and "sync" in response.json["detail"].lower()
+    assert_error(response, 409, "Remote engine 're-1' is the runtime of task(s) Sync orders")
     assert api.get(f"{ENGINES}/{engine['id']}").status_code == 200
 
 
@@ -111,12 +119,14 @@ def test_debug_mode(api):
     on = api.client.put(f"{ENGINES}/{engine['id']}/debug", headers=api.headers,
                         json={"host": "dbg.local", "isDebugModeOn": True})
     assert on.status_code == 200 and on.json["debug"] == {"host": "dbg.local"}
-    assert api.client.put(f"{ENGINES}/{engine['id']}/debug", headers=api.headers,
-                          json={"isDebugModeOn": True}).status_code == 400
+    assert_error(api.client.put(f"{ENGINES}/{engine['id']}/debug", headers=api.headers,
+                                json={"isDebugModeOn": True}),
+                 400, "Field 'host' is required to turn debug mode on")
     assert api.get(f"{ENGINES}/{engine['id']}").json["debug"] == {"host": "dbg.local"}
     off = api.client.put(f"{ENGINES}/{engine['id']}/debug", headers=api.headers, json={"isDebugModeOn": False})
     assert off.status_code == 200 and "debug" not in off.json
-    assert api.client.put(f"{ENGINES}/nope/debug", headers=api.headers, json={"host": "h"}).status_code == 404
+    assert_error(api.client.put(f"{ENGINES}/nope/debug", headers=api.headers, json={"host": "h"}),
+                 404, "Remote engine nope not found")
 
 
 def profile_body(engine, **body):
@@ -136,37 +146,41 @@ def test_run_profiles_crud(api):
     assert api.get(f"{profiles}/{profile['id']}").json == profile
     assert [p["name"] for p in api.get(profiles).json] == ["fat-jvm", "ms"]
     assert [p["name"] for p in api.get(profiles, query_string={"type": "MICROSERVICE"}).json] == ["ms"]
-    assert api.get(profiles, query_string={"type": "SPARK"}).status_code == 400
+    assert_error(api.get(profiles, query_string={"type": "SPARK"}),
+                 400, "Query parameter 'type': 'SPARK' is not one of")
     api.advance(5)
     updated = api.client.put(f"{profiles}/{profile['id']}", headers=api.headers,
                              json={"name": "fatter", "jvmArguments": ["-Xmx8g"]})
     assert updated.status_code == 200 and updated.json["version"] == 2 and updated.json["description"] == ""
     assert updated.json["updateDate"] > profile["updateDate"]
-    assert api.client.put(f"{profiles}/{profile['id']}", headers=api.headers,
-                          json={"name": "ms", "jvmArguments": []}).status_code == 400
+    assert_error(api.client.put(f"{profiles}/{profile['id']}", headers=api.headers,
+                                json={"name": "ms", "jvmArguments": []}),
+                 400, "A run profile named 'ms' exists on this runtime")
     gone = api.delete(f"{profiles}/{micro['id']}")
     assert gone.status_code == 202 and gone.mimetype == "text/plain"
-    assert api.get(f"{profiles}/{micro['id']}").status_code == 404
+    assert_error(api.get(f"{profiles}/{micro['id']}"),
+                 404, f"Run profile {micro['id']} not found on remote engine {engine['id']}")
     other = create(api, name="re-2").json
-    assert api.get(f"{ENGINES}/{other['id']}/run-profiles/{profile['id']}").status_code == 404
-    assert api.get(f"{ENGINES}/nope/run-profiles").status_code == 404
+    assert_error(api.get(f"{ENGINES}/{other['id']}/run-profiles/{profile['id']}"),
+                 404, f"Run profile {profile['id']} not found on remote engine {other['id']}")
+    assert_error(api.get(f"{ENGINES}/nope/run-profiles"), 404, "Remote engine nope not found")
 
 
-@pytest.mark.parametrize("change, status", [
-    ({"type": "TALEND_RUNTIME"}, 400),  # not a type this engine runs
-    ({"type": "SPARK"}, 400),
-    ({"runtimeId": "another"}, 400),
-    ({"jvmArguments": "-Xmx1g"}, 400),
-    ({"jvmArguments": [1]}, 400),
-    ({"name": ""}, 400),
-    ({"name": "FAT-JVM"}, 409),
+@pytest.mark.parametrize("change, status, says", [
+    ({"type": "TALEND_RUNTIME"}, 400, "type must be one of JOB_SERVER for remote engine 're-1', got 'TALEND_RUNTIME'"),
+    ({"type": "SPARK"}, 400, "'type': 'SPARK' is not one of"),
+    ({"runtimeId": "another"}, 400, "runtimeId must be the remote engine's runtime id"),
+    ({"jvmArguments": "-Xmx1g"}, 400, "'jvmArguments': '-Xmx1g' is not of type 'array'"),
+    ({"jvmArguments": [1]}, 400, "'jvmArguments[0]': 1 is not of type 'string'"),
+    ({"name": ""}, 400, "Missing required field: 'name'"),
+    ({"name": "FAT-JVM"}, 409, "A run profile named 'FAT-JVM' exists on this runtime"),
 ])
-def test_bad_run_profiles_change_nothing(api, change, status):
+def test_bad_run_profiles_change_nothing(api, change, status, says):
     engine = create(api, runProfiles=["JOB_SERVER"]).json
     profiles = f"{ENGINES}/{engine['id']}/run-profiles"
     api.post(profiles, json=profile_body(engine))
     response = api.post(profiles, json=profile_body(engine, **change))
-    assert response.status_code == status, response.json
+    assert_error(response, status, says)
     assert len(api.get(profiles).json) == 1
 
 
@@ -180,9 +194,12 @@ def test_deleting_a_profile_in_use_moves_its_tasks_or_is_refused(api):
               "runtime": {"type": "REMOTE_ENGINE", "id": engine["id"], "runProfileId": used["id"]}}
     path = f"/orchestration/executables/tasks/{SYNC_ORDERS}/run-config"
     assert api.client.put(path, headers=api.headers, json=config).status_code == 200
-    assert api.delete(f"{profiles}/{used['id']}").status_code == 409
-    assert api.delete(f"{profiles}/{used['id']}", query_string={"newRunProfileId": micro["id"]}).status_code == 400
-    assert api.delete(f"{profiles}/{used['id']}", query_string={"newRunProfileId": "nope"}).status_code == 400
+    assert_error(api.delete(f"{profiles}/{used['id']}"),
+                 409, "Run profile 'fat-jvm' is used by task(s) Sync orders; name a replacement")
+    assert_error(api.delete(f"{profiles}/{used['id']}", query_string={"newRunProfileId": micro["id"]}),
+                 400, "The replacement must be another JOB_SERVER run profile of the same remote engine")
+    assert_error(api.delete(f"{profiles}/{used['id']}", query_string={"newRunProfileId": "nope"}),
+                 400, "The replacement must be another JOB_SERVER run profile of the same remote engine")
     assert api.get(f"{profiles}/{used['id']}").status_code == 200
     assert api.delete(f"{profiles}/{used['id']}", query_string={"newRunProfileId": spare["id"]}).status_code == 202
     assert api.get(path).json["runtime"]["runProfileId"] == spare["id"]
@@ -193,5 +210,6 @@ def test_deleting_an_engine_deletes_its_profiles(api):
     profile = api.post(f"{ENGINES}/{engine['id']}/run-profiles", json=profile_body(engine)).json
     assert api.delete(f"{ENGINES}/{engine['id']}").status_code == 204
     recreated = create(api).json
-    assert api.get(f"{ENGINES}/{recreated['id']}/run-profiles/{profile['id']}").status_code == 404
+    assert_error(api.get(f"{ENGINES}/{recreated['id']}/run-profiles/{profile['id']}"),
+                 404, f"Run profile {profile['id']} not found on remote engine {recreated['id']}")
     assert api.get(f"{ENGINES}/{recreated['id']}/run-profiles").json == []

@@ -6,6 +6,7 @@ import pytest
 from mocktmc.domain.common.timeutil import to_ms
 
 from .conftest import DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PROD_ENV, SYNC_ORDERS
+from .errors import assert_error
 
 DAILY_PLAN = "8f0e6a52-3c1d-4b7e-9a2f-6d5c4b3a2e10"
 MONTHLY = {"type": "MONTHLY", "interval": 1, "startDate": "2024-03-01", "timeZone": "UTC",
@@ -45,14 +46,16 @@ def test_plan_events(api):
     assert page["items"] == [f"2024-03-0{d}T18:00:00.000Z" for d in range(1, 5)]
 
 
-@pytest.mark.parametrize("path, query, status", [
-    (f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config/events", {}, 400),
-    (f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config/events", {"from": 2000, "to": 1000}, 400),
-    ("/orchestration/executables/tasks/nope/run-config/events", {"to": 1000}, 404),
-    ("/orchestration/executables/plans/nope/run-config/events", {"to": 1000}, 404),
+@pytest.mark.parametrize("path, query, status, says", [
+    (f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config/events", {}, 400,
+     "Query parameter 'to' is required"),
+    (f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config/events", {"from": 2000, "to": 1000}, 400,
+     "'from' must not be after 'to'"),
+    ("/orchestration/executables/tasks/nope/run-config/events", {"to": 1000}, 404, "Task nope not found"),
+    ("/orchestration/executables/plans/nope/run-config/events", {"to": 1000}, 404, "Plan nope not found"),
 ])
-def test_bad_event_queries(api, path, query, status):
-    assert api.get(path, query_string=query).status_code == status
+def test_bad_event_queries(api, path, query, status, says):
+    assert_error(api.get(path, query_string=query), status, says)
 
 
 def test_a_year_of_events_every_minute_is_counted_without_listing_them(api):
@@ -97,13 +100,14 @@ def test_the_maintenance_window_search(api):
     assert (paged["total"], len(paged["items"]), paged["offset"]) == (9, 3, 6)
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"environmentId": DEV_ENV}, 400),
-    ({"environmentId": "nope", "to": 1000}, 404),
-    ({"environmentId": DEV_ENV, "to": "soon"}, 400),
-    ({"environmentId": DEV_ENV, "to": 1000, "from": 2000}, 400),
-    ({"environmentId": DEV_ENV, "to": 1000, "runtime": {"type": "MOON"}}, 400),
-    ({"environmentId": DEV_ENV, "to": 1000, "workspaceIds": DEV_SALES_WS}, 400),
+@pytest.mark.parametrize("body, status, says", [
+    ({"environmentId": DEV_ENV}, 400, "'to' is a required property"),
+    ({"environmentId": "nope", "to": 1000}, 404, "Environment nope not found"),
+    ({"environmentId": DEV_ENV, "to": "soon"}, 400, "'to': 'soon' is not valid"),
+    ({"environmentId": DEV_ENV, "to": 1000, "from": 2000}, 400, "'from' must not be after 'to'"),
+    ({"environmentId": DEV_ENV, "to": 1000, "runtime": {"type": "MOON"}}, 400, "'runtime.type': 'MOON' is not one of"),
+    ({"environmentId": DEV_ENV, "to": 1000, "workspaceIds": DEV_SALES_WS}, 400,
+     "'workspaceIds': '65f1a0c2e4b0a1b2c3d40101' is not of type 'array'"),
 ])
-def test_bad_searches(api, body, status):
-    assert api.post("/orchestration/executables/events/search", json=body).status_code == status
+def test_bad_searches(api, body, status, says):
+    assert_error(api.post("/orchestration/executables/events/search", json=body), status, says)

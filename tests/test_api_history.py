@@ -6,6 +6,7 @@ import pytest
 from mocktmc.domain.common.timeutil import to_ms
 
 from .conftest import (DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PROD_ENV, START, SYNC_ORDERS)
+from .errors import assert_error
 
 PROD_TASK = "65f1a0c2e4b0a1b2c3d42101"
 PATH = "/processing/executables/tasks/executions"
@@ -33,23 +34,25 @@ def test_post_filters_by_tags_and_window(api):
     assert api.post(PATH, json={"lastDays": 1, "limit": 1}).json["items"][0]["executionId"] in (load, sync)
 
 
-@pytest.mark.parametrize("body", [
-    {"environmentId": PROD_ENV, "workspaceId": DEV_SALES_WS},
-    {"from": to_ms(START - timedelta(days=90)), "to": to_ms(START)},
-    {"from": to_ms(START), "to": to_ms(START - timedelta(days=1))},
-    {"lastDays": 61},
-    {"status": "running"},
-    {"tags": "sales"},
+@pytest.mark.parametrize("body, says", [
+    ({"environmentId": PROD_ENV, "workspaceId": DEV_SALES_WS},
+     "The workspace must belong to the environment when both are given"),
+    ({"from": to_ms(START - timedelta(days=90)), "to": to_ms(START)},
+     "The period between 'from' and 'to' must not exceed 60 days"),
+    ({"from": to_ms(START), "to": to_ms(START - timedelta(days=1))}, "'from' must not be after 'to'"),
+    ({"lastDays": 61}, "'lastDays': 61 is greater than the maximum of 60"),
+    ({"status": "running"}, "'status': 'running' is not one of"),
+    ({"tags": "sales"}, "'tags': 'sales' is not of type 'array'"),
 ])
-def test_bad_searches(api, body):
-    assert api.post(PATH, json=body).status_code == 400
+def test_bad_searches(api, body, says):
+    assert_error(api.post(PATH, json=body), 400, says)
 
 
 def test_get_refuses_a_period_over_60_days(api):
     query = {"from": to_ms(START - timedelta(days=61)), "to": to_ms(START)}
-    assert api.get(PATH, query_string=query).status_code == 400
-    assert api.get(PATH, query_string={"environmentId": DEV_ENV, "workspaceId": "65f1a0c2e4b0a1b2c3d40201"}
-                   ).status_code == 400
+    assert_error(api.get(PATH, query_string=query), 400, "The period between 'from' and 'to' must not exceed 60 days")
+    assert_error(api.get(PATH, query_string={"environmentId": DEV_ENV, "workspaceId": "65f1a0c2e4b0a1b2c3d40201"}),
+                 400, "The workspace must belong to the environment when both are given")
 
 
 def test_a_second_manual_run_misfires(api):

@@ -2,6 +2,7 @@
 import pytest
 
 from .conftest import DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, SYNC_ORDERS
+from .errors import assert_error
 
 PATH = "/monitoring/observability/executions/search"
 DAILY = "8f0e6a52-3c1d-4b7e-9a2f-6d5c4b3a2e10"
@@ -68,16 +69,19 @@ def test_pages(api):
     assert search(api, limit=5, offset=5)["nextPageExists"] is False
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"limit": 201}, 400),
-    ({"limit": 5, "offset": 100}, 400),  # 20 pages at most
-    ({"category": "BATCH"}, 400),
-    ({"filters": [{"field": "colour", "operator": "in", "value": "x"}]}, 400),
-    ({"filters": [{"field": "status ( Status of the execution )", "operator": "in", "value": "x"}]}, 400),
-    ({"filters": [{"field": "executeDurationMs", "operator": "between", "value": [1]}]}, 400),
+@pytest.mark.parametrize("body, status, says", [
+    ({"limit": 201}, 400, "'limit': 201 is greater than the maximum of 200"),
+    ({"limit": 5, "offset": 100}, 400, "The offset is limited to 20 pages of 5"),
+    ({"category": "BATCH"}, 400, "'category': 'BATCH' is not one of ['ETL', 'ESB']"),
+    ({"filters": [{"field": "colour", "operator": "in", "value": "x"}]}, 400,
+     "'filters[0].field': 'colour' is not one of"),
+    ({"filters": [{"field": "status ( Status of the execution )", "operator": "in", "value": "x"}]}, 400,
+     "'filters[0].field': 'status ( Status of the execution )' is not one"),
+    ({"filters": [{"field": "executeDurationMs", "operator": "between", "value": [1]}]}, 400,
+     "filters[0].value: between takes [low, high]"),
 ])
-def test_bad_searches(api, body, status):
-    assert api.post(PATH, json={"environmentId": DEV_ENV, "category": "ETL", **body}).status_code == status
+def test_bad_searches(api, body, status, says):
+    assert_error(api.post(PATH, json={"environmentId": DEV_ENV, "category": "ETL", **body}), status, says)
 
 
 def test_csv_download_with_keyset_pages(api):
@@ -97,7 +101,9 @@ def test_csv_download_with_keyset_pages(api):
     assert rows[0]["accountId"] and rows[0]["tags"] == "sales,daily"
     second = api.post("/monitoring/observability/executions/download", json={**body, "lastId": rows[-1]["id"]})
     assert [r["id"] for r in csv.DictReader(io.StringIO(second.get_data(as_text=True)))] == [ids[0]]
-    assert api.post("/monitoring/observability/executions/download",
-                    json={**body, "lastId": "nope"}).status_code == 400
-    assert api.post("/monitoring/observability/executions/download",
-                    json={**body, "limit": 100001}).status_code == 400
+    assert_error(api.post("/monitoring/observability/executions/download",
+                          json={**body, "lastId": "nope"}),
+                 400, "lastId nope is not among the executions this search finds")
+    assert_error(api.post("/monitoring/observability/executions/download",
+                          json={**body, "limit": 100001}),
+                 400, "'limit': 100001 is greater than the maximum of 100000")

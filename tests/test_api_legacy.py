@@ -10,6 +10,7 @@ from mocktmc.api.legacy.routes import ROUTES
 from mocktmc.inventory import NOT_IMPLEMENTED_HEADER, coverage
 
 from .conftest import LOAD_CUSTOMERS, PROD_ENV, SYNC_ORDERS, mock_tmc
+from .errors import assert_error
 
 V2_VERSIONS = ("v2.2", "v2.3", "v2.4", "v2.5", "v2.6")
 RUNNING = {"dispatching", "executing"}
@@ -216,7 +217,7 @@ def test_v26_writes_reach_the_same_world_and_delete_can_terminate_runs(api):
     assert api.get(f"/tmc/v2.6/executables/tasks/{task_id}").status_code == 200
     deleted = api.delete(f"/tmc/v2.3/executables/tasks/{task_id}", query_string={"terminateExecutions": "true"})
     assert deleted.status_code == 204
-    assert api.get(f"/orchestration/executables/tasks/{task_id}").status_code == 404
+    assert_error(api.get(f"/orchestration/executables/tasks/{task_id}"), 404, f"Task {task_id} not found")
     api.advance(300)
     assert api.get(f"/tmc/v2.6/executions/{execution_id}").json["executionStatus"] == "EXECUTION_TERMINATED"
 
@@ -230,7 +231,7 @@ def test_promotion_analysis_at_post_executions_promotions_id(api):
     assert legacy.json["executionId"] != current.json["executionId"]
     assert {**legacy.json, "executionId": None} == {**current.json, "executionId": None}
     assert legacy.json["workspaces"]
-    assert api.post("/tmc/v2.6/executions/promotions/nope", json={}).status_code == 404
+    assert_error(api.post("/tmc/v2.6/executions/promotions/nope", json={}), 404, "Promotion nope not found")
 
 
 def test_plan_steps_in_the_v26_layout(api):

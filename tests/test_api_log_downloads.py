@@ -2,6 +2,7 @@
 import json
 
 from .conftest import LOAD_CUSTOMERS, SYNC_ORDERS
+from .errors import assert_error
 
 
 def finished_run(api, task=LOAD_CUSTOMERS):
@@ -33,8 +34,10 @@ def test_download_flow_json(api):
     lines = downloaded.json
     assert len(lines) == size and lines[0]["logMessage"].startswith("Execution request received")
     api.advance(61 * 60)
-    assert api.app.test_client().get(url).status_code == 404  # the address lasts 60 minutes
-    assert status(api, execution_id, token).status_code == 404  # and the token one hour
+    # the address lasts 60 minutes
+    assert_error(api.app.test_client().get(url), 404, "Unknown or expired download address")
+    # and the token one hour
+    assert_error(status(api, execution_id, token), 404, "Unknown or expired log download token")
 
 
 def test_text_format_new_file_name_and_window(api):
@@ -53,17 +56,20 @@ def test_text_format_new_file_name_and_window(api):
 
 def test_bad_download_requests(api):
     execution_id = finished_run(api)
-    assert api.post(f"/monitoring/executions/{execution_id}/logs", query_string={"fileFormat": "pdf"}).status_code == 400
-    assert api.post("/monitoring/executions/nope/logs").status_code == 404
-    assert status(api, execution_id, "not-a-token").status_code == 404
-    assert api.post(f"/monitoring/executions/{execution_id}/logs/status", json={"token": "x"}).status_code == 400
-    assert api.app.test_client().get("/_mocktmc/downloads/nope").status_code == 404
+    assert_error(api.post(f"/monitoring/executions/{execution_id}/logs", query_string={"fileFormat": "pdf"}),
+                 400, "Query parameter 'fileFormat': 'pdf' is not one of")
+    assert_error(api.post("/monitoring/executions/nope/logs"), 404, "Execution nope not found")
+    assert_error(status(api, execution_id, "not-a-token"), 404, "Unknown or expired log download token")
+    assert_error(api.post(f"/monitoring/executions/{execution_id}/logs/status", json={"token": "x"}),
+                 400, "The request body must be a JSON string, got dict")
+    assert_error(api.app.test_client().get("/_mocktmc/downloads/nope"), 404, "Unknown or expired download address")
 
 
 def test_delete_logs(api):
     execution_id = finished_run(api)
-    assert api.delete("/monitoring/executions/not-a-uuid/logs").status_code == 400
-    assert api.delete("/monitoring/executions/00000000-0000-4000-8000-000000000000/logs").status_code == 404
+    assert_error(api.delete("/monitoring/executions/not-a-uuid/logs"), 400, "execution ID is not a UUID")
+    assert_error(api.delete("/monitoring/executions/00000000-0000-4000-8000-000000000000/logs"),
+                 404, "Execution 00000000-0000-4000-8000-000000000000 not found")
     response = api.delete(f"/monitoring/executions/{execution_id}/logs")
     assert response.status_code == 200 and response.json == {}
     assert api.get(f"/monitoring/executions/{execution_id}/logs").json["totalSize"] == 0

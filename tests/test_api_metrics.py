@@ -2,6 +2,7 @@
 import pytest
 
 from .conftest import CHECK_REJECTS, DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT
+from .errors import assert_error
 
 SEARCH = "/monitoring/observability/metrics/component"
 
@@ -21,12 +22,14 @@ def test_a_finished_runs_components(api):
 
 
 def test_runs_without_metrics_and_bad_queries(api):
-    assert api.get("/monitoring/observability/executions/nope/component").status_code == 404
+    assert_error(api.get("/monitoring/observability/executions/nope/component"), 404, "Execution nope not found")
     run_id = api.execute(LOAD_CUSTOMERS)  # received, not yet started
-    assert api.get(f"/monitoring/observability/executions/{run_id}/component").status_code == 404
+    assert_error(api.get(f"/monitoring/observability/executions/{run_id}/component"),
+                 404, f"Execution {run_id} never started: it has no component metrics")
     api.advance(60)
-    assert api.get(f"/monitoring/observability/executions/{run_id}/component",
-                   query_string={"sortBy": "colour"}).status_code == 400
+    assert_error(api.get(f"/monitoring/observability/executions/{run_id}/component",
+                         query_string={"sortBy": "colour"}),
+                 400, "Query parameter 'sortBy': 'colour' is not one of")
 
 
 def query(api, **body):
@@ -47,17 +50,18 @@ def test_search_filters_and_the_rate_limit(api):
     assert len(query(api, limit=2).json["items"]) == 2
     assert query(api, sortBy="job_name").status_code == 200  # the fifth query of this minute
     limited = query(api)  # the sixth
-    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
-    assert limited.json["status"] == 429
+    assert_error(limited, 429, "At most 5 component metric queries a minute")
+    assert int(limited.headers["Retry-After"]) > 0
     api.advance(61)
     assert query(api).status_code == 200
 
 
-@pytest.mark.parametrize("body", [
-    {"endTime": "2024-02-01T00:00:00Z"},
-    {"startTime": "yesterday"},
-    {"filters": [{"field": "pid", "operator": "gt", "value": 1}, {"field": "pid", "operator": "gte", "value": 1}]},
-    {"limit": 201},
+@pytest.mark.parametrize("body, says", [
+    ({"endTime": "2024-02-01T00:00:00Z"}, "endTime must not be before startTime"),
+    ({"startTime": "yesterday"}, "Field 'startTime' must be an ISO-8601 date-time, got 'yesterday'"),
+    ({"filters": [{"field": "pid", "operator": "gt", "value": 1}, {"field": "pid", "operator": "gte", "value": 1}]},
+     "'filters[0].field': 'pid' is not one of"),
+    ({"limit": 201}, "'limit': 201 is greater than the maximum of 200"),
 ])
-def test_bad_searches(api, body):
-    assert query(api, **body).status_code == 400
+def test_bad_searches(api, body, says):
+    assert_error(query(api, **body), 400, says)

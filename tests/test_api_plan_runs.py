@@ -2,6 +2,7 @@
 import pytest
 
 from .conftest import CHECK_REJECTS, DEV_SALES_WS, LOAD_CUSTOMERS, PARTNER_IMPORT, PROD_ENV, SYNC_ORDERS
+from .errors import assert_error
 
 DAILY = "8f0e6a52-3c1d-4b7e-9a2f-6d5c4b3a2e10"
 
@@ -60,7 +61,7 @@ def test_a_failed_condition_runs_the_error_handler_and_fails_the_plan(api):
     details = api.get(f"/processing/executions/plans/{run_id}/steps/{steps[1]['id']}").json
     assert (details["plannedExecutableCount"], details["doneExecutableCount"]) == (2, 2)
     no_handler = api.get(f"/processing/executions/plans/{run_id}/steps/{steps[0]['id']}/error-handler")
-    assert no_handler.status_code == 404
+    assert_error(no_handler, 404, f"Step execution {steps[0]['id']} ran no error handler")
 
 
 def test_always_proceed_on_goes_on_after_a_failure(api):
@@ -82,12 +83,12 @@ def test_rerun_only_the_failed_tasks_of_a_failed_step(api):
     assert [d["jobId"] for d in status(api, rerun)["doneExecutableDetails"]][:1] == [SYNC_ORDERS]
 
 
-@pytest.mark.parametrize("body, status_code", [
-    ({"executionPlanId": "nope", "stepId": "x"}, 404),
-    ({"executionPlanId": "x"}, 400),
+@pytest.mark.parametrize("body, status_code, says", [
+    ({"executionPlanId": "nope", "stepId": "x"}, 404, "Plan execution nope not found"),
+    ({"executionPlanId": "x"}, 400, "stepId (a step execution id of the failed run) is required to re-run a plan"),
 ])
-def test_bad_reruns(api, body, status_code):
-    assert api.post("/processing/executions/plans", json={"executable": DAILY, **body}).status_code == status_code
+def test_bad_reruns(api, body, status_code, says):
+    assert_error(api.post("/processing/executions/plans", json={"executable": DAILY, **body}), status_code, says)
 
 
 def test_a_run_that_did_not_fail_cannot_be_rerun(api):
@@ -96,7 +97,7 @@ def test_a_run_that_did_not_fail_cannot_be_rerun(api):
     step = api.get(f"/processing/executions/plans/{run_id}/steps").json[0]["id"]
     response = api.post("/processing/executions/plans", json={"executable": DAILY, "executionPlanId": run_id,
                                                                "stepId": step})
-    assert response.status_code == 422
+    assert_error(response, 422, "because too old or plan exec didn't fail")
 
 
 def test_paused_plans_parallel_runs_and_paused_tasks(api):
@@ -132,6 +133,6 @@ def test_plan_histories(api):
                    ).json["items"][0]["executionId"] == bad
     assert [r["executionId"] for r in api.get(f"/processing/executables/plans/{DAILY}/executions").json["items"]] \
         == [ok]
-    assert api.get("/processing/executables/plans/nope/executions").status_code == 404
-    assert api.get("/processing/executions/plans/nope").status_code == 404
-    assert api.post("/processing/executions/plans", json={"executable": "nope"}).status_code == 404
+    assert_error(api.get("/processing/executables/plans/nope/executions"), 404, "Plan nope not found")
+    assert_error(api.get("/processing/executions/plans/nope"), 404, "Plan execution nope not found")
+    assert_error(api.post("/processing/executions/plans", json={"executable": "nope"}), 404, "Plan nope not found")

@@ -2,6 +2,7 @@
 import pytest
 
 from .conftest import (CHECK_REJECTS, DEV_SALES_WS, LOAD_CUSTOMERS, PARTNER_IMPORT, PROD_ENV, SYNC_ORDERS)
+from .errors import assert_error
 
 DAILY = "8f0e6a52-3c1d-4b7e-9a2f-6d5c4b3a2e10"
 PROD_TASK = "65f1a0c2e4b0a1b2c3d42101"
@@ -69,10 +70,13 @@ def test_replace(api):
                     {"name": "Backfill v2", "workspaceId": DEV_SALES_WS, "steps": STEPS[:1]})
     assert response.status_code == 200
     assert (response.json["name"], response.json["description"], len(response.json["steps"])) == ("Backfill v2", "", 1)
-    assert put(api, "/orchestration/executables/plans/nope", {"name": "x", "workspaceId": DEV_SALES_WS,
-                                                               "steps": STEPS}).status_code == 404
-    assert put(api, f"/orchestration/executables/plans/{created['id']}",
-               {"name": "x", "workspaceId": "65f1a0c2e4b0a1b2c3d40201", "steps": STEPS}).status_code == 400
+    assert_error(put(api, "/orchestration/executables/plans/nope", {"name": "x", "workspaceId": DEV_SALES_WS,
+                                                                     "steps": STEPS}),
+                 404, "Plan nope not found")
+    assert_error(put(api, f"/orchestration/executables/plans/{created['id']}",
+                     {"name": "x", "workspaceId": "65f1a0c2e4b0a1b2c3d40201", "steps": STEPS}),
+                 400, "A plan can only move to a workspace of its own environment")
+    assert api.get(f"/orchestration/executables/plans/{created['id']}").json["name"] == "Backfill v2"  # unchanged
 
 
 def test_delete_rules(api):
@@ -82,9 +86,11 @@ def test_delete_rules(api):
     assert response.status_code == 409 and "User" in response.json["detail"]
     assert api.delete(f"/orchestration/executables/plans/{user['id']}").status_code == 204
     assert api.delete(f"/orchestration/executables/plans/{handler['id']}").status_code == 204
-    assert api.delete(f"/orchestration/executables/plans/{handler['id']}").status_code == 404
+    assert_error(api.delete(f"/orchestration/executables/plans/{handler['id']}"),
+                 404, f"Plan {handler['id']} not found")
     # A task used by a plan cannot go until the plan does.
-    assert api.delete(f"/orchestration/executables/tasks/{CHECK_REJECTS}").status_code == 409
+    assert_error(api.delete(f"/orchestration/executables/tasks/{CHECK_REJECTS}"),
+                 409, "Task 'Check rejects' is used by plan(s) Daily sales pipeline")
     assert api.delete(f"/orchestration/executables/plans/{DAILY}").status_code == 204
     assert api.delete(f"/orchestration/executables/tasks/{CHECK_REJECTS}").status_code == 204
 
@@ -99,7 +105,9 @@ def test_pause_and_run_config(api):
     trigger = {"type": "DAILY", "interval": 1, "startDate": "2024-03-02", "timeZone": "Europe/Paris",
                "atTimes": {"type": "AT_TIME", "time": "06:30"}}
     assert put(api, path + "/run-config", {"trigger": trigger}).json["trigger"] == trigger
-    assert put(api, path + "/run-config", {"trigger": {**trigger, "interval": 0}}).status_code == 400
+    assert_error(put(api, path + "/run-config", {"trigger": {**trigger, "interval": 0}}),
+                 400, "trigger.interval: must be a whole number >= 1, got 0")
+    assert api.get(path + "/run-config").json["trigger"] == trigger  # unchanged
     assert api.delete(path + "/run-config").status_code == 204
     assert api.get(path + "/run-config").json["trigger"]["type"] == "MANUAL"
-    assert api.get("/orchestration/executables/plans/nope/run-config").status_code == 404
+    assert_error(api.get("/orchestration/executables/plans/nope/run-config"), 404, "Plan nope not found")

@@ -4,6 +4,7 @@ import base64
 import pytest
 
 from .conftest import ALICE, Api, SERVICE_ACCOUNT, SERVICE_SECRET
+from .errors import assert_error
 
 BODY = {"name": "Sales jobs", "owner": "Alice Martin", "url": "https://git.example/sales.git",
         "description": "Studio project"}
@@ -25,15 +26,19 @@ def test_create_get_update_delete(api):
     assert updated.status_code == 200 and updated.json["repoType"] == "SVN"
     assert updated.json["name"] == "Sales jobs" and updated.json["description"] == "Studio project"
     assert api.delete(path).status_code == 204
-    assert api.get(path).status_code == 404
-    assert api.delete(path).status_code == 404
+    assert_error(api.get(path), 404, f"Project {project['id']} not found")
+    assert_error(api.delete(path), 404, f"Project {project['id']} not found")
 
 
-@pytest.mark.parametrize("change, status", [({"name": "sales JOBS"}, 409), ({"url": ""}, 400), ({"owner": None}, 400)])
-def test_bad_creations(api, change, status):
+@pytest.mark.parametrize("change, status, says", [
+    ({"name": "sales JOBS"}, 409, "A project named 'sales JOBS' exists"),
+    ({"url": ""}, 400, "Missing required field: 'url'"),
+    ({"owner": None}, 400, "'owner' is a required property"),
+])
+def test_bad_creations(api, change, status, says):
     create(api)
     body = {k: v for k, v in {**BODY, **change}.items() if v is not None}
-    assert api.post("/orchestration/projects", json=body).status_code == status
+    assert_error(api.post("/orchestration/projects", json=body), status, says)
     assert api.get("/orchestration/projects").json["total"] == 1
 
 
@@ -45,23 +50,24 @@ def test_list_filters_and_clamps_paging(api):
     clamped = api.get("/orchestration/projects", query_string={"limit": 0, "offset": -5}).json
     assert (clamped["limit"], clamped["offset"], len(clamped["items"])) == (1, 0, 1)
     assert api.get("/orchestration/projects", query_string={"limit": 1000}).json["limit"] == 100
-    assert api.get("/orchestration/projects", query_string={"limit": "many"}).status_code == 400
+    assert_error(api.get("/orchestration/projects", query_string={"limit": "many"}),
+                 400, "Query parameter 'limit' must be an integer, got 'many'")
 
 
 def test_user_and_group_authorizations(api):
     path = f"/orchestration/projects/{create(api).json['id']}"
     put = lambda p: api.client.put(p, headers=api.headers)  # noqa: E731
     assert put(f"{path}/users/{ALICE}").status_code == 204
-    assert put(f"{path}/users/{ALICE}").status_code == 409
-    assert put(f"{path}/users/nobody").status_code == 404
+    assert_error(put(f"{path}/users/{ALICE}"), 409, f"User {ALICE} is already assigned")
+    assert_error(put(f"{path}/users/nobody"), 404, "User nobody not found")
     assert put(f"{path}/groups/data-team").status_code == 204
-    assert put(f"{path}/groups/data-team").status_code == 409
+    assert_error(put(f"{path}/groups/data-team"), 409, "Group data-team is already assigned")
     assert api.get(f"{path}/users").json["userIds"] == [ALICE]
     assert api.get(f"{path}/groups").json["groupIds"] == ["data-team"]
     assert api.delete(f"{path}/groups/data-team").status_code == 204
-    assert api.delete(f"{path}/groups/data-team").status_code == 404
+    assert_error(api.delete(f"{path}/groups/data-team"), 404, "Group data-team is not assigned")
     assert api.delete(f"{path}/users/{ALICE}").status_code == 204
-    assert api.get("/orchestration/projects/nope/users").status_code == 404
+    assert_error(api.get("/orchestration/projects/nope/users"), 404, "Project nope not found")
 
 
 def test_service_account_tokens_are_refused(api):
@@ -71,5 +77,6 @@ def test_service_account_tokens_are_refused(api):
     service = Api(api.app, {"Authorization": f"Bearer {token}"})
     response = service.get("/orchestration/projects")
     assert response.status_code == 403 and "personal access tokens" in response.json["detail"]
-    assert service.post("/orchestration/projects", json=BODY).status_code == 403
+    assert_error(service.post("/orchestration/projects", json=BODY),
+                 403, "Only personal access tokens are supported on the projects endpoints")
     assert api.get("/orchestration/projects").json["total"] == 0

@@ -2,6 +2,7 @@
 import pytest
 
 from .conftest import LOAD_CUSTOMERS, SYNC_ORDERS
+from .errors import assert_error
 
 DEV_TO_PROD = "65f1a0c2e4b0a1b2c3d43001"
 PATH = f"/orchestration/executables/promotions/{DEV_TO_PROD}"
@@ -50,15 +51,17 @@ def test_scopes(api, kind, object_id, flows, plans):
         assert [c["name"] for c in ws["connections"]] == ["orders-db"] and len(ws["actions"]) == 1
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"promotionAdvancedInfo": {"id": "nope", "type": "FLOW"}}, 404),
-    ({"promotionAdvancedInfo": {"id": "65f1a0c2e4b0a1b2c3d42101", "type": "FLOW"}}, 400),  # a Production task
-    ({"promotionAdvancedInfo": {"id": LOAD_CUSTOMERS, "type": "ENGINE"}}, 400),
-    ({"promotionAdvancedInfo": {"type": "FLOW"}}, 400),
+@pytest.mark.parametrize("body, status, says", [
+    ({"promotionAdvancedInfo": {"id": "nope", "type": "FLOW"}}, 404, "No flow nope to promote"),
+    ({"promotionAdvancedInfo": {"id": "65f1a0c2e4b0a1b2c3d42101", "type": "FLOW"}}, 400,
+     "flow 65f1a0c2e4b0a1b2c3d42101 is not in the promotion's source environment"),  # a Production task
+    ({"promotionAdvancedInfo": {"id": LOAD_CUSTOMERS, "type": "ENGINE"}}, 400,
+     "The promotion scope type must be one of WORKSPACE, PLAN, FLOW, ACTION, got 'ENGINE'"),
+    ({"promotionAdvancedInfo": {"type": "FLOW"}}, 400, "promotionAdvancedInfo needs 'id' and 'type'"),
 ])
-def test_bad_scopes(api, body, status):
-    assert api.post(PATH, json=body).status_code == status
+def test_bad_scopes(api, body, status, says):
+    assert_error(api.post(PATH, json=body), status, says)
 
 
 def test_unknown_promotion(api):
-    assert api.post("/orchestration/executables/promotions/nope", json={}).status_code == 404
+    assert_error(api.post("/orchestration/executables/promotions/nope", json={}), 404, "Promotion nope not found")

@@ -1,5 +1,6 @@
 """Promotion runs: started, then applied to the target a few seconds later, with a per-object report."""
 from .conftest import NIGHTLY_REPORT, PROD_ENV
+from .errors import assert_error
 
 DEV_TO_PROD = "65f1a0c2e4b0a1b2c3d43001"
 PROD_SALES_WS = "65f1a0c2e4b0a1b2c3d40201"
@@ -55,12 +56,15 @@ def test_promote_one_task(api):
 
 
 def test_bad_promotion_runs(api):
-    assert api.post("/processing/executions/promotions", json={"executable": "nope"}).status_code == 404
-    assert api.post("/processing/executions/promotions",
-                    json={"executable": DEV_TO_PROD, "advanced": {"artifactType": "FLOW"}}).status_code == 400
-    assert api.post("/processing/executions/promotions",
-                    json={"executable": DEV_TO_PROD, "context": "x" * 256}).status_code == 400
-    assert api.get("/processing/executions/promotions/nope").status_code == 404
+    assert_error(api.post("/processing/executions/promotions", json={"executable": "nope"}),
+                 404, "Promotion nope not found")
+    assert_error(api.post("/processing/executions/promotions",
+                          json={"executable": DEV_TO_PROD, "advanced": {"artifactType": "FLOW"}}),
+                 400, "advanced needs 'artifactId' and 'artifactType'")
+    assert_error(api.post("/processing/executions/promotions",
+                          json={"executable": DEV_TO_PROD, "context": "x" * 256}),
+                 400, "'context': 'xxxxxxxx", "is too long")
+    assert_error(api.get("/processing/executions/promotions/nope"), 404, "Promotion execution nope not found")
 
 
 PROD_LOAD_CUSTOMERS = "65f1a0c2e4b0a1b2c3d42101"  # CLOUD_EXCLUSIVE in Production, CLOUD in Development

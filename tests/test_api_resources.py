@@ -5,6 +5,7 @@ import json
 import pytest
 
 from .conftest import DEV_SALES_WS, Api, make_app
+from .errors import assert_error
 
 PERSONAL_WS, PROD_WS = "65f1a0c2e4b0a1b2c3d40102", "65f1a0c2e4b0a1b2c3d40201"
 LOAD_CUSTOMERS_V1 = "65f1a0c2e4b0a1b2c3d41001"
@@ -32,21 +33,21 @@ def test_upload_then_get_list_rename_delete(api):
                               content_type="multipart/form-data")
     assert replaced.status_code == 204
     assert api.delete(path).status_code == 204
-    assert api.get(path).status_code == 404
+    assert_error(api.get(path), 404, f"Resource {created['id']} not found")
 
 
-@pytest.mark.parametrize("kwargs, status", [
-    ({"workspace": "nope"}, 404),
-    ({"name": ""}, 400),
+@pytest.mark.parametrize("kwargs, status, says", [
+    ({"workspace": "nope"}, 404, "Workspace id nope not found"),
+    ({"name": ""}, 400, "The 'resource' part needs 'name' and 'workspaceId'"),
 ])
-def test_bad_uploads(api, kwargs, status):
-    assert upload(api, **kwargs).status_code == status
+def test_bad_uploads(api, kwargs, status, says):
+    assert_error(upload(api, **kwargs), status, says)
     assert api.get("/orchestration/resources").json["total"] == 0
 
 
 def test_duplicate_name_is_409(api):
     upload(api)
-    assert upload(api).status_code == 409
+    assert_error(upload(api), 409, "Resource name 'lookup.csv' already used in this workspace")
     assert upload(api, workspace=PERSONAL_WS).status_code == 201  # another workspace
 
 
@@ -54,7 +55,7 @@ def test_upload_limit_is_413_and_configurable():
     api = Api(make_app(upload_limit=10))
     assert upload(api, content=b"0123456789").status_code == 201
     too_big = upload(api, name="big", content=b"0123456789A")
-    assert too_big.status_code == 413 and "limit" in too_big.json["detail"]
+    assert_error(too_big, 413, "Upload limit exceeded: the file has 11 bytes, the limit is 10")
     assert api.get("/orchestration/resources").json["total"] == 1
 
 
@@ -64,10 +65,11 @@ def test_multipart_parts_are_required(api):
     assert no_file.status_code == 400 and "'file'" in no_file.json["detail"]
     no_details = api.client.post("/orchestration/resources", headers=api.headers, content_type="multipart/form-data",
                                  data={"file": (io.BytesIO(b"x"), "x")})
-    assert no_details.status_code == 400
-    assert api.client.post("/orchestration/resources", headers=api.headers).status_code == 400
+    assert_error(no_details, 400, "The multipart request needs a 'resource' part")
+    assert_error(api.client.post("/orchestration/resources", headers=api.headers),
+                 400, "A multipart/form-data body with 'resource' and 'file' parts is required")
     as_json = api.post("/orchestration/resources", json={"name": "x"})
-    assert as_json.status_code == 415
+    assert_error(as_json, 415, "Content-Type must be multipart/form-data, got application/json")
 
 
 def test_a_resource_a_task_uses_cannot_go(api):
@@ -90,7 +92,10 @@ def test_move_within_the_environment(api):
     path = f"/orchestration/resources/{created['id']}/move"
     moved = api.client.put(f"{path}/{PERSONAL_WS}", headers=api.headers)
     assert moved.status_code == 200 and moved.json["workspaceInfo"]["id"] == PERSONAL_WS
-    assert api.client.put(f"{path}/{PROD_WS}", headers=api.headers).status_code == 400
-    assert api.client.put(f"{path}/nope", headers=api.headers).status_code == 404
+    assert_error(api.client.put(f"{path}/{PROD_WS}", headers=api.headers),
+                 400, "The target workspace must be in the same environment as the current one")
+    assert_error(api.client.put(f"{path}/nope", headers=api.headers), 404, "Workspace nope not found")
     upload(api)  # the same name again in the first workspace
-    assert api.client.put(f"{path}/{DEV_SALES_WS}", headers=api.headers).status_code == 409
+    assert_error(api.client.put(f"{path}/{DEV_SALES_WS}", headers=api.headers),
+                 409, "Resource name 'lookup.csv' already used in the target workspace")
+    assert api.get(f"/orchestration/resources/{created['id']}").json["workspaceInfo"]["id"] == PERSONAL_WS  # stayed

@@ -2,6 +2,7 @@
 import pytest
 
 from .conftest import DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT
+from .errors import assert_error
 
 PATH = f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config"
 CRON = {"type": "CRON", "cronExpression": "*/10 9 15 * ? 2027", "startDate": "2024-03-01",
@@ -65,30 +66,37 @@ def test_bad_triggers_are_400_and_change_nothing(api, trigger, field):
 
 
 def test_other_bad_run_configs(api):
-    assert put(api, PATH, {"trigger": CRON, "runtime": {"type": "REMOTE_ENGINE"}}).status_code == 400  # no id
-    assert put(api, PATH, {"trigger": CRON, "runtime": {"type": "CLOUD"}, "timeout": 0}).status_code == 400
-    assert put(api, PATH, {"trigger": CRON}).status_code == 400
-    assert put(api, "/orchestration/executables/tasks/nope/run-config",
-               {"trigger": CRON, "runtime": {"type": "CLOUD"}}).status_code == 404
-    assert api.get("/orchestration/executables/tasks/nope/run-config").status_code == 404
+    assert_error(put(api, PATH, {"trigger": CRON, "runtime": {"type": "REMOTE_ENGINE"}}),
+                 400, "runtime.id is required for a REMOTE_ENGINE runtime")
+    assert_error(put(api, PATH, {"trigger": CRON, "runtime": {"type": "CLOUD"}, "timeout": 0}),
+                 400, "'timeout': 0 is less than the minimum of 1")
+    assert_error(put(api, PATH, {"trigger": CRON}), 400, "'runtime' is a required property")
+    assert_error(put(api, "/orchestration/executables/tasks/nope/run-config",
+                     {"trigger": CRON, "runtime": {"type": "CLOUD"}}),
+                 404, "Task nope not found")
+    assert_error(api.get("/orchestration/executables/tasks/nope/run-config"), 404, "Task nope not found")
 
 
 def test_dynamic_engine_run_config(api):
     path = f"/orchestration/executables/tasks/{NIGHTLY_REPORT}/de-run-config"
-    assert api.get(path).status_code == 404
+    assert_error(api.get(path), 404, "Task 'Nightly report' has no Dynamic Engine run configuration")
     body = {"trigger": CRON, "runProfileId": "profile-1", "logLevel": "INFO"}
     assert put(api, path, body).json == body
     assert api.get(path).json == body
     assert api.delete(path).status_code == 204
     assert api.get(path).json["trigger"]["type"] == "MANUAL"
-    assert put(api, path, {"trigger": {**CRON, "timeZone": "x"}}).status_code == 400
+    assert_error(put(api, path, {"trigger": {**CRON, "timeZone": "x"}}),
+                 400, "trigger.timeZone: must be a time zone such as Europe/Paris, got 'x'")
+    assert api.get(path).json["trigger"]["type"] == "MANUAL"  # unchanged
 
 
 def test_remote_engine_runtime_names_an_engine_of_the_account_and_its_profiles(api):
-    assert put(api, PATH, {"trigger": CRON, "runtime": {"type": "REMOTE_ENGINE", "id": "nope"}}).status_code == 400
+    assert_error(put(api, PATH, {"trigger": CRON, "runtime": {"type": "REMOTE_ENGINE", "id": "nope"}}),
+                 400, "runtime.id: remote engine nope does not exist")
     engine_id = paired_engine(api)
     runtime = {"type": "REMOTE_ENGINE", "id": engine_id, "runProfileId": "nope"}
-    assert put(api, PATH, {"trigger": CRON, "runtime": runtime}).status_code == 400
+    assert_error(put(api, PATH, {"trigger": CRON, "runtime": runtime}),
+                 400, f"runtime.runProfileId: nope is not a run profile of remote engine {engine_id}")
     assert api.get(PATH).json["runtime"] == {"type": "CLOUD"}
 
 

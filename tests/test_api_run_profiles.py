@@ -2,6 +2,7 @@
 import pytest
 
 from .conftest import DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, PROD_ENV
+from .errors import assert_error
 
 PROFILES = "/processing/run-profiles"
 ENGINES = "/processing/runtimes/remote-engines"
@@ -34,29 +35,32 @@ def test_create_get_update_delete(api):
     assert updated.status_code == 200
     assert (updated.json["name"], updated.json["description"], updated.json["jvmArguments"]) == ("p", "d", ["-Xms2g"])
     create(api, name="q")
-    assert put(api, f"{PROFILES}/{made['id']}", {"name": "Q"}).status_code == 409
-    assert put(api, f"{PROFILES}/{made['id']}", {"scopeId": "elsewhere"}).status_code == 400
-    assert put(api, f"{PROFILES}/nope", {"name": "x"}).status_code == 404
+    assert_error(put(api, f"{PROFILES}/{made['id']}", {"name": "Q"}),
+                 409, "A run profile named 'Q' exists on this runtime")
+    assert_error(put(api, f"{PROFILES}/{made['id']}", {"scopeId": "elsewhere"}),
+                 400, "A run profile cannot move to another scope")
+    assert_error(put(api, f"{PROFILES}/nope", {"name": "x"}), 404, "Run profile nope not found")
     assert api.delete(f"{PROFILES}/{made['id']}").status_code == 204
-    assert api.get(f"{PROFILES}/{made['id']}").status_code == 404
+    assert_error(api.get(f"{PROFILES}/{made['id']}"), 404, f"Run profile {made['id']} not found")
 
 
-@pytest.mark.parametrize("change, status", [
-    ({"runtimeId": "nope"}, 400),
-    ({"processorType": "GEN_2"}, 400),  # no pipeline engines are simulated as run-profile owners
-    ({"processorType": "REC"}, 400),  # the runtime id is an engine's, not a cluster's
-    ({"processorType": "XX"}, 400),
-    ({"type": "STANDARD"}, 400),
-    ({"scopeId": "other"}, 400),
-    ({"jvmArguments": None}, 400),
-    ({"name": "P"}, 409),
+@pytest.mark.parametrize("change, status, says", [
+    ({"runtimeId": "nope"}, 400, "runtimeId 'nope' is not the runtime of any RE of this account"),
+    ({"processorType": "GEN_2"}, 400, "processorType GEN_2: the mock has no such runtimes; use RE or REC"),
+    # the runtime id is an engine's, not a cluster's
+    ({"processorType": "REC"}, 400, "is not the runtime of any REC of this account"),
+    ({"processorType": "XX"}, 400, "'processorType': 'XX' is not one of"),
+    ({"type": "STANDARD"}, 400, "'type': 'STANDARD' is not one of"),
+    ({"scopeId": "other"}, 400, "scopeId must be the id of the runtime's remote engine"),
+    ({"jvmArguments": None}, 400, "'jvmArguments' is a required property"),
+    ({"name": "P"}, 409, "A run profile named 'P' exists on this runtime"),
 ])
-def test_bad_creations_change_nothing(api, change, status):
+def test_bad_creations_change_nothing(api, change, status, says):
     create(api)
     body = {"name": "new", "processorType": "RE", "type": "JOB_SERVER", "jvmArguments": [],
             "runtimeId": runtime_of(api), **change}
     response = api.post(PROFILES, json={k: v for k, v in body.items() if v is not None})
-    assert response.status_code == status, response.json
+    assert_error(response, status, says)
     assert api.post(f"{PROFILES}/search", json={"offset": 0}).json["total"] == 1
 
 
@@ -74,8 +78,10 @@ def test_delete_in_use_is_406_unless_a_replacement_is_named(api):
               "runtime": {"type": "REMOTE_ENGINE", "id": DEMO_ENGINE, "runProfileId": used["id"]}}
     path = f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config"
     assert put(api, path, config).status_code == 200
-    assert api.delete(f"{PROFILES}/{used['id']}").status_code == 406
-    assert api.delete(f"{PROFILES}/{used['id']}", query_string={"rescheduleRunProfileId": "nope"}).status_code == 400
+    assert_error(api.delete(f"{PROFILES}/{used['id']}"),
+                 406, "Run profile 'p' is used by task(s) Load customers; name a replacement")
+    assert_error(api.delete(f"{PROFILES}/{used['id']}", query_string={"rescheduleRunProfileId": "nope"}),
+                 400, "The replacement must be another JOB_SERVER run profile of the same remote engine")
     assert api.delete(f"{PROFILES}/{used['id']}",
                       query_string={"rescheduleRunProfileId": spare["id"]}).status_code == 204
     assert api.get(path).json["runtime"]["runProfileId"] == spare["id"]
@@ -103,6 +109,10 @@ def test_search_filters_sorts_and_pages(api):
     assert [p["name"] for p in page["items"]] == ["beta"] and page["total"] == 3
     first = page["items"][0]
     assert first["workspaceId"] == DEV_SALES_WS and first["runProfileType"] == "MICROSERVICE"
-    for bad in ({}, {"offset": -1}, {"offset": 0, "limit": 101}, {"offset": 0, "sortBy": "AGE"},
-                {"offset": 0, "processorTypes": ["XX"]}, {"offset": 0, "scopeIds": "x"}):
-        assert api.post(f"{PROFILES}/search", json=bad).status_code == 400, bad
+    for bad, says in (({}, "'offset' is a required property"),
+                      ({"offset": -1}, "limit must be in [0, 100] and offset >= 0, got limit 100, offset -1"),
+                      ({"offset": 0, "limit": 101}, "limit must be in [0, 100] and offset >= 0, got limit 101"),
+                      ({"offset": 0, "sortBy": "AGE"}, "'sortBy': 'AGE' is not one of"),
+                      ({"offset": 0, "processorTypes": ["XX"]}, "'processorTypes[0]': 'XX' is not one of"),
+                      ({"offset": 0, "scopeIds": "x"}, "'scopeIds': 'x' is not of type 'array'")):
+        assert_error(api.post(f"{PROFILES}/search", json=bad), 400, says)

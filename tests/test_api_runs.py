@@ -7,6 +7,7 @@ from mocktmc.domain.common.timeutil import parse_iso, to_ms
 
 from .conftest import (ALICE, ARCHIVE_LOGS, CHECK_REJECTS, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, START,
                        SYNC_ORDERS, Api, make_app)
+from .errors import assert_error
 
 REQUIRED = {"accountId", "environmentVersion", "executionDestination", "executionId", "executionStatus",
             "executionType", "jobId", "jobVersion", "status", "triggerTimestamp", "userId", "userType",
@@ -85,45 +86,44 @@ def test_execute_with_options(api):
 
 def test_paused_task_is_405(api):
     response = api.post("/processing/executions", json={"executable": ARCHIVE_LOGS})
-    assert response.status_code == 405
-    assert response.json["message"] == "Current Task is paused, it can't be executed"
+    assert_error(response, 405, "Current Task is paused, it can't be executed", f"Task {ARCHIVE_LOGS} is paused")
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"executable": "000000000000000000000000"}, 404),
-    ({}, 400),
-    ({"executable": ""}, 400),
-    ({"executable": 42}, 400),
-    ({"executable": LOAD_CUSTOMERS, "logLevel": "LOUD"}, 400),
-    ({"executable": LOAD_CUSTOMERS, "timeout": 0}, 400),
-    ({"executable": LOAD_CUSTOMERS, "timeout": "5"}, 400),
-    ({"executable": LOAD_CUSTOMERS, "parameters": ["a"]}, 400),
-    ({"executable": LOAD_CUSTOMERS, "taskId": LOAD_CUSTOMERS}, 400),
+@pytest.mark.parametrize("body, status, says", [
+    ({"executable": "000000000000000000000000"}, 404, "Task 000000000000000000000000 not found"),
+    ({}, 400, "'executable' is a required property"),
+    ({"executable": ""}, 400, "Missing required field: 'executable'"),
+    ({"executable": 42}, 400, "'executable': 42 is not of type 'string'"),
+    ({"executable": LOAD_CUSTOMERS, "logLevel": "LOUD"}, 400,
+     "'logLevel': 'LOUD' is not one of ['OFF', 'ERROR', 'WARN', 'INFO']"),
+    ({"executable": LOAD_CUSTOMERS, "timeout": 0}, 400, "'timeout': 0 is less than the minimum of 1"),
+    ({"executable": LOAD_CUSTOMERS, "timeout": "5"}, 400, "'timeout': '5' is not of type 'integer'"),
+    ({"executable": LOAD_CUSTOMERS, "parameters": ["a"]}, 400, "'parameters': ['a'] is not of type 'object'"),
+    ({"executable": LOAD_CUSTOMERS, "taskId": LOAD_CUSTOMERS}, 400, "Unrecognized field: 'taskId'"),
 ])
-def test_bad_execute_requests_change_nothing(api, body, status):
+def test_bad_execute_requests_change_nothing(api, body, status, says):
     response = api.post("/processing/executions", json=body)
-    assert response.status_code == status
-    assert response.json["status"] == status and response.json["detail"]
+    assert_error(response, status, says)
     assert api.get(f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions").json["total"] == 0
 
 
-@pytest.mark.parametrize("data, content_type, status", [
-    (b"{not json", "application/json", 400),
-    (b"\xff\xfe{}", "application/json", 400),
-    (b"[1, 2]", "application/json", 400),
-    (b"", "application/json", 400),
-    (b'{"executable": "x"}', "text/plain", 415),
+@pytest.mark.parametrize("data, content_type, status, says", [
+    (b"{not json", "application/json", 400, "The request body is not valid JSON"),
+    (b"\xff\xfe{}", "application/json", 400, "The request body is not valid UTF-8"),
+    (b"[1, 2]", "application/json", 400, "Request body: [1, 2] is not of type 'object'"),
+    (b"", "application/json", 400, "A JSON request body is required"),
+    (b'{"executable": "x"}', "text/plain", 415, "Content-Type must be application/json, got text/plain"),
 ])
-def test_malformed_bodies(api, data, content_type, status):
+def test_malformed_bodies(api, data, content_type, status, says):
     response = api.post("/processing/executions", data=data, headers={"Content-Type": content_type})
-    assert response.status_code == status
+    assert_error(response, status, says)
     assert response.content_type == "application/json"
 
 
 def test_unknown_execution_is_404(api):
     for response in (api.get("/processing/executions/nope"), api.delete("/processing/executions/nope"),
                      api.get("/monitoring/executions/nope/logs")):
-        assert response.status_code == 404
+        assert_error(response, 404, "Execution nope not found")
 
 
 def test_history_newest_first_with_filters(api):
@@ -167,15 +167,21 @@ def test_history_last_days(api):
     assert api.get(path, query_string={"lastDays": 4}).json["total"] == 1
 
 
-@pytest.mark.parametrize("params", [{"lastDays": 0}, {"lastDays": 61}, {"status": "running"}, {"from": "yesterday"},
-                                    {"from": 2000, "to": 1000}, {"limit": 500}])
-def test_history_bad_filters(api, params):
+@pytest.mark.parametrize("params, says", [
+    ({"lastDays": 0}, "'lastDays': 0 is less than the minimum of 1"),
+    ({"lastDays": 61}, "'lastDays': 61 is greater than the maximum of 60"),
+    ({"status": "running"}, "'status': 'running' is not one of"),
+    ({"from": "yesterday"}, "Query parameter 'from' must be an integer, got 'yesterday'"),
+    ({"from": 2000, "to": 1000}, "'from' must not be after 'to'"),
+    ({"limit": 500}, "'limit': 500 is greater than the maximum of 100"),
+])
+def test_history_bad_filters(api, params, says):
     response = api.get(f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions", query_string=params)
-    assert response.status_code == 400
+    assert_error(response, 400, says)
 
 
 def test_history_of_unknown_task_is_404(api):
-    assert api.get("/processing/executables/tasks/nope/executions").status_code == 404
+    assert_error(api.get("/processing/executables/tasks/nope/executions"), 404, "Task nope not found")
 
 
 def read_all_logs(api, execution_id, **params):
@@ -226,12 +232,18 @@ def test_logs_time_filter(api):
     assert all(entry["logTimestamp"] >= to_ms(started) for entry in body["data"])
 
 
-@pytest.mark.parametrize("params", [{"count": 0}, {"count": 201}, {"count": 1.5}, {"startIndex": -1},
-                                    {"order": "sideways"}, {"startTime": "noon"}])
-def test_logs_bad_params(api, params):
+@pytest.mark.parametrize("params, says", [
+    ({"count": 0}, "'count': 0 is less than the minimum of 1"),
+    ({"count": 201}, "'count': 201 is greater than the maximum of 200"),
+    ({"count": 1.5}, "Query parameter 'count' must be an integer, got '1.5'"),
+    ({"startIndex": -1}, "'startIndex': -1 is less than the minimum of 0"),
+    ({"order": "sideways"}, "Query parameter 'order' must be one of ASC, DESC, got 'sideways'"),
+    ({"startTime": "noon"}, "Query parameter 'startTime': 'noon' is not a 'date-time'"),
+])
+def test_logs_bad_params(api, params, says):
     execution_id = api.execute(LOAD_CUSTOMERS)
     response = api.get(f"/monitoring/executions/{execution_id}/logs", query_string=params)
-    assert response.status_code == 400
+    assert_error(response, 400, says)
 
 
 def test_the_singular_log_path_answers_as_the_logs_path(api):
@@ -243,6 +255,8 @@ def test_the_singular_log_path_answers_as_the_logs_path(api):
     plural = api.get(f"/monitoring/executions/{execution_id}/logs", query_string=query)
     assert singular.status_code == plural.status_code == 200
     assert singular.json == plural.json and singular.json["size"] == 3
-    assert api.get(f"/monitoring/executions/{execution_id}/log", query_string={"count": 0}).status_code == 400
-    assert api.get("/monitoring/executions/no-such-run/log").status_code == 404
-    assert api.delete(f"/monitoring/executions/{execution_id}/log").status_code == 405
+    assert_error(api.get(f"/monitoring/executions/{execution_id}/log", query_string={"count": 0}),
+                 400, "Query parameter 'count': 0 is less than the minimum of 1")
+    assert_error(api.get("/monitoring/executions/no-such-run/log"), 404, "Execution no-such-run not found")
+    assert_error(api.delete(f"/monitoring/executions/{execution_id}/log"),
+                 405, f"DELETE is not allowed on /monitoring/executions/{execution_id}/log", allow="GET")

@@ -6,6 +6,7 @@ import pytest
 from mocktmc.domain.common.timeutil import to_ms
 
 from .conftest import DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, PROD_ENV, SYNC_ORDERS
+from .errors import assert_error
 
 DAILY_PLAN = "8f0e6a52-3c1d-4b7e-9a2f-6d5c4b3a2e10"
 PROD_TASK = "65f1a0c2e4b0a1b2c3d42101"
@@ -42,9 +43,10 @@ def test_create_get_list_clone_describe_delete(api):
     page = api.get("/orchestration/schedules", query_string={"descriptionFilter": "^night"}).json
     assert (page["total"], page["items"][0]["id"]) == (1, schedule_id)
     assert api.get("/orchestration/schedules", query_string={"environmentId": PROD_ENV}).json["total"] == 0
-    assert api.get("/orchestration/schedules", query_string={"descriptionFilter": "("}).status_code == 400
+    assert_error(api.get("/orchestration/schedules", query_string={"descriptionFilter": "("}),
+                 400, "Query parameter 'descriptionFilter' is not a valid regular expression")
     assert api.delete(f"/orchestration/schedules/{copy}").status_code == 204
-    assert api.get(f"/orchestration/schedules/{copy}").status_code == 404
+    assert_error(api.get(f"/orchestration/schedules/{copy}"), 404, f"Schedule {copy} not found")
 
 
 def test_trigger_rules(api):
@@ -63,10 +65,11 @@ def test_trigger_rules(api):
     sixteenth = call(api, "POST", triggers, morning("sixteenth", "23:45"))
     assert sixteenth.status_code == 400 and "15" in sixteenth.json["detail"]
     assert call(api, "PUT", triggers, morning("evening", "19:00")).status_code == 200
-    assert call(api, "PUT", triggers, morning("nope", "19:00")).status_code == 400
+    assert_error(call(api, "PUT", triggers, morning("nope", "19:00")), 400, "The schedule has no trigger named 'nope'")
     assert api.client.delete(triggers + "?name=evening", headers=api.headers).status_code == 204
-    assert api.client.delete(triggers + "?name=evening", headers=api.headers).status_code == 400
-    assert api.client.delete(triggers, headers=api.headers).status_code == 400
+    assert_error(api.client.delete(triggers + "?name=evening", headers=api.headers),
+                 400, "The schedule has no trigger named 'evening'")
+    assert_error(api.client.delete(triggers, headers=api.headers), 400, "Query parameter 'name' is required")
     assert len(api.get(f"/orchestration/schedules/{schedule_id}").json["triggers"]) == 14
 
 
@@ -89,14 +92,14 @@ def test_simulation_names_the_trigger_of_each_event(api):
     paged = api.get(f"/orchestration/schedules/{schedule_id}/events",
                     query_string={"to": ms("2024-03-03T23:00:00"), "offset": 1, "limit": 1}).json
     assert len(paged) == 1
-    assert api.get(f"/orchestration/schedules/{schedule_id}/events").status_code == 400  # `to` is required
+    assert_error(api.get(f"/orchestration/schedules/{schedule_id}/events"), 400, "Query parameter 'to' is required")
 
 
 def test_link_a_task_and_read_its_events(api):
     api.delete(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}/run-config")  # the demo's own schedule
     schedule_id = create(api)
     path = f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/schedule"
-    assert api.get(path).status_code == 404
+    assert_error(api.get(path), 404, "No schedule is associated with 'Load customers'")
     assert call(api, "PUT", path, {"scheduleId": schedule_id}).status_code == 200
     assert api.get(path).json["executableId"] == LOAD_CUSTOMERS and api.get(path).json["executableType"] == "TASK"
     config = api.get(f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config").json
@@ -110,10 +113,13 @@ def test_link_a_task_and_read_its_events(api):
                       "type": "TASK"}]
     # One executable per schedule; a linked schedule cannot be deleted.
     taken = call(api, "PUT", f"/orchestration/executables/tasks/{SYNC_ORDERS}/schedule", {"scheduleId": schedule_id})
-    assert taken.status_code == 403
-    assert api.delete(f"/orchestration/schedules/{schedule_id}").status_code == 409
+    assert_error(taken, 403, "Schedule is already assigned to another task or plan")
+    assert_error(api.get(f"/orchestration/executables/tasks/{SYNC_ORDERS}/schedule"),
+                 404, "No schedule is associated with 'Sync orders'")  # the refused link left nothing
+    assert_error(api.delete(f"/orchestration/schedules/{schedule_id}"),
+                 409, "The schedule is currently in use for an executable")
     assert api.delete(path).status_code == 204
-    assert api.delete(path).status_code == 404
+    assert_error(api.delete(path), 404, "No schedule is associated with 'Load customers'")
     assert api.get(f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config").json["trigger"]["type"] == "MANUAL"
     assert api.delete(f"/orchestration/schedules/{schedule_id}").status_code == 204
 
@@ -127,18 +133,22 @@ def test_link_rules_for_plans_and_environments(api):
     trigger = {k: v for k, v in morning().items() if k != "name"}
     assert call(api, "PUT", f"/orchestration/executables/plans/{DAILY_PLAN}/run-config",
                 {"trigger": trigger}).status_code == 200
-    assert api.get(plan_path).status_code == 404
+    assert_error(api.get(plan_path), 404, "No schedule is associated with 'Daily sales pipeline'")
     cross = call(api, "PUT", f"/orchestration/executables/tasks/{PROD_TASK}/schedule", {"scheduleId": schedule_id})
     assert cross.status_code == 400 and "environment" in cross.json["detail"]
-    assert call(api, "PUT", f"/orchestration/executables/tasks/{PROD_TASK}/schedule",
-                {"scheduleId": "nope"}).status_code == 404
+    assert_error(call(api, "PUT", f"/orchestration/executables/tasks/{PROD_TASK}/schedule",
+                      {"scheduleId": "nope"}),
+                 404, "Schedule nope not found")
 
 
-@pytest.mark.parametrize("trigger, status", [
-    ({"name": "x", "type": "WEBHOOK"}, 400),
-    ({"type": "DAILY"}, 400),
-    ({"name": "x", "type": "DAILY", "atTimes": {"type": "AT_TIME", "time": "9am"}}, 400),
+@pytest.mark.parametrize("trigger, status, says", [
+    ({"name": "x", "type": "WEBHOOK"}, 400, "'trigger.type': 'WEBHOOK' is not one of"),
+    ({"type": "DAILY"}, 400, "'trigger': 'name' is a required property"),
+    ({"name": "x", "type": "DAILY", "atTimes": {"type": "AT_TIME", "time": "9am"}}, 400,
+     "trigger.atTimes.time: must be a time HH:mm, got '9am'"),
 ])
-def test_bad_schedules(api, trigger, status):
-    assert api.post("/orchestration/schedules", json={"environmentId": DEV_ENV, "trigger": trigger}).status_code == status
-    assert api.post("/orchestration/schedules", json={"environmentId": "nope", "trigger": morning()}).status_code == 400
+def test_bad_schedules(api, trigger, status, says):
+    assert_error(api.post("/orchestration/schedules", json={"environmentId": DEV_ENV, "trigger": trigger}),
+                 status, says)
+    assert_error(api.post("/orchestration/schedules", json={"environmentId": "nope", "trigger": morning()}),
+                 400, "Environment nope does not exist")

@@ -2,6 +2,7 @@
 import pytest
 
 from .conftest import (ARCHIVE_LOGS, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PROD_ENV, SYNC_ORDERS)
+from .errors import assert_error
 
 CUSTOMERS_LOAD, ORDERS_SYNC = "65f1a0c2e4b0a1b2c3d41001", "65f1a0c2e4b0a1b2c3d41002"
 V1, V2 = "0.1.0.20240105101500", "0.2.0.20240212083000"
@@ -60,16 +61,17 @@ def test_full_replace_empties_what_is_left_out(api):
     assert task.get("parameters", {}) == {}  # not refilled from the artifact's defaults (quirk task_put_replaces)
 
 
-@pytest.mark.parametrize("task_id, change, status", [
-    ("nope", {}, 404),
-    (LOAD_CUSTOMERS, {"id": LOAD_CUSTOMERS}, 400),
-    (LOAD_CUSTOMERS, {"version": "9"}, 400),
-    (LOAD_CUSTOMERS, {"workspaceId": "65f1a0c2e4b0a1b2c3d40201"}, 400),  # another environment
+@pytest.mark.parametrize("task_id, change, status, says", [
+    ("nope", {}, 404, "Task nope not found"),
+    (LOAD_CUSTOMERS, {"id": LOAD_CUSTOMERS}, 400, "Unrecognized field: 'id'"),
+    (LOAD_CUSTOMERS, {"version": "9"}, 400, "Unrecognized field: 'version'"),
+    (LOAD_CUSTOMERS, {"workspaceId": "65f1a0c2e4b0a1b2c3d40201"}, 400,
+     "A task can only move to a workspace of its own environment"),
 ])
-def test_bad_replacements(api, task_id, change, status):
+def test_bad_replacements(api, task_id, change, status, says):
     body = {"workspaceId": DEV_SALES_WS, "name": "x", "description": "", "artifact": {"id": CUSTOMERS_LOAD,
                                                                                      "version": V2}, **change}
-    assert put(api, f"/orchestration/executables/tasks/{task_id}", body).status_code == status
+    assert_error(put(api, f"/orchestration/executables/tasks/{task_id}", body), status, says)
     assert api.get(f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}").json["name"] == "Load customers"
 
 
@@ -78,8 +80,10 @@ def test_patch_moves_to_the_latest_artifact(api):
     assert patch(api, f"/orchestration/executables/tasks/{created['id']}", {"latestArtifact": True}).status_code == 204
     task = api.get(f"/orchestration/executables/tasks/{created['id']}").json
     assert (task["artifact"]["version"], task["version"]) == (V2, "0.2")
-    assert patch(api, f"/orchestration/executables/tasks/{created['id']}", {"artifact": {}}).status_code == 400
-    assert patch(api, "/orchestration/executables/tasks/nope", {"latestArtifact": True}).status_code == 404
+    assert_error(patch(api, f"/orchestration/executables/tasks/{created['id']}", {"artifact": {}}),
+                 400, "Unrecognized field: 'artifact'; known fields: forceUpdate, latestArtifact")
+    assert_error(patch(api, "/orchestration/executables/tasks/nope", {"latestArtifact": True}),
+                 404, "Task nope not found")
 
 
 def test_delete_rules(api):
@@ -90,8 +94,9 @@ def test_delete_rules(api):
     assert running.status_code == 409 and "in progress" in running.json["detail"]
     api.advance(3600)
     assert api.delete(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}").status_code == 204
-    assert api.get(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}").status_code == 404
-    assert api.delete(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}").status_code == 404
+    assert_error(api.get(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}"), 404, f"Task {NIGHTLY_REPORT} not found")
+    assert_error(api.delete(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}"),
+                 404, f"Task {NIGHTLY_REPORT} not found")
 
 
 def test_pause_and_resume(api):
@@ -101,12 +106,13 @@ def test_pause_and_resume(api):
     details = api.get(f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}").json["taskPauseDetails"]
     assert details["pause"] is True and details["pauseContext"] == "maintenance"
     assert details["pauseDate"] == "2024-03-01T09:00:00.000Z"
-    assert api.post("/processing/executions", json={"executable": LOAD_CUSTOMERS}).status_code == 405
+    assert_error(api.post("/processing/executions", json={"executable": LOAD_CUSTOMERS}),
+                 405, "Current Task is paused, it can't be executed", f"Task {LOAD_CUSTOMERS} is paused")
     assert put(api, path, {"pause": False}).status_code == 202
     assert api.post("/processing/executions", json={"executable": LOAD_CUSTOMERS}).status_code == 201
     assert put(api, f"/orchestration/executables/tasks/{ARCHIVE_LOGS}/pause", {"pause": False}).status_code == 202
-    assert put(api, path, {"pauseContext": "no pause field"}).status_code == 400
-    assert put(api, "/orchestration/executables/tasks/nope/pause", {"pause": True}).status_code == 404
+    assert_error(put(api, path, {"pauseContext": "no pause field"}), 400, "'pause' is a required property")
+    assert_error(put(api, "/orchestration/executables/tasks/nope/pause", {"pause": True}), 404, "Task nope not found")
 
 
 @pytest.mark.parametrize("body, names", [
@@ -127,7 +133,12 @@ def test_search(api, body, names):
     assert found == names if names is not None else len(found) == 7
 
 
-@pytest.mark.parametrize("body", [{"environmentId": DEV_ENV, "workspaceId": DEV_SALES_WS}, {"limit": 101},
-                                  {"runtimeType": "moon"}, {"triggerType": "hourly"}, {"tags": "sales"}])
-def test_bad_searches(api, body):
-    assert api.post("/orchestration/executables/tasks/search", json=body).status_code == 400
+@pytest.mark.parametrize("body, says", [
+    ({"environmentId": DEV_ENV, "workspaceId": DEV_SALES_WS}, "environmentId and workspaceId are exclusive"),
+    ({"limit": 101}, "'limit': 101 is greater than the maximum of 100"),
+    ({"runtimeType": "moon"}, "Field 'runtimeType' must be one of CLOUD, REMOTE_ENGINE"),
+    ({"triggerType": "hourly"}, "Field 'triggerType' must be one of ONCE, DAILY"),
+    ({"tags": "sales"}, "'tags': 'sales' is not of type 'array'"),
+])
+def test_bad_searches(api, body, says):
+    assert_error(api.post("/orchestration/executables/tasks/search", json=body), 400, says)

@@ -5,6 +5,8 @@ import yaml
 
 from mocktmc.contract_documents import CONTRACTS, contract
 
+from .errors import assert_error
+
 
 def control_routes(app):
     return {(rule.rule.replace("<", "{").replace(">", "}"), method)
@@ -33,7 +35,7 @@ def test_contracts_are_served_as_yaml_and_json(api):
 def test_unknown_contract_is_404(api):
     for name in ("nope.yaml", "processing.xml", "processing"):
         response = api.client.get(f"/_mocktmc/contracts/{name}")
-        assert response.status_code == 404 and response.json["status"] == 404
+        assert_error(response, 404, f"No contract '{name}'; contracts: orchestration.yaml, processing.yaml")
 
 
 def test_every_link_names_an_operation_and_one_of_its_path_parameters():

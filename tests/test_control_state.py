@@ -1,10 +1,10 @@
 """The control plane's state operations: reset, accounts, fixture worlds, behaviors, tokens, the control token."""
 import base64
-import json
 
 import pytest
 
 from .conftest import LOAD_CUSTOMERS, NIGHTLY_REPORT, SYNC_ORDERS, Api, make_app
+from .errors import assert_error
 
 SMALL_WORLD = """\
 account: {id: 11111111-2222-4333-8444-555555555555, name: Small}
@@ -37,7 +37,7 @@ def test_reset_brings_every_account_back_to_the_fixture_world():
     assert api.get(history).json["total"] == 0 and other.get(history).json["total"] == 1
     everything = api.client.post("/_mocktmc/reset").json["accounts"]
     assert len(everything) == 1 and mine not in everything
-    assert api.client.post("/_mocktmc/reset?account=nope").status_code == 404
+    assert_error(api.client.post("/_mocktmc/reset?account=nope"), 404, "Account nope not found")
 
 
 def test_a_fixture_world_can_be_loaded_as_yaml_or_json(api):
@@ -79,15 +79,17 @@ def test_a_behavior_scripts_the_next_runs_and_clearing_it_restores_the_fixtures(
     assert run_to_end(api, LOAD_CUSTOMERS)["executionStatus"] == "EXECUTION_SUCCESS"
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"outcome": "MAYBE"}, 400), ({"durations": {"DISPATCHING_FLOW": -1}}, 400), ({"colour": "red"}, 400),
+@pytest.mark.parametrize("body, says", [
+    ({"outcome": "MAYBE"}, "'outcome': 'MAYBE' is not one of"),
+    ({"durations": {"DISPATCHING_FLOW": -1}}, "'durations.DISPATCHING_FLOW': -1 is less than the minimum of 0"),
+    ({"colour": "red"}, "Additional properties are not allowed ('colour' was unexpected)"),
 ])
-def test_a_bad_behavior_changes_nothing(api, body, status):
+def test_a_bad_behavior_changes_nothing(api, body, says):
     path = f"/_mocktmc/behaviors/tasks/{SYNC_ORDERS}"
     before = api.client.get(path).json
-    assert api.client.put(path, json=body).status_code == status
+    assert_error(api.client.put(path, json=body), 400, says)
     assert api.client.get(path).json == before
-    assert api.client.get("/_mocktmc/behaviors/tasks/nope").status_code == 404
+    assert_error(api.client.get("/_mocktmc/behaviors/tasks/nope"), 404, "Task nope not found")
 
 
 def test_personal_tokens_and_service_accounts_can_be_made(api):
@@ -96,7 +98,7 @@ def test_personal_tokens_and_service_accounts_can_be_made(api):
     assert made.status_code == 201 and made.json["userId"] == "65f1a0c2e4b0a1b2c3d4e5f7"
     headers = {"Authorization": f"Bearer {made.json['token']}"}
     assert strict.client.get("/orchestration/environments", headers=headers).status_code == 200
-    assert strict.client.post("/_mocktmc/tokens", json={"user": "nobody"}).status_code == 404
+    assert_error(strict.client.post("/_mocktmc/tokens", json={"user": "nobody"}), 404, "No user 'nobody' in account")
     account = strict.client.post("/_mocktmc/service-accounts", json={"name": "deployer"})
     assert account.status_code == 201
     basic = base64.b64encode(f"{account.json['clientId']}:{account.json['clientSecret']}".encode()).decode()
@@ -105,19 +107,21 @@ def test_personal_tokens_and_service_accounts_can_be_made(api):
     assert token.status_code == 200, token.json
     assert strict.client.get("/orchestration/environments",
                              headers={"Authorization": f"Bearer {token.json['access_token']}"}).status_code == 200
-    assert strict.client.post("/_mocktmc/service-accounts", json={"name": "deployer"}).status_code == 400
+    assert_error(strict.client.post("/_mocktmc/service-accounts", json={"name": "deployer"}),
+                 400, "A service account named 'deployer' exists already")
 
 
 def test_the_control_token_closes_the_control_plane_but_not_what_stands_in_for_tmc():
     api = Api(make_app(control_token="s3cret"))
-    assert api.client.post("/_mocktmc/clock/advance", json={"seconds": 1}).status_code == 401
-    assert api.client.post("/_mocktmc/reset", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert_error(api.client.post("/_mocktmc/clock/advance", json={"seconds": 1}), 401, "Missing Authorization header")
+    assert_error(api.client.post("/_mocktmc/reset", headers={"Authorization": "Bearer wrong"}),
+                 401, "The control plane needs the control token this server was started with")
     allowed = api.client.post("/_mocktmc/clock/advance", json={"seconds": 1}, headers={"Authorization": "Bearer s3cret"})
     assert allowed.status_code == 200
     for path in ("/_mocktmc/health", "/_mocktmc/contracts"):
         assert api.client.get(path).status_code == 200
     assert api.get(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}").status_code == 200  # TMC calls unaffected
-    assert json.loads(api.client.get("/_mocktmc/clock").data)["status"] == 401
+    assert_error(api.client.get("/_mocktmc/clock"), 401, "Missing Authorization header")
 
 
 
@@ -140,6 +144,6 @@ def test_state_restored_over_http_answers_and_goes_on_as_before(api):
         assert twin.get(history).json == api.get(history).json
     assert api.get(history).json["total"] == 2
     bad = api.client.put("/_mocktmc/state", json={"format": "mocktmc-state/2", "world": {"$type": "os.system"}})
-    assert bad.status_code == 400 and "state" in bad.json["detail"].lower()
+    assert_error(bad, 400, "Not a mocktmc state: snapshot: missing account")
     assert api.get(history).json["total"] == 2  # a bad snapshot changes nothing
-    assert api.client.get("/_mocktmc/state?account=nope").status_code == 404
+    assert_error(api.client.get("/_mocktmc/state?account=nope"), 404, "Account nope not found")

@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, precondition, rule
 
 from .conftest import DEV_ENV, DEV_SALES_WS, PROD_ENV, Api, make_app
+from .errors import assert_error
 
 PROD_SALES_WS = "65f1a0c2e4b0a1b2c3d40201"
 # Artifacts only arrive by publishing: tasks are made in the demo workspaces that hold one.
@@ -86,14 +87,16 @@ class CrudMachine(RuleBasedStateMachine):
             return
         here = self.conns[conn]
         if self.env_of(target_ws) != self.env_of(here["ws"]):
-            expected = 400
+            expected, says = 400, "The target workspace must be in the same environment as the current one"
         elif any(c["name"] == here["name"] and c["ws"] == target_ws and i != conn for i, c in self.conns.items()):
-            expected = 409
+            expected, says = 409, f"Connection name '{here['name']}' already exists in this workspace"
         else:
-            expected = 200
+            expected, says = 200, None
         response = self.api.client.put(f"/orchestration/connections/{conn}/move/{target_ws}", headers=self.api.headers)
-        assert response.status_code == expected, response.json
-        if expected == 200:
+        if says:
+            assert_error(response, expected, says)
+        else:
+            assert response.status_code == expected, response.json
             here["ws"] = target_ws
 
     @rule(conn=consumes(connections))

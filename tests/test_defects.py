@@ -18,6 +18,7 @@ from mocktmc.testing import MockTMC
 
 from .conftest import (ARCHIVE_LOGS, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, Api,
                        make_app)
+from .errors import assert_error
 
 DAILY_PLAN = "8f0e6a52-3c1d-4b7e-9a2f-6d5c4b3a2e10"
 TASK = f"/orchestration/executables/tasks/{ARCHIVE_LOGS}"  # no plan uses it: it can be deleted
@@ -153,7 +154,7 @@ def test_use_after_free_keeps_a_deleted_task_readable_by_id():
         assert api.delete(TASK).status_code == 204
         listed = api.get("/orchestration/executables/tasks", query_string={"environmentId": DEV_ENV}).json
         assert ARCHIVE_LOGS not in [item["id"] for item in listed["items"]]  # lists still omit it
-    assert healthy.get(TASK).status_code == 404
+    assert_error(healthy.get(TASK), 404, f"Task {ARCHIVE_LOGS} not found")
     ghost = broken.get(TASK)
     assert ghost.status_code == 200 and ghost.json == before.json
     assert ghost.headers["Content-Type"] == before.headers["Content-Type"]
@@ -162,14 +163,14 @@ def test_use_after_free_keeps_a_deleted_task_readable_by_id():
 def test_use_after_free_needs_a_successful_delete_and_ends_with_the_world():
     broken = mock("use_after_free")
     missing = "/orchestration/executables/tasks/65f1a0c2e4b0a1b2c3d4ffff"
-    assert broken.delete(missing).status_code == 404
-    assert broken.get(missing).status_code == 404
+    assert_error(broken.delete(missing), 404, "Task 65f1a0c2e4b0a1b2c3d4ffff not found")
+    assert_error(broken.get(missing), 404, "Task 65f1a0c2e4b0a1b2c3d4ffff not found")
     connection = "/orchestration/connections/65f1a0c2e4b0a1b2c3d44002"  # partner-sftp
     assert broken.delete(connection).status_code == 204
     assert broken.get(connection).status_code == 200
     assert broken.client.post("/_mocktmc/fixtures", data="account: {name: Empty}\n",
                               content_type="application/yaml").status_code == 200
-    assert broken.get(connection).status_code == 404  # a new world has no ghosts
+    assert_error(broken.get(connection), 404, "Connection 65f1a0c2e4b0a1b2c3d44002 not found")  # a new world: no ghosts
 
 
 # --- never_finishes ---------------------------------------------------------------------------------
@@ -246,7 +247,8 @@ def test_pause_ignored_runs_a_paused_task_on_its_schedule():
     assert [run["status"] for run in history] == ["execution_successful"] * 2
     # Pausing still holds otherwise: GET shows it, and a client's run is still refused.
     assert broken.get(f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}").json["taskPauseDetails"]["pause"]
-    assert broken.post("/processing/executions", json={"executable": ARCHIVE_LOGS}).status_code == 405
+    assert_error(broken.post("/processing/executions", json={"executable": ARCHIVE_LOGS}),
+                 405, "Current Task is paused, it can't be executed", f"Task {ARCHIVE_LOGS} is paused")
 
 
 def test_pause_ignored_runs_a_paused_plan_on_its_schedule():
@@ -259,14 +261,14 @@ def test_pause_ignored_runs_a_paused_plan_on_its_schedule():
 
 
 # --- server_error_on_bad_body -----------------------------------------------------------------------
-@pytest.mark.parametrize("data, content_type, status", [
-    ('{"executable": ', "application/json", 400),  # JSON that does not parse
-    (json.dumps({"executable": 5}), "application/json", 400),  # JSON that breaks the contract
-    ("executable=x", "text/plain", 415),  # a media type the operation does not take
+@pytest.mark.parametrize("data, content_type, status, says", [
+    ('{"executable": ', "application/json", 400, "The request body is not valid JSON"),  # JSON that does not parse
+    (json.dumps({"executable": 5}), "application/json", 400, "'executable': 5 is not of type 'string'"),
+    ("executable=x", "text/plain", 415, "Content-Type must be application/json, got text/plain"),
 ])
-def test_server_error_on_bad_body_answers_500_instead(data, content_type, status):
+def test_server_error_on_bad_body_answers_500_instead(data, content_type, status, says):
     healthy, broken = both("server_error_on_bad_body")
-    assert healthy.post("/processing/executions", data=data, content_type=content_type).status_code == status
+    assert_error(healthy.post("/processing/executions", data=data, content_type=content_type), status, says)
     response = broken.post("/processing/executions", data=data, content_type=content_type)
     body = well_formed(response)
     assert response.status_code == 500 and body["status"] == 500
@@ -279,10 +281,13 @@ def test_server_error_on_bad_body_leaves_other_400s_alone():
     # A body the contract allows that the mock refuses, like TMC, for a field it does not know.
     response = broken.post("/processing/executions", json={"executable": LOAD_CUSTOMERS, "bogus": 1})
     assert response.status_code == 400 and "bogus" in response.json["detail"]
-    assert broken.get("/orchestration/executables/tasks", query_string={"limit": "x"}).status_code == 400
+    assert_error(broken.get("/orchestration/executables/tasks", query_string={"limit": "x"}),
+                 400, "Query parameter 'limit' must be an integer, got 'x'")
     # The control plane is not the TMC API, and a fault's answer is the fault's.
-    assert broken.client.post("/_mocktmc/clock/advance", data="{", content_type="application/json").status_code == 400
+    assert_error(broken.client.post("/_mocktmc/clock/advance", data="{", content_type="application/json"),
+                 400, "The request body is not valid JSON")
     assert broken.client.post("/_mocktmc/faults", json={"path": "/processing/executions", "status": 400,
                                                         "times": 1}).status_code == 201
-    assert broken.post("/processing/executions", data="{", content_type="application/json").status_code == 400
+    assert_error(broken.post("/processing/executions", data="{", content_type="application/json"),
+                 400, "Injected by mocktmc fault rule fault-1")
     assert broken.post("/processing/executions", data="{", content_type="application/json").status_code == 500

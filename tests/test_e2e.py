@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from .conftest import LOAD_CUSTOMERS, SERVICE_ACCOUNT, SERVICE_SECRET
+from .errors import assert_error
 from .serving import served
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +68,8 @@ def test_the_whole_client_loop_over_http(server):
     assert history["items"][0]["executionId"] == execution_id
 
     error = session.get(f"{base}/no/such/path", timeout=10)
-    assert error.status_code == 404 and error.headers["Content-Type"] == "application/json"
+    assert_error(error, 404, "No operation at GET /no/such/path")
+    assert error.headers["Content-Type"] == "application/json"
 
 
 def test_sigterm_stops_the_server_cleanly(server):
@@ -87,8 +89,9 @@ def test_environment_variables_configure_serve(tmp_path):
         line = proc.stdout.readline()
         assert "auth: strict" in line and "fixtures: empty" in line
         base = line.split("serving ", 1)[1].split()[0]
-        assert requests.get(f"{base}/orchestration/workspaces", headers={"Authorization": "Bearer unknown"},
-                            timeout=10).status_code == 401
+        assert_error(requests.get(f"{base}/orchestration/workspaces", headers={"Authorization": "Bearer unknown"},
+                                  timeout=10),
+                     401, "Unknown access token (auth mode 'strict'")
         assert requests.get(f"{base}/_mocktmc/health", timeout=10).json()["auth"] == "strict"
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -13,6 +13,7 @@ from mocktmc.control.faults import FAULT_HEADER, ConnectionDropped
 from mocktmc.inventory import NOT_IMPLEMENTED_HEADER
 
 from .conftest import AUTH, LOAD_CUSTOMERS, Api, make_app
+from .errors import assert_error
 from .test_e2e import server  # noqa: F401  (the fixture: a real `mocktmc serve` subprocess)
 
 WORKSPACES = "/orchestration/workspaces"
@@ -74,9 +75,10 @@ def test_a_faulted_request_changes_nothing(api):
 def test_a_fault_acts_before_authentication_and_request_validation(api):
     add_rule(api, path="/processing/executions", status=418)
     client = raw_client(api.app)
-    assert client.post("/processing/executions", json={"executable": 42}).status_code == 418  # no token, bad body
+    assert_error(client.post("/processing/executions", json={"executable": 42}),
+                 418, "Injected by mocktmc fault rule fault-1")  # no token, bad body
     api.client.delete("/_mocktmc/faults")
-    assert client.post("/processing/executions", json={"executable": 42}).status_code == 401
+    assert_error(client.post("/processing/executions", json={"executable": 42}), 401, "Missing Authorization header")
 
 
 def test_times_is_the_most_a_rule_fires(api):
@@ -130,7 +132,7 @@ def test_path_patterns(pattern, path, hit):
 
 def test_method_and_path_must_both_match(api):
     add_rule(api, method="post", path="/processing/executions/*", status=500)
-    assert api.get("/processing/executions/does-not-exist").status_code == 404
+    assert_error(api.get("/processing/executions/does-not-exist"), 404, "Execution does-not-exist not found")
     faulted = raw_client(api.app).post("/processing/executions/x", headers=AUTH)
     assert faulted.status_code == 500
 
@@ -143,7 +145,7 @@ def test_a_rule_with_an_account_faults_only_that_accounts_requests():
     client = raw_client(app)
     assert client.get(WORKSPACES, headers=alice.headers).status_code == 503
     assert bob.get(WORKSPACES).status_code == 200
-    assert client.get(WORKSPACES).status_code == 401  # no token: no account to match
+    assert_error(client.get(WORKSPACES), 401, "Missing Authorization header")  # no token: no account to match
 
 
 def test_latency_holds_the_request_in_real_time_then_answers(api):
@@ -184,7 +186,8 @@ def test_a_dropped_request_closes_the_connection_over_http(server):  # noqa: F81
     assert session.get(f"{base}{WORKSPACES}", timeout=10).status_code == 200
     session.post(f"{base}/_mocktmc/faults", json={"path": WORKSPACES, "status": 429, "retryAfter": 1}, timeout=10)
     limited = session.get(f"{base}{WORKSPACES}", timeout=10)
-    assert limited.status_code == 429 and limited.headers["Retry-After"] == "1"
+    assert_error(limited, 429, "Injected by mocktmc fault rule")
+    assert limited.headers["Retry-After"] == "1"
     dropped = session.get(f"{base}/_mocktmc/requests", params={"path": WORKSPACES}, timeout=10).json()
     assert [(entry["status"], entry["dropped"]) for entry in dropped] == [(None, True), (200, False), (429, False)]
 
@@ -193,7 +196,7 @@ def test_validate_all_keeps_the_faults_answer():
     api = Api(make_app(validate="all"))
     add_rule(api, path=WORKSPACES, status=418, times=1)
     faulted = raw_client(api.app).get(WORKSPACES, headers=AUTH)
-    assert faulted.status_code == 418 and faulted.json["status"] == 418  # not a 500 for breaking the contract
+    assert_error(faulted, 418, "Injected by mocktmc fault rule")  # not a 500 for breaking the contract
     assert NOT_IMPLEMENTED_HEADER not in faulted.headers
     add_rule(api, path=WORKSPACES, drop=True, times=1)
     with pytest.raises(ConnectionDropped):
@@ -215,7 +218,7 @@ def test_rules_are_listed_removed_and_cleared(api):
     assert api.client.delete(f"/_mocktmc/faults/{first['id']}").status_code == 204
     assert list(rules(api)) == [second["id"]]
     missing = api.client.delete(f"/_mocktmc/faults/{first['id']}")
-    assert missing.status_code == 404 and missing.json["status"] == 404
+    assert_error(missing, 404, f"No fault rule '{first['id']}'")
     assert api.client.delete("/_mocktmc/faults").status_code == 204 and rules(api) == {}
     assert add_rule(api, path=WORKSPACES, drop=True)["id"] not in (first["id"], second["id"])
 
@@ -263,6 +266,6 @@ def test_a_bad_rule_is_a_400_naming_the_field(api, body, named):
 def test_the_fault_endpoints_are_behind_the_control_token():
     app = make_app(control_token="s3cret")
     client = app.test_client()
-    assert client.get("/_mocktmc/faults").status_code == 401
-    assert client.delete("/_mocktmc/faults").status_code == 401
+    assert_error(client.get("/_mocktmc/faults"), 401, "Missing Authorization header")
+    assert_error(client.delete("/_mocktmc/faults"), 401, "Missing Authorization header")
     assert client.get("/_mocktmc/faults", headers={"Authorization": "Bearer s3cret"}).status_code == 200

@@ -17,6 +17,7 @@ from mocktmc.control.journal import BODY_LIMIT
 from mocktmc.control.journal_store import DEFAULT_CAPACITY, Journal
 
 from .conftest import AUTH, LOAD_CUSTOMERS, SERVICE_ACCOUNT, SERVICE_SECRET, START, Api, make_app
+from .errors import assert_error
 
 WORKSPACES = "/orchestration/workspaces"
 
@@ -224,6 +225,6 @@ def test_concurrent_requests_are_all_recorded(app):
 
 def test_the_journal_is_behind_the_control_token():
     client = make_app(control_token="s3cret").test_client()
-    assert client.get("/_mocktmc/requests").status_code == 401
-    assert client.delete("/_mocktmc/requests").status_code == 401
+    assert_error(client.get("/_mocktmc/requests"), 401, "Missing Authorization header")
+    assert_error(client.delete("/_mocktmc/requests"), 401, "Missing Authorization header")
     assert client.get("/_mocktmc/requests", headers={"Authorization": "Bearer s3cret"}).status_code == 200

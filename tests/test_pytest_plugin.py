@@ -69,7 +69,8 @@ def test_the_mocktmc_fixture_is_a_fresh_frozen_mock_per_test_and_the_marker_chan
         def test_marker(mocktmc):
             assert (mocktmc.settings.fixtures, mocktmc.settings.seed, mocktmc.settings.clock) == ("empty", 7, "rate:2")
             assert mocktmc.clock.now().year == 2024
-            assert mocktmc.client().get(f"/orchestration/executables/tasks/{LOAD}").status_code == 404
+            missing = mocktmc.client().get(f"/orchestration/executables/tasks/{LOAD}")
+            assert missing.status_code == 404 and missing.json()["detail"] == f"Task {LOAD} not found"
 
         @pytest.mark.mocktmc(fidelity="documented")
         def test_fidelity_marker(mocktmc):
@@ -79,7 +80,8 @@ def test_the_mocktmc_fixture_is_a_fresh_frozen_mock_per_test_and_the_marker_chan
         @pytest.mark.mocktmc(auth="strict")
         class TestStrict:
             def test_class_marker(self, mocktmc):
-                assert mocktmc.client("unknown").get(HISTORY).status_code == 401
+                refused = mocktmc.client("unknown").get(HISTORY)
+                assert refused.status_code == 401 and "Unknown access token" in refused.json()["detail"]
     """)
     result = pytester.runpytest("--strict-markers", "-p", "no:cacheprovider")
     assert outcomes_of(result) == {"passed": 5}, result.stdout.str()

@@ -12,6 +12,7 @@ from mocktmc import MockTMC
 from mocktmc.testing import IN_PROCESS_URL, MockTMCError, connect
 
 from .conftest import BASE_WORLD, LOAD_CUSTOMERS, SYNC_ORDERS, START, mock_tmc
+from .errors import assert_error
 
 DEMO_ACCOUNT = "4c0a7d3e-9f6b-4a52-8e31-2b7c5d9e1f08"
 HISTORY = f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions"
@@ -54,8 +55,8 @@ def test_the_client_is_served_in_process(mock):
     assert (page["limit"], page["offset"], len(page["items"])) == (2, 1, 2)
     missing = session.get("/processing/executions/no such%2Frun")
     assert missing.status_code == 404 and "no such/run" in missing.json()["detail"]
-    assert mock.client(token=None).get("/processing/executables/tasks", headers={"Authorization": ""}
-                                       ).status_code == 401
+    assert_error(mock.client(token=None).get("/processing/executables/tasks", headers={"Authorization": ""}),
+                 401, "Missing Authorization header")
 
 
 def test_the_clock(mock):
@@ -114,7 +115,8 @@ def test_faults_add_list_remove_clear(mock):
     rule = mock.faults.add("POST", "/processing/executions", status=429, retry_after=7, times=1)
     assert rule["id"] and rule["retryAfter"] == 7 and mock.faults.added == [rule["id"]]
     limited = session.post("/processing/executions", json={"executable": LOAD_CUSTOMERS})
-    assert limited.status_code == 429 and limited.headers["Retry-After"] == "7"
+    assert_error(limited, 429, f"Injected by mocktmc fault rule {rule['id']}")
+    assert limited.headers["Retry-After"] == "7"
     execute(session)  # the rule was good for one request
     assert [r["id"] for r in mock.faults.list()] == [rule["id"]]
     mock.faults.remove(rule["id"])
@@ -191,7 +193,8 @@ def test_fixture_worlds_from_a_dict_or_yaml():
 
 def test_tokens_for_strict_auth():
     mock = MockTMC(fixtures=BASE_WORLD, auth="strict", start=START)
-    assert mock.client("made-up").get("/processing/executables/tasks").status_code == 401
+    assert_error(mock.client("made-up").get("/processing/executables/tasks"),
+                 401, "Unknown access token (auth mode 'strict'")
     personal = mock.tokens.personal("bob@demo.mocktmc.local")
     assert personal["userId"] == "65f1a0c2e4b0a1b2c3d4e5f7"
     assert mock.client(personal["token"]).get("/processing/executables/tasks").status_code == 200
@@ -216,7 +219,7 @@ def test_isolated_accounts_are_scripted_through_a_bound_control():
     mock.clock.advance(hours=1)
     assert mine.get(f"/processing/executions/{ours}").json()["executionStatus"] == "EXECUTION_FAILED"
     assert theirs.get(f"/processing/executions/{others}").json()["executionStatus"] == "EXECUTION_SUCCESS"
-    assert mine.get(f"/processing/executions/{others}").status_code == 404
+    assert_error(mine.get(f"/processing/executions/{others}"), 404, f"Execution {others} not found")
     assert {entry["account"] for entry in me.journal.requests()} == {me.account}
     me.journal.assert_called("POST", "/processing/executions", times=1)
     me.journal.clear()  # hides this account's past, leaves the server's journal alone
@@ -230,7 +233,8 @@ def test_a_closed_control_plane_gets_the_control_token():
     mock = MockTMC(fixtures=BASE_WORLD, control_token="s3cret", start=START)
     assert mock.clock.now() == START  # MockTMC sends its control token itself
     anonymous = mock.client()
-    assert anonymous.post("/_mocktmc/clock/advance", json={"seconds": 1}).status_code == 401
+    assert_error(anonymous.post("/_mocktmc/clock/advance", json={"seconds": 1}),
+                 401, "The control plane needs the control token this server was started with")
 
 
 def test_serve_runs_the_same_app_on_a_free_port(mock):
@@ -266,7 +270,8 @@ def test_every_control_method_over_a_real_socket(mock):
         state = remote.snapshot()
         rule = remote.faults.add("POST", "/processing/executions", status=429, retry_after=3, times=1)
         assert [r["id"] for r in remote.faults.list()] == [rule["id"]]
-        assert session.post(f"{url}/processing/executions", json={"executable": LOAD_CUSTOMERS}).status_code == 429
+        assert_error(session.post(f"{url}/processing/executions", json={"executable": LOAD_CUSTOMERS}),
+                     429, "Injected by mocktmc fault rule")
         assert session.post(f"{url}/processing/executions", json={"executable": LOAD_CUSTOMERS}).status_code == 201
         assert [e["status"] for e in remote.journal.assert_called("POST", "/processing/executions", times=2)] == [
             429, 201]
@@ -289,5 +294,5 @@ def test_every_control_method_over_a_real_socket(mock):
         assert [env["name"] for env in session.get(f"{url}/orchestration/environments").json()] == ["Solo"]
         with pytest.raises(MockTMCError) as caught:
             remote.clock.advance(seconds=-5)
-        assert caught.value.status == 409
+        assert caught.value.status == 409 and "The mock clock only moves forward" in caught.value.detail
         remote.close()

@@ -13,6 +13,7 @@ from mocktmc import MockTMC
 from mocktmc.quirks import FIDELITIES, QUIRKS, in_effect
 
 from .conftest import BASE_WORLD, LOAD_CUSTOMERS, NIGHTLY_REPORT, SERVICE_ACCOUNT, SERVICE_SECRET, mock_tmc
+from .errors import assert_error
 
 
 @pytest.fixture(params=FIDELITIES)
@@ -88,7 +89,8 @@ def test_v1_3_is_served_only_as_observed(mock):
         assert session.get(f"/tmc/v1.2/executions/{started.json()['executionId']}").status_code == 200
     else:
         assert answer.status_code == 404 and "No operation at GET /tmc/v1.3/executables/" in answer.json()["details"]
-        assert session.post("/tmc/v1.3/executions", json={"executable": LOAD_CUSTOMERS}).status_code == 404
+        assert_error(session.post("/tmc/v1.3/executions", json={"executable": LOAD_CUSTOMERS}),
+                     404, "No operation at POST /tmc/v1.3/executions")
 
 
 # --- terminate_text_plain ------------------------------------------------------------------------
@@ -280,7 +282,8 @@ def test_throttling_refuses_past_n_a_second_per_account_and_endpoint(fidelity):
     # A refused request changes nothing: the run it asked for is not started.
     for _ in range(3):
         assert session.post("/processing/executions", json={"executable": LOAD_CUSTOMERS}).status_code == 201
-    assert session.post("/processing/executions", json={"executable": LOAD_CUSTOMERS}).status_code == 429
+    assert_error(session.post("/processing/executions", json={"executable": LOAD_CUSTOMERS}),
+                 429, "Too many requests: at most 3 a second on POST /processing/executions")
     runs = session.get(f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions").json()
     assert runs["total"] == 3
 

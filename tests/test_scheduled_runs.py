@@ -8,6 +8,7 @@ from mocktmc.domain.fixtures import FixtureError, parse_fixture
 from mocktmc.domain.common.timeutil import to_ms
 
 from .conftest import (DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, SYNC_ORDERS, make_app, Api)
+from .errors import assert_error
 
 DAILY_PLAN = "8f0e6a52-3c1d-4b7e-9a2f-6d5c4b3a2e10"
 
@@ -189,21 +190,27 @@ def test_the_clock_can_be_set_frozen_and_resumed(api):
     assert client.put("/_mocktmc/clock", json={"rate": 0}).json["frozen"]
 
 
-@pytest.mark.parametrize("method, path, body, status", [
-    ("post", "/_mocktmc/clock/advance", {"seconds": -1}, 409),
-    ("post", "/_mocktmc/clock/advance", {"to": "2024-02-01T00:00:00Z"}, 409),
-    ("put", "/_mocktmc/clock", {"now": "2024-02-01T00:00:00Z"}, 409),
-    ("put", "/_mocktmc/clock", {"now": "2024-02-01T00:00:00Z", "rate": 5}, 409),
-    ("put", "/_mocktmc/clock", {}, 400),
-    ("put", "/_mocktmc/clock", {"rate": -2}, 400),
-    ("put", "/_mocktmc/clock", {"now": "tomorrow"}, 400),
-    ("put", "/_mocktmc/clock", {"now": "2024-04-01T00:00:00Z", "rate": "fast"}, 400),
-    ("post", "/_mocktmc/clock/advance", {"seconds": 1, "to": "2024-04-01T00:00:00Z"}, 400),
+@pytest.mark.parametrize("method, path, body, status, says", [
+    ("post", "/_mocktmc/clock/advance", {"seconds": -1}, 409,
+     "The mock clock only moves forward: cannot advance it by -1 s"),
+    ("post", "/_mocktmc/clock/advance", {"to": "2024-02-01T00:00:00Z"}, 409,
+     "The mock clock only moves forward: 2024-02-01T00:00:00+00:00 is before the current mock time"),
+    ("put", "/_mocktmc/clock", {"now": "2024-02-01T00:00:00Z"}, 409,
+     "The mock clock only moves forward: 2024-02-01T00:00:00+00:00 is before the current mock time"),
+    ("put", "/_mocktmc/clock", {"now": "2024-02-01T00:00:00Z", "rate": 5}, 409,
+     "The mock clock only moves forward: 2024-02-01T00:00:00+00:00 is before the current mock time"),
+    ("put", "/_mocktmc/clock", {}, 400, "Send 'now' (a date-time or epoch ms), 'rate' (a number >= 0), or both"),
+    ("put", "/_mocktmc/clock", {"rate": -2}, 400, "'rate': -2 is less than the minimum of 0"),
+    ("put", "/_mocktmc/clock", {"now": "tomorrow"}, 400, "'now': 'tomorrow' is not valid"),
+    ("put", "/_mocktmc/clock", {"now": "2024-04-01T00:00:00Z", "rate": "fast"}, 400,
+     "'rate': 'fast' is not of type 'number'"),
+    ("post", "/_mocktmc/clock/advance", {"seconds": 1, "to": "2024-04-01T00:00:00Z"}, 400,
+     "Send exactly one of 'seconds' (a number) or 'to'"),
 ])
-def test_moving_the_clock_backwards_or_badly_changes_nothing(api, method, path, body, status):
+def test_moving_the_clock_backwards_or_badly_changes_nothing(api, method, path, body, status, says):
     before = api.client.get("/_mocktmc/clock").json
     response = getattr(api.client, method)(path, json=body)
-    assert response.status_code == status and response.json["status"] == status
+    assert_error(response, status, says)
     assert api.client.get("/_mocktmc/clock").json == before
 
 
@@ -227,8 +234,9 @@ def test_calling_a_webhook_starts_a_run_with_the_payload(api):
     world = api.app.extensions["mocktmc"].accounts.default_world
     assert json.loads(world.executions[run["executionId"]].parameters["resource_webhook_payload"]) == [
         {"data": '{"file": "a.csv"}', "type": "application/json"}]
-    assert api.client.post(path.replace(path.rsplit("/", 1)[1], "nope"), data="x",
-                           content_type="text/plain").status_code == 404
+    assert_error(api.client.post(path.replace(path.rsplit("/", 1)[1], "nope"), data="x",
+                                 content_type="text/plain"),
+                 404, "Unknown webhook address")
 
 
 def test_webhook_calls_are_gathered_by_count_or_by_time(api):
@@ -254,19 +262,23 @@ def test_webhook_addresses_are_kept_renewed_and_dropped(api):
     assert webhook(api, LOAD_CUSTOMERS) == first  # setting the trigger again keeps the address
     renewed = webhook(api, LOAD_CUSTOMERS, newUrl=True)
     assert renewed != first
-    assert api.client.post(first.removeprefix("http://localhost"), data="x",
-                           content_type="text/plain").status_code == 404
+    assert_error(api.client.post(first.removeprefix("http://localhost"), data="x",
+                                 content_type="text/plain"),
+                 404, "Unknown webhook address")
     pause(api, LOAD_CUSTOMERS)
     assert api.client.post(renewed.removeprefix("http://localhost"), data="x",
                            content_type="text/plain").status_code == 204
     assert runs(api, LOAD_CUSTOMERS) == [("2024-03-01T09:00:00.000Z", "WEBHOOK", "TASK_IS_PAUSED")]
     wrong_type = api.client.post(renewed.removeprefix("http://localhost"), data=b"\x00", content_type="image/png")
-    assert wrong_type.status_code == 415 and len(runs(api, LOAD_CUSTOMERS)) == 1
+    assert_error(wrong_type, 415, "Content-Type must be application/json or application/xml", "got image/png")
+    assert len(runs(api, LOAD_CUSTOMERS)) == 1
     not_utf8 = api.client.post(renewed.removeprefix("http://localhost"), data=b"\xff", content_type="text/plain")
-    assert not_utf8.status_code == 400 and len(runs(api, LOAD_CUSTOMERS)) == 1
+    assert_error(not_utf8, 400, "A webhook payload must be UTF-8 text")
+    assert len(runs(api, LOAD_CUSTOMERS)) == 1
     assert api.delete(f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config").status_code == 204
-    assert api.client.post(renewed.removeprefix("http://localhost"), data="x",
-                           content_type="text/plain").status_code == 404
+    assert_error(api.client.post(renewed.removeprefix("http://localhost"), data="x",
+                                 content_type="text/plain"),
+                 404, "Unknown webhook address")
 
 
 @pytest.mark.parametrize("settings", [{"triggerCalls": 0}, {"triggerTimeout": "soon"}, {"name": " "}])

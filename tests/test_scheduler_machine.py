@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 
 from .conftest import ARCHIVE_LOGS, DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, START, Api, make_app
+from .errors import assert_error
 
 UTC = timezone.utc
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -147,6 +148,7 @@ def test_model_expansion_fixed_cases():
 
 # --- what the machine generates ---------------------------------------------------------------------------------
 TASKS = (LOAD_CUSTOMERS, NIGHTLY_REPORT, ARCHIVE_LOGS)  # a quick one, a ten-minute one, one paused at first
+NAMES = {LOAD_CUSTOMERS: "Load customers", NIGHTLY_REPORT: "Nightly report", ARCHIVE_LOGS: "Archive logs"}
 # Seconds from trigger to end (fixtures/default.yaml): 1 received + 2 dispatching + executing (5, or 600).
 DURATION = {LOAD_CUSTOMERS: timedelta(seconds=8), NIGHTLY_REPORT: timedelta(seconds=603),
             ARCHIVE_LOGS: timedelta(seconds=8)}
@@ -370,7 +372,7 @@ class SchedulerMachine(RuleBasedStateMachine):
         response = self.put(f"/orchestration/executables/tasks/{task}/schedule", {"scheduleId": schedule})
         self.dirty.add(task)
         if holder not in (None, task):
-            assert response.status_code == 403, response.json
+            assert_error(response, 403, "Schedule is already assigned to another task or plan")
             return
         assert response.status_code == 200, response.json
         self.drop_link(task)
@@ -384,13 +386,17 @@ class SchedulerMachine(RuleBasedStateMachine):
         maybe wait to where its schedule would have fired next."""
         task = next((t for t in TASKS if self.task[t]["linked"]), task) if a_linked_one else task
         linked, former = self.task[task]["linked"], self.trigger_of(task)
-        assert self.api.delete(f"/orchestration/executables/tasks/{task}/schedule").status_code == \
-            (204 if linked else 404)
+        response = self.api.delete(f"/orchestration/executables/tasks/{task}/schedule")
+        if linked:
+            assert response.status_code == 204, response.json
+        else:
+            assert_error(response, 404, f"No schedule is associated with '{NAMES[task]}'")
         self.dirty.add(task)
         if linked:  # a task with no schedule keeps its own trigger
             self.drop_link(task)
             self.task[task]["trigger"] = None
-        assert self.api.get(f"/orchestration/executables/tasks/{task}/schedule").status_code == 404
+        assert_error(self.api.get(f"/orchestration/executables/tasks/{task}/schedule"),
+                     404, f"No schedule is associated with '{NAMES[task]}'")
         if linked and then_wait:
             self.wait_for(former)
 
