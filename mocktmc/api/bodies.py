@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from flask import request
@@ -58,7 +59,7 @@ def json_string(raw: bytes, mimetype: str) -> str:
     return value
 
 
-def json_object(*, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:
+def json_object(*, allowed: AbstractSet[str], required: AbstractSet[str] = frozenset()) -> dict[str, Any]:
     """The body as a JSON object. TMC rejects fields it does not know, so this does too."""
     body = parse_json(request.get_data(cache=True), request.mimetype)
     if not isinstance(body, dict):
