@@ -44,7 +44,7 @@ bench: $(STAMP)
 	 else echo "wrk is not installed: the saturation measure is skipped (apt-get install wrk)"; fi
 
 clean:
-	rm -rf $(VENV) $(VENV)-lock $(VENV)-lowest build dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(VENV)-lock $(VENV)-lowest build dist *.egg-info .pytest_cache .hypothesis .mypy_cache
 
 # The sdist and the wheel users install, in dist/ (the wheel is built from the sdist).
 dist: $(STAMP)

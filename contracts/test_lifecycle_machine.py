@@ -86,7 +86,7 @@ def reachable(source: str) -> set[str]:
 FINISH_WITHIN, FINISH_STEP = 6 * 3600, 600
 REAL_PAUSE = 3.0  # seconds: on a real target time passes for real, so the machine only waits a little
 # What the mock's runs may do (the control plane's behaviors; a real target runs whatever the artifact does).
-BEHAVIORS = {
+BEHAVIORS: dict[str, dict[str, Any]] = {
     "success": {"outcome": SUCCESS},
     "failure": {"outcome": FAILED},
     "rejected": {"outcome": REJECTED},
@@ -133,25 +133,26 @@ class RunLifecycle(RuleBasedStateMachine):
         self.stopped: set[str] = set()  # the runs the machine terminated (they need not end by themselves)
         self.last_seen: dict[str, dict] = {}
         self.log_totals: dict[str, int] = {}
-        if self.target.is_mocktmc:
+        if self.target.control is not None:  # a mock (is_mocktmc)
             # Tasks outlive examples: each example starts from the default behavior.
             for task in self.tasks:
                 self.target.control.behaviors.clear(task)
 
     # --- reading a run ------------------------------------------------------------------------------------------------
-    def read(self, execution_id: str) -> tuple[dict, requests.Response]:
+    def read(self, execution_id: str) -> tuple[dict[str, Any], requests.Response]:
         answer = self.target.get(f"/processing/executions/{execution_id}")
         run = json_or_none(answer) if answer.status_code == 200 else None
         self.target.check("run_readable", isinstance(run, dict),
                           f"a run the machine started cannot be read: {describe(answer)}", response=answer,
                           operation=RUN)
+        assert isinstance(run, dict)  # target.check raised otherwise
         return run, answer
 
     def observe(self, execution_id: str) -> dict:
         """Read a run and check it, alone and against what the machine saw of it before."""
         run, answer = self.read(execution_id)
         check = self.target.check
-        state = run.get("executionStatus")
+        state: Any = run.get("executionStatus")  # whatever the target sent, a published status or not
         check("status_mapping", state in PUBLISHED_STATUS and run.get("status") == PUBLISHED_STATUS[state],
               f"executionStatus {state} maps to status {PUBLISHED_STATUS.get(state, '(not a published state)')}, "
               f"the run says {run.get('status')!r}", response=answer, operation=RUN)
@@ -191,6 +192,7 @@ class RunLifecycle(RuleBasedStateMachine):
         self.target.check("execute_starts", isinstance(execution_id, str) and execution_id,
                           f"starting a run of a task of the sandbox: {describe(answer)}", response=answer,
                           operation=EXECUTE)
+        assert isinstance(execution_id, str)  # target.check raised otherwise
         self.started.append(execution_id)
         return execution_id
 
@@ -203,6 +205,7 @@ class RunLifecycle(RuleBasedStateMachine):
     @rule(task=st.integers(0, 1), behavior=st.sampled_from(sorted(BEHAVIORS)))
     def choose_behavior(self, task: int, behavior: str) -> None:
         """What the task's next runs do (mocktmc only: the real TMC runs what the artifact does)."""
+        assert self.target.control is not None  # the precondition: a mock
         self.target.control.behaviors.set(self.tasks[task], **BEHAVIORS[behavior])
 
     @rule(target=runs, task=st.integers(0, 1), timeout=st.one_of(st.none(), st.integers(1, 15)))
@@ -262,7 +265,7 @@ class RunLifecycle(RuleBasedStateMachine):
                                      params={"startIndex": start, "count": count, "order": order})
             if answer.status_code == 404 and (not was_terminal or never_started):
                 return  # a run just started may have no log yet; one that never started, none (misfire_never_started)
-            body = answer.json() if answer.status_code == 200 else {}
+            body: dict[str, Any] = answer.json() if answer.status_code == 200 else {}
             check("log_paging", answer.status_code == 200 and isinstance(body.get("data"), list),
                   f"reading a run's log: {describe(answer)}", response=answer, operation=LOGS)
             pages += 1
@@ -283,8 +286,9 @@ class RunLifecycle(RuleBasedStateMachine):
                   and total >= self.log_totals.get(execution_id, 0),
                   f"totalSize {total}, totalSizeFiltered {filtered}: filtered <= total, and a log never shrinks "
                   f"(it held {self.log_totals.get(execution_id, 0)})", response=answer, operation=LOGS)
+            assert isinstance(total, int)  # target.check raised otherwise
             self.log_totals[execution_id] = total
-            seen += size
+            seen += len(data)  # what `size` says, checked above
             bound = max(bound, math.ceil(total / count) + 1)
             if "nextIndex" not in body:
                 break

@@ -429,7 +429,8 @@ class ScheduleMachine(RuleBasedStateMachine):
         started = [(parse_time(item["triggerTimestamp"]), item) for item in runs
                    if item.get("executionType") == "SCHEDULED" and not item.get("misfiredExecutionReason")]
         matched: dict[datetime, list[str]] = {}
-        stray, during_pause = [], []
+        stray: list[datetime] = []
+        during_pause: list[str] = []
         for instant, item in started:
             near = [(abs(at - instant), at, kind) for at, kind in found if abs(at - instant) <= self.tolerance]
             if not near:

@@ -112,6 +112,7 @@ def _workspaces(target: Target) -> list[dict[str, Any]]:
     target.check("workspaces_listed", answer.status_code == 200 and isinstance(listed, list),
                  f"GET /orchestration/workspaces answers 200 with a bare array: {describe(answer)}",
                  response=answer, operation="GET /orchestration/workspaces")
+    assert isinstance(listed, list)  # target.check raised otherwise
     return listed
 
 
@@ -126,6 +127,7 @@ def _sandbox(target: Target) -> tuple[str, str]:
     target.check("sandbox_environment_found", environment_id is not None,
                  f"the sandbox workspace {workspace_id} is listed with its environment id; got {mine!r}",
                  operation="GET /orchestration/workspaces")
+    assert environment_id is not None  # target.check raised otherwise
     return workspace_id, environment_id
 
 
@@ -263,6 +265,7 @@ def _v12_task_steps(target: Target, task_id: str, workspace_id: str) -> str:
     target.check("v12_execution_finishes", ended is not None,
                  f"the run {execution_id} reaches one of {sorted(TASK_DONE)} within {RUN_WAIT:.0f}s",
                  operation="GET /tmc/v1.2/executions/{id}")
+    assert ended is not None  # target.check raised otherwise
     final = ended["executionStatus"]
 
     # The seed: terminating a run that already ended answers "Nothing to do for the task: its status is
@@ -426,6 +429,7 @@ def _promote(target: Target, chosen: _Promotable, promotion_id: str, destination
         target.check("promotion_execution_finishes", report is not None,
                      f"the promotion run reaches one of {sorted(PROMOTION_DONE)} within {RUN_WAIT:.0f}s",
                      operation="GET /processing/executions/promotions/{executionId}")
+        assert report is not None  # target.check raised otherwise
         target.check("promotion_execution_succeeds", report["status"] in ("PROMOTED", "PROMOTION_WARNING"),
                      f"the promotion of artifact {artifact['name']!r} ends PROMOTED or PROMOTION_WARNING, not "
                      f"{report['status']}: {report.get('statusMessage')!r}",
@@ -462,8 +466,8 @@ def _quiet_list(target: Target, path: str, params: dict[str, Any] | None = None)
             if not isinstance(items, list):
                 break
             found += items
-            if isinstance(body, list) or not items or len(found) >= int(body.get("total") or 0):
-                break
+            if not isinstance(body, dict) or not items or len(found) >= int(body.get("total") or 0):
+                break  # a bare array is one page; a page's items came from a dict
     except requests.RequestException as exc:
         log.warning("clean-up could not read %s: %s", path, exc)
     return found

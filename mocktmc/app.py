@@ -5,6 +5,7 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from .api import access_log, context, throttle
@@ -64,10 +65,16 @@ BLUEPRINTS = (
 )
 
 
+class _JSONProvider(DefaultJSONProvider):
+    sort_keys = False  # keep the published field order
+
+
 class _MockTMCFlask(Flask):
     """OPTIONS is not a published operation: it gets the 405 whose Allow lists the published methods, not
     Flask's automatic answer, which merges every rule the path happens to match. Refused per rule, because
     Flask 3.0 has no PROVIDE_AUTOMATIC_OPTIONS setting (3.1 added it) and mocktmc supports both."""
+
+    json_provider_class = _JSONProvider
 
     def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None, **options):
         super().add_url_rule(rule, endpoint, view_func, provide_automatic_options=False, **options)
@@ -81,7 +88,6 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     settings = settings or Settings()
     spec = spec or load_fixture(settings.fixtures)
     app = _MockTMCFlask("mocktmc")
-    app.json.sort_keys = False  # keep the published field order
     # No body may be larger than an upload plus room for its multipart framing (413 above it).
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit + 1024 * 1024
     quirks = in_effect(settings.fidelity)

@@ -99,7 +99,7 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
           validate: str, upload_limit: int, control_token: str | None, defects: tuple[str, ...], fidelity: str,
           throttle: float, log_level: str, log_format: str) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
-    import waitress
+    from waitress.server import create_server
 
     from .app import create_app
 
@@ -113,12 +113,13 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
         click.echo(f"mocktmc: cannot load the fixture world: {exc}", err=True)
         sys.exit(2)
     try:
-        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="mocktmc")
+        server = create_server(app, host=host, port=port, threads=threads, ident="mocktmc")
     except OSError as exc:
         click.echo(f"mocktmc: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         sys.exit(2)
     shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"mocktmc {__version__} serving http://{shown_host}:{server.effective_port} "
+    # One host and port: create_server answers a TcpWSGIServer, which has the effective_port types-waitress leaves out.
+    click.echo(f"mocktmc {__version__} serving http://{shown_host}:{server.effective_port} "  # type: ignore[union-attr]
                f"(fixtures: {fixtures}, auth: {auth}, clock: {clock}, validate: {validate}, fidelity: {fidelity}"
                f"{f', throttle: {throttle:g}/s' if throttle else ''}"
                f"{', control plane behind a token' if control_token else ''})", nl=True)

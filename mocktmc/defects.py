@@ -20,9 +20,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from .api import context
@@ -159,7 +160,8 @@ class _Ghosts:
 
     def haunting(self, world: World, path: str) -> _Ghost | None:
         with self._lock:
-            return self._by_world.get(world, {}).get(path)
+            paths = self._by_world.get(world)
+            return None if paths is None else paths.get(path)
 
 
 def _remember_before_delete() -> None:
@@ -176,7 +178,9 @@ def _remember_before_delete() -> None:
     except HTTPException:
         return  # no GET at this path (workspaces and environments, say): nothing to stay readable
     try:
-        answer = current_app.make_response(current_app.view_functions[endpoint](**args))
+        # Flask's types admit async views; every view of this app is a plain function.
+        view = cast(Callable[..., ResponseReturnValue], current_app.view_functions[endpoint])
+        answer = current_app.make_response(view(**args))
     except (TMCError, HTTPException):
         return  # nothing readable to keep (most often a 404: the DELETE will be one too)
     if answer.status_code == 200:
@@ -238,7 +242,7 @@ def _server_error_on_bad_body(response: Response) -> Response:
                         f"contract, which a healthy mock answers with {response.status_code}")
     body = err.body(current_app.extensions["mocktmc"].accounts.next_request_id(),
                     legacy=request.path.startswith("/tmc/"), url=request.path)
-    answer = current_app.json.response(body)
+    answer = jsonify(body)  # current_app.json.response, typed as the app's Response class
     answer.status_code = err.status
     return answer
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -69,9 +69,13 @@ class WSGITransport(HTTPAdapter):
         from werkzeug.test import EnvironBuilder, run_wsgi_app
 
         url = urlsplit(request.url or "")
+        # A header value given as bytes goes on the wire as those bytes, which a server reads as latin-1 text;
+        # werkzeug would take str() of it ("b'...'"), so it is decoded here as a server would.
+        sent = [(name, value.decode("latin-1") if isinstance(value, bytes) else value)
+                for name, value in request.headers.items()]
         builder = EnvironBuilder(path=url.path or "/", base_url=f"{url.scheme}://{url.netloc}",
-                                 query_string=url.query, method=request.method,
-                                 headers=list(request.headers.items()), data=_body_bytes(request.body))
+                                 query_string=url.query, method=request.method or "GET",
+                                 headers=sent, data=_body_bytes(request.body))
         try:
             environ = builder.get_environ()
         finally:
@@ -81,8 +85,10 @@ class WSGITransport(HTTPAdapter):
         except ConnectionAbortedError as dropped:  # a `drop` fault: what a network client sees
             raise requests.ConnectionError(f"the mock dropped the connection: {dropped}", request=request) from None
         code, _, reason = status.partition(" ")
-        raw = HTTPResponse(body=io.BytesIO(b"".join(app_iter)), headers=list(headers.items()), status=int(code),
-                           reason=reason, preload_content=False, decode_content=False)
+        # A list of (name, value) pairs keeps repeated headers (Set-Cookie); urllib3 takes one as its
+        # HTTPHeaderDict does, though its annotation names only mappings.
+        raw = HTTPResponse(body=io.BytesIO(b"".join(app_iter)), headers=list(headers.items()),  # type: ignore[arg-type]
+                           status=int(code), reason=reason, preload_content=False, decode_content=False)
         return self.build_response(request, raw)
 
 
@@ -108,7 +114,7 @@ class BaseURLSession(requests.Session):
         super().__init__()
         self.base_url = base_url.rstrip("/")
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if isinstance(url, str) and url.startswith("/"):
             url = self.base_url + url
         return super().request(method, url, *args, **kwargs)
@@ -392,6 +398,20 @@ def connect(url: str, *, control_token: str | None = None, account: str | None =
     return Control(requests.Session(), url, account=account, control_token=control_token)
 
 
+class _Server(Protocol):
+    """What serve() uses of the server waitress' create_server answers for one host and port (a TcpWSGIServer).
+    types-waitress types it as MultiSocketServer | BaseWSGIServer, leaves out effective_port, and types
+    active_channels and trigger wrongly (they are a dict of channels and a trigger object)."""
+    effective_port: int
+    active_channels: dict[int, Any]
+    trigger: Any
+    task_dispatcher: Any
+
+    def run(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class MockTMC(Control):
     """A mock TMC in this process: a fresh world per instance, its clock frozen unless asked otherwise.
 
@@ -413,9 +433,9 @@ class MockTMC(Control):
         if isinstance(start, str):
             from .domain.common.timeutil import parse_iso
             start = parse_iso(start)
-        world = fixtures if isinstance(fixtures, Mapping) else None
-        self.settings = Settings(fixtures="empty" if world is not None else os.fspath(fixtures), clock=clock,
-                                 seed=seed, auth=auth, start=start, validate=validate, **settings)
+        world, source = (fixtures, "empty") if isinstance(fixtures, Mapping) else (None, os.fspath(fixtures))
+        self.settings = Settings(fixtures=source, clock=clock, seed=seed, auth=auth, start=start, validate=validate,
+                                 **settings)
         self.app = (build_app or create_app)(self.settings)
         self.token = token
         session = requests.Session()
@@ -442,9 +462,9 @@ class MockTMC(Control):
         Yields the base URL; the server stops when the block ends. Control calls keep going in-process and
         act on the same state.
         """
-        import waitress
+        from waitress.server import create_server
 
-        server = waitress.create_server(self.app, host=host, port=port, threads=threads, ident="mocktmc")
+        server = cast(_Server, create_server(self.app, host=host, port=port, threads=threads, ident="mocktmc"))
         thread = threading.Thread(target=server.run, name=f"mocktmc-{server.effective_port}", daemon=True)
         thread.start()
         shown = f"[{host}]" if ":" in host else host

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 from openapi_core import Config, OpenAPI
@@ -92,7 +92,9 @@ def _option(value: Any) -> Any:
 class _ResponseValidator(V30ResponseValidator):
     """openapi-core's own 3.0 response validation, finding paths and making schema validators once."""
     path_finder_cls = _RememberingPathFinder
-    schema_validators_factory = _RememberingSchemaValidators(oas30_read_schema_validators_factory)
+    # Duck-typed: it answers `create` itself and hands anything else to the factory it wraps.
+    schema_validators_factory = cast(SchemaValidatorsFactory,
+                                     _RememberingSchemaValidators(oas30_read_schema_validators_factory))
 
 
 @lru_cache(maxsize=None)

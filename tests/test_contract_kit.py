@@ -188,3 +188,13 @@ def test_the_quirk_checks_follow_the_mocks_fidelity(runs):
     for name in QUIRKS:
         if name != "throttle_without_retry_after":
             assert re.search(rf"\bquirk_{name} \(1\)", healthy), f"quirk_{name} never ran:\n{healthy}"
+
+
+def test_the_repeat_command_shows_header_values_given_as_bytes_as_text():
+    """requests sends a header given as bytes unchanged; the curl command shows its text, not b'...'."""
+    from mocktmc.kit.checks import curl_of
+    prepared = requests.Request("GET", "http://tmc.test/orchestration/workspaces",
+                                headers={"X-Tag": b"caf\xe9", "Authorization": b"Bearer secret"}).prepare()
+    curl = curl_of(prepared)
+    assert curl == ("curl -X GET http://tmc.test/orchestration/workspaces -H 'X-Tag: caf\u00e9' "
+                    '-H "Authorization: Bearer $TMC_TOKEN"')

@@ -59,6 +59,16 @@ def test_the_client_is_served_in_process(mock):
                  401, "Missing Authorization header")
 
 
+def test_a_header_given_as_bytes_reaches_the_in_process_app_as_it_would_a_server(mock):
+    """requests sends a bytes header value as those bytes; the in-process transport reads it as a server does,
+    not as "b'Bearer ...'" (which the mock answered with a 401)."""
+    session = mock.client()
+    session.headers["Authorization"] = b"Bearer mocktmc-test"
+    tasks = session.get("/processing/executables/tasks", headers={"X-Note": "caf\u00e9".encode("latin-1")})
+    assert tasks.status_code == 200, tasks.text
+    mock.journal.assert_called("GET", "/processing/executables/tasks", times=1)
+
+
 def test_the_clock(mock):
     assert mock.clock.now() == START
     assert mock.clock.get()["frozen"] is True

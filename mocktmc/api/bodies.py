@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Set as AbstractSet
+from typing import Any, TypeVar, overload
 
 from flask import request
 
 from ..errors import BadRequest, UnsupportedMediaType
+
+T = TypeVar("T")
 
 
 def has_body(req) -> bool:
@@ -58,7 +61,7 @@ def json_string(raw: bytes, mimetype: str) -> str:
     return value
 
 
-def json_object(*, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:
+def json_object(*, allowed: AbstractSet[str], required: AbstractSet[str] = frozenset()) -> dict[str, Any]:
     """The body as a JSON object. TMC rejects fields it does not know, so this does too."""
     body = parse_json(request.get_data(cache=True), request.mimetype)
     if not isinstance(body, dict):
@@ -98,16 +101,45 @@ def choice(body: dict, name: str, values: tuple[str, ...]) -> str | None:
     return value
 
 
-def integer(body: dict, name: str) -> int | None:
-    """A JSON integer within int32; range rules belong to the domain."""
+# With an int default, the field always has a value: the overloads tell callers so.
+@overload
+def integer(body: dict, name: str, default: int) -> int: ...
+
+
+@overload
+def integer(body: dict, name: str, default: None = None) -> int | None: ...
+
+
+def integer(body: dict, name: str, default: int | None = None) -> int | None:
+    """A JSON integer within int32, or `default` when absent or null; range rules belong to the domain."""
     value = body.get(name)
     if value is None:
-        return None
+        return default
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadRequest(f"Field {name!r} must be an integer, got {json.dumps(value)}")
     if not -2**31 <= value <= 2**31 - 1:
         raise BadRequest(f"Field {name!r} must be a 32-bit integer, got {value}")
     return value
+
+
+# The required_* readers are for fields json_object(required=...) has already found: they read them typed
+# as present, and answer json_object's own 400 should one be read that was not required.
+def _present(value: T | None, name: str) -> T:
+    if value is None:
+        raise BadRequest(f"Missing required field: {name!r}")
+    return value
+
+
+def required_string(body: dict, name: str) -> str:
+    return _present(string(body, name), name)
+
+
+def required_mapping(body: dict, name: str) -> dict:
+    return _present(mapping(body, name), name)
+
+
+def required_choice(body: dict, name: str, values: tuple[str, ...]) -> str:
+    return _present(choice(body, name, values), name)
 
 
 def strings(body: dict, name: str) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, g
+from flask.sansio.app import App
 
 from ..clock import VirtualClock
 from ..config import Settings
@@ -26,7 +27,7 @@ class MockState:
 _FRESH = "mocktmc.fresh"
 
 
-def keep_fresh(app: Flask, key: str, make: Callable[[], Any], first: Any = None) -> None:
+def keep_fresh(app: App, key: str, make: Callable[[], Any], first: Any = None) -> None:
     """Put a new `make()` (or `first`, when given) in app.extensions[key] and remember `make`, so that
     reset_state makes it anew.
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import overload
 
 from flask import request
 
@@ -11,6 +12,16 @@ from ..errors import BadRequest
 
 def text(name: str) -> str | None:
     return request.args.get(name)
+
+
+# With an int default, the parameter always has a value: the overloads tell callers so.
+@overload
+def integer(name: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int: ...
+
+
+@overload
+def integer(name: str, default: None = None, minimum: int | None = None, maximum: int | None = None) -> int | None:
+    ...
 
 
 def integer(name: str, default: int | None = None, minimum: int | None = None,

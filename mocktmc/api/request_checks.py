@@ -131,7 +131,7 @@ def _where(path) -> str:
 def _check_parameter(rule: ParameterRule, request: Request) -> None:
     label = f"{rule.location.capitalize()} parameter '{rule.name}'"
     if rule.location == "path":
-        values = [request.view_args.get(rule.name)] if request.view_args and rule.name in request.view_args else []
+        values = [request.view_args[rule.name]] if request.view_args and rule.name in request.view_args else []
     elif rule.location == "header":
         values = [request.headers[rule.name]] if rule.name in request.headers else []
     else:
@@ -166,15 +166,15 @@ def check_request(request: Request) -> None:
         raise UnsupportedMediaType(f"Content-Type must be {' or '.join(rules.media_types)}, got {mimetype or 'none'}")
     if rules.body_validator is None or (has_body(request) and not is_json(mimetype)):
         return  # multipart and form bodies are read by their handlers: reading them here would empty the form
-    _check_body(rules, request)
+    _check_body(rules, rules.body_validator, request)
 
 
-def _check_body(rules: OperationRules, request: Request) -> Any:
+def _check_body(rules: OperationRules, validator: OAS30Validator, request: Request) -> Any:
     # The published documents mark almost no body as required, yet an operation that takes one
     # cannot do without it: an empty body is a 400 (parse_json says so).
     raw = request.get_data(cache=True)
     body = json_string(raw, request.mimetype) if rules.string_body else parse_json(raw, request.mimetype)
-    error = min(rules.body_validator.iter_errors(body), key=lambda e: (len(e.absolute_path), e.message), default=None)
+    error = min(validator.iter_errors(body), key=lambda e: (len(e.absolute_path), e.message), default=None)
     if error is not None:
         where = _where(error.absolute_path)
         raise BadRequest(f"Request body{' field ' + repr(where) if where else ''}: {error.message}")
@@ -185,10 +185,14 @@ def contract_body(request: Request, ignore: tuple[str, ...] = ()) -> dict[str, A
     """The JSON object body of an operation whose only rules are its published schema, checked
     against it whatever --validate says; fields the schema does not name (bar `ignore`) are refused,
     as TMC does."""
-    rules = operation_rules()[(rule_template(request.url_rule.rule), request.method)]
+    rule = request.url_rule
+    rules = operation_rules().get((rule_template(rule.rule), request.method)) if rule is not None else None
+    if rules is None or rules.body_validator is None:
+        # A mistake of the view that calls this, not of the client: a 500, as the KeyError it replaces was.
+        raise LookupError(f"{request.method} {request.path} is no contract operation with a request body")
     if has_body(request) and not is_json(request.mimetype):
         raise UnsupportedMediaType(f"Content-Type must be application/json, got {request.mimetype or 'none'}")
-    body = _check_body(rules, request)
+    body = _check_body(rules, rules.body_validator, request)
     unknown = sorted(set(body) - rules.body_fields - set(ignore))
     if unknown:
         raise BadRequest(f"Unrecognized field: {unknown[0]!r}; known fields: {', '.join(sorted(rules.body_fields))}")

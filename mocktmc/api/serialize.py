@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import request
 
@@ -40,6 +40,19 @@ from ..domain.world import World
 _EXECUTION_RUNTIME_TYPES = ("CLOUD", "REMOTE_ENGINE", "REMOTE_ENGINE_CLUSTER", "CLOUD_EXCLUSIVE")
 
 
+def _stamped(moment: datetime | None) -> datetime:
+    """An object's creation, update or publication date. The domain sets them on every object it stores (from
+    the fixtures, the API and promotions); its dataclasses default them to None only so that an object can be
+    built first."""
+    if moment is None:
+        raise ValueError("an object of the world has no creation, update or publication date")
+    return moment
+
+
+def _iso(moment: datetime | None) -> str:
+    return to_iso(_stamped(moment))
+
+
 def _compact(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
 
@@ -57,8 +70,8 @@ def environment_info(env: Environment) -> dict:
 def workspace(ws: Workspace, world: World) -> dict:
     """The Workspace answered on creation; only this shape spells the type with a capital letter."""
     owner = next((u for u in world.users.values() if u.login == ws.owner), None)
-    return {"id": ws.id, "name": ws.name, "description": ws.description, "createDate": to_iso(ws.created),
-            "updateDate": to_iso(ws.updated), "owner": ws.owner,
+    return {"id": ws.id, "name": ws.name, "description": ws.description, "createDate": _iso(ws.created),
+            "updateDate": _iso(ws.updated), "owner": ws.owner,
             "ownerFullName": owner.full_name if owner else ws.owner, "type": ws.type.capitalize(),
             "environmentId": ws.environment_id}
 
@@ -72,7 +85,7 @@ def workspace_info(ws: Workspace, world: World) -> dict:
 def _engine(engine: Pairable, world: World) -> dict:
     """The fields remote and pipeline engines answer alike; the workspace only when there is one."""
     out = {"id": engine.id, "name": engine.name, "description": engine.description,
-           "createDate": to_iso(engine.created), "updateDate": to_iso(engine.updated),
+           "createDate": _iso(engine.created), "updateDate": _iso(engine.updated),
            "runtimeId": engine.runtime_id, "availability": engine.availability, "managed": False,
            "status": engine.status}
     if engine.workspace_id is not None:
@@ -96,7 +109,7 @@ def cluster(found: Cluster, world: World, *, with_engines: bool = True) -> dict:
     """EngineCluster; the list answers BaseEngine, which has no engines."""
     out = {"id": found.id, "name": found.name, "description": found.description,
            "workspace": workspace_info(world.workspaces[found.workspace_id], world),
-           "createDate": to_iso(found.created), "updateDate": to_iso(found.updated), "runtimeId": found.runtime_id,
+           "createDate": _iso(found.created), "updateDate": _iso(found.updated), "runtimeId": found.runtime_id,
            "availability": clusters.availability(world, found), "managed": False}
     if with_engines:
         out["engines"] = list(found.engine_ids)
@@ -105,7 +118,7 @@ def cluster(found: Cluster, world: World, *, with_engines: bool = True) -> dict:
 
 def run_profile(profile: RunProfile) -> dict:
     return {"id": profile.id, "name": profile.name, "description": profile.description,
-            "createDate": to_iso(profile.created), "updateDate": to_iso(profile.updated), "type": profile.type,
+            "createDate": _iso(profile.created), "updateDate": _iso(profile.updated), "type": profile.type,
             "jvmArguments": list(profile.jvm_arguments), "runtimeId": profile.runtime_id,
             "version": profile.version, "processorId": profile.owner_id, "processorType": profile.processor_type,
             "runProfileType": profile.type, "scopeId": profile.owner_id}
@@ -119,8 +132,8 @@ def pipeline_engine(engine: PipelineEngine, world: World) -> dict:
 def pipeline_profile_extract(profile: PipelineProfile) -> dict:
     """PipelineRunProfileResponse, the list's items."""
     return {"name": profile.name, "description": profile.fields.get("description", ""), "engineId": profile.engine_id,
-            "id": profile.id, "type": profile.type, "createDate": to_iso(profile.created),
-            "updateDate": to_iso(profile.updated)}
+            "id": profile.id, "type": profile.type, "createDate": _iso(profile.created),
+            "updateDate": _iso(profile.updated)}
 
 
 def pipeline_profile(profile: PipelineProfile) -> dict:
@@ -128,20 +141,22 @@ def pipeline_profile(profile: PipelineProfile) -> dict:
     odd one out: its type is the job runtime kind and its createDate a date."""
     out = {**profile.fields, "id": profile.id, "engineId": profile.engine_id}
     if profile.type == "data-integration":
-        out.update({"type": "JOB_SERVER", "createDate": profile.created.date().isoformat(),
-                    "updateDate": to_iso(profile.updated)})
+        out.update({"type": "JOB_SERVER", "createDate": _stamped(profile.created).date().isoformat(),
+                    "updateDate": _iso(profile.updated)})
     else:
-        out.update({"type": profile.type, "createDate": to_iso(profile.created),
-                    "updateDate": to_iso(profile.updated)})
+        out.update({"type": profile.type, "createDate": _iso(profile.created),
+                    "updateDate": _iso(profile.updated)})
     return out
 
 
 def base_run_profile(profile: RunProfile, world: World) -> dict:
-    owner = owner_of(world, profile)
+    # owner_of answers a remote engine or a cluster, both of which have a workspace_id; the ProfileOwner
+    # protocol it is typed with does not declare one.
+    owner = cast(RemoteEngine | Cluster, owner_of(world, profile))
     out = {"id": profile.id, "name": profile.name, "scopeId": profile.owner_id, "runProfileType": profile.type,
            "processorType": profile.processor_type, "processorId": profile.owner_id,
-           "description": profile.description, "createDate": to_iso(profile.created),
-           "updateDate": to_iso(profile.updated)}
+           "description": profile.description, "createDate": _iso(profile.created),
+           "updateDate": _iso(profile.updated)}
     if owner.workspace_id is not None:
         out["workspaceId"] = owner.workspace_id
     return out
@@ -160,7 +175,7 @@ def artifact_version(art: Artifact, version: ArtifactVersion, world: World) -> d
             "parameters": [{"name": name, "value": value, "type": "String", "required": False}
                            for name, value in version.parameters.items()],
             "workspace": workspace_info(world.workspaces[art.workspace_id], world),
-            "createDate": to_iso(version.published)}
+            "createDate": _iso(version.published)}
 
 
 def connection(conn: Connection, world: World) -> dict:
@@ -169,7 +184,7 @@ def connection(conn: Connection, world: World) -> dict:
             "parameters": [_compact({"name": p.name, "value": None if p.encrypted else p.value,
                                      "encrypted": p.encrypted}) for p in conn.parameters],
             "workspace": workspace_info(world.workspaces[conn.workspace_id], world),
-            "createDate": to_iso(conn.created), "updateDate": to_iso(conn.updated)}
+            "createDate": _iso(conn.created), "updateDate": _iso(conn.updated)}
 
 
 def _trigger(executable: Task | Plan, world: World) -> dict:
@@ -230,7 +245,7 @@ def plan(found: Plan, world: World) -> dict:
     """The Plan answered by create and replace."""
     return {"id": found.id, "name": found.name, "description": found.description,
             "workspace": workspace_info(world.workspaces[found.workspace_id], world),
-            "createDate": to_iso(found.created), "updateDate": to_iso(found.updated), "author": found.author,
+            "createDate": _iso(found.created), "updateDate": _iso(found.updated), "author": found.author,
             "authorType": found.author_type,
             "steps": [_compact({"id": step.id, "name": step.name, "condition": step.condition,
                                 "taskIds": list(step.task_ids), "note": step.note or None,
@@ -255,11 +270,12 @@ def _plan_task(task: Task, world: World) -> dict:
 
 def plan_chart(found: Plan, world: World) -> dict | None:
     """The steps as the published linked list: nextStep in design order, stepOnException for handlers."""
-    chart = None
+    chart: dict[str, Any] | None = None
     for step in reversed(found.steps):
-        node = {"id": step.id, "abstractStepId": step.id, "name": step.name, "status": _CHART_STATUS[step.condition],
-                "taskIds": list(step.task_ids), "flows": [_plan_task(world.tasks[t], world) for t in step.task_ids
-                                                          if t in world.tasks]}
+        node: dict[str, Any] = {
+            "id": step.id, "abstractStepId": step.id, "name": step.name, "status": _CHART_STATUS[step.condition],
+            "taskIds": list(step.task_ids), "flows": [_plan_task(world.tasks[t], world) for t in step.task_ids
+                                                      if t in world.tasks]}
         if step.note:
             node["note"] = step.note
         if step.on_failure_task_ids:
@@ -291,8 +307,8 @@ def promotion(found: Promotion, world: World) -> dict:
 def project(found: Project) -> dict:
     return {"id": found.id, "name": found.name, "technicalLabel": found.technical_label,
             "description": found.description, "url": found.url, "author": found.author, "owner": found.owner,
-            "projectType": found.project_type, "repoType": found.repo_type, "createDate": to_iso(found.created),
-            "updateDate": to_iso(found.updated)}
+            "projectType": found.project_type, "repoType": found.repo_type, "createDate": _iso(found.created),
+            "updateDate": _iso(found.updated)}
 
 
 def resource(found: Resource, world: World) -> dict:

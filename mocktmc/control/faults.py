@@ -106,7 +106,7 @@ def _ranged(body: dict, name: str, low: int, high: int | None = None) -> int | N
 
 def _rule(body: dict, rule_id: str) -> FaultRule:
     """A rule from a request body; anything off is a 400 naming the field."""
-    path = bodies.string(body, "path")
+    path = bodies.required_string(body, "path")
     if not path.startswith("/"):
         raise BadRequest(f"Field 'path' must be a path or glob starting with '/', got {path!r}")
     if path.startswith("/_mocktmc"):

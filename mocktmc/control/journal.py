@@ -14,10 +14,11 @@ DEFAULT_CAPACITY entries. DELETE /_mocktmc/requests empties it and is not record
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Request, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.local import LocalProxy
 
 from ..api import bodies, context, params
 from . import caller, faults, globs, redaction
@@ -76,7 +77,8 @@ def note_arrival() -> None:
 
 def record(response: Response) -> Response:
     """after_request, last of all: what the client got."""
-    flags, req = g._get_current_object(), request._get_current_object()  # one context lookup, not one per use
+    # One context lookup, not one per use. Flask types `request` as the Request it stands for; it is its proxy.
+    flags, req = g._get_current_object(), cast("LocalProxy[Request]", request)._get_current_object()
     if flags.get("mocktmc_journaled"):
         return response  # Flask runs the hooks again for an error raised in one; record a request once
     flags.mocktmc_journaled = True

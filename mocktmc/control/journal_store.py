@@ -11,12 +11,13 @@ DEFAULT_CAPACITY = 10_000
 class Journal:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._lock = threading.Lock()
+        self._capacity = capacity
         self._entries: deque[dict] = deque(maxlen=capacity)  # the oldest entry falls out first
         self._seq = 0  # never reset, so `since` stays meaningful across clears
 
     @property
     def capacity(self) -> int:
-        return self._entries.maxlen
+        return self._capacity
 
     def append(self, entry: dict) -> int:
         """Store an entry (never changed afterwards) under the next sequence number, which it returns."""

@@ -68,7 +68,7 @@ def call_webhook(webhookId: str):
 def pair_engine():
     """Stands in for the engine software: pairs the remote or pipeline engine that holds this key."""
     body = bodies.json_object(allowed={"preAuthorizedKey"}, required={"preAuthorizedKey"})
-    key = bodies.string(body, "preAuthorizedKey")
+    key = bodies.required_string(body, "preAuthorizedKey")
     mock = context.state()
     for world in mock.accounts.worlds():
         with world.lock:

@@ -46,7 +46,7 @@ def list_accounts():
 @bp.post("/accounts")
 def account_of_token():
     """The account a TMC bearer token maps to (in isolated mode, its own, made now if new)."""
-    token = bodies.string(bodies.json_object(allowed={"token"}, required={"token"}), "token")
+    token = bodies.required_string(bodies.json_object(allowed={"token"}, required={"token"}), "token")
     world = context.state().accounts.account_of(token)
     return jsonify({"id": world.account_id, "name": world.account_name})
 

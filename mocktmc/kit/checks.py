@@ -42,12 +42,14 @@ def curl_of(prepared: requests.PreparedRequest | None, base_url: str = "", shown
     if base_url and shown_base and url.startswith(base_url):
         url = shown_base + url[len(base_url):]
     parts = [shlex.quote(part) for part in ("curl", "-X", prepared.method or "GET", url)]
-    for key, value in prepared.headers.items():
+    for key, raw in prepared.headers.items():
         if key.lower() in ("user-agent", "accept-encoding", "connection", "content-length", "accept"):
             continue
+        # requests sends a header value given as bytes as it is: shown with str() it would read b'...'.
+        value = raw.decode("latin-1") if isinstance(raw, bytes) else raw
         if key.lower() == "authorization":
             # Double quotes, so that the shell expands the variable.
-            parts += ["-H", f'"Authorization: {str(value).split(" ", 1)[0]} $TMC_TOKEN"']
+            parts += ["-H", f'"Authorization: {value.split(" ", 1)[0]} $TMC_TOKEN"']
             continue
         parts += ["-H", shlex.quote(f"{key}: {value}")]
     body = prepared.body

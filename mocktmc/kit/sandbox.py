@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from .checks import describe
 from .target import Target
@@ -42,5 +43,7 @@ def sandbox(target: Target) -> Sandbox:
             if spaces.status_code == 200 else None
         target.check("kit_setup", environment, f"cannot tell the sandbox's environment: {describe(spaces)}",
                      response=spaces, operation="GET /orchestration/workspaces")
-    _FOUND[id(target)] = Sandbox(workspace, environment, {"id": artifact["id"], "version": artifact["versions"][-1]})
+    # target.check raised (KitFailure) unless both the workspace and the environment were found.
+    _FOUND[id(target)] = Sandbox(cast(str, workspace), cast(str, environment),
+                                 {"id": artifact["id"], "version": artifact["versions"][-1]})
     return _FOUND[id(target)]

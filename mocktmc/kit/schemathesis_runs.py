@@ -90,14 +90,14 @@ def sendable(target: Target, family: str) -> frozenset[str]:
 
 def load(target: Target, family: str) -> Any:
     """The family's contract as a schemathesis schema, aimed at the target, recording every check result."""
-    schema = schemathesis.openapi.from_dict(contract(family), config=config(read_only=target.kind == "tmc"))
+    loaded = schemathesis.openapi.from_dict(contract(family), config=config(read_only=target.kind == "tmc"))
     if target.mock is not None:
         # In process, schemathesis calls the app itself, so that its own probes (a request without the
         # credentials, say) reach the same mock as every other request.
-        schema.app = target.mock.app
+        loaded.app = target.mock.app
     allowed = sendable(target, family)
     # Filters the stateful machine; the pytest runs see every operation and skip the others (send_and_check).
-    schema = schema.include(func=lambda ctx: operation_label(ctx.operation.method, ctx.operation.path) in allowed)
+    schema = loaded.include(func=lambda ctx: operation_label(ctx.operation.method, ctx.operation.path) in allowed)
 
     @schema.hook
     def after_validate(context, case, response, results: list[CheckResult]) -> None:

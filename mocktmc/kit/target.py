@@ -285,7 +285,7 @@ class RenewingSession(BaseURLSession):
     def renew(self) -> None:
         self.headers["Authorization"] = f"Bearer {_service_token(self.base_url, *self._credentials)}"
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         answer = super().request(method, url, *args, **kwargs)
         if answer.status_code == 401 and "Authorization" not in (kwargs.get("headers") or {}):
             self.renew()
@@ -298,7 +298,7 @@ def open_target(options: TargetOptions) -> Target:
     a frozen clock, and its own personal access token)."""
     if options.url is None:
         # A healthy mock is built without the defects setting at all: nothing of it is switched on.
-        broken = {"defects": tuple(options.defects)} if options.defects else {}
+        broken: dict[str, Any] = {"defects": tuple(options.defects)} if options.defects else {}
         mock = MockTMC(fixtures=options.fixtures, clock="frozen", auth="strict", seed=options.seed,
                        fidelity=options.fidelity, **broken)
         token = mock.tokens.personal()["token"]

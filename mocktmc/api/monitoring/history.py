@@ -16,8 +16,8 @@ def _records(body: dict) -> list[dict]:
         raise BadRequest("Field 'filters' must be an array")
     exclude = bodies.choice(body, "exclude", ("PLAN_EXECUTIONS", "TASK_EXECUTIONS_TRIGGERED_BY_PLAN")) or \
         "TASK_EXECUTIONS_TRIGGERED_BY_PLAN"
-    return history_search.search(context.world(), environment_id=bodies.string(body, "environmentId"),
-                                 category=bodies.string(body, "category"), filters=filters, exclude=exclude)
+    return history_search.search(context.world(), environment_id=bodies.required_string(body, "environmentId"),
+                                 category=bodies.required_string(body, "category"), filters=filters, exclude=exclude)
 
 
 @bp.post("/monitoring/observability/executions/download")
@@ -25,7 +25,7 @@ def download_history():
     """The same records as CSV, by keyset pages: `lastId` is the last id of the previous page."""
     body = bodies.json_object(allowed={"environmentId", "category", "filters", "exclude", "limit", "lastId"},
                               required={"environmentId", "category"})
-    limit = 1000 if bodies.integer(body, "limit") is None else bodies.integer(body, "limit")
+    limit = bodies.integer(body, "limit", 1000)
     if not 1 <= limit <= 100_000:
         raise BadRequest(f"limit must be in [1, 100000], got {limit}")
     records = _records(body)
@@ -45,7 +45,7 @@ def download_history():
 def search_history():
     body = bodies.json_object(allowed={"environmentId", "category", "filters", "limit", "offset", "exclude"},
                               required={"environmentId", "category"})
-    limit = 50 if bodies.integer(body, "limit") is None else bodies.integer(body, "limit")
+    limit = bodies.integer(body, "limit", 50)
     offset = bodies.integer(body, "offset") or 0
     if not 1 <= limit <= 200 or offset < 0:
         raise BadRequest(f"limit must be in [1, 200] and offset >= 0, got limit {limit}, offset {offset}")

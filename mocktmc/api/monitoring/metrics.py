@@ -36,7 +36,7 @@ def _time(body: dict, name: str):
 def search_components():
     body = bodies.json_object(allowed={"environmentId", "startTime", "endTime", "limit", "offset", "sortBy",
                                        "sortOrder", "filters"}, required={"environmentId", "startTime", "endTime"})
-    limit = 50 if bodies.integer(body, "limit") is None else bodies.integer(body, "limit")
+    limit = bodies.integer(body, "limit", 50)
     offset = bodies.integer(body, "offset") or 0
     if not 1 <= limit <= 200 or offset < 0:
         raise BadRequest(f"limit must be in [1, 200] and offset >= 0, got limit {limit}, offset {offset}")
@@ -44,7 +44,7 @@ def search_components():
     if not isinstance(filters, list):
         raise BadRequest("Field 'filters' must be an array")
     rows = component_metrics.query(
-        context.world(), context.now(), environment_id=bodies.string(body, "environmentId"),
+        context.world(), context.now(), environment_id=bodies.required_string(body, "environmentId"),
         start=_time(body, "startTime"), end=_time(body, "endTime"), filters=filters,
         sort_by=bodies.string(body, "sortBy") or "component_start_time_seconds",
         order=bodies.choice(body, "sortOrder", ("asc", "desc")) or "asc")

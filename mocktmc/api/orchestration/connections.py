@@ -1,6 +1,8 @@
 """Connections: list, create, get, update, delete (409 while a task uses one), move within an environment."""
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
@@ -10,6 +12,14 @@ from ...domain.common.paging import paginate
 from ...errors import BadRequest
 
 bp = Blueprint("orchestration_connections", __name__)
+
+
+@overload
+def _parameters(body: dict, required: Literal[True]) -> list: ...
+
+
+@overload
+def _parameters(body: dict, required: Literal[False]) -> list | None: ...
 
 
 def _parameters(body: dict, required: bool) -> list | None:
@@ -36,9 +46,9 @@ def create_connection():
     body = bodies.json_object(allowed={"name", "workspaceId", "app", "parameters"},
                               required={"name", "workspaceId", "app"})
     world = context.world()
-    conn = connections.create_connection(world, context.now(), name=bodies.string(body, "name"),
-                                         workspace_id=bodies.string(body, "workspaceId"),
-                                         app=bodies.string(body, "app"), parameters=_parameters(body, True))
+    conn = connections.create_connection(world, context.now(), name=bodies.required_string(body, "name"),
+                                         workspace_id=bodies.required_string(body, "workspaceId"),
+                                         app=bodies.required_string(body, "app"), parameters=_parameters(body, True))
     return jsonify(serialize.connection(conn, world)), 201
 
 

@@ -30,8 +30,9 @@ def create_environment():
     body = bodies.json_object(allowed={"name", "description", "maxCloudContainers", "workspaceName", "owner"},
                               required={"name", "workspaceName"})
     env = environments.create_environment(
-        context.world(), context.now(), name=bodies.string(body, "name"),
-        workspace_name=bodies.string(body, "workspaceName"), description=bodies.string(body, "description") or "",
+        context.world(), context.now(), name=bodies.required_string(body, "name"),
+        workspace_name=bodies.required_string(body, "workspaceName"),
+        description=bodies.string(body, "description") or "",
         max_cloud_containers=bodies.integer(body, "maxCloudContainers") or 0, owner=bodies.string(body, "owner"))
     return jsonify(serialize.environment_info(env)), 201
 
@@ -39,7 +40,7 @@ def create_environment():
 @bp.put("/orchestration/environments/<Id>")
 def update_environment(Id: str):
     body = bodies.json_object(allowed={"name", "description", "maxCloudContainers"}, required={"name"})
-    environments.update_environment(context.world(), Id, name=bodies.string(body, "name"),
+    environments.update_environment(context.world(), Id, name=bodies.required_string(body, "name"),
                                      description=bodies.string(body, "description") or "",
                                      max_cloud_containers=bodies.integer(body, "maxCloudContainers") or 0)
     return "", 204

@@ -55,7 +55,7 @@ def _epoch_ms(body: dict, name: str):
 def search_events():
     body = bodies.json_object(allowed={"environmentId", "workspaceIds", "from", "to", "tags", "runtime", "limit",
                                        "offset"}, required={"environmentId", "to"})
-    limit = 100 if bodies.integer(body, "limit") is None else bodies.integer(body, "limit")
+    limit = bodies.integer(body, "limit", 100)
     offset = bodies.integer(body, "offset") or 0
     if not 1 <= limit <= 100 or offset < 0:
         raise BadRequest(f"limit must be in [1, 100] and offset >= 0, got limit {limit}, offset {offset}")
@@ -67,7 +67,7 @@ def search_events():
         if not isinstance(body.get(name, []), list) or not all(isinstance(v, str) for v in body.get(name, [])):
             raise BadRequest(f"Field {name!r} must be an array of strings")
     found = scheduled_events.search(
-        context.world(), environment_id=bodies.string(body, "environmentId"),
+        context.world(), environment_id=bodies.required_string(body, "environmentId"),
         start=_epoch_ms(body, "from") or context.now(), end=_epoch_ms(body, "to"),
         workspace_ids=body.get("workspaceIds", []), tags=body.get("tags", []), runtime_type=runtime_type,
         runtime_id=bodies.string(runtime, "id"), offset=offset, limit=limit)

@@ -79,7 +79,7 @@ def put_plan_run_config(planId: str):
     body = bodies.json_object(allowed={"trigger", "parallelExecutionAllowed", "runtime"}, required={"trigger"})
     bodies.mapping(body, "runtime")
     world = context.world()
-    found = plans.configure_run(world, planId, bodies.mapping(body, "trigger"),
+    found = plans.configure_run(world, planId, bodies.required_mapping(body, "trigger"),
                                 bool(bodies.boolean(body, "parallelExecutionAllowed")), context.principal())
     return jsonify(serialize.plan_run_config(found, world))
 

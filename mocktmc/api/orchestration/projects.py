@@ -31,9 +31,10 @@ def list_projects():
 def create_project():
     body = bodies.json_object(allowed={"name", "owner", "url", "description"}, required={"name", "owner", "url"})
     created = projects.create_project(context.world(), context.now(), context.principal(),
-                                      name=bodies.string(body, "name"), owner=bodies.string(body, "owner"),
-                                      url=bodies.string(body, "url"), description=bodies.string(body, "description")
-                                      or "")
+                                      name=bodies.required_string(body, "name"),
+                                      owner=bodies.required_string(body, "owner"),
+                                      url=bodies.required_string(body, "url"),
+                                      description=bodies.string(body, "description") or "")
     return jsonify(serialize.project(created)), 201
 
 

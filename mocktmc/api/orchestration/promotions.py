@@ -35,8 +35,8 @@ def create_promotion():
     body = bodies.json_object(allowed={"sourceEnvironmentId", "targetEnvironmentId", "description"},
                               required={"sourceEnvironmentId", "targetEnvironmentId"})
     world = context.world()
-    created = promotions.create_promotion(world, source_id=bodies.string(body, "sourceEnvironmentId"),
-                                          target_id=bodies.string(body, "targetEnvironmentId"),
+    created = promotions.create_promotion(world, source_id=bodies.required_string(body, "sourceEnvironmentId"),
+                                          target_id=bodies.required_string(body, "targetEnvironmentId"),
                                           description=bodies.string(body, "description") or "")
     return jsonify(serialize.promotion(created, world)), 201
 
@@ -65,9 +65,11 @@ def analyse_promotion(promotionId: str):
     advanced = bodies.mapping(body, "promotionAdvancedInfo")
     scope = None
     if advanced:
-        if not bodies.string(advanced, "id") or not bodies.string(advanced, "type"):
+        scope_id = bodies.string(advanced, "id")
+        scope_type = scope_id and bodies.string(advanced, "type")  # the type is read once the id is there
+        if not scope_id or not scope_type:
             raise BadRequest("promotionAdvancedInfo needs 'id' and 'type' (WORKSPACE, PLAN, FLOW or ACTION)")
-        scope = (bodies.string(advanced, "type"), bodies.string(advanced, "id"))
+        scope = (scope_type, scope_id)
     world = context.world()
     plan = plan_promotion(world, promotions.promotion(world, promotionId),
                           keep_target_resources=bool(bodies.boolean(body, "keepTargetResources")),

@@ -30,7 +30,7 @@ def put_run_config(taskId: str):
     if unknown:
         raise BadRequest(f"Unrecognized runtime field: {unknown[0]!r}")
     config = RunConfig(
-        trigger=bodies.mapping(body, "trigger"),
+        trigger=bodies.required_mapping(body, "trigger"),
         runtime=Runtime(bodies.string(runtime, "type") or "CLOUD", bodies.string(runtime, "id"),
                         bodies.string(runtime, "runProfileId")),
         parallel_execution_allowed=bool(bodies.boolean(body, "parallelExecutionAllowed")),

@@ -39,8 +39,8 @@ def create_schedule():
     body = bodies.json_object(allowed={"environmentId", "trigger", "description"},
                               required={"environmentId", "trigger"})
     created = schedules.create_schedule(context.world(), context.now(),
-                                        environment_id=bodies.string(body, "environmentId"),
-                                        trigger=bodies.mapping(body, "trigger"),
+                                        environment_id=bodies.required_string(body, "environmentId"),
+                                        trigger=bodies.required_mapping(body, "trigger"),
                                         description=bodies.string(body, "description") or "")
     return jsonify({"id": created.id}), 201
 
@@ -133,8 +133,8 @@ def get_linked_schedule(**ids: str):
 def link_schedule(**ids: str):
     body = bodies.json_object(allowed={"scheduleId"}, required={"scheduleId"})
     executable, kind = _executable(ids)
-    schedules.link_executable(context.world(), bodies.string(body, "scheduleId"), executable, kind, context.now(),
-                              context.principal())
+    schedules.link_executable(context.world(), bodies.required_string(body, "scheduleId"), executable, kind,
+                              context.now(), context.principal())
     return "", 200
 
 

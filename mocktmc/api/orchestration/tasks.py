@@ -70,7 +70,7 @@ def _definition(body: dict) -> TaskDefinition:
         raise BadRequest("Field 'artifact' needs 'id' and 'version'")
     upgrade = bodies.mapping(body, "autoUpgradeInfo") or {}
     return TaskDefinition(
-        workspace_id=bodies.string(body, "workspaceId"), name=bodies.string(body, "name"),
+        workspace_id=bodies.required_string(body, "workspaceId"), name=bodies.required_string(body, "name"),
         artifact_id=artifact_id, artifact_version=version, description=bodies.string(body, "description") or "",
         tags=tuple(bodies.strings(body, "tags")), connections=bodies.mapping(body, "connections"),
         parameters=bodies.mapping(body, "parameters"), resources=bodies.mapping(body, "resources"),
@@ -83,7 +83,7 @@ def create_task():
     body = bodies.json_object(allowed=DEFINITION_FIELDS | {"environmentId"},
                               required={"workspaceId", "environmentId", "name", "artifact"})
     world = context.world()
-    task = tasks.create_task(world, bodies.string(body, "environmentId"), _definition(body), context.now())
+    task = tasks.create_task(world, bodies.required_string(body, "environmentId"), _definition(body), context.now())
     return jsonify(serialize.task_v21(task, world)), 201
 
 

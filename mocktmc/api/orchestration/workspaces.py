@@ -38,8 +38,8 @@ def create_workspace():
     body = bodies.json_object(allowed={"name", "description", "owner", "environmentId"},
                               required={"name", "environmentId"})
     world = context.world()
-    ws = environments.create_workspace(world, context.now(), name=bodies.string(body, "name"),
-                                       environment_id=bodies.string(body, "environmentId"),
+    ws = environments.create_workspace(world, context.now(), name=bodies.required_string(body, "name"),
+                                       environment_id=bodies.required_string(body, "environmentId"),
                                        description=bodies.string(body, "description") or "",
                                        owner=bodies.string(body, "owner"))
     return jsonify(serialize.workspace(ws, world)), 201
@@ -48,7 +48,7 @@ def create_workspace():
 @bp.put("/orchestration/workspaces/<id>")
 def update_workspace(id: str):
     body = bodies.json_object(allowed={"name", "description", "owner", "protectedArtifactUpdate"}, required={"name"})
-    environments.update_workspace(context.world(), id, context.now(), name=bodies.string(body, "name"),
+    environments.update_workspace(context.world(), id, context.now(), name=bodies.required_string(body, "name"),
                                   description=bodies.string(body, "description") or "",
                                   owner=bodies.string(body, "owner"),
                                   protected_artifact_update=bool(bodies.boolean(body, "protectedArtifactUpdate")))

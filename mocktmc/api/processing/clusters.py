@@ -33,10 +33,10 @@ def create_cluster():
     if not isinstance(members, list):
         raise BadRequest("Field 'remoteEngines' must be an array of engine ids")
     world = context.world()
-    found = clusters.create_cluster(world, context.now(), name=bodies.string(body, "name"),
-                                    environment_id=bodies.string(body, "environmentId"),
-                                    workspace_id=bodies.string(body, "workspaceId"),
-                                    description=bodies.string(body, "description"), engine_ids=members)
+    found = clusters.create_cluster(world, context.now(), name=bodies.required_string(body, "name"),
+                                    environment_id=bodies.required_string(body, "environmentId"),
+                                    workspace_id=bodies.required_string(body, "workspaceId"),
+                                    description=bodies.required_string(body, "description"), engine_ids=members)
     return jsonify(serialize.cluster(found, world)), 201
 
 
@@ -58,7 +58,7 @@ def add_engine(clusterId: str, engineId: str):
     clusters.cluster(world, clusterId)  # 404s first, then the body
     body = bodies.json_object(allowed={"method", "runProfileId"}, required={"method", "runProfileId"})
     clusters.add_engine(world, clusterId, engineId, context.now(),
-                        method=bodies.choice(body, "method", clusters.RESCHEDULE_METHODS),
+                        method=bodies.required_choice(body, "method", clusters.RESCHEDULE_METHODS),
                         profile_id=bodies.string(body, "runProfileId"))
     return "", 204
 

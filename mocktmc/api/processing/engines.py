@@ -41,7 +41,8 @@ def create_remote_engine():
             raise BadRequest("Field 'debug.host' is required")
     world = context.world()
     engine = engines.create_remote_engine(
-        world, context.now(), name=bodies.string(body, "name"), environment_id=bodies.string(body, "environmentId"),
+        world, context.now(), name=bodies.required_string(body, "name"),
+        environment_id=bodies.required_string(body, "environmentId"),
         workspace_id=bodies.string(body, "workspaceId"), description=bodies.string(body, "description"),
         run_profiles=run_profiles, debug_host=debug_host,
         esb_compatibility_version=bodies.string(body, "esbCompatibilityVersion"))

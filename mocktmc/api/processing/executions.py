@@ -20,7 +20,7 @@ EXECUTE_FIELDS = {"executable", "parameters", "logLevel", "timeout"}
 def execute():
     body = bodies.json_object(allowed=EXECUTE_FIELDS, required={"executable"})
     world = context.world()
-    task = world.task(bodies.string(body, "executable"))
+    task = world.task(bodies.required_string(body, "executable"))
     run = execute_task(world, task, context.principal(), context.now(),
                        parameters=bodies.mapping(body, "parameters"),
                        log_level=bodies.string(body, "logLevel"),
@@ -83,7 +83,7 @@ def list_task_executions(taskId: str):
     start, end = history_window(params.epoch_ms("from"), params.epoch_ms("to"),
                                 params.integer("lastDays", minimum=1, maximum=60), limited=False)
     offset, limit = params.page_bounds()
-    return _answer(history_page(world, task_id=taskId, execution_statuses=lifecycle.STATUS_FILTER.get(status),
+    return _answer(history_page(world, task_id=taskId, execution_statuses=_statuses(status),
                                 start=start, end=end, now=context.now(), offset=offset, limit=limit))
 
 
@@ -95,7 +95,7 @@ def list_executions():
     offset, limit = params.page_bounds()
     return _answer(history_page(
         context.world(), environment_id=params.text("environmentId"), workspace_id=params.text("workspaceId"),
-        execution_statuses=lifecycle.STATUS_FILTER.get(status), start=start, end=end, now=context.now(),
+        execution_statuses=_statuses(status), start=start, end=end, now=context.now(),
         offset=offset, limit=limit))
 
 
@@ -118,8 +118,13 @@ def search_executions():
     start, end = history_window(times[0], times[1], last_days, limited=True)
     return _answer(history_page(context.world(), environment_id=bodies.string(body, "environmentId"),
                                 workspace_id=bodies.string(body, "workspaceId"), tags=tags,
-                                execution_statuses=lifecycle.STATUS_FILTER.get(status), start=start, end=end,
+                                execution_statuses=_statuses(status), start=start, end=end,
                                 now=context.now(), offset=offset, limit=limit))
+
+
+def _statuses(status: str | None) -> set[str] | None:
+    """The run statuses a `status` filter stands for; None, no filter, when it is not given."""
+    return None if status is None else lifecycle.STATUS_FILTER[status]
 
 
 def _epoch_ms(body: dict, name: str) -> int:

@@ -35,7 +35,8 @@ def create_pipeline_engine():
                               required={"name", "environmentId"})
     world = context.world()
     engine = pipeline_engines.create_pipeline_engine(
-        world, context.now(), name=bodies.string(body, "name"), environment_id=bodies.string(body, "environmentId"),
+        world, context.now(), name=bodies.required_string(body, "name"),
+        environment_id=bodies.required_string(body, "environmentId"),
         workspace_id=bodies.string(body, "workspaceId"), description=bodies.string(body, "description"))
     return jsonify(serialize.pipeline_engine(engine, world)), 201
 

@@ -21,7 +21,7 @@ def execute_plan():
     body = bodies.json_object(allowed={"executable", "executionPlanId", "stepId", "rerunOnlyFailedTasks"},
                               required={"executable"})
     world = context.world()
-    plan = plans.plan(world, bodies.string(body, "executable"))
+    plan = plans.plan(world, bodies.required_string(body, "executable"))
     previous, step_id = bodies.string(body, "executionPlanId"), bodies.string(body, "stepId")
     if previous:
         if not step_id:
@@ -79,8 +79,9 @@ def _plan_history(runs):
     status = params.choice("status", tuple(executions_model.STATUS_FILTER))
     start, end = history_window(params.epoch_ms("from"), params.epoch_ms("to"),
                                 params.integer("lastDays", minimum=1, maximum=60), limited=False)
-    selected = history(runs, execution_statuses=executions_model.STATUS_FILTER.get(status), start=start, end=end,
-                       now=context.now(), by_trigger=context.quirk("history_window_by_trigger"))
+    statuses = None if status is None else executions_model.STATUS_FILTER[status]
+    selected = history(runs, execution_statuses=statuses, start=start, end=end, now=context.now(),
+                       by_trigger=context.quirk("history_window_by_trigger"))
     world = context.world()
     return jsonify(serialize.page(paginate(selected, offset, limit),
                                   lambda r: serialize.plan_execution_status(r, world)))

@@ -28,12 +28,15 @@ def execute_promotion():
     advanced = bodies.mapping(body, "advanced") or {}
     scope = None
     if advanced:
-        if not bodies.string(advanced, "artifactId") or not bodies.string(advanced, "artifactType"):
+        artifact_id = bodies.string(advanced, "artifactId")
+        artifact_type = artifact_id and bodies.string(advanced, "artifactType")  # read once the id is there
+        if not artifact_id or not artifact_type:
             raise BadRequest("advanced needs 'artifactId' and 'artifactType' (WORKSPACE, PLAN, FLOW or ACTION)")
-        scope = (bodies.string(advanced, "artifactType"), bodies.string(advanced, "artifactId"))
+        scope = (artifact_type, artifact_id)
     world = context.world()
     run = promotion_executions.start_promotion(
-        world, promotions.promotion(world, bodies.string(body, "executable")), context.principal(), context.now(),
+        world, promotions.promotion(world, bodies.required_string(body, "executable")), context.principal(),
+        context.now(),
         keep_target_resources=bool(bodies.boolean(body, "keepTargetResources")),
         keep_target_run_profiles=bool(bodies.boolean(body, "keepTargetRunProfiles")), scope=scope,
         context=context_text)

@@ -21,7 +21,7 @@ def create_run_profile():
     body = bodies.json_object(allowed={"name", "description", "processorType", "type", "jvmArguments", "scopeId",
                                        "runtimeId"}, required={"name", "processorType", "type", "jvmArguments"})
     world = context.world()
-    owner = run_profiles.owner_by_runtime(world, bodies.choice(body, "processorType", PROCESSOR_TYPES),
+    owner = run_profiles.owner_by_runtime(world, bodies.required_choice(body, "processorType", PROCESSOR_TYPES),
                                           bodies.string(body, "runtimeId"))
     scope = bodies.string(body, "scopeId")
     if scope is not None and scope != owner.id:
@@ -64,15 +64,16 @@ def delete_run_profile(id: str):
 def search_run_profiles():
     body = bodies.json_object(allowed={"processorTypes", "processorType", "processorIds", "scopeIds", "name",
                                        "runProfileType", "limit", "offset", "sortBy", "sortOrder"})
-    if body.get("offset") is None:
+    offset = bodies.integer(body, "offset")
+    if offset is None:
         raise BadRequest("Missing required field: 'offset'")
-    offset, limit = bodies.integer(body, "offset"), bodies.integer(body, "limit")
-    limit = 100 if limit is None else limit
+    limit = bodies.integer(body, "limit", 100)
     if offset < 0 or not 0 <= limit <= 100:
         raise BadRequest(f"limit must be in [0, 100] and offset >= 0, got limit {limit}, offset {offset}")
     processor_types = bodies.strings(body, "processorTypes")
-    if body.get("processorType") is not None:
-        processor_types = [*processor_types, bodies.choice(body, "processorType", PROCESSOR_TYPES)]
+    processor_type = bodies.choice(body, "processorType", PROCESSOR_TYPES)
+    if processor_type is not None:
+        processor_types = [*processor_types, processor_type]
     unknown = [t for t in processor_types if t not in PROCESSOR_TYPES]
     if unknown:
         raise BadRequest(f"processorTypes must be among {', '.join(PROCESSOR_TYPES)}, got {unknown[0]!r}")
