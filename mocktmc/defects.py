@@ -26,8 +26,8 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from .api.bodies import has_body, is_json, parse_json
-from .api.request_checks import operation_rules, rule_template
-from .contract_documents import contract, operations_in
+from .api.request_checks import operation_rules
+from .contract_documents import contract, operations_in, rule_template
 from .defect_catalog import DOMAIN_DEFECTS
 from .domain.world import World
 from .errors import InternalError, TMCError
