@@ -12,11 +12,9 @@ from ...errors import BadRequest
 bp = Blueprint("orchestration_connections", __name__)
 
 
-def _parameters(body: dict, required: bool) -> list | None:
+def _parameters(body: dict) -> list | None:
     value = body.get("parameters")
     if value is None:
-        if required:
-            raise BadRequest("Missing required field: 'parameters'")
         return None
     if not isinstance(value, list):
         raise BadRequest(f"Field 'parameters' must be an array, got {type(value).__name__}")
@@ -33,12 +31,11 @@ def list_connections():
 
 @bp.post("/orchestration/connections")
 def create_connection():
-    body = bodies.json_object(allowed={"name", "workspaceId", "app", "parameters"},
-                              required={"name", "workspaceId", "app"})
+    body = bodies.json_object()
     world = context.world()
     conn = connections.create_connection(world, context.now(), name=bodies.string(body, "name"),
                                          workspace_id=bodies.string(body, "workspaceId"),
-                                         app=bodies.string(body, "app"), parameters=_parameters(body, True))
+                                         app=bodies.string(body, "app"), parameters=_parameters(body))
     return jsonify(serialize.connection(conn, world)), 201
 
 
@@ -50,10 +47,10 @@ def get_connection(connectionId: str):
 
 @bp.put("/orchestration/connections/<connectionId>")
 def update_connection(connectionId: str):
-    body = bodies.json_object(allowed={"name", "parameters"})
+    body = bodies.json_object()
     world = context.world()
     conn = connections.update_connection(world, connectionId, context.now(), name=bodies.string(body, "name"),
-                                         parameters=_parameters(body, False))
+                                         parameters=_parameters(body))
     return jsonify(serialize.connection(conn, world))
 
 

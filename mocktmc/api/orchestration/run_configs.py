@@ -6,7 +6,6 @@ from flask import Blueprint, jsonify
 from .. import bodies, context, serialize
 from ...domain.executables import tasks
 from ...domain.executables.tasks import RunConfig, Runtime
-from ...errors import BadRequest
 
 bp = Blueprint("orchestration_run_configs", __name__)
 RUN_CONFIG = "/orchestration/executables/tasks/<taskId>/run-config"
@@ -21,13 +20,8 @@ def get_run_config(taskId: str):
 
 @bp.put(RUN_CONFIG)
 def put_run_config(taskId: str):
-    body = bodies.json_object(allowed={"trigger", "runtime", "parallelExecutionAllowed", "logLevel", "remoteRunAsUser",
-                                       "timeout", "deploymentStrategy", "lineage", "microservicePort"},
-                              required={"trigger", "runtime"})
-    runtime = bodies.mapping(body, "runtime") or {}
-    unknown = sorted(set(runtime) - {"type", "id", "runProfileId", "engineId", "clusterId"})
-    if unknown:
-        raise BadRequest(f"Unrecognized runtime field: {unknown[0]!r}")
+    body = bodies.json_object()
+    runtime = bodies.nested_object(body, "runtime")
     config = RunConfig(
         trigger=bodies.mapping(body, "trigger"),
         runtime=Runtime(bodies.string(runtime, "type") or "CLOUD", bodies.string(runtime, "id"),
@@ -56,8 +50,7 @@ def get_de_run_config(taskId: str):
 
 @bp.put(DE_RUN_CONFIG)
 def put_de_run_config(taskId: str):
-    body = bodies.json_object(allowed={"trigger", "parallelExecutionAllowed", "logLevel", "timeout", "runProfileId",
-                                       "lineage"}, required={"trigger"})
+    body = bodies.json_object()
     return jsonify(tasks.configure_de_run(context.world(), taskId, body))
 
 
