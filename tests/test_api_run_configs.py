@@ -1,7 +1,7 @@
 """Run configurations: defaults, set, stop, and the triggers they accept."""
 import pytest
 
-from .conftest import DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT
+from .conftest import DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, Api, make_app
 
 PATH = f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config"
 CRON = {"type": "CRON", "cronExpression": "*/10 9 15 * ? 2027", "startDate": "2024-03-01",
@@ -99,3 +99,15 @@ def test_a_run_on_an_unpaired_engine_misfires(api):
     run = api.run(api.execute(LOAD_CUSTOMERS))
     assert run["executionStatus"] == "EXECUTION_TERMINATED"
     assert run["misfiredExecutionReason"] == "REMOTE_ENGINE_UNAVAILABLE"
+
+
+@pytest.mark.parametrize("field, value", [("timeout", "5"), ("lineage", "yes"), ("runProfileId", 7),
+                                          ("parallelExecutionAllowed", "no")])
+def test_without_validation_a_mistyped_dynamic_engine_field_is_a_400_and_not_kept(field, value):
+    # The Dynamic Engine configuration is kept as sent: its schema is checked whatever --validate says.
+    api = Api(make_app(validate="off"))
+    path = f"/orchestration/executables/tasks/{NIGHTLY_REPORT}/de-run-config"
+    response = put(api, path, {"trigger": CRON, field: value})
+    assert response.status_code == 400
+    assert response.json["detail"].startswith(f"Request body field {field!r}: "), response.json
+    assert api.get(path).status_code == 404

@@ -1,9 +1,10 @@
 """How and when a task runs: run-config (cloud and remote engines) and de-run-config (Dynamic Engines)."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
 from .. import bodies, context, serialize
+from ..request_checks import contract_body
 from ...domain.executables import tasks
 from ...domain.executables.tasks import RunConfig, Runtime
 
@@ -50,7 +51,9 @@ def get_de_run_config(taskId: str):
 
 @bp.put(DE_RUN_CONFIG)
 def put_de_run_config(taskId: str):
-    body = bodies.json_object()
+    # The configuration is kept as sent, so its schema is checked whatever --validate says: with validation
+    # off a mistyped field would otherwise be stored (or, for timeout, end in a 500).
+    body = contract_body(request)
     return jsonify(tasks.configure_de_run(context.world(), taskId, body))
 
 
