@@ -65,9 +65,12 @@ def test_bad_triggers_are_400_and_change_nothing(api, trigger, field):
 
 
 def test_other_bad_run_configs(api):
-    assert put(api, PATH, {"trigger": CRON, "runtime": {"type": "REMOTE_ENGINE"}}).status_code == 400  # no id
-    assert put(api, PATH, {"trigger": CRON, "runtime": {"type": "CLOUD"}, "timeout": 0}).status_code == 400
-    assert put(api, PATH, {"trigger": CRON}).status_code == 400
+    cases = (({"trigger": CRON, "runtime": {"type": "REMOTE_ENGINE"}}, "runtime.id is required"),
+             ({"trigger": CRON, "runtime": {"type": "CLOUD"}, "timeout": 0}, "Request body field 'timeout'"),
+             ({"trigger": CRON}, "Request body: 'runtime' is a required property"))
+    for body, detail in cases:
+        response = put(api, PATH, body)
+        assert response.status_code == 400 and response.json["detail"].startswith(detail), response.json
     assert put(api, "/orchestration/executables/tasks/nope/run-config",
                {"trigger": CRON, "runtime": {"type": "CLOUD"}}).status_code == 404
     assert api.get("/orchestration/executables/tasks/nope/run-config").status_code == 404
