@@ -30,6 +30,7 @@ from .api.orchestration.run_configs import bp as run_configs_bp
 from .api.orchestration.schedules import bp as schedules_bp
 from .api.orchestration.tasks import bp as tasks_bp
 from .api.orchestration.workspaces import bp as workspaces_bp
+from .api.body_fields import contract_fields
 from .api.request_checks import check_request, operation_rules
 from .api.processing.clusters import bp as clusters_bp
 from .api.processing.engines import bp as engines_bp
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     if settings.throttle:
         throttle.install(app, settings.throttle)
         app.before_request(throttle.check)
+    contract_fields()  # what the handlers read bodies by, whatever --validate says: now, not on the first request
     if settings.validate != "off":
         operation_rules()  # compile the checks now, not on the first request
         app.before_request(_check_request)

@@ -17,11 +17,18 @@ METHODS = ("get", "put", "post", "delete", "patch")
 # (v1.3 only while the quirk legacy_v1_bare_arrays is in effect: the route checks it).
 LEGACY_VERSIONS = {"/tmc/v2.6/": ("v2.2", "v2.3", "v2.4", "v2.5", "v2.6"), "/tmc/v1.2/": ("v1.2", "v1.3")}
 _LEGACY_ALIAS = re.compile(r"^/tmc/(?:(v2\.[2-5])|(v1\.3))/")
+_LEGACY_VERSION = re.compile(r"<any\([^)]*\):legacyVersion>")
+_RULE_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def legacy_contract_path(path: str) -> str:
     """A request path with its legacy version as the legacy contract writes it (v2.x -> v2.6, v1.x -> v1.2)."""
     return _LEGACY_ALIAS.sub(lambda m: "/tmc/v2.6/" if m.group(1) else "/tmc/v1.2/", path, count=1)
+
+
+def rule_template(rule: str) -> str:
+    """A Flask rule as the contract's path template: <taskId> -> {taskId}; any v2.x -> v2.6, any v1.x -> v1.2."""
+    return _RULE_VARIABLE.sub(r"{\1}", _LEGACY_VERSION.sub(lambda m: "v1.2" if '"v1.' in m.group(0) else "v2.6", rule))
 
 
 @lru_cache(maxsize=None)
@@ -47,3 +54,11 @@ def operations_in(doc: dict) -> Iterator[tuple[str, dict, str, dict]]:
         for method in METHODS:
             if method in item:
                 yield path, item, method, item[method]
+
+
+def resolve(doc: dict, node: dict) -> dict:
+    """A node of a document with its local $ref followed (#/components/...), until it is not a reference."""
+    while "$ref" in node:
+        section, _, name = node["$ref"].removeprefix("#/components/").partition("/")
+        node = doc["components"][section][name]
+    return node

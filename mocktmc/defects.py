@@ -28,8 +28,8 @@ from werkzeug.exceptions import HTTPException
 
 from .api import context
 from .api.bodies import has_body, is_json, parse_json
-from .api.request_checks import operation_rules, rule_template
-from .contract_documents import contract, operations_in
+from .api.request_checks import operation_rules
+from .contract_documents import contract, operations_in, rule_template
 from .defect_catalog import DOMAIN_DEFECTS
 from .domain.world import World
 from .errors import InternalError, TMCError

@@ -1,7 +1,7 @@
 """Run configurations: defaults, set, stop, and the triggers they accept."""
 import pytest
 
-from .conftest import DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT
+from .conftest import DEV_ENV, LOAD_CUSTOMERS, NIGHTLY_REPORT, Api, make_app
 from .errors import assert_error
 
 PATH = f"/orchestration/executables/tasks/{LOAD_CUSTOMERS}/run-config"
@@ -107,3 +107,14 @@ def test_a_run_on_an_unpaired_engine_misfires(api):
     run = api.run(api.execute(LOAD_CUSTOMERS))
     assert run["executionStatus"] == "EXECUTION_TERMINATED"
     assert run["misfiredExecutionReason"] == "REMOTE_ENGINE_UNAVAILABLE"
+
+
+@pytest.mark.parametrize("field, value", [("timeout", "5"), ("lineage", "yes"), ("runProfileId", 7),
+                                          ("parallelExecutionAllowed", "no")])
+def test_without_validation_a_mistyped_dynamic_engine_field_is_a_400_and_not_kept(field, value):
+    # The Dynamic Engine configuration is kept as sent: its schema is checked whatever --validate says.
+    api = Api(make_app(validate="off"))
+    path = f"/orchestration/executables/tasks/{NIGHTLY_REPORT}/de-run-config"
+    body = assert_error(put(api, path, {"trigger": CRON, field: value}), 400, f"Request body field {field!r}: ")
+    assert body["detail"].startswith(f"Request body field {field!r}: "), body
+    assert_error(api.get(path), 404, "has no Dynamic Engine run configuration")  # nothing was kept

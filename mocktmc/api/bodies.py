@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar, overload
 
 from flask import request
 
+from . import body_fields
 from ..errors import BadRequest, UnsupportedMediaType
 
 T = TypeVar("T")
@@ -61,18 +61,32 @@ def json_string(raw: bytes, mimetype: str) -> str:
     return value
 
 
-def json_object(*, allowed: AbstractSet[str], required: AbstractSet[str] = frozenset()) -> dict[str, Any]:
-    """The body as a JSON object. TMC rejects fields it does not know, so this does too."""
+def json_object() -> dict[str, Any]:
+    """The body as a JSON object, with the fields its contract operation names (body_fields.served()).
+
+    TMC rejects fields it does not know, so this does too; and it takes a required field sent as ""
+    for a missing one (a blank name is no name), save where body_fields.DEPARTURES says "" is a value."""
+    fields = body_fields.served()
     body = parse_json(request.get_data(cache=True), request.mimetype)
     if not isinstance(body, dict):
         raise BadRequest(f"The request body must be a JSON object, got {type(body).__name__}")
-    unknown = sorted(set(body) - allowed)
+    unknown = sorted(set(body) - fields.allowed)
     if unknown:
-        raise BadRequest(f"Unrecognized field: {unknown[0]!r}; known fields: {', '.join(sorted(allowed))}")
-    missing = sorted(name for name in required if body.get(name) in (None, ""))
+        raise BadRequest(f"Unrecognized field: {unknown[0]!r}; known fields: {', '.join(sorted(fields.allowed))}")
+    missing = sorted(name for name in fields.required
+                     if body.get(name) is None or (body[name] == "" and name not in fields.blank))
     if missing:
         raise BadRequest(f"Missing required field: {missing[0]!r}")
     return body
+
+
+def nested_object(body: dict, name: str) -> dict[str, Any]:
+    """An object-valued field (absent or null is empty), holding only the fields its contract schema names."""
+    value = mapping(body, name) or {}
+    unknown = sorted(set(value) - body_fields.served().nested[name])
+    if unknown:
+        raise BadRequest(f"Unrecognized {name} field: {unknown[0]!r}")
+    return value
 
 
 def _typed(body: dict, name: str, kind: type, label: str):
@@ -122,7 +136,7 @@ def integer(body: dict, name: str, default: int | None = None) -> int | None:
     return value
 
 
-# The required_* readers are for fields json_object(required=...) has already found: they read them typed
+# The required_* readers are for fields json_object() has already found (the contract requires them): they read them typed
 # as present, and answer json_object's own 400 should one be read that was not required.
 def _present(value: T | None, name: str) -> T:
     if value is None:

@@ -18,17 +18,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from ..errors import BadRequest, UnsupportedMediaType
-from ..contract_documents import CONTRACTS, contract, operations_in
+from ..contract_documents import CONTRACTS, contract, operations_in, resolve, rule_template
 from .bodies import has_body, is_json, json_string, parse_json
-
-_LEGACY_VERSION = re.compile(r"<any\([^)]*\):legacyVersion>")
-_RULE_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
-
-
-def rule_template(rule: str) -> str:
-    """A Flask rule as the contract's path template: <taskId> -> {taskId}; any v2.x -> v2.6, any v1.x -> v1.2."""
-    return _RULE_VARIABLE.sub(r"{\1}", _LEGACY_VERSION.sub(lambda m: "v1.2" if '"v1.' in m.group(0) else "v2.6", rule))
-
 
 def _coerce(kind: str) -> Callable[[str], Any]:
     if kind == "integer":
@@ -77,13 +68,6 @@ def _validator(schema: dict, registry: Registry) -> OAS30Validator:
     return OAS30Validator(schema, registry=registry, format_checker=OAS30Validator.FORMAT_CHECKER)
 
 
-def _resolve(doc: dict, node: dict) -> dict:
-    while "$ref" in node:
-        section, _, name = node["$ref"].removeprefix("#/components/").partition("/")
-        node = doc["components"][section][name]
-    return node
-
-
 def _rebase(node: Any, base: str) -> Any:
     """Local $refs made absolute, so that a schema validates against its own document's registry."""
     if isinstance(node, dict):
@@ -104,12 +88,12 @@ def operation_rules() -> dict[tuple[str, str], OperationRules]:
         for path, item, method, operation in operations_in(doc):
             parameters = []
             for raw in item.get("parameters", []) + operation.get("parameters", []):
-                parameter = _resolve(doc, raw)
+                parameter = resolve(doc, raw)
                 if parameter["in"] not in ("query", "header", "path"):
                     continue
-                schema = _resolve(doc, parameter.get("schema", {}))
+                schema = resolve(doc, parameter.get("schema", {}))
                 many = schema.get("type") == "array"
-                kind = _resolve(doc, schema.get("items", {})).get("type", "string") if many else \
+                kind = resolve(doc, schema.get("items", {})).get("type", "string") if many else \
                     schema.get("type", "string")
                 parameters.append(ParameterRule(parameter["name"], parameter["in"],
                                                 bool(parameter.get("required")), many, _coerce(kind),
@@ -119,8 +103,8 @@ def operation_rules() -> dict[tuple[str, str], OperationRules]:
             rules[(path, method.upper())] = OperationRules(
                 operation["operationId"], tuple(parameters), tuple(content),
                 _validator(_rebase(body_schema, base), registry) if body_schema is not None else None,
-                frozenset(_resolve(doc, body_schema).get("properties", {})) if body_schema is not None else frozenset(),
-                body_schema is not None and _resolve(doc, body_schema).get("type") == "string")
+                frozenset(resolve(doc, body_schema).get("properties", {})) if body_schema is not None else frozenset(),
+                body_schema is not None and resolve(doc, body_schema).get("type") == "string")
     return rules
 
 

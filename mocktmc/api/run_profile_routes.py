@@ -32,8 +32,7 @@ def profile_routes(bp: Blueprint, owner_rule: str, owner_parameter: str,
 
     def create(**ids: str):
         found = owner(ids)  # a missing owner is a 404 before the body is looked at
-        body = bodies.json_object(allowed={"name", "description", "jvmArguments", "type", "runtimeId"},
-                                  required={"name", "jvmArguments", "type", "runtimeId"})
+        body = bodies.json_object()
         profile = run_profiles.create_profile(
             context.world(), found, context.now(), name=bodies.string(body, "name"),
             type_=bodies.string(body, "type"), runtime_id=bodies.string(body, "runtimeId"),
@@ -46,7 +45,7 @@ def profile_routes(bp: Blueprint, owner_rule: str, owner_parameter: str,
     def update(runProfileId: str, **ids: str):
         world = context.world()
         profile = run_profiles.profile_of(world, owner(ids), runProfileId)
-        body = bodies.json_object(allowed={"name", "description", "jvmArguments"}, required={"name", "jvmArguments"})
+        body = bodies.json_object()
         # This PUT replaces the description too, and publishes no 409: a clashing name is a 400.
         run_profiles.update_profile(world, profile, context.now(), name=bodies.string(body, "name"),
                                     jvm_arguments=body["jvmArguments"],

@@ -46,7 +46,7 @@ def list_accounts():
 @bp.post("/accounts")
 def account_of_token():
     """The account a TMC bearer token maps to (in isolated mode, its own, made now if new)."""
-    token = bodies.required_string(bodies.json_object(allowed={"token"}, required={"token"}), "token")
+    token = bodies.required_string(bodies.json_object(), "token")
     world = context.state().accounts.account_of(token)
     return jsonify({"id": world.account_id, "name": world.account_name})
 
@@ -137,7 +137,7 @@ def clear_behavior(taskId: str):
 
 @bp.post("/tokens")
 def issue_personal_token():
-    body = bodies.json_object(allowed={"user"})
+    body = bodies.json_object()
     accounts = context.state().accounts
     account_id = _account_id() or accounts.default_account_id
     token, user_id = accounts.issue_personal_token(account_id, bodies.string(body, "user"))
@@ -147,7 +147,7 @@ def issue_personal_token():
 @bp.post("/service-accounts")
 def create_service_account():
     """A service account whose client credentials /security/oauth/token exchanges for a 30-minute token."""
-    body = bodies.json_object(allowed={"name", "description"}, required={"name"})
+    body = bodies.json_object()
     name = bodies.string(body, "name")
     if not name or not name.strip():
         raise BadRequest("Field 'name' must not be empty")

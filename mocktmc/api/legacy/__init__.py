@@ -14,7 +14,7 @@ from typing import Callable, cast
 from flask import Flask, request
 from flask.typing import ResponseReturnValue
 
-from .. import context
+from .. import body_fields, context
 from ...errors import NotFound
 from ...inventory import flask_rule
 from .adapters import ADAPTERS
@@ -43,6 +43,7 @@ def _view(route: LegacyRoute, handler: Callable[..., ResponseReturnValue]) -> Ca
         if path.get("legacyVersion") == "v1.3" and not context.quirk("legacy_v1_bare_arrays"):
             raise NotFound(f"No operation at {request.method} {request.path}")  # the documents know only v1.2
         arguments = {target: path[legacy] for legacy, target in renames}
+        body_fields.serve_as(route.target_method, route.target_path)  # its handler reads the 2021-03 fields
         if adapter is None:
             return handler(**arguments)
         return adapter(lambda: handler(**arguments), **arguments)

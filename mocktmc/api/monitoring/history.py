@@ -23,8 +23,7 @@ def _records(body: dict) -> list[dict]:
 @bp.post("/monitoring/observability/executions/download")
 def download_history():
     """The same records as CSV, by keyset pages: `lastId` is the last id of the previous page."""
-    body = bodies.json_object(allowed={"environmentId", "category", "filters", "exclude", "limit", "lastId"},
-                              required={"environmentId", "category"})
+    body = bodies.json_object()
     limit = bodies.integer(body, "limit", 1000)
     if not 1 <= limit <= 100_000:
         raise BadRequest(f"limit must be in [1, 100000], got {limit}")
@@ -43,8 +42,7 @@ def download_history():
 
 @bp.post("/monitoring/observability/executions/search")
 def search_history():
-    body = bodies.json_object(allowed={"environmentId", "category", "filters", "limit", "offset", "exclude"},
-                              required={"environmentId", "category"})
+    body = bodies.json_object()
     limit = bodies.integer(body, "limit", 50)
     offset = bodies.integer(body, "offset") or 0
     if not 1 <= limit <= 200 or offset < 0:

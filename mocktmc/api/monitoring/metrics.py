@@ -34,8 +34,7 @@ def _time(body: dict, name: str):
 
 @bp.post("/monitoring/observability/metrics/component")
 def search_components():
-    body = bodies.json_object(allowed={"environmentId", "startTime", "endTime", "limit", "offset", "sortBy",
-                                       "sortOrder", "filters"}, required={"environmentId", "startTime", "endTime"})
+    body = bodies.json_object()
     limit = bodies.integer(body, "limit", 50)
     offset = bodies.integer(body, "offset") or 0
     if not 1 <= limit <= 200 or offset < 0:

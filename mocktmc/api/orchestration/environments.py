@@ -27,8 +27,7 @@ def list_environments():
 
 @bp.post("/orchestration/environments")
 def create_environment():
-    body = bodies.json_object(allowed={"name", "description", "maxCloudContainers", "workspaceName", "owner"},
-                              required={"name", "workspaceName"})
+    body = bodies.json_object()
     env = environments.create_environment(
         context.world(), context.now(), name=bodies.required_string(body, "name"),
         workspace_name=bodies.required_string(body, "workspaceName"),
@@ -39,7 +38,7 @@ def create_environment():
 
 @bp.put("/orchestration/environments/<Id>")
 def update_environment(Id: str):
-    body = bodies.json_object(allowed={"name", "description", "maxCloudContainers"}, required={"name"})
+    body = bodies.json_object()
     environments.update_environment(context.world(), Id, name=bodies.required_string(body, "name"),
                                      description=bodies.string(body, "description") or "",
                                      max_cloud_containers=bodies.integer(body, "maxCloudContainers") or 0)

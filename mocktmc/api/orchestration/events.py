@@ -53,8 +53,7 @@ def _epoch_ms(body: dict, name: str):
 
 @bp.post("/orchestration/executables/events/search")
 def search_events():
-    body = bodies.json_object(allowed={"environmentId", "workspaceIds", "from", "to", "tags", "runtime", "limit",
-                                       "offset"}, required={"environmentId", "to"})
+    body = bodies.json_object()
     limit = bodies.integer(body, "limit", 100)
     offset = bodies.integer(body, "offset") or 0
     if not 1 <= limit <= 100 or offset < 0:

@@ -29,7 +29,7 @@ def list_projects():
 
 @bp.post("/orchestration/projects")
 def create_project():
-    body = bodies.json_object(allowed={"name", "owner", "url", "description"}, required={"name", "owner", "url"})
+    body = bodies.json_object()
     created = projects.create_project(context.world(), context.now(), context.principal(),
                                       name=bodies.required_string(body, "name"),
                                       owner=bodies.required_string(body, "owner"),
@@ -45,7 +45,7 @@ def get_project(projectId: str):
 
 @bp.put(PROJECT)
 def update_project(projectId: str):
-    body = bodies.json_object(allowed={"owner", "url", "description"})
+    body = bodies.json_object()
     found = projects.update_project(context.world(), projectId, context.now(), owner=bodies.string(body, "owner"),
                                     url=bodies.string(body, "url"), description=bodies.string(body, "description"))
     return jsonify(serialize.project(found))

@@ -68,7 +68,7 @@ def get_resource(resourceId: str):
 
 @bp.patch(RESOURCE)
 def update_resource(resourceId: str):
-    body = bodies.json_object(allowed={"name", "description"})
+    body = bodies.json_object()
     resources.update_resource(context.world(), resourceId, name=bodies.string(body, "name"),
                               description=bodies.string(body, "description"))
     return "", 204

@@ -36,8 +36,7 @@ def list_schedules():
 
 @bp.post("/orchestration/schedules")
 def create_schedule():
-    body = bodies.json_object(allowed={"environmentId", "trigger", "description"},
-                              required={"environmentId", "trigger"})
+    body = bodies.json_object()
     created = schedules.create_schedule(context.world(), context.now(),
                                         environment_id=bodies.required_string(body, "environmentId"),
                                         trigger=bodies.required_mapping(body, "trigger"),
@@ -52,14 +51,14 @@ def get_schedule(scheduleId: str):
 
 @bp.post(SCHEDULE)
 def clone_schedule(scheduleId: str):
-    body = bodies.json_object(allowed={"description"})
+    body = bodies.json_object()
     copy = schedules.clone_schedule(context.world(), scheduleId, bodies.string(body, "description"))
     return jsonify({"id": copy.id}), 201
 
 
 @bp.patch(SCHEDULE)
 def describe_schedule(scheduleId: str):
-    body = bodies.json_object(allowed={"description"})
+    body = bodies.json_object()
     schedules.describe(context.world(), scheduleId, bodies.string(body, "description") or "")
     return "", 204
 
@@ -71,8 +70,7 @@ def delete_schedule(scheduleId: str):
 
 
 def _trigger_body() -> dict:
-    return bodies.json_object(allowed={"name", "type", "interval", "startDate", "startTime", "timeZone", "atTimes",
-                                       "atDays", "cronExpression", "timeout"}, required={"name", "type"})
+    return bodies.json_object()
 
 
 @bp.post(SCHEDULE + "/triggers")
@@ -131,7 +129,7 @@ def get_linked_schedule(**ids: str):
 @bp.put(TASK_SCHEDULE)
 @bp.put(PLAN_SCHEDULE)
 def link_schedule(**ids: str):
-    body = bodies.json_object(allowed={"scheduleId"}, required={"scheduleId"})
+    body = bodies.json_object()
     executable, kind = _executable(ids)
     schedules.link_executable(context.world(), bodies.required_string(body, "scheduleId"), executable, kind,
                               context.now(), context.principal())

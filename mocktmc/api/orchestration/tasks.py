@@ -14,8 +14,6 @@ from ...errors import BadRequest
 bp = Blueprint("orchestration_tasks", __name__)
 
 TRIGGER_TYPES = ("ONCE", "DAILY", "WEEKLY", "MONTHLY", "WEBHOOK", "MANUAL", "CRON", "MULTIPLE")
-DEFINITION_FIELDS = {"workspaceId", "name", "description", "tags", "connections", "parameters", "resources",
-                     "artifact", "autoUpgradeInfo"}
 
 
 def _page_of(found: list, offset: int, limit: int):
@@ -45,8 +43,7 @@ def _choice_any_case(value: str | None, name: str, values: tuple[str, ...]) -> s
 
 @bp.post("/orchestration/executables/tasks/search")
 def search_tasks():
-    body = bodies.json_object(allowed={"name", "environmentId", "workspaceId", "limit", "offset", "artifactId",
-                                       "runtimeType", "runtimeId", "runtimeRunProfileId", "tags", "triggerType"})
+    body = bodies.json_object()
     if body.get("environmentId") and body.get("workspaceId"):
         raise BadRequest("environmentId and workspaceId are exclusive: send one of them")
     limit, offset = bodies.integer(body, "limit"), bodies.integer(body, "offset")
@@ -80,8 +77,7 @@ def _definition(body: dict) -> TaskDefinition:
 
 @bp.post("/orchestration/executables/tasks")
 def create_task():
-    body = bodies.json_object(allowed=DEFINITION_FIELDS | {"environmentId"},
-                              required={"workspaceId", "environmentId", "name", "artifact"})
+    body = bodies.json_object()
     world = context.world()
     task = tasks.create_task(world, bodies.required_string(body, "environmentId"), _definition(body), context.now())
     return jsonify(serialize.task_v21(task, world)), 201
@@ -96,14 +92,14 @@ def get_task(taskId: str):
 @bp.put("/orchestration/executables/tasks/<taskId>")
 def replace_task(taskId: str):
     # id and version are not fields of the request: sending them is a 400, as TMC answers.
-    body = bodies.json_object(allowed=DEFINITION_FIELDS, required={"workspaceId", "name", "artifact"})
+    body = bodies.json_object()
     world = context.world()
     return jsonify(serialize.task_v21(tasks.replace_task(world, taskId, _definition(body)), world))
 
 
 @bp.patch("/orchestration/executables/tasks/<taskId>")
 def patch_task(taskId: str):
-    body = bodies.json_object(allowed={"latestArtifact", "forceUpdate"})
+    body = bodies.json_object()
     tasks.upgrade_task(context.world(), taskId, latest_artifact=bool(bodies.boolean(body, "latestArtifact")))
     return "", 204
 
@@ -117,7 +113,7 @@ def delete_task(taskId: str):
 @bp.put("/orchestration/executables/tasks/<taskId>/pause")
 def pause_task(taskId: str):
     # user and pauseDate are read-only: accepted and ignored, the mock records who and when.
-    body = bodies.json_object(allowed={"pause", "pauseContext", "user", "userType", "pauseDate"}, required={"pause"})
+    body = bodies.json_object()
     pause = bodies.boolean(body, "pause")
     changed = tasks.change_pause(context.world(), taskId, context.now(), context.principal(), pause=bool(pause),
                                  context=bodies.string(body, "pauseContext") or "")

@@ -35,8 +35,7 @@ def list_workspaces():
 
 @bp.post("/orchestration/workspaces")
 def create_workspace():
-    body = bodies.json_object(allowed={"name", "description", "owner", "environmentId"},
-                              required={"name", "environmentId"})
+    body = bodies.json_object()
     world = context.world()
     ws = environments.create_workspace(world, context.now(), name=bodies.required_string(body, "name"),
                                        environment_id=bodies.required_string(body, "environmentId"),
@@ -47,7 +46,7 @@ def create_workspace():
 
 @bp.put("/orchestration/workspaces/<id>")
 def update_workspace(id: str):
-    body = bodies.json_object(allowed={"name", "description", "owner", "protectedArtifactUpdate"}, required={"name"})
+    body = bodies.json_object()
     environments.update_workspace(context.world(), id, context.now(), name=bodies.required_string(body, "name"),
                                   description=bodies.string(body, "description") or "",
                                   owner=bodies.string(body, "owner"),

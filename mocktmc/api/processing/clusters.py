@@ -27,8 +27,7 @@ def list_clusters():
 
 @bp.post(CLUSTERS)
 def create_cluster():
-    body = bodies.json_object(allowed={"name", "workspaceId", "environmentId", "description", "remoteEngines"},
-                              required={"name", "workspaceId", "environmentId", "description", "remoteEngines"})
+    body = bodies.json_object()
     members = body["remoteEngines"]
     if not isinstance(members, list):
         raise BadRequest("Field 'remoteEngines' must be an array of engine ids")
@@ -56,7 +55,7 @@ def delete_cluster(clusterId: str):
 def add_engine(clusterId: str, engineId: str):
     world = context.world()
     clusters.cluster(world, clusterId)  # 404s first, then the body
-    body = bodies.json_object(allowed={"method", "runProfileId"}, required={"method", "runProfileId"})
+    body = bodies.json_object()
     clusters.add_engine(world, clusterId, engineId, context.now(),
                         method=bodies.required_choice(body, "method", clusters.RESCHEDULE_METHODS),
                         profile_id=bodies.string(body, "runProfileId"))

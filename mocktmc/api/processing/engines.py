@@ -27,9 +27,7 @@ def list_remote_engines():
 
 @bp.post("/processing/runtimes/remote-engines")
 def create_remote_engine():
-    body = bodies.json_object(allowed={"name", "environmentId", "workspaceId", "runProfiles", "debug",
-                                       "description", "esbCompatibilityVersion"},
-                              required={"name", "environmentId"})
+    body = bodies.json_object()
     run_profiles = body.get("runProfiles")
     if run_profiles is not None and not isinstance(run_profiles, list):
         raise BadRequest("Field 'runProfiles' must be an array")
@@ -72,7 +70,7 @@ def unpair_remote_engine(id: str):
 
 @bp.put("/processing/runtimes/remote-engines/<remoteEngineId>/debug")
 def set_debug(remoteEngineId: str):
-    body = bodies.json_object(allowed={"host", "isDebugModeOn"})
+    body = bodies.json_object()
     world = context.world()
     engine = engines.set_debug(world, remoteEngineId, context.now(), host=bodies.string(body, "host"),
                                on=bodies.boolean(body, "isDebugModeOn"))

@@ -13,12 +13,10 @@ from ...errors import BadRequest, NotAcceptable
 
 bp = Blueprint("processing_executions", __name__)
 
-EXECUTE_FIELDS = {"executable", "parameters", "logLevel", "timeout"}
-
 
 @bp.post("/processing/executions")
 def execute():
-    body = bodies.json_object(allowed=EXECUTE_FIELDS, required={"executable"})
+    body = bodies.json_object()
     world = context.world()
     task = world.task(bodies.required_string(body, "executable"))
     run = execute_task(world, task, context.principal(), context.now(),
@@ -101,8 +99,7 @@ def list_executions():
 
 @bp.post("/processing/executables/tasks/executions")
 def search_executions():
-    body = bodies.json_object(allowed={"environmentId", "workspaceId", "status", "tags", "lastDays", "from", "to",
-                                       "limit", "offset"})
+    body = bodies.json_object()
     status = bodies.choice(body, "status", tuple(lifecycle.STATUS_FILTER))
     last_days = bodies.integer(body, "lastDays")
     if last_days is not None and not 1 <= last_days <= 60:

@@ -31,8 +31,7 @@ def list_pipeline_engines():
 
 @bp.post(ENGINES)
 def create_pipeline_engine():
-    body = bodies.json_object(allowed={"name", "environmentId", "workspaceId", "description"},
-                              required={"name", "environmentId"})
+    body = bodies.json_object()
     world = context.world()
     engine = pipeline_engines.create_pipeline_engine(
         world, context.now(), name=bodies.required_string(body, "name"),

@@ -18,8 +18,7 @@ PLAN_RUN = "/processing/executions/plans/<planExecutionId>"
 
 @bp.post("/processing/executions/plans")
 def execute_plan():
-    body = bodies.json_object(allowed={"executable", "executionPlanId", "stepId", "rerunOnlyFailedTasks"},
-                              required={"executable"})
+    body = bodies.json_object()
     world = context.world()
     plan = plans.plan(world, bodies.required_string(body, "executable"))
     previous, step_id = bodies.string(body, "executionPlanId"), bodies.string(body, "stepId")

@@ -20,8 +20,7 @@ def report(run) -> dict:
 
 @bp.post("/processing/executions/promotions")
 def execute_promotion():
-    body = bodies.json_object(allowed={"executable", "keepTargetResources", "keepTargetRunProfiles", "advanced",
-                                       "context"}, required={"executable"})
+    body = bodies.json_object()
     context_text = bodies.string(body, "context")
     if context_text is not None and len(context_text) > 255:
         raise BadRequest("context must be at most 255 characters")

@@ -18,8 +18,7 @@ PROFILE_TYPES = ("STANDARD", "BIG_DATA", "ADVANCED", "DATABRICKS") + RUN_PROFILE
 
 @bp.post("/processing/run-profiles")
 def create_run_profile():
-    body = bodies.json_object(allowed={"name", "description", "processorType", "type", "jvmArguments", "scopeId",
-                                       "runtimeId"}, required={"name", "processorType", "type", "jvmArguments"})
+    body = bodies.json_object()
     world = context.world()
     owner = run_profiles.owner_by_runtime(world, bodies.required_choice(body, "processorType", PROCESSOR_TYPES),
                                           bodies.string(body, "runtimeId"))
@@ -41,7 +40,7 @@ def get_run_profile(id: str):
 def update_run_profile(id: str):
     world = context.world()
     profile = run_profiles.run_profile(world, id)
-    body = bodies.json_object(allowed={"name", "scopeId", "description", "jvmArguments"})
+    body = bodies.json_object()
     scope = bodies.string(body, "scopeId")
     if scope is not None and scope != profile.owner_id:
         raise BadRequest("A run profile cannot move to another scope")
@@ -62,8 +61,7 @@ def delete_run_profile(id: str):
 
 @bp.post("/processing/run-profiles/search")
 def search_run_profiles():
-    body = bodies.json_object(allowed={"processorTypes", "processorType", "processorIds", "scopeIds", "name",
-                                       "runProfileType", "limit", "offset", "sortBy", "sortOrder"})
+    body = bodies.json_object()
     offset = bodies.integer(body, "offset")
     if offset is None:
         raise BadRequest("Missing required field: 'offset'")
