@@ -136,7 +136,8 @@ def integer(body: dict, name: str, default: int | None = None) -> int | None:
     return value
 
 
-# The required_* readers are for fields json_object() has already found (the contract requires them): they read them typed
+# The required_* readers are for fields json_object() has already found (the contract requires them): they read
+# them typed
 # as present, and answer json_object's own 400 should one be read that was not required.
 def _present(value: T | None, name: str) -> T:
     if value is None:

@@ -353,7 +353,7 @@ def promotion_result(plan: PromotionPlan, *, execution_id: str, at: datetime, pr
                               report: _report(status, [])} for version, status in item.versions] or None}))
         workspaces.append(entry)
     return _compact({
-        "executionId": execution_id, "promotionId": plan.promotion.id, "triggerTimestamp": to_iso(at),
+        "executionId": execution_id, "promotionId": plan.promotion_id, "triggerTimestamp": to_iso(at),
         "startTimestamp": to_iso(at), "finishTimestamp": to_iso(finished) if finished else None,
         "userId": principal.user_id,
         "userType": principal.user_type, "keepTargetResources": plan.keep_target_resources,

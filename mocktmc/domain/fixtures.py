@@ -7,7 +7,7 @@ seed, in document order, so every world built from one file has the same ids.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from importlib import resources
 from pathlib import Path
@@ -375,7 +375,7 @@ class _Builder:
         found = self.lookup(self.world.remote_engines, task.runtime.id or "", scope)
         if found is None:
             raise self.fail(path + ("runtime", "id"), f"unknown remote engine {task.runtime.id!r} in this environment")
-        task.runtime.id = found.id
+        task.runtime = replace(task.runtime, id=found.id)
 
     def fail(self, path: tuple, message: str) -> FixtureError:
         return FixtureError(f"{self.spec.where(path)}: {message}")

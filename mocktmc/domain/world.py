@@ -117,8 +117,9 @@ class World:
     plan_executions: dict[str, PlanExecution] = field(default_factory=dict)
     promotion_executions: dict[str, PromotionExecution] = field(default_factory=dict)
     log_exports: dict[str, LogExport] = field(default_factory=dict, metadata={"key": "token"})
-    armed: dict[str, Armed] = field(default_factory=dict, metadata={"key": None})  # executable id -> its next scheduled occurrence
-    webhook_windows: dict[str, Window] = field(default_factory=dict, metadata={"key": None})  # exec. id -> calls not yet run
+    # by executable id: its next scheduled occurrence, and the webhook calls not yet run
+    armed: dict[str, Armed] = field(default_factory=dict, metadata={"key": None})
+    webhook_windows: dict[str, Window] = field(default_factory=dict, metadata={"key": None})
     metric_queries: list[datetime] = field(default_factory=list)  # mock times of the last minute's queries
     # task runs that started, and runs (task or plan) that misfired, ever: the clock control reports how many
     # an advance added

@@ -106,4 +106,4 @@ def plan_promotion(world: "World", promotion: Promotion, *, keep_target_resource
                                         there.id if there else None,
                                         [("INFO", f"Plan {found.name!r}: {'replaced' if there else 'created'}")]))
         plans.append(workspace)
-    return PromotionPlan(promotion, keep_target_resources, keep_target_run_profiles, scope, plans)
+    return PromotionPlan(promotion.id, keep_target_resources, keep_target_run_profiles, scope, plans)

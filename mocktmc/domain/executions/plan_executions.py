@@ -107,7 +107,8 @@ def update(world: "World", run_id: str, at: datetime) -> None:
     elif passed:
         _finish(prun, SUCCESS, at)
     else:
-        handler = [t for t in (plan.steps[step_execution.index].on_failure_task_ids if plan else []) if t in world.tasks]
+        handlers = plan.steps[step_execution.index].on_failure_task_ids if plan else []
+        handler = [t for t in handlers if t in world.tasks]
         if not handler:  # no error handler: the plan run fails here
             _finish(prun, FAILED, at)
             return
@@ -117,24 +118,25 @@ def update(world: "World", run_id: str, at: datetime) -> None:
 
 
 def start_plan_execution(world: "World", plan: Plan, principal: Principal, at: datetime, *,
-                   execution_type: str = "MANUAL") -> PlanExecution:
+                         execution_type: str = "MANUAL") -> PlanExecution:
     """Start a run of `plan`; a paused plan refuses (405), a second run while one goes misfires."""
     if plan.paused:
         raise MethodNotAllowed(f"Plan {plan.id} is paused", message="Plan is paused, it can't be executed")
     if not plan.parallel_execution_allowed and any(
             not other.terminal for other in world.plan_executions.values() if other.plan_id == plan.id):
         return misfire_plan_execution(world, plan, principal, at, "PARALLEL_EXECUTIONS_FORBIDDEN",
-                                execution_type=execution_type)
+                                      execution_type=execution_type)
     prun = _new_plan_execution(world, plan, principal, at, execution_type)
     _start_step(world, prun, plan, 0, at)
     world.settle(at)  # steps with nothing to wait for move on at once
     return prun
 
 
-def _new_plan_execution(world: "World", plan: Plan, principal: Principal, at: datetime, execution_type: str) -> PlanExecution:
+def _new_plan_execution(world: "World", plan: Plan, principal: Principal, at: datetime,
+                        execution_type: str) -> PlanExecution:
     workspace = world.workspaces[plan.workspace_id]
-    prun = PlanExecution(world.ids.uuid(), plan.id, workspace.id, workspace.environment_id, principal, at, execution_type,
-                   sum(len(step.task_ids) for step in plan.steps), started=at)
+    prun = PlanExecution(world.ids.uuid(), plan.id, workspace.id, workspace.environment_id, principal, at,
+                         execution_type, sum(len(step.task_ids) for step in plan.steps), started=at)
     world.plan_executions[prun.id] = prun
     return prun
 

@@ -44,7 +44,7 @@ def start_promotion(world: "World", promotion: Promotion, principal: Principal, 
                     scope: tuple[str, str] | None, context: str | None) -> PromotionExecution:
     plan = plan_promotion(world, promotion, keep_target_resources=keep_target_resources,
                           keep_target_run_profiles=keep_target_run_profiles, scope=scope)
-    run = PromotionExecution(world.ids.uuid(), promotion, principal, at, plan, context)
+    run = PromotionExecution(world.ids.uuid(), copy.deepcopy(promotion), principal, at, plan, context)
     world.promotion_executions[run.id] = run
     world.schedule(at + DURATION, PromotionDue(run.id))
     return run

@@ -121,7 +121,7 @@ DESTINATION = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)  # a value: a task's and its runs' may be one object, or equal copies
 class Runtime:
     type: str = "CLOUD"
     id: str | None = None
@@ -202,7 +202,7 @@ class WorkspacePlan:
 
 @dataclass
 class PromotionPlan:
-    promotion: Promotion
+    promotion_id: str
     keep_target_resources: bool
     keep_target_run_profiles: bool
     scope: tuple[str, str] | None  # (type, id)

@@ -158,6 +158,7 @@ class PlanExecution:
 @dataclass
 class PromotionExecution:
     id: str
+    # The promotion as it was when triggered, a copy: the run goes on if the promotion is edited or deleted.
     promotion: Promotion
     principal: Principal
     triggered: datetime
