@@ -103,6 +103,12 @@ class TaskPaused(MethodNotAllowed):
     message = "Current Task is paused, it can't be executed"
 
 
+class BrokenInvariant(RuntimeError):
+    """State the simulation should never reach (a run indexed as started without a start time, an armed
+    schedule without its executable): a bug in mocktmc, never a client error. Deliberately not a TMCError,
+    so app.py answers it as any unexpected error: a 500, with the traceback in the server log."""
+
+
 ERROR_TYPES: dict[int, type[TMCError]] = {cls.status: cls for cls in (
     BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge,
     UnsupportedMediaType, Unprocessable, TooManyRequests, InternalError, NotImplementedYet)}

@@ -549,7 +549,7 @@ class _Builder:
     def artifact(self, path: tuple, workspace_id: str, art: dict) -> str:
         world = self.world
         aid = self.unique(path, world.artifacts, art.get("id") or self.ids.hex24())
-        versions = []
+        versions: list[ArtifactVersion] = []
         for v, item in enumerate(art["versions"]):
             item = {"version": item} if isinstance(item, str) else item
             if any(existing.version == item["version"] for existing in versions):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 from ...errors import BadRequest, Conflict
 from ..common.lookups import find
@@ -15,7 +15,7 @@ def connection(world: "World", connection_id: str) -> Connection:
     return find(world.connections, connection_id, "Connection")
 
 
-def parse_parameters(raw: list[Any], previous: list[ConnectionParameter] = ()) -> list[ConnectionParameter]:
+def parse_parameters(raw: list[Any], previous: Sequence[ConnectionParameter] = ()) -> list[ConnectionParameter]:
     """Parameters as sent; an encrypted one sent without a value keeps the secret it had."""
     kept = {p.name: p.value for p in previous if p.encrypted}
     out, seen = [], set()

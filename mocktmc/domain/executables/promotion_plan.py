@@ -6,10 +6,11 @@ task (FLOW) or artifact (ACTION) and what it needs.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from ...errors import BadRequest, NotFound
-from ..model.executables import Item, Promotion, PromotionPlan, WorkspacePlan
+from ..model.definitions import Artifact, Workspace
+from ..model.executables import Item, Plan, Promotion, PromotionPlan, Task, WorkspacePlan
 from ..world import World
 
 SCOPES = ("WORKSPACE", "PLAN", "FLOW", "ACTION")
@@ -35,19 +36,21 @@ def _scope(world: "World", promotion: Promotion, scope: tuple[str, str] | None):
     kind, object_id = scope
     if kind not in SCOPES:
         raise BadRequest(f"The promotion scope type must be one of {', '.join(SCOPES)}, got {kind!r}")
-    store = {"WORKSPACE": world.workspaces, "PLAN": world.plans, "FLOW": world.tasks, "ACTION": world.artifacts}[kind]
-    found = store.get(object_id)
+    stores: dict[str, Mapping[str, Workspace | Plan | Task | Artifact]] = {
+        "WORKSPACE": world.workspaces, "PLAN": world.plans, "FLOW": world.tasks, "ACTION": world.artifacts}
+    found = stores[kind].get(object_id)
     if found is None:
         raise NotFound(f"No {kind.lower()} {object_id} to promote")
-    workspace_id = found.id if kind == "WORKSPACE" else found.workspace_id
+    # Each kind has its own store, so the type of what was found is the kind.
+    workspace_id = found.id if isinstance(found, Workspace) else found.workspace_id
     if world.workspaces[workspace_id].environment_id != source:
         raise BadRequest(f"{kind.lower()} {object_id} is not in the promotion's source environment")
-    if kind == "WORKSPACE":
+    if isinstance(found, Workspace):
         return _contents(world, {found.id})
-    if kind == "PLAN":
+    if isinstance(found, Plan):
         tasks = {t for step in found.steps for t in step.task_ids + step.on_failure_task_ids}
         return {workspace_id}, tasks, {found.id}, {world.tasks[t].artifact_id for t in tasks if t in world.tasks}
-    if kind == "FLOW":
+    if isinstance(found, Task):
         return {workspace_id}, {found.id}, set(), {found.artifact_id}
     return {workspace_id}, set(), set(), {found.id}
 

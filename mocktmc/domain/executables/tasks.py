@@ -9,6 +9,7 @@ from ...errors import BadRequest, Conflict, NotFound
 from ..executions.task_executions import nothing_to_terminate, terminate_execution
 from ..model.definitions import Principal
 from ..model.executables import LOG_LEVELS, RUNTIME_TYPES, Runtime, Task
+from ..model.runtimes import PipelineProfile, RunProfile
 from ..scheduling.scheduler import arm
 from ..scheduling.schedules import unlink
 from ..scheduling.triggers import check_trigger, manual_trigger
@@ -80,11 +81,13 @@ def _runtime(runtime: Runtime) -> Runtime:
 
 def _check_engine(world: "World", runtime: Runtime) -> None:
     """A remote engine (cluster) runtime names one of the account and, optionally, one of its run profiles."""
-    owners, label, profiles = {
+    # The owners are only asked whether they hold the id, and a profile only for its owner_id.
+    kinds: dict[str, tuple[Mapping[str, object], str, Mapping[str, RunProfile | PipelineProfile]]] = {
         "REMOTE_ENGINE": (world.remote_engines, "remote engine", world.run_profiles),
         "REMOTE_ENGINE_CLUSTER": (world.clusters, "remote engine cluster", world.run_profiles),
         "PIPELINE_ENGINE": (world.pipeline_engines, "pipeline engine", world.pipeline_profiles),
-    }[runtime.type]
+    }
+    owners, label, profiles = kinds[runtime.type]
     if runtime.id not in owners:
         raise BadRequest(f"runtime.id: {label} {runtime.id} does not exist")
     profile = profiles.get(runtime.run_profile_id) if runtime.run_profile_id else None

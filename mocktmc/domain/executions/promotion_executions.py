@@ -70,33 +70,37 @@ def complete(world: "World", run: PromotionExecution, at: datetime) -> None:
         ids[ws_plan.source_id] = target_ws = ws_plan.target_id
         by_kind = {kind: [i for i in ws_plan.items if i.kind == kind]
                    for kind in ("ACTION", "CONNECTION", "RESOURCE", "FLOW", "PLAN")}
+        # Each kind gets its own source and target names: they hold different types.
         for item in by_kind["ACTION"]:
-            source = world.artifacts[item.source_id]
-            target = world.artifacts.get(item.target_id) if item.target_id else None
-            if target is None:
-                target = Artifact(world.ids.hex24(), source.name, target_ws, source.type, source.description, [])
-                world.artifacts[target.id] = target
-            for version in source.versions:
-                if target.version(version.version) is None:
-                    target.versions.append(copy.deepcopy(version))
-            ids[item.source_id] = item.target_id = target.id
+            source_artifact = world.artifacts[item.source_id]
+            target_artifact = world.artifacts.get(item.target_id) if item.target_id else None
+            if target_artifact is None:
+                target_artifact = Artifact(world.ids.hex24(), source_artifact.name, target_ws, source_artifact.type,
+                                           source_artifact.description, [])
+                world.artifacts[target_artifact.id] = target_artifact
+            for version in source_artifact.versions:
+                if target_artifact.version(version.version) is None:
+                    target_artifact.versions.append(copy.deepcopy(version))
+            ids[item.source_id] = item.target_id = target_artifact.id
         for item in by_kind["CONNECTION"]:
             if item.target_id is None:
-                source = world.connections[item.source_id]
-                target = Connection(world.ids.hex24(), source.name, source.app, target_ws,
-                                    [ConnectionParameter(p.name, CHANGE_ME if p.encrypted else p.value, p.encrypted)
-                                     for p in source.parameters], at, at)
-                world.connections[target.id] = target
-                item.target_id = target.id
+                source_connection = world.connections[item.source_id]
+                new_connection = Connection(
+                    world.ids.hex24(), source_connection.name, source_connection.app, target_ws,
+                    [ConnectionParameter(p.name, CHANGE_ME if p.encrypted else p.value, p.encrypted)
+                     for p in source_connection.parameters], at, at)
+                world.connections[new_connection.id] = new_connection
+                item.target_id = new_connection.id
             ids[item.source_id] = item.target_id
         for item in by_kind["RESOURCE"]:
-            source = world.resources[item.source_id]
+            source_resource = world.resources[item.source_id]
             if item.target_id is None:
-                target = Resource(world.ids.hex24(), source.name, target_ws, source.content, source.description, at)
-                world.resources[target.id] = target
-                item.target_id = target.id
+                new_resource = Resource(world.ids.hex24(), source_resource.name, target_ws, source_resource.content,
+                                        source_resource.description, at)
+                world.resources[new_resource.id] = new_resource
+                item.target_id = new_resource.id
             elif item.status == "REPLACED":
-                world.resources[item.target_id].content = source.content
+                world.resources[item.target_id].content = source_resource.content
             ids[item.source_id] = item.target_id
         for item in by_kind["FLOW"]:
             ids[item.source_id] = item.target_id = _promote_task(world, world.tasks[item.source_id], item.target_id,

@@ -196,13 +196,14 @@ def execute_task(world: "World", task: Task, principal: Principal, at: datetime,
     running = world.execution_index.running(task.id)
     forbidden = running and not task.parallel_execution_allowed and plan is None
     misfire = "PARALLEL_EXECUTION_FORBIDDEN" if forbidden else None
+    # A runtime that names no engine or cluster has none available: the run misfires.
     if task.runtime.type in ("REMOTE_ENGINE", "PIPELINE_ENGINE"):  # a pipeline engine is a Remote Engine Gen2
         engines = world.remote_engines if task.runtime.type == "REMOTE_ENGINE" else world.pipeline_engines
-        engine = engines.get(task.runtime.id)
+        engine = engines.get(task.runtime.id) if task.runtime.id is not None else None
         if engine is None or engine.availability != "AVAILABLE":
             misfire = "REMOTE_ENGINE_UNAVAILABLE"
     elif task.runtime.type == "REMOTE_ENGINE_CLUSTER":
-        found = world.clusters.get(task.runtime.id)
+        found = world.clusters.get(task.runtime.id) if task.runtime.id is not None else None
         if found is None or availability(world, found) != "AVAILABLE":
             misfire = "REMOTE_ENGINE_UNAVAILABLE_IN_CLUSTER"
     return _new_run(world, task, principal, at, parameters=parameters, log_level=log_level, timeout=timeout,

@@ -22,6 +22,7 @@ from bisect import bisect_left, bisect_right
 from datetime import datetime, timedelta
 from typing import Callable, Iterable, Iterator
 
+from ...errors import BrokenInvariant
 from . import lifecycle as lc
 from .executions import TaskExecution
 
@@ -76,6 +77,8 @@ class ExecutionIndex:
             self.ended(run)
 
     def started(self, run: "TaskExecution") -> None:
+        if run.started is None:
+            raise BrokenInvariant(f"Run {run.id} is indexed as started but has no start time")
         self.longest_queue = max(self.longest_queue, run.started - run.triggered)
 
     def ended(self, run: "TaskExecution") -> None:

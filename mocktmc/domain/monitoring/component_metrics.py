@@ -73,13 +73,14 @@ def execution_metrics(world: "World", run: TaskExecution, now: datetime, *, sort
     if run.started is None:
         raise NotFound(f"Execution {run.id} never started: it has no component metrics")
     login = world.users[run.principal.user_id].login if run.principal.user_id in world.users else run.principal.user_id
-    header = {"engine_id": _engine(run), "workspace_id": run.workspace_id, "task_id": run.task_id,
-              "task_execution_id": run.id, "artifact_id": world.tasks[run.task_id].artifact_id
-              if run.task_id in world.tasks else "", "artifact_name": run.bundle_name,
-              "artifact_version": run.bundle_version, "start_time": to_iso(run.started),
-              "operator": login, "operator_type": run.principal.user_type,
-              "processes": [{"process_id": run.id, "job_name": run.bundle_name, "pid": _pid(run),
-                             "father_pid": _pid(run), "root_pid": _pid(run)}]}
+    header: dict[str, Any] = {
+        "engine_id": _engine(run), "workspace_id": run.workspace_id, "task_id": run.task_id,
+        "task_execution_id": run.id, "artifact_id": world.tasks[run.task_id].artifact_id
+        if run.task_id in world.tasks else "", "artifact_name": run.bundle_name,
+        "artifact_version": run.bundle_version, "start_time": to_iso(run.started),
+        "operator": login, "operator_type": run.principal.user_type,
+        "processes": [{"process_id": run.id, "job_name": run.bundle_name, "pid": _pid(run),
+                       "father_pid": _pid(run), "root_pid": _pid(run)}]}
     if run.finished:
         header["finish_time"] = to_iso(run.finished)
         header["rows_rejected"] = run.rejected_rows or 0
@@ -97,7 +98,8 @@ def count_query(world: "World", now: datetime) -> None:
 
 
 def _check_filters(filters: Iterable[Any]) -> list[dict]:
-    checked, per_field = [], {}
+    checked: list[dict] = []
+    per_field: dict[str, set[str]] = {}  # the operators each field is filtered with
     for i, item in enumerate(filters):
         if not isinstance(item, dict) or item.get("operator") not in FILTER_OPERATORS or "field" not in item:
             raise BadRequest(f"filters[{i}]: needs field, operator ({', '.join(FILTER_OPERATORS)}) and value")
@@ -113,6 +115,8 @@ def _holds(item: dict, flt: dict) -> bool:
     value, wanted = item.get(flt["field"]), flt["value"]
     if flt["operator"] == "in":
         return str(value) in {str(v) for v in (wanted if isinstance(wanted, list) else [wanted])}
+    if value is None:  # a row without the field is neither greater nor less than anything
+        return False
     try:
         left, right = float(value), float(wanted)
     except (TypeError, ValueError):

@@ -190,7 +190,10 @@ def to_csv(records: list[dict], account_id: str) -> str:
     for record in records:
         row = []
         for column in CSV_COLUMNS:
-            value = account_id if column == "accountId" else record.get(column)
+            if column == "accountId":  # the account searched, whatever the record says
+                row.append(account_id)
+                continue
+            value = record.get(column)
             if column in TIME_COLUMNS and value is not None:
                 value = to_iso(from_ms(value))
             elif isinstance(value, list):

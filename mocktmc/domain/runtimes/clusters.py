@@ -39,11 +39,12 @@ def _joinable(world: "World", found: Cluster, engine: RemoteEngine) -> None:
 def create_cluster(world: "World", at: datetime, *, name: str, environment_id: str, workspace_id: str,
                    description: str, engine_ids: list[object]) -> Cluster:
     check_placement(world, world.clusters.values(), "cluster", name, environment_id, workspace_id)
-    if not all(isinstance(e, str) for e in engine_ids):
+    member_ids = [e for e in engine_ids if isinstance(e, str)]
+    if len(member_ids) != len(engine_ids):
         raise BadRequest("remoteEngines must be engine ids (strings)")
     try:
         # An engine listed twice joins once.
-        members = list({e: remote_engine(world, e) for e in engine_ids}.values())
+        members = list({e: remote_engine(world, e) for e in member_ids}.values())
     except NotFound as missing:  # a reference in a body that does not exist is a bad request
         raise BadRequest(missing.detail) from None
     found = Cluster(world.ids.hex24(), name, environment_id, workspace_id, world.ids.hex24(), description,

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from ...errors import BadRequest, Conflict, NotFound, TMCError
 from ..common.lookups import find
-from ..model.runtimes import RunProfile
+from ..model.runtimes import PipelineProfile, RunProfile
 from ..world import World
+
+
+# Tasks name either kind in their runtime: a remote engine's or cluster's, or a pipeline engine's.
+AnyProfile = RunProfile | PipelineProfile
 
 
 class ProfileOwner(Protocol):
@@ -62,7 +66,7 @@ def _unique(world: "World", owner_id: str, name: str, keep: str | None = None,
 def create_profile(world: "World", owner: ProfileOwner, at: datetime, *, name: str | None, type_: str | None,
                    runtime_id: str | None, jvm_arguments: Any, description: str | None = None) -> RunProfile:
     name, arguments = _name(name), _jvm_arguments(jvm_arguments)
-    if type_ not in owner.profile_types:
+    if type_ is None or type_ not in owner.profile_types:
         raise BadRequest(f"type must be one of {', '.join(owner.profile_types)} for {owner.label} "
                          f"{owner.name!r}, got {type_!r}")
     if runtime_id != owner.runtime_id:
@@ -107,7 +111,8 @@ def owner_of(world: "World", profile: RunProfile) -> ProfileOwner:
 
 def owner_by_runtime(world: "World", processor_type: str, runtime_id: str | None) -> ProfileOwner:
     """The engine (RE) or cluster (REC) a generic create names by its runtime id."""
-    owners = {"RE": world.remote_engines, "REC": world.clusters}.get(processor_type)
+    runtimes: dict[str, Mapping[str, ProfileOwner]] = {"RE": world.remote_engines, "REC": world.clusters}
+    owners = runtimes.get(processor_type)
     if owners is None:
         raise BadRequest(f"processorType {processor_type}: the mock has no such runtimes; use RE or REC")
     found = next((o for o in owners.values() if o.runtime_id == runtime_id), None)
@@ -144,10 +149,13 @@ def search_profiles(world: "World", wanted: ProfileFilter, sort_by: str = "NAME"
     return sorted(filter(keep, world.run_profiles.values()), key=key, reverse=descending)
 
 
-def move_tasks(world: "World", profile: Any, replacement: Any | None, *, in_use: type[TMCError]) -> None:
+def move_tasks(world: "World", profile: AnyProfile, replacement: AnyProfile | None, *,
+               in_use: type[TMCError]) -> None:
     """The tasks on a profile about to go move to its replacement; with none, a profile in use stays."""
     users = [t for t in world.tasks.values() if t.runtime.run_profile_id == profile.id]
-    if users and replacement is None:
+    if not users:
+        return
+    if replacement is None:
         raise in_use(f"Run profile {profile.name!r} is used by task(s) {', '.join(t.name for t in users)}; "
                      "name a replacement run profile to move them to")
     for task in users:

@@ -11,7 +11,7 @@ import bisect
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from itertools import islice
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Literal, Mapping
 from zoneinfo import ZoneInfo
 
 from cronsim import CronSim
@@ -20,7 +20,8 @@ from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, weekday
 
 _WEEKDAYS = {name: weekday(i) for i, name in enumerate(
     ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"))}
-_FREQUENCIES = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY}
+# rrule takes its frequency as one of its literal constants, not any int.
+_FREQUENCIES: dict[str, Literal[1, 2, 3]] = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY}
 FIRING_TYPES = ("ONCE", "DAILY", "WEEKLY", "MONTHLY", "CRON")  # MANUAL, WEBHOOK, MULTIPLE never fire on their own
 _MS = timedelta(milliseconds=1)
 
@@ -89,13 +90,11 @@ def _days(trigger: Mapping, first: date, from_day: date) -> Iterator[date]:
         return
     at_days = trigger.get("atDays") or {}
     interval = trigger.get("interval") or 1
-    options = {"freq": _FREQUENCIES[kind], "interval": interval,
-               "dtstart": datetime.combine(_rebased(kind, first, interval, from_day), time())}
-    if kind == "WEEKLY":
-        options["byweekday"] = [_WEEKDAYS[d] for d in at_days.get("days", [])]
-    if kind == "MONTHLY":
-        options["bymonthday"] = at_days.get("day")
-    for day in rrule(**options):
+    start = datetime.combine(_rebased(kind, first, interval, from_day), time())
+    # Weekdays narrow only WEEKLY and the day of the month only MONTHLY; None is rrule's own default.
+    weekdays = [_WEEKDAYS[d] for d in at_days.get("days", [])] if kind == "WEEKLY" else None
+    month_day = at_days.get("day") if kind == "MONTHLY" else None
+    for day in rrule(_FREQUENCIES[kind], dtstart=start, interval=interval, byweekday=weekdays, bymonthday=month_day):
         yield day.date()
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator
 
+from ...errors import BrokenInvariant
 from ..executions.plan_executions import misfire_plan_execution, start_plan_execution
 from ..executions.task_executions import execute_task, misfire_task
 from ..model.definitions import Principal
@@ -77,6 +78,8 @@ def _address(world: "World", executable) -> None:
 
 def _queue_next(world: "World", executable_id: str, armed: Armed, after: datetime) -> None:
     executable = world.tasks.get(executable_id) or world.plans.get(executable_id)
+    if executable is None:  # a task or plan is disarmed when it is deleted
+        raise BrokenInvariant(f"Executable {executable_id} is armed but is neither a task nor a plan")
     following = next(event_stream(executable_triggers(world, executable_id, executable.trigger), after), None)
     if following is None:
         world.armed.pop(executable_id, None)  # a ONCE trigger, or a cron year that has passed
