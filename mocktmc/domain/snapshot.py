@@ -27,6 +27,7 @@ import json
 import typing
 from dataclasses import Field, fields, is_dataclass
 from datetime import datetime
+from types import GenericAlias
 from typing import Any, Iterable, Literal
 
 from pydantic import ConfigDict, NonNegativeInt, TypeAdapter, ValidationError
@@ -91,7 +92,9 @@ _CONFIG = ConfigDict(strict=True, extra="forbid", ser_json_bytes="base64", val_j
 
 
 def _shape(name: str, hints: dict[str, Any], total: bool = True) -> Any:
-    shape = TypedDict(name, hints, total=total)  # type: ignore[operator]  # the functional form, built from hints
+    """A TypedDict made from hints that exist only at run time (which is why mypy sees it as Any)."""
+    make: Any = TypedDict
+    shape = make(name, hints, total=total)
     shape.__pydantic_config__ = _CONFIG
     return shape
 
@@ -99,10 +102,10 @@ def _shape(name: str, hints: dict[str, Any], total: bool = True) -> Any:
 # An agenda event is written as {ClassName: its fields}.
 _EVENT = _shape("AgendaEvent", {cls.__name__: cls for cls in AGENDA_EVENTS}, total=False)
 _DOCUMENT: TypeAdapter[dict[str, Any]] = TypeAdapter(_shape("Snapshot", {
-    "format": Literal[FORMAT],  # type: ignore[valid-type]  # a constant, which mypy cannot see
+    "format": Literal[FORMAT],
     "account": _shape("Account", {"id": str, "name": str}),
     "ids": _shape("Ids", {"version": int, "state": list[int], "gaussNext": float | None}),
-    "agenda": list[tuple[datetime, NonNegativeInt, _EVENT]],
+    "agenda": GenericAlias(list, GenericAlias(tuple, (datetime, NonNegativeInt, _EVENT))),  # (due, seq, event)
     "endedOrder": list[str],
     **{f.name: NonNegativeInt if HINTS[f.name] is int else HINTS[f.name]  # the counters
        for f in STATE_FIELDS if f.name not in _SPECIAL}}))
@@ -247,8 +250,8 @@ def _share_values(world: World) -> None:
     """The frozen values runs hold, one object per distinct value again (a million runs of a few tasks hold a
     few runtimes and principals, and their tasks' behaviors), as in the world that was saved."""
     seen: dict[Any, Any] = {}
-    for task in world.tasks.values():
-        task.runtime = seen.setdefault(task.runtime, task.runtime)
+    for each in world.tasks.values():
+        each.runtime = seen.setdefault(each.runtime, each.runtime)
     for run in world.executions.values():
         run.runtime = seen.setdefault(run.runtime, run.runtime)
         run.principal = seen.setdefault(run.principal, run.principal)
