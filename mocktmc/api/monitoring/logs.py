@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, request
 from .. import bodies, context, params, serialize
 from ...domain.executions import log_exports
 from ...domain.executions.task_executions import run_with_output
+from ...domain.monitoring.log_pages import log_page
 from ...domain.common.timeutil import to_iso
 from ...errors import BadRequest
 
@@ -24,18 +25,12 @@ def get_logs(id: str):
     start_time, end_time = params.date_time("startTime"), params.date_time("endTime")
     if start_time and end_time and start_time > end_time:
         raise BadRequest("Query parameter 'startTime' must not be after 'endTime'")
-    visible = run.visible_logs(context.now())
-    selected = [entry for entry in visible
-                if (start_time is None or entry.timestamp >= start_time)
-                and (end_time is None or entry.timestamp <= end_time)]
-    if order == "DESC":
-        selected.reverse()
-    data = selected[start_index:start_index + count]
-    body = {"size": len(data), "totalSize": len(visible), "totalSizeFiltered": len(selected),
-            "data": [serialize.log_entry(entry, run) for entry in data]}
-    # nextIndex only while more entries follow: clients loop until it is gone.
-    if start_index + len(data) < len(selected):
-        body["nextIndex"] = start_index + len(data)
+    page = log_page(run, context.now(), start_index=start_index, count=count, descending=order == "DESC",
+                    start=start_time, end=end_time)
+    body = {"size": len(page.entries), "totalSize": page.visible, "totalSizeFiltered": page.selected,
+            "data": [serialize.log_entry(entry, run) for entry in page.entries]}
+    if page.next_index is not None:
+        body["nextIndex"] = page.next_index
     return jsonify(body)
 
 

@@ -1,1 +1,1 @@
-"""Reading runs back: component metrics and the history search."""
+"""Reading runs back: log pages, component metrics and the history search."""
