@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/poll_loop.py
 	$(BIN)/python bench/history_scale.py
 	$(BIN)/python bench/schedule_scale.py
+	$(BIN)/python bench/retention.py
 	@if command -v wrk >/dev/null; then BIN=$(BIN) bash bench/wrk_poll.sh; \
 	 else echo "wrk is not installed: the saturation measure is skipped (apt-get install wrk)"; fi
 

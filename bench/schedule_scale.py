@@ -326,7 +326,9 @@ def _short(path: str) -> str:
 
 
 # --- the report -----------------------------------------------------------------------------------
-def run(tasks: int = 10_000, repeat: int = 7, emit: Callable[[dict], None] = lambda row: None) -> list[dict]:
+def run(tasks: int = 10_000, repeat: int = 7, emit: Callable[[dict], None] = lambda row: None,
+        rss_sizes: int = 2) -> list[dict]:
+    """Every measure; `rss_sizes` 1 measures the resident set of the larger size only (each is a process)."""
     rows: list[dict] = []
 
     def keep(found: list[dict]) -> None:
@@ -341,7 +343,7 @@ def run(tasks: int = 10_000, repeat: int = 7, emit: Callable[[dict], None] = lam
     sizes = sorted({max(1, tasks // 10), tasks})
     for index in range(len(DENSITIES)):
         keep([memory_traced(sizes[0], index)])
-    for count in sizes:
+    for count in sizes[-rss_sizes:]:
         for index in range(len(DENSITIES)):
             keep([row for row in [memory_rss(count, index)] if row is not None])
     keep([{"measure": "peak RSS", "MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}])

@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     def fresh_state(given_clock: VirtualClock | None = None) -> MockState:
         ticking = given_clock or VirtualClock(start=settings.start, rate=settings.clock_rate)
         return MockState(settings, ticking, Accounts(spec, ticking, settings.auth, settings.seed, settings.defects,
-                                                     quirks))
+                                                     quirks, retention=settings.retention_window))
 
     # A clock given here is the built app's; a reset app gets a new one, as the settings say.
     context.keep_fresh(app, "mocktmc", fresh_state, first=fresh_state(clock) if clock is not None else None)
@@ -171,7 +171,7 @@ def _enter_world() -> None:
     world.lock.acquire()
     g.mocktmc_world = world
     g.mocktmc_principal = principal
-    g.mocktmc_now = mock.clock.now()
+    g.mocktmc_now = mock.accounts.clock_of(world).now()
     world.settle(g.mocktmc_now)
 
 

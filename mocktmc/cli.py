@@ -91,13 +91,15 @@ def main() -> None:
          help="observed: the service as clients see it (every quirk, `mocktmc quirks`); documented: the letter.")
 @_option("--throttle", envvar="MOCKTMC_THROTTLE", default="0", type=_Rate(),
          help="Answer 429 above N requests a second of mock time per account and endpoint, e.g. 10/s; 0 is off.")
+@_option("--retention", envvar="MOCKTMC_RETENTION", default=60.0, type=click.FloatRange(0, 36_500),
+         help="Days ended runs are kept (history reaches 60); 0 keeps them for ever.")
 @_option("--log-level", envvar="MOCKTMC_LOG_LEVEL", default="warning", type=click.Choice(server_log.LEVELS),
          help="info adds a line per request (method, path, status, duration, account) to standard error.")
 @_option("--log-format", envvar="MOCKTMC_LOG_FORMAT", default="text", type=click.Choice(server_log.FORMATS),
          help="Log lines as text, or as one JSON object each.")
 def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int,
           validate: str, upload_limit: int, control_token: str | None, defects: tuple[str, ...], fidelity: str,
-          throttle: float, log_level: str, log_format: str) -> None:
+          throttle: float, retention: float, log_level: str, log_format: str) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
     from waitress.server import create_server
 
@@ -106,7 +108,8 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
     server_log.configure(log_level, log_format)
     settings = Settings(host=host, port=port, fixtures=fixtures, clock=clock, start=start, auth=auth,
                         seed=seed, threads=threads, validate=validate, upload_limit=upload_limit,
-                        control_token=control_token or None, defects=defects, fidelity=fidelity, throttle=throttle)
+                        control_token=control_token or None, defects=defects, fidelity=fidelity, throttle=throttle,
+                        retention=retention)
     try:
         app = create_app(settings)
     except FixtureError as exc:

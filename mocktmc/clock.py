@@ -33,15 +33,16 @@ class VirtualClock:
     """
 
     def __init__(self, start: datetime | None = None, rate: float = 0.0,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
-        if rate < 0:
-            raise ValueError("clock rate must be >= 0")
+                 monotonic: Callable[[], float] = time.monotonic, resume_rate: float | None = None) -> None:
+        if not 0 <= rate < float("inf") or not 0 < (resume_rate or 1.0) < float("inf"):
+            raise ValueError("clock rates must be finite, rate >= 0 and resume_rate > 0")
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._base = truncate_ms(start.astimezone(timezone.utc) if start else SystemClock().now())
         self._base_real = monotonic()
         self._rate = float(rate)
-        self._resume_rate = float(rate) if rate > 0 else 1.0  # the rate `resume` goes back to
+        # the rate `resume` goes back to
+        self._resume_rate = float(resume_rate if resume_rate is not None else rate if rate > 0 else 1.0)
 
     def _now_locked(self) -> datetime:
         if self._rate == 0:
@@ -62,8 +63,17 @@ class VirtualClock:
         return self._rate
 
     @property
+    def resume_rate(self) -> float:
+        return self._resume_rate
+
+    @property
     def frozen(self) -> bool:
         return self._rate == 0
+
+    def fork(self) -> "VirtualClock":
+        """A clock of its own, at this one's time and rate from now on, moved apart from it."""
+        with self._lock:
+            return VirtualClock(self._now_locked(), self._rate, self._monotonic, resume_rate=self._resume_rate)
 
     def advance(self, seconds: float) -> datetime:
         """Move time forward; going backwards is refused (409) so that runs never un-happen."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .clock import parse_clock_mode
 from .quirks import FIDELITIES
@@ -39,6 +39,9 @@ class Settings:
     fidelity: str = "observed"
     # Opt-in throttling, requests per second of mock time per account and endpoint (0: off); see quirks.py.
     throttle: float = 0
+    # Days ended runs are kept (the 60 days the history reaches by default); 0 keeps them for ever. Scheduled
+    # occurrences the clock passes more than a day before the window are counted (runsSkipped), not built.
+    retention: float = 60
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defects", _defect_names(self.defects))
@@ -55,8 +58,14 @@ class Settings:
             raise ValueError(f"fidelity must be one of {', '.join(FIDELITIES)}, got {self.fidelity!r}")
         if not 0 <= self.throttle <= 100_000:
             raise ValueError(f"throttle must be in [0, 100000] requests a second, got {self.throttle}")
+        if not 0 <= self.retention <= 36_500:
+            raise ValueError(f"retention must be in [0, 36500] days, got {self.retention}")
         if self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
+
+    @property
+    def retention_window(self) -> timedelta | None:
+        return timedelta(days=self.retention) if self.retention else None
 
     @property
     def clock_rate(self) -> float:

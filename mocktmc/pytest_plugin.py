@@ -125,8 +125,8 @@ def mocktmc_token() -> str:
 def mocktmc_control(_mocktmc_server: Control, mocktmc_token: str) -> Iterator[Control]:
     """The live server's control plane bound to this test's account; the faults it added go at teardown.
 
-    The clock belongs to the server: moving it moves every account's time (tests on one worker run one
-    after the other, so this only matters for a server shared through --mocktmc-url).
+    Its clock is the test's account's: moving it gives the account a clock of its own, so tests sharing one
+    server (through --mocktmc-url) never move each other's time.
     """
     control = _mocktmc_server.for_token(mocktmc_token)
     yield control

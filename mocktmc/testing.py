@@ -228,14 +228,17 @@ class Control:
 
 
 class ClockControl:
-    """The mock clock. It belongs to the server, so moving it moves every account's time."""
+    """The mock clock. A control bound to an account (`for_account`, `for_token`, the plugin's `mocktmc_control`)
+    reads and moves that account's clock only: moving it gives the account a clock of its own, so tests sharing a
+    server never move each other's time. An unbound control moves the server clock, which every account follows
+    until it has its own."""
 
     def __init__(self, control: Control) -> None:
         self._control = control
 
     def get(self) -> dict:
         """{now, nowMs, rate, frozen}."""
-        return self._control.request("GET", "/clock")
+        return self._control.request("GET", "/clock", account=True)
 
     def now(self) -> datetime:
         return datetime.fromisoformat(self.get()["now"].replace("Z", "+00:00"))
@@ -244,20 +247,20 @@ class ClockControl:
                 to: datetime | str | int | None = None) -> dict:
         """Move mock time forward (or `to` a moment); the answer counts runsStarted and misfires."""
         if to is not None:
-            return self._control.request("POST", "/clock/advance", json={"to": _iso(to)})
+            return self._control.request("POST", "/clock/advance", json={"to": _iso(to)}, account=True)
         total = timedelta(seconds=seconds, minutes=minutes, hours=hours, days=days).total_seconds()
-        return self._control.request("POST", "/clock/advance", json={"seconds": total})
+        return self._control.request("POST", "/clock/advance", json={"seconds": total}, account=True)
 
     def set(self, now: datetime | str | int | None = None, rate: float | None = None) -> dict:
         """Set the time (forward only) and/or the rate (mock seconds per real second; 0 freezes)."""
         return self._control.request("PUT", "/clock", json=_fields({"now": None if now is None else _iso(now),
-                                                                    "rate": rate}))
+                                                                    "rate": rate}), account=True)
 
     def freeze(self) -> dict:
-        return self._control.request("POST", "/clock/freeze")
+        return self._control.request("POST", "/clock/freeze", account=True)
 
     def resume(self) -> dict:
-        return self._control.request("POST", "/clock/resume")
+        return self._control.request("POST", "/clock/resume", account=True)
 
 
 class Behaviors:

@@ -30,7 +30,7 @@ def test_history_scale_benchmark_smoke():
 
 def test_schedule_scale_benchmark_smoke():
     from bench.schedule_scale import run as schedules
-    results = schedules(tasks=40, repeat=1)
+    results = schedules(tasks=40, repeat=1, rss_sizes=1)
     measures = [row["measure"] for row in results]
     assert sum(m.startswith("events search") for m in measures) == 4
     assert next(r for r in results if r["measure"].startswith("POST /_mocktmc/clock/advance"))[
@@ -39,3 +39,17 @@ def test_schedule_scale_benchmark_smoke():
     # tracemalloc sees every block; RSS moves by whole pages, so a handful of schedules may not move it.
     assert all(r["bytes_per_schedule"] > 0 for r in memory if r["method"] == "tracemalloc")
     assert all(r["bytes_per_schedule"] >= 0 for r in memory) and len(memory) >= 3
+
+
+def test_retention_benchmark_smoke():
+    from bench.retention import run as retention
+    results = retention(days=3, every=1, retention=1, huge=1e8)
+    curve = [row for row in results if row["measure"] == "day by day"]
+    assert [row["mock_day"] for row in curve] == [1, 2, 3]
+    assert curve[0]["runs_started"] >= 1440  # the minutely task, and the demo world's own schedules
+    assert curve[-1]["runs_held"] <= curve[-1]["runs_started"] - curve[0]["runs_started"]  # day one is gone
+    assert all(row["rss_mb"] > 0 for row in results)
+    whole, huge = results[-2:]
+    # one advance of the three days builds the last two (the window and the day before it) and counts the first
+    assert whole["runs_skipped"] >= 1439 and whole["runs_started"] + whole["runs_skipped"] >= 3 * 1440
+    assert huge["runs_skipped"] > 1e8 / 60 - 3 * 1440  # every minute but the two days it built

@@ -226,8 +226,11 @@ def test_isolated_accounts_are_scripted_through_a_bound_control():
     assert theirs.get("/processing/executables/tasks").status_code == 200
     assert [rule["account"] for rule in me.faults.list()] == [me.account]
     ours, others = execute(mine), execute(theirs)
-    mock.clock.advance(hours=1)
+    me.clock.advance(hours=1)  # this account's time only
     assert mine.get(f"/processing/executions/{ours}").json()["executionStatus"] == "EXECUTION_FAILED"
+    assert theirs.get(f"/processing/executions/{others}").json()["executionStatus"] == "EXECUTION_EVENT_RECEIVED"
+    assert mock.clock.advance(hours=1)["runsStarted"] == 0  # the server clock: no isolated account follows it
+    mock.for_token("theirs").clock.advance(hours=1)
     assert theirs.get(f"/processing/executions/{others}").json()["executionStatus"] == "EXECUTION_SUCCESS"
     assert_error(mine.get(f"/processing/executions/{others}"), 404, f"Execution {others} not found")
     assert {entry["account"] for entry in me.journal.requests()} == {me.account}

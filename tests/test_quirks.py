@@ -277,7 +277,7 @@ def test_throttling_refuses_past_n_a_second_per_account_and_endpoint(fidelity):
         assert refused.headers["Retry-After"] == "1"
     assert session.get("/orchestration/environments").status_code == 200  # another endpoint
     assert other.get("/orchestration/workspaces").status_code == 200  # another account
-    mock.clock.advance(seconds=1)
+    mock.for_token("first-worker").clock.advance(seconds=1)  # the account's own clock (auth isolated)
     assert session.get("/orchestration/workspaces").status_code == 200  # a second of mock time later
     # A refused request changes nothing: the run it asked for is not started.
     for _ in range(3):

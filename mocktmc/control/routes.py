@@ -11,17 +11,23 @@ from .. import __version__
 from ..domain.runtimes import engines
 from ..domain.executions import log_exports
 from ..domain.scheduling import webhooks
+from ..clock import VirtualClock
 from ..domain.common.timeutil import from_ms, parse_iso, to_iso, to_ms
+from ..domain.world import World
 from ..errors import BadRequest, NotFound
 
 bp = Blueprint("control", __name__, url_prefix="/_mocktmc")
 bp.before_request(require_control_token)
 
 
-def _clock_view() -> dict:
-    clock = context.state().clock
+def _clock_view(world: World | None = None) -> dict:
+    """A clock's time and rate; for an account, whose clock it reads (its own, or the server's it follows)."""
+    clock = context.state().accounts.clock_of(world) if world is not None else context.state().clock
     now = clock.now()
-    return {"now": to_iso(now), "nowMs": to_ms(now), "rate": clock.rate, "frozen": clock.frozen}
+    view = {"now": to_iso(now), "nowMs": to_ms(now), "rate": clock.rate, "frozen": clock.frozen}
+    if world is not None:
+        view.update(account=world.account_id, own=world.clock is not None)
+    return view
 
 
 @bp.get("/health")
@@ -40,7 +46,7 @@ def download(downloadId: str):
         lambda w: any(e.download_id == downloadId for e in w.log_exports.values()),
         "Unknown or expired download address")
     with world.lock:
-        export = log_exports.download(world, downloadId, mock.clock.now())
+        export = log_exports.download(world, downloadId, mock.accounts.clock_of(world).now())
         response = Response(export.content, mimetype=export.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
     return response
@@ -58,7 +64,7 @@ def call_webhook(webhookId: str):
     except UnicodeDecodeError:
         raise BadRequest("A webhook payload must be UTF-8 text") from None
     with world.lock:
-        now = mock.clock.now()
+        now = mock.accounts.clock_of(world).now()
         world.settle(now)
         webhooks.call(world, webhookId, text, request.mimetype, now)
     return "", 204
@@ -74,15 +80,35 @@ def pair_engine():
         with world.lock:
             engine = engines.engine_with_key(world, key)
             if engine is not None:
-                engines.pair(engine, mock.clock.now())
+                engines.pair(engine, mock.accounts.clock_of(world).now())
                 return jsonify({"id": engine.id, "name": engine.name, "status": engine.status,
                                 "availability": engine.availability})
     raise NotFound("No remote engine holds this pre-authorized key")
 
 
+def _clock_account() -> World | None:
+    """The account a clock call is for: `?account=`; else, in auth mode isolated on a server without a control
+    token, the account of the caller's TMC bearer token; else none: the server clock."""
+    mock = context.state()
+    account_id = request.args.get("account")
+    if account_id:
+        return mock.accounts.world(account_id)
+    authorization = request.headers.get("Authorization")
+    if mock.settings.auth == "isolated" and not mock.settings.control_token and authorization:
+        return mock.accounts.authenticate(authorization)[0]
+    return None
+
+
+def _clock_to_move() -> tuple[VirtualClock, World | None]:
+    """The clock a change moves: the account's own (given to it now if it followed the server's), or the server's."""
+    world = _clock_account()
+    mock = context.state()
+    return (mock.clock, None) if world is None else (mock.accounts.own_clock(world), world)
+
+
 @bp.get("/clock")
 def get_clock():
-    return jsonify(_clock_view())
+    return jsonify(_clock_view(_clock_account()))
 
 
 def _moment(value) -> datetime:
@@ -92,17 +118,21 @@ def _moment(value) -> datetime:
         raise BadRequest(f"A time must be an ISO-8601 date-time or epoch milliseconds, got {value!r}") from None
 
 
-def _settled() -> Response:
-    """Every world applies, in time order, what fell due up to the clock's new time: runs start, misfire, end."""
-    now = context.state().clock.now()
-    applied = started = misfired = 0
-    for world in context.state().accounts.worlds():
+def _settled(moved: World | None) -> Response:
+    """The worlds whose time moved apply, in time order, what fell due up to their clock's new time (runs start,
+    misfire, end): the one account whose own clock moved, or every account that follows the server clock."""
+    accounts = context.state().accounts
+    worlds = [moved] if moved is not None else [w for w in accounts.worlds() if w.clock is None]
+    applied = started = misfired = skipped = 0
+    for world in worlds:
         with world.lock:
-            before = (world.runs_started, world.misfires)
-            applied += world.settle(now)
+            before = (world.runs_started, world.misfires, world.runs_skipped)
+            applied += world.settle(accounts.clock_of(world).now())
             started += world.runs_started - before[0]
             misfired += world.misfires - before[1]
-    return jsonify({**_clock_view(), "eventsApplied": applied, "runsStarted": started, "misfires": misfired})
+            skipped += world.runs_skipped - before[2]
+    return jsonify({**_clock_view(moved), "eventsApplied": applied, "runsStarted": started, "misfires": misfired,
+                    "runsSkipped": skipped})
 
 
 @bp.post("/clock/advance")
@@ -110,7 +140,7 @@ def advance_clock():
     body = bodies.json_object()
     if ("seconds" in body) == ("to" in body):
         raise BadRequest("Send exactly one of 'seconds' (a number) or 'to' (a date-time or epoch ms)")
-    clock = context.state().clock
+    clock, moved = _clock_to_move()
     if "seconds" in body:
         seconds = body["seconds"]
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not abs(seconds) <= 10**10:
@@ -118,7 +148,7 @@ def advance_clock():
         clock.advance(seconds)
     else:
         clock.advance_to(_moment(body["to"]))
-    return _settled()
+    return _settled(moved)
 
 
 @bp.put("/clock")
@@ -127,7 +157,7 @@ def set_clock():
     body = bodies.json_object()
     if not body:
         raise BadRequest("Send 'now' (a date-time or epoch ms), 'rate' (a number >= 0), or both")
-    clock = context.state().clock
+    clock, moved = _clock_to_move()
     rate = body.get("rate")
     if "rate" in body and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 10**6):
         raise BadRequest(f"'rate' must be a number in [0, 1e6], got {rate!r}")
@@ -136,16 +166,18 @@ def set_clock():
         clock.advance_to(moment)
     if rate is not None:
         clock.set_rate(rate)
-    return _settled()
+    return _settled(moved)
 
 
 @bp.post("/clock/freeze")
 def freeze_clock():
-    context.state().clock.freeze()
-    return _settled()
+    clock, moved = _clock_to_move()
+    clock.freeze()
+    return _settled(moved)
 
 
 @bp.post("/clock/resume")
 def resume_clock():
-    context.state().clock.resume()
-    return _settled()
+    clock, moved = _clock_to_move()
+    clock.resume()
+    return _settled(moved)

@@ -2,8 +2,9 @@
 
 Auth modes:
 - open: any well-formed bearer token; tokens the registry does not know use the default account.
-- isolated: each unknown token gets a fresh account of its own, seeded from the fixture world,
-  so parallel test workers sharing one server never see each other's runs.
+- isolated: each unknown token gets a fresh account of its own, seeded from the fixture world, with a clock
+  of its own (starting at the server's time and rate), so parallel test workers sharing one server never see
+  each other's runs nor move each other's time.
 - strict: only known tokens (fixture PATs, service-account tokens from /security/oauth/token);
   service-account tokens expire 30 minutes of mock time after they are issued.
 A missing or malformed Authorization header is a 401 in every mode.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from ..clock import Clock
+from ..clock import VirtualClock
 from ..errors import NotFound, Unauthorized
 from .common.timeutil import to_ms
 from .fixtures import WorldSpec, build_world, fixture_account_id, personal_access_tokens
@@ -56,14 +57,15 @@ def _b64url(data: bytes) -> str:
 
 
 class Accounts:
-    def __init__(self, spec: WorldSpec, clock: Clock, auth: str = "open", seed: int = 0,
-                 defects: Iterable[str] = (), quirks: Iterable[str] = ()) -> None:
+    def __init__(self, spec: WorldSpec, clock: VirtualClock, auth: str = "open", seed: int = 0,
+                 defects: Iterable[str] = (), quirks: Iterable[str] = (), retention: timedelta | None = None) -> None:
         self.spec = spec
         self.clock = clock
         self.auth = auth
         self.seed = seed
         self.defects = frozenset(defects)  # the server's deliberate bugs; every world of every account has them
         self.quirks = frozenset(quirks)  # the observed behaviours in effect (mocktmc/quirks.py); every world's too
+        self.retention = retention  # how long every world keeps ended runs (None: for ever)
         self._lock = threading.Lock()
         self._worlds: dict[str, World] = {}
         self._tokens: dict[str, TokenGrant] = {}
@@ -74,8 +76,8 @@ class Accounts:
         self.default_account_id = fixture_account_id(spec, seed)
         self._create(self.default_account_id)
 
-    def _create(self, account_id: str) -> World:
-        world = self._install(account_id, build_world(self.spec, account_id, self.clock.now(), self.seed))
+    def _create(self, account_id: str, own_clock: bool = False) -> World:
+        world = self._install(account_id, self._built(account_id, self.spec, self.clock.fork() if own_clock else None))
         for token, user_ref in personal_access_tokens(self.spec):
             if token in self._tokens:
                 continue  # fixture PATs belong to the account created first (the default one)
@@ -84,11 +86,30 @@ class Accounts:
         return world
 
     def _install(self, account_id: str, world: World) -> World:
-        """The one way a world becomes an account's (created, reset, loaded, restored): it gets the server's defects
-        and quirks."""
+        """The one way a world becomes an account's (created, reset, loaded, restored): it gets the server's defects,
+        quirks and retention."""
         world.defects = self.defects
         world.quirks = self.quirks
+        world.retention = self.retention
         self._worlds[account_id] = world
+        return world
+
+    # --- time ----------------------------------------------------------------------------------
+    def clock_of(self, world: World) -> VirtualClock:
+        """The clock an account's time reads: its own, or the server's it follows."""
+        return world.clock or self.clock
+
+    def own_clock(self, world: World) -> VirtualClock:
+        """The account's own clock, given now (at the server's time and rate) if it followed the server's."""
+        with world.lock:
+            if world.clock is None:
+                world.clock = self.clock.fork()
+            return world.clock
+
+    def _built(self, account_id: str, spec: WorldSpec, clock: VirtualClock | None) -> World:
+        """A world built from a fixture world at the time of `clock` (None: the server's), which it keeps."""
+        world = build_world(spec, account_id, (clock or self.clock).now(), self.seed)
+        world.clock = clock
         return world
 
     # --- lookups -----------------------------------------------------------------------------
@@ -135,7 +156,7 @@ class Accounts:
             else:
                 if account_id not in self._worlds:
                     raise NotFound(f"Account {account_id} not found")
-                self._install(account_id, build_world(self.spec, account_id, self.clock.now(), self.seed))
+                self._install(account_id, self._built(account_id, self.spec, self._worlds[account_id].clock))
             return list(self._worlds)
 
     def use_spec(self, spec: WorldSpec, account_id: str | None = None) -> list[str]:
@@ -144,7 +165,7 @@ class Accounts:
             if account_id is not None:
                 if account_id not in self._worlds:
                     raise NotFound(f"Account {account_id} not found")
-                self._install(account_id, build_world(spec, account_id, self.clock.now(), self.seed))
+                self._install(account_id, self._built(account_id, spec, self._worlds[account_id].clock))
                 return [account_id]
             self.spec = spec
             self._declared_behaviors = None
@@ -191,27 +212,27 @@ class Accounts:
 
     def authenticate(self, authorization: str | None) -> tuple[World, Principal]:
         token = bearer_token(authorization)
-        now = self.clock.now()
         with self._lock:
             grant = self._tokens.get(token)
             if grant is not None:
-                if self.auth == "strict" and grant.expires is not None and grant.expires <= now:
+                world = self._worlds[grant.account_id]
+                expired = grant.expires is not None and grant.expires <= self.clock_of(world).now()
+                if self.auth == "strict" and expired:
                     raise Unauthorized("The access token has expired; request a new one from "
                                        "/security/oauth/token", headers=_CHALLENGE)
-                return self._worlds[grant.account_id], grant.principal
+                return world, grant.principal
             if self.auth == "strict":
                 raise Unauthorized("Unknown access token (auth mode 'strict' accepts only tokens this "
                                    "mock issued or the fixture declares)", headers=_CHALLENGE)
             if self.auth == "isolated":
                 account_id = IdSource(f"{self.seed}:account:{token}").uuid()
-                world = self._worlds.get(account_id) or self._create(account_id)
+                world = self._worlds.get(account_id) or self._create(account_id, own_clock=True)
             else:
                 world = self._worlds[self.default_account_id]
             return world, Principal(world.default_user_id, "HUMAN")
 
     def issue_service_token(self, client_id: str, client_secret: str, audience: str) -> tuple[str, int]:
-        """A JWT for a service account's client credentials, valid 30 minutes of mock time."""
-        now = self.clock.now()
+        """A JWT for a service account's client credentials, valid 30 minutes of its account's mock time."""
         with self._lock:
             for world in self._worlds.values():
                 account = world.service_accounts.get(client_id)
@@ -221,6 +242,7 @@ class Accounts:
                 account = None
             if account is None or not account.secret_matches(client_secret):
                 raise Unauthorized("The ClientId or Secret is missing or invalid")
+            now = self.clock_of(world).now()
             expires = now + SERVICE_TOKEN_LIFETIME
             claims = {"iss": "mocktmc", "sub": account.id, "aud": audience, "account": world.account_id,
                       "iat": to_ms(now) // 1000, "exp": to_ms(expires) // 1000, "jti": self._token_ids.uuid()}

@@ -30,20 +30,21 @@ from datetime import datetime
 from types import GenericAlias
 from typing import Any, Iterable, Literal
 
-from pydantic import ConfigDict, NonNegativeInt, TypeAdapter, ValidationError
+from pydantic import ConfigDict, NonNegativeFloat, NonNegativeInt, PositiveFloat, TypeAdapter, ValidationError
 from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from Python 3.12
 
 # The modules that define the agenda's events: imported so that every AgendaEvent subclass exists.
 from .executions import plan_executions, promotion_executions, task_executions  # noqa: F401
 from .model import lifecycle as lc
 from .model.execution_index import ExecutionIndex
+from ..clock import VirtualClock
 from .model.ids import IdSource
 from .scheduling import scheduler, webhooks  # noqa: F401
 from .world import STATE, AgendaEvent, World
 
 FORMAT = "mocktmc-state/3"
 _HEADER = ("account_id", "account_name")  # written as the snapshot's "account"
-_SPECIAL = ("ids", "agenda")  # saved in a form of their own (the generator's state; events by class)
+_SPECIAL = ("ids", "agenda", "clock")  # saved in a form of their own (generator state; events by class; rates)
 
 
 def _events() -> tuple[type, ...]:
@@ -107,6 +108,8 @@ _DOCUMENT: TypeAdapter[dict[str, Any]] = TypeAdapter(_shape("Snapshot", {
     "ids": _shape("Ids", {"version": int, "state": list[int], "gaussNext": float | None}),
     "agenda": GenericAlias(list, GenericAlias(tuple, (datetime, NonNegativeInt, _EVENT))),  # (due, seq, event)
     "endedOrder": list[str],
+    # An account's own clock (None: it follows the server's); its time is the world's `now`.
+    "clock": _shape("Clock", {"rate": NonNegativeFloat, "resumeRate": PositiveFloat}) | None,
     **{f.name: NonNegativeInt if HINTS[f.name] is int else HINTS[f.name]  # the counters
        for f in STATE_FIELDS if f.name not in _SPECIAL}}))
 
@@ -122,6 +125,8 @@ def dump(world: World) -> dict[str, Any]:
             "ids": {"version": version, "state": numbers, "gaussNext": gauss},
             "agenda": [(due, seq, {type(event).__name__: event}) for due, seq, event in world.agenda],
             "endedOrder": world.execution_index.ended_order(),
+            "clock": None if world.clock is None else {"rate": world.clock.rate,
+                                                       "resumeRate": world.clock.resume_rate},
             **{f.name: getattr(world, f.name) for f in STATE_FIELDS if f.name not in _SPECIAL}}
         try:
             return _DOCUMENT.dump_python(document, mode="json", warnings="error")
@@ -153,7 +158,13 @@ def load(data: Any, account_id: str | None = None) -> World:
                 raise ValueError(f"{name}.{key}: the key is not the {key_attr} of its value")
     # runs in creation order, whatever a JSON tool did to the order of keys
     values["executions"] = dict(sorted(values["executions"].items(), key=lambda item: item[1].seq))
-    world = World(saved_id, document["account"]["name"], ids=_id_source(document["ids"]), **values)
+    clock = document["clock"]
+    try:
+        own = None if clock is None else VirtualClock(start=values["now"], rate=clock["rate"],
+                                                     resume_rate=clock["resumeRate"])
+    except ValueError as exc:  # an infinite rate
+        raise ValueError(f"clock: {exc}") from None
+    world = World(saved_id, document["account"]["name"], ids=_id_source(document["ids"]), clock=own, **values)
     world.agenda = _agenda(document["agenda"], world.agenda_seq)
     _check_links(world)
     _check_offsets([world.now, world.metric_queries, world.agenda, *(getattr(world, name) for name in STORES)])

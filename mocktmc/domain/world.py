@@ -15,9 +15,10 @@ import heapq
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from ..clock import VirtualClock
 from .common.lookups import find
 from .model.definitions import (
     Artifact,
@@ -72,6 +73,8 @@ def _cyclic_gc_paused():
                 gc.enable()
 
 
+FORGET_EVERY = timedelta(hours=1)  # of mock time, between two walks over the runs that left the retention window
+
 STATE = "state"
 DERIVED = "derived"  # rebuilt from the state when a snapshot is loaded
 NOT_STATE = "not state"  # the server's, given to every world it holds (defects, quirks), or the lock
@@ -95,6 +98,8 @@ class World:
     account_name: str
     now: datetime
     ids: IdSource  # saved as its generator's state
+    # The account's own clock, or None: it follows the server's (saved as its rate; its time is `now`).
+    clock: VirtualClock | None = None
     default_user_id: str = ""
     users: dict[str, User] = field(default_factory=dict)
     service_accounts: dict[str, ServiceAccount] = field(default_factory=dict)
@@ -125,6 +130,8 @@ class World:
     # an advance added
     runs_started: int = 0
     misfires: int = 0
+    # scheduled occurrences that fell before the retention window while the clock moved: counted, never built
+    runs_skipped: int = 0
     # the next numbers handed out: agenda entries, task runs (run.seq), scheduler arm tokens
     agenda_seq: int = 0
     run_seq: int = 0
@@ -132,6 +139,11 @@ class World:
     # (due, seq, event): plain tuples compare in C; seq is unique, so events are never compared
     agenda: list[tuple[datetime, int, AgendaEvent]] = field(default_factory=list)
     execution_index: ExecutionIndex = field(default_factory=ExecutionIndex, metadata=_kind(DERIVED))
+    # How long ended runs are kept (None: for ever); the server's setting, which Accounts gives every world. While
+    # the world settles, `horizon` is where the window of the time it settles to begins.
+    retention: timedelta | None = field(default=None, metadata=_kind(NOT_STATE))
+    horizon: datetime | None = field(default=None, metadata=_kind(DERIVED))
+    forgotten_at: datetime | None = field(default=None, metadata=_kind(DERIVED))
     # Deliberate bugs the server was started with (mocktmc/defects.py) that live in the rules ("never_finishes",
     # "pause_ignored"), and the quirks in effect (mocktmc/quirks.py); Accounts sets both on every world.
     defects: frozenset[str] = field(default=frozenset(), metadata=_kind(NOT_STATE))
@@ -144,8 +156,10 @@ class World:
         self.agenda_seq += 1
 
     def settle(self, now: datetime) -> int:
-        """Apply every event due at or before `now`; returns how many were applied."""
+        """Apply every event due at or before `now`; returns how many were applied. Runs that ended before the
+        retention window are forgotten (at most once an hour of mock time: it costs a walk over them)."""
         applied = 0
+        self.horizon = now - self.retention if self.retention is not None else None
         if self.agenda and self.agenda[0][0] <= now:
             with _cyclic_gc_paused():
                 while self.agenda and self.agenda[0][0] <= now:
@@ -154,7 +168,32 @@ class World:
                     event.apply(self, due)
                     applied += 1
         self.now = max(self.now, now)
+        if self.horizon is not None and (self.forgotten_at is None or now - self.forgotten_at >= FORGET_EVERY):
+            self.forget_before(self.horizon)
+            self.forgotten_at = now
         return applied
+
+    def forget_before(self, horizon: datetime) -> None:
+        """Drop the runs (task and plan runs, their log exports) that ended before `horizon`: no history period
+        reaches them. A task run of a plan run that is kept stays with it."""
+        gone_plans = [p.id for p in self.plan_executions.values()
+                      if p.terminal and (p.finished or p.triggered) < horizon]
+        for plan_run_id in gone_plans:
+            del self.plan_executions[plan_run_id]
+        gone: set[str] = set()
+        for run in self.executions.values():  # in creation order, so in trigger order
+            if run.triggered >= horizon:
+                break
+            if run.terminal and (run.finished or run.triggered) < horizon \
+                    and run.plan_execution_id not in self.plan_executions:
+                gone.add(run.id)
+        if not gone:
+            return
+        for run_id in gone:
+            del self.executions[run_id]
+        self.execution_index.forget(gone, horizon)
+        for token in [t for t, export in self.log_exports.items() if export.execution_id in gone]:
+            del self.log_exports[token]
 
     @property
     def pending_events(self) -> int:

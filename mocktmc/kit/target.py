@@ -57,6 +57,7 @@ class Target:
         self.base_url = base_url.rstrip("/")
         self.kind = kind  # "mock" (in this process), "mocktmc" (a server), "tmc" (the real API)
         self.control = control
+        self._bound: tuple[str, Control] | None = None  # (token, the control bound to its account)
         self.mock = mock
         self.shown_url = SERVED_URL if kind == "mock" else self.base_url
         self._names = itertools.count(1)
@@ -105,8 +106,13 @@ class Target:
             self._account_control().restore(state)
 
     def _account_control(self) -> Control:
+        """The control plane bound to the account the kit's current token acts in (its clock is that account's:
+        on a shared server in isolated mode the kit moves only its own time)."""
         assert self.control is not None
-        return self.control.for_token(self.auth_headers["Authorization"].split(" ", 1)[1])
+        token = self.auth_headers["Authorization"].split(" ", 1)[1]
+        if self._bound is None or self._bound[0] != token:
+            self._bound = (token, self.control.for_token(token))
+        return self._bound[1]
 
     def renew_token(self) -> bool:
         """Get a new token when the target was opened with client credentials; False when it was not."""
@@ -160,7 +166,7 @@ class Target:
     # --- time ------------------------------------------------------------------------------------
     def now(self) -> datetime:
         if self.control is not None:
-            return self.control.clock.now()
+            return self._account_control().clock.now()
         return datetime.now(timezone.utc)
 
     def pass_time(self, seconds: float) -> None:
@@ -168,7 +174,7 @@ class Target:
         if seconds <= 0:
             return
         if self.control is not None:
-            self.control.clock.advance(seconds=seconds)
+            self._account_control().clock.advance(seconds=seconds)
         else:
             time.sleep(seconds)
 
@@ -183,7 +189,7 @@ class Target:
             waited = 0.0
             while waited < within:
                 move = min(step, within - waited)
-                self.control.clock.advance(seconds=move)
+                self._account_control().clock.advance(seconds=move)
                 waited += move
                 found = probe()
                 if found is not None:

@@ -89,6 +89,15 @@ class ExecutionIndex:
         for scope in _scopes(run):
             self._ended.setdefault((scope, run.execution_status), _Runs()).add(run)
 
+    def forget(self, gone: set[str], horizon: datetime) -> None:
+        """Drop the ended runs `gone`, every one triggered before `horizon` (so each list loses a prefix's worth)."""
+        for runs in (*self._all.values(), *self._ended.values()):
+            cut = bisect_left(runs.times, horizon)
+            kept = [i for i in range(cut) if runs.runs[i].id not in gone]
+            if len(kept) < cut:
+                runs.times[:cut] = [runs.times[i] for i in kept]
+                runs.runs[:cut] = [runs.runs[i] for i in kept]
+
     # --- queries ------------------------------------------------------------------------------
     def ended_order(self) -> list[str]:
         """Ids of the ended runs in the order this index saw them end. Runs triggered at the same instant keep

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterator
 
 from ...errors import BrokenInvariant
@@ -22,7 +22,7 @@ from ..executions.task_executions import execute_task, misfire_task
 from ..model.definitions import Principal
 from ..model.scheduling import Armed
 from ..world import AgendaEvent, World
-from .streams import event_stream, executable_triggers
+from .streams import count_events, event_stream, executable_triggers
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,27 @@ class Fire(AgendaEvent):
         armed = world.armed.get(self.executable_id)
         if armed is None or armed.token != self.token:
             return  # re-armed or disarmed since this occurrence was queued
+        if world.horizon is not None and at < world.horizon - LONGEST_RUN:
+            _skip_to(world, self.executable_id, armed, at, world.horizon - LONGEST_RUN)
+            return
         start_scheduled(world, self.executable_id, at)
         _queue_next(world, self.executable_id, armed, at)
+
+
+# A run longer than this is not expected: a scheduled occurrence this long before the retention window would
+# end before it, so the clock moving past it counts it instead of building a run it would forget at once.
+LONGEST_RUN = timedelta(days=1)
+
+
+def _skip_to(world: "World", executable_id: str, armed: Armed, at: datetime, until: datetime) -> None:
+    """Count the occurrences from `at` up to `until` (not built: they would end before the retention window) and
+    queue the first one after. A clock moved by centuries costs what the window holds, not what it skipped."""
+    executable = world.tasks.get(executable_id) or world.plans.get(executable_id)
+    if executable is None:
+        raise BrokenInvariant(f"Executable {executable_id} is armed but is neither a task nor a plan")
+    last = until - timedelta(milliseconds=1)
+    world.runs_skipped += count_events(executable_triggers(world, executable_id, executable.trigger), at, last)
+    _queue_next(world, executable_id, armed, last)
 
 
 def arm(world: "World", executable_id: str) -> None:
