@@ -45,6 +45,7 @@ from .config import Settings
 from .defects import install as install_defects
 from .domain.accounts import Accounts
 from .domain.fixtures import WorldSpec, load_fixture
+from .domain.world_templates import WorldTemplates
 from .errors import InternalError, NotImplementedYet, TMCError, error_for_status
 from .inventory import NOT_IMPLEMENTED_HEADER, published_route
 from .quirks import QUIRKS, in_effect
@@ -95,10 +96,13 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     if "quirks_reversed" in settings.defects:  # a deliberate bug: the behaviour the fidelity does not say
         quirks = frozenset(QUIRKS) - quirks
 
+    templates = WorldTemplates()  # kept across resets: a reset app copies the worlds it built before
+
     def fresh_state(given_clock: VirtualClock | None = None) -> MockState:
         ticking = given_clock or VirtualClock(start=settings.start, rate=settings.clock_rate)
         return MockState(settings, ticking, Accounts(spec, ticking, settings.auth, settings.seed, settings.defects,
-                                                     quirks, retention=settings.retention_window))
+                                                     quirks, retention=settings.retention_window,
+                                                     templates=templates))
 
     # A clock given here is the built app's; a reset app gets a new one, as the settings say.
     context.keep_fresh(app, "mocktmc", fresh_state, first=fresh_state(clock) if clock is not None else None)

@@ -75,9 +75,30 @@ def _configured_seed(config: pytest.Config) -> int:
                                 ) from None
 
 
+# Apps built by the `mocktmc` fixture in this process, by their settings, waiting for the next test: building one
+# (its URL map, its compiled contract checks) is most of what a fresh mock costs; putting one back as new is not.
+_IDLE_APPS: dict[Any, list[Any]] = {}
+_SESSION_START = pytest.StashKey[Any]()
+
+
+def _session_start(config: pytest.Config) -> Any:
+    """The mock time every `mocktmc` fixture of this session starts at (unless told): the session's start, so
+    that a fixture world built once can be copied for every test (a world depends on the time it is built at)."""
+    if _SESSION_START not in config.stash:
+        from datetime import datetime, timezone
+
+        from .clock import truncate_ms
+        config.stash[_SESSION_START] = truncate_ms(datetime.now(timezone.utc))
+    return config.stash[_SESSION_START]
+
+
 @pytest.fixture
-def mocktmc(request: pytest.FixtureRequest) -> MockTMC:
-    """A fresh in-process mock TMC for this test: its own world, a frozen clock, nothing shared."""
+def mocktmc(request: pytest.FixtureRequest) -> Iterator[MockTMC]:
+    """A fresh in-process mock TMC for this test: its own world, a frozen clock, nothing shared.
+
+    Fresh is the state: the Flask app is built once per process and settings, and put back as new for each test
+    (`mocktmc.app.reset_app`); the mock time starts where the session started unless `start=` says otherwise."""
+    from .app import create_app, reset_app
     from .testing import MockTMC
 
     marker = request.node.get_closest_marker("mocktmc")
@@ -89,7 +110,22 @@ def mocktmc(request: pytest.FixtureRequest) -> MockTMC:
     options.setdefault("fixtures", _configured_world(request.config))
     options.setdefault("seed", _configured_seed(request.config))
     options.setdefault("clock", "frozen")
-    return MockTMC(**options)
+    options.setdefault("start", _session_start(request.config))
+    lent: list[tuple[Any, Any]] = []
+
+    def lend(settings: Any) -> Any:
+        idle = _IDLE_APPS.setdefault(settings, [])
+        if idle:
+            app = idle.pop()
+            reset_app(app)
+        else:
+            app = create_app(settings)
+        lent.append((settings, app))
+        return app
+
+    yield MockTMC(build_app=lend, **options)
+    for settings, app in lent:
+        _IDLE_APPS[settings].append(app)
 
 
 @pytest.fixture(scope="session")

@@ -53,3 +53,11 @@ def test_retention_benchmark_smoke():
     # one advance of the three days builds the last two (the window and the day before it) and counts the first
     assert whole["runs_skipped"] >= 1439 and whole["runs_started"] + whole["runs_skipped"] >= 3 * 1440
     assert huge["runs_skipped"] > 1e8 / 60 - 3 * 1440  # every minute but the two days it built
+
+
+def test_fresh_mock_benchmark_smoke():
+    from bench.fresh_mock import run as fresh
+    rows = {row["measure"]: row for row in fresh(tests=4, repeat=4)}
+    assert rows["mocktmc fixture setup, empty world"]["n"] == 3
+    assert rows["reset of one account in process, default world"]["median_ms"] > 0
+    assert rows["reset over HTTP vs health, default world"]["health_median_ms"] > 0

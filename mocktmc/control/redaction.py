@@ -27,6 +27,7 @@ _TEXT_PAIRS = re.compile(r'(?P<quoted>"(?P<qname>[^"\\]{1,200})"\s*:\s*)"(?:[^"\
                          r'|(?P<plain>(?P<name>[A-Za-z0-9_.\-]{1,200})=)[^&\s]*')
 
 
+@lru_cache(maxsize=4096)  # bodies repeat their member names: a 100,000-line behavior asks for the same few
 def is_secret_name(name: str) -> bool:
     folded = re.sub(r"[^a-z0-9]", "", name.lower())
     return any(word in folded for word in SECRET_WORDS)

@@ -25,6 +25,7 @@ from ..clock import VirtualClock
 from ..errors import NotFound, Unauthorized
 from .common.timeutil import to_ms
 from .fixtures import WorldSpec, build_world, fixture_account_id, personal_access_tokens
+from .world_templates import WorldTemplates
 from .model.definitions import Principal
 from .model.ids import IdSource
 from .world import World
@@ -58,7 +59,8 @@ def _b64url(data: bytes) -> str:
 
 class Accounts:
     def __init__(self, spec: WorldSpec, clock: VirtualClock, auth: str = "open", seed: int = 0,
-                 defects: Iterable[str] = (), quirks: Iterable[str] = (), retention: timedelta | None = None) -> None:
+                 defects: Iterable[str] = (), quirks: Iterable[str] = (), retention: timedelta | None = None,
+                 templates: WorldTemplates | None = None) -> None:
         self.spec = spec
         self.clock = clock
         self.auth = auth
@@ -66,6 +68,8 @@ class Accounts:
         self.defects = frozenset(defects)  # the server's deliberate bugs; every world of every account has them
         self.quirks = frozenset(quirks)  # the observed behaviours in effect (mocktmc/quirks.py); every world's too
         self.retention = retention  # how long every world keeps ended runs (None: for ever)
+        # Fixture worlds built once and copied; an app passes the same templates to the Accounts of every reset.
+        self.templates = templates or WorldTemplates()
         self._lock = threading.Lock()
         self._worlds: dict[str, World] = {}
         self._tokens: dict[str, TokenGrant] = {}
@@ -108,7 +112,7 @@ class Accounts:
 
     def _built(self, account_id: str, spec: WorldSpec, clock: VirtualClock | None) -> World:
         """A world built from a fixture world at the time of `clock` (None: the server's), which it keeps."""
-        world = build_world(spec, account_id, (clock or self.clock).now(), self.seed)
+        world = self.templates.build(spec, account_id, (clock or self.clock).now(), self.seed)
         world.clock = clock
         return world
 
