@@ -7,9 +7,10 @@
   (`build_world`, what a reset did before worlds were copied).
 - The same reset over HTTP (`POST /_mocktmc/reset?account=`) on a served mock, interleaved with a bare
   `GET /_mocktmc/health`, one connection: median of each and the difference.
+- Cold start: `mocktmc serve --port 0` (the demo world) started `starts` times, to its first 200 on health.
 
 Targets (issue 18): the fixture's median at most 5 ms a test; a reset at most 2 ms in process and within
-1 ms of a health call over HTTP.
+1 ms of a health call over HTTP; a cold start at most 1 s.
 
     python bench/fresh_mock.py [--tests N] [--requests N]
 """
@@ -17,7 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -109,8 +113,34 @@ def reset_over_http(world: str, repeat: int) -> dict:
             "difference_ms": round(reset["median_ms"] - health["median_ms"], 3), "n": repeat}
 
 
-def run(tests: int = 200, repeat: int = 200) -> list[dict]:
-    rows = []
+def cold_start(starts: int) -> dict:
+    """Seconds from starting `mocktmc serve` to its first 200 (the process is stopped each time)."""
+    seconds = []
+    command = [sys.executable, "-m", "mocktmc", "serve", "--host", "127.0.0.1", "--port", "0", "--clock", "frozen"]
+    for _ in range(starts):
+        began = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                env={**os.environ, "MOCKTMC_FIXTURES": "default"})
+        try:
+            line = proc.stdout.readline() if proc.stdout else ""
+            url = line.split("serving ", 1)[1].split()[0]
+            while True:
+                try:
+                    if requests.get(f"{url}/_mocktmc/health", timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    time.sleep(0.005)
+            seconds.append(time.perf_counter() - began)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+            if proc.stdout:
+                proc.stdout.close()
+    return {"measure": "cold start to the first 200, demo world", **_ms(seconds)}
+
+
+def run(tests: int = 200, repeat: int = 200, starts: int = 5) -> list[dict]:
+    rows = [cold_start(starts)]
     for world in ("default", "empty"):
         rows.append(fixture_setup(world, tests))
         rows.append(baseline_mock(world, max(3, repeat // 20)))

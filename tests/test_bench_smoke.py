@@ -57,7 +57,8 @@ def test_retention_benchmark_smoke():
 
 def test_fresh_mock_benchmark_smoke():
     from bench.fresh_mock import run as fresh
-    rows = {row["measure"]: row for row in fresh(tests=4, repeat=4)}
+    rows = {row["measure"]: row for row in fresh(tests=4, repeat=4, starts=1)}
+    assert rows["cold start to the first 200, demo world"]["median_ms"] > 0
     assert rows["mocktmc fixture setup, empty world"]["n"] == 3
     assert rows["reset of one account in process, default world"]["median_ms"] > 0
     assert rows["reset over HTTP vs health, default world"]["health_median_ms"] > 0

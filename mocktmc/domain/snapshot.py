@@ -27,17 +27,19 @@ import json
 import typing
 from dataclasses import Field, fields, is_dataclass
 from datetime import datetime
+from functools import lru_cache
 from types import GenericAlias
 from typing import Any, Iterable, Literal
 
 from pydantic import ConfigDict, NonNegativeFloat, NonNegativeInt, PositiveFloat, TypeAdapter, ValidationError
 from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from Python 3.12
 
+from ..clock import VirtualClock
+
 # The modules that define the agenda's events: imported so that every AgendaEvent subclass exists.
 from .executions import plan_executions, promotion_executions, task_executions  # noqa: F401
 from .model import lifecycle as lc
 from .model.execution_index import ExecutionIndex
-from ..clock import VirtualClock
 from .model.ids import IdSource
 from .scheduling import scheduler, webhooks  # noqa: F401
 from .world import STATE, AgendaEvent, World
@@ -100,18 +102,21 @@ def _shape(name: str, hints: dict[str, Any], total: bool = True) -> Any:
     return shape
 
 
-# An agenda event is written as {ClassName: its fields}.
-_EVENT = _shape("AgendaEvent", {cls.__name__: cls for cls in AGENDA_EVENTS}, total=False)
-_DOCUMENT: TypeAdapter[dict[str, Any]] = TypeAdapter(_shape("Snapshot", {
-    "format": Literal[FORMAT],
-    "account": _shape("Account", {"id": str, "name": str}),
-    "ids": _shape("Ids", {"version": int, "state": list[int], "gaussNext": float | None}),
-    "agenda": GenericAlias(list, GenericAlias(tuple, (datetime, NonNegativeInt, _EVENT))),  # (due, seq, event)
-    "endedOrder": list[str],
-    # An account's own clock (None: it follows the server's); its time is the world's `now`.
-    "clock": _shape("Clock", {"rate": NonNegativeFloat, "resumeRate": PositiveFloat}) | None,
-    **{f.name: NonNegativeInt if HINTS[f.name] is int else HINTS[f.name]  # the counters
-       for f in STATE_FIELDS if f.name not in _SPECIAL}}))
+@lru_cache(maxsize=None)
+def _document() -> TypeAdapter[dict[str, Any]]:
+    """The snapshot's shape, made on first use: pydantic takes some 50 ms to read it, which a server that never
+    saves nor restores an account should not wait for at start-up."""
+    event = _shape("AgendaEvent", {cls.__name__: cls for cls in AGENDA_EVENTS}, total=False)  # {ClassName: fields}
+    return TypeAdapter(_shape("Snapshot", {
+        "format": Literal[FORMAT],
+        "account": _shape("Account", {"id": str, "name": str}),
+        "ids": _shape("Ids", {"version": int, "state": list[int], "gaussNext": float | None}),
+        "agenda": GenericAlias(list, GenericAlias(tuple, (datetime, NonNegativeInt, event))),  # (due, seq, event)
+        "endedOrder": list[str],
+        # An account's own clock (None: it follows the server's); its time is the world's `now`.
+        "clock": _shape("Clock", {"rate": NonNegativeFloat, "resumeRate": PositiveFloat}) | None,
+        **{f.name: NonNegativeInt if HINTS[f.name] is int else HINTS[f.name]  # the counters
+           for f in STATE_FIELDS if f.name not in _SPECIAL}}))
 
 
 # --- dump ----------------------------------------------------------------------------------------
@@ -129,7 +134,7 @@ def dump(world: World) -> dict[str, Any]:
                                                        "resumeRate": world.clock.resume_rate},
             **{f.name: getattr(world, f.name) for f in STATE_FIELDS if f.name not in _SPECIAL}}
         try:
-            return _DOCUMENT.dump_python(document, mode="json", warnings="error")
+            return _document().dump_python(document, mode="json", warnings="error")
         except ValueError as exc:  # pydantic's serialization error: an object the declaration does not admit
             raise TypeError(f"cannot snapshot account {world.account_id}: {exc}") from None
 
@@ -145,7 +150,7 @@ def load(data: Any, account_id: str | None = None) -> World:
         raise ValueError(f"format: expected {FORMAT!r}, got {data.get('format')!r}")
     try:
         # Read as JSON text, so that JSON's own forms count (an ISO date-time, a base64 string) and no other.
-        document = _DOCUMENT.validate_json(json.dumps(data, allow_nan=False))
+        document = _document().validate_json(json.dumps(data, allow_nan=False))
     except (TypeError, ValueError, RecursionError) as exc:
         raise ValueError(_error_text(exc)) from None
     saved_id = document["account"]["id"]
