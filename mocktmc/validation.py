@@ -3,7 +3,7 @@
 The parsed documents and openapi-core's objects are built once per process (they are immutable),
 never per request; so are the path lookups and schema validators openapi-core would otherwise redo for
 every response (what it finds and makes depends on the URL and the schema alone, never on a response).
-`ResponseChecker` is what the project's tests use to validate every response the mock gives; request
+`check_response` is what the project's tests use to validate every response the mock gives; request
 validation in the mock itself comes with `--validate`.
 """
 from __future__ import annotations
@@ -26,21 +26,11 @@ from openapi_core.validation.schemas.validators import SchemaValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from .contract_documents import contract, legacy_contract_path
+from .families import FAMILY_PREFIXES, ContractViolation, family_of
 from .inventory import NOT_IMPLEMENTED_HEADER
 
-# Path prefix -> contract family.
-FAMILY_PREFIXES = (("/orchestration/", "orchestration"), ("/processing/", "processing"),
-                   ("/monitoring/", "monitoring"), ("/security/", "security"), ("/tmc/", "legacy"),
-                   ("/_mocktmc/", "control"))
+__all__ = ["FAMILY_PREFIXES", "ContractViolation", "check_response", "family_of"]
 CHECK_HOST = "http://mocktmc.check"
-
-
-class ContractViolation(AssertionError):
-    """A response that breaks its contract."""
-
-
-def family_of(path: str) -> str | None:
-    return next((family for prefix, family in FAMILY_PREFIXES if path.startswith(prefix)), None)
 
 
 # openapi-core's spec and schema objects are typed Any below: they are jsonschema-path's SchemaPath, a

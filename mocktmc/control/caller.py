@@ -5,7 +5,7 @@ from flask import g, request
 
 from ..api import context
 from ..errors import TMCError
-from ..validation import family_of
+from ..families import family_of
 
 # Families whose requests carry a TMC bearer token (the token endpoint takes Basic credentials).
 _BEARER_FAMILIES = ("orchestration", "processing", "monitoring", "legacy")

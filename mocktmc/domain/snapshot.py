@@ -60,7 +60,8 @@ def _events() -> tuple[type, ...]:
 
 STATE_FIELDS: tuple[Field, ...] = tuple(f for f in fields(World)
                                         if f.metadata.get("kind", STATE) == STATE and f.name not in _HEADER)
-HINTS: dict[str, Any] = {f.name: typing.get_type_hints(World)[f.name] for f in STATE_FIELDS}
+_WORLD_HINTS = typing.get_type_hints(World)
+HINTS: dict[str, Any] = {f.name: _WORLD_HINTS[f.name] for f in STATE_FIELDS}
 AGENDA_EVENTS = _events()
 # World's dicts of entities: field -> (class of the values, the attribute of a value its key must equal; None:
 # the key is an executable id, checked apart)
