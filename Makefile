@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/schedule_scale.py
 	$(BIN)/python bench/retention.py
 	$(BIN)/python bench/fresh_mock.py
+	$(BIN)/python bench/poll_vs_flask.py
 	@if command -v wrk >/dev/null; then BIN=$(BIN) bash bench/wrk_poll.sh; \
 	 else echo "wrk is not installed: the saturation measure is skipped (apt-get install wrk)"; fi
 

@@ -62,3 +62,9 @@ def test_fresh_mock_benchmark_smoke():
     assert rows["mocktmc fixture setup, empty world"]["n"] == 3
     assert rows["reset of one account in process, default world"]["median_ms"] > 0
     assert rows["reset over HTTP vs health, default world"]["health_median_ms"] > 0
+
+
+def test_poll_vs_flask_benchmark_smoke():
+    from bench.poll_vs_flask import run as compare
+    rows = compare(rounds=1, seconds=1, clients=2, single=4)
+    assert rows[0]["mock"] > 0 and rows[0]["bare_flask"] > 0 and rows[-1]["ratio"] > 0
