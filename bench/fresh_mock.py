@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +26,11 @@ from pathlib import Path
 
 import pytest
 import requests
+
+try:  # imported as bench.<name> (the smoke tests), or run as a script (make bench), where bench/ is on the path
+    from .serving import served
+except ImportError:
+    from serving import served  # type: ignore[no-redef]
 
 from mocktmc.domain.fixtures import build_world
 from mocktmc.testing import MockTMC
@@ -119,11 +122,7 @@ def cold_start(starts: int) -> dict:
     command = [sys.executable, "-m", "mocktmc", "serve", "--host", "127.0.0.1", "--port", "0", "--clock", "frozen"]
     for _ in range(starts):
         began = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                env={**os.environ, "MOCKTMC_FIXTURES": "default"})
-        try:
-            line = proc.stdout.readline() if proc.stdout else ""
-            url = line.split("serving ", 1)[1].split()[0]
+        with served(command, {"MOCKTMC_FIXTURES": "default"}) as url:
             while True:
                 try:
                     if requests.get(f"{url}/_mocktmc/health", timeout=2).status_code == 200:
@@ -131,11 +130,6 @@ def cold_start(starts: int) -> dict:
                 except requests.RequestException:
                     time.sleep(0.005)
             seconds.append(time.perf_counter() - began)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-            if proc.stdout:
-                proc.stdout.close()
     return {"measure": "cold start to the first 200, demo world", **_ms(seconds)}
 
 

@@ -15,19 +15,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import requests
 
+try:  # imported as bench.<name> (the smoke tests), or run as a script (make bench), where bench/ is on the path
+    from .serving import served
+except ImportError:
+    from serving import served  # type: ignore[no-redef]
+
 TASK = "65f1a0c2e4b0a1b2c3d42001"
+DEMO = {"MOCKTMC_FIXTURES": "default"}
 AUTH = {"Authorization": "Bearer bench"}
 THREADS = 8
 BARE_APP = f"""
@@ -45,20 +48,6 @@ server = create_server(app, host="127.0.0.1", port=0, threads={THREADS})
 print(f"serving http://127.0.0.1:{{server.effective_port}}", flush=True)
 server.run()
 """
-
-
-@contextmanager
-def _served(command: list[str]) -> Iterator[str]:
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "MOCKTMC_FIXTURES": "default"})
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        yield line.split("serving ", 1)[1].split()[0]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def _wrk(url: str, seconds: float, clients: int) -> float:
@@ -108,7 +97,7 @@ def run(rounds: int = 3, seconds: float = 5.0, clients: int = 8, single: int = 6
     mock_command = [sys.executable, "-m", "mocktmc", "serve", "--host", "127.0.0.1", "--port", "0",
                     "--clock", "frozen", "--validate", "requests", "--threads", str(THREADS)]
     rows = []
-    with _served(mock_command) as mock_url, _served([sys.executable, "-c", BARE_APP]) as bare_url:
+    with served(mock_command, DEMO) as mock_url, served([sys.executable, "-c", BARE_APP]) as bare_url:
         for url in (mock_url, bare_url):  # both up (and warm) before measuring
             for _ in range(100):
                 try:

@@ -85,10 +85,8 @@ def _session_start(config: pytest.Config) -> Any:
     """The mock time every `mocktmc` fixture of this session starts at (unless told): the session's start, so
     that a fixture world built once can be copied for every test (a world depends on the time it is built at)."""
     if _SESSION_START not in config.stash:
-        from datetime import datetime, timezone
-
-        from .clock import truncate_ms
-        config.stash[_SESSION_START] = truncate_ms(datetime.now(timezone.utc))
+        from .clock import SystemClock
+        config.stash[_SESSION_START] = SystemClock().now()
     return config.stash[_SESSION_START]
 
 
