@@ -1,15 +1,20 @@
 """create_app: wires blueprints, per-request hooks and the one place errors are rendered."""
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
+from flask.sansio.app import App
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SessionInterface
+from flask.wrappers import Request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
+from werkzeug.sansio.response import Response as BaseResponse
 
 from .api import access_log, context, throttle
 from .control import faults, journal
@@ -72,6 +77,17 @@ BLUEPRINTS = (
 
 class _JSONProvider(DefaultJSONProvider):
     sort_keys = False  # keep the published field order
+    compact = True  # as Flask writes it out of debug mode, whatever the mode
+
+    def __init__(self, app: App) -> None:
+        super().__init__(app)
+        # One encoder for every answer: json.dumps with arguments makes a new one per call.
+        self._encoder = json.JSONEncoder(default=self.default, ensure_ascii=self.ensure_ascii,
+                                         sort_keys=self.sort_keys, separators=(",", ":"))
+
+    def response(self, *args: Any, **kwargs: Any) -> BaseResponse:
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(f"{self._encoder.encode(obj)}\n", mimetype=self.mimetype)
 
 
 class _LazyBuilderRule(Rule):
@@ -90,6 +106,20 @@ class _LazyBuilderRule(Rule):
         return build
 
 
+class _NoSessions(SessionInterface):
+    """TMC clients carry bearer tokens, never cookies: no session is opened or saved (Flask would make a null
+    session for every request, as no secret key is set)."""
+
+    def open_session(self, app: Flask, request: Request) -> None:
+        return None
+
+    def make_null_session(self, app: Flask) -> None:  # type: ignore[override]
+        return None
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        return None
+
+
 class _MockTMCFlask(Flask):
     """OPTIONS is not a published operation: it gets the 405 whose Allow lists the published methods, not
     Flask's automatic answer, which merges every rule the path happens to match. Refused per rule, because
@@ -97,6 +127,24 @@ class _MockTMCFlask(Flask):
 
     json_provider_class = _JSONProvider
     url_rule_class = _LazyBuilderRule
+    session_interface = _NoSessions()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask asks, for every hook and view of every request, whether it is a coroutine function (about a
+        tenth of a poll's time in inspect); the answer for a function never changes."""
+        try:
+            return self._sync[func]
+        except (KeyError, TypeError):  # TypeError: an unhashable callable, asked each time as Flask does
+            synced = super().ensure_sync(func)
+        try:
+            self._sync[func] = synced
+        except TypeError:
+            pass
+        return synced
 
     def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None, **options):
         super().add_url_rule(rule, endpoint, view_func, provide_automatic_options=False, **options)
@@ -132,14 +180,8 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     # The access log, the journal and faults come first: a fault acts before authentication, validation and
     # the world. After-hooks run in reverse order, so the access log's and the journal's run last and see
     # what the client got.
-    app.after_request(_standard_head)  # registered first, so it runs last, on the answer as it leaves
-    app.before_request(access_log.note_start)
-    app.before_request(journal.note_arrival)
-    app.before_request(faults.inject)
-    app.after_request(access_log.record)
-    app.after_request(journal.record)
-    app.after_request(faults.mark_faulted)
-    app.before_request(_enter_world)
+    app.after_request(_depart)  # registered first, so it runs last, on the answer as it leaves
+    app.before_request(_arrive)
     if settings.throttle:
         throttle.install(app, settings.throttle)
         app.before_request(throttle.check)
@@ -177,30 +219,59 @@ def reset_app(app: Flask) -> None:
 _PHRASES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 
+def _arrive() -> Response | None:
+    """before_request, first of all: the access log's start and the journal's arrival time, then a fault rule
+    (which may delay, answer or drop the request before authentication), then the caller's world."""
+    flags, req, extensions = g._get_current_object(), _current_request(), current_app.extensions  # one lookup each
+    mock: MockState = extensions["mocktmc"]
+    access_log.note_start(flags)
+    journal.note_arrival(flags, mock.clock.now())
+    answer = faults.inject(extensions[faults.REGISTRY])
+    if answer is not None:
+        return answer
+    _enter_world(flags, req, mock)
+    return None
+
+
+def _depart(response: Response) -> Response:
+    """after_request, last of all: the fault's name on the answer, then the journal and the access log record
+    the request as the client gets it, with its standard head."""
+    flags, req = g._get_current_object(), _current_request()  # one lookup each
+    response = journal.record(faults.mark_faulted(response, flags), flags, req)
+    return _standard_head(access_log.record(response))
+
+
 def _standard_head(response):
     """The status line clients print: the standard reason phrase ("400 Bad Request"; Werkzeug writes it in
     capitals); and no Content-Type on an answer without a body (Flask would say text/html)."""
-    response.status = _PHRASES.get(response.status_code, response.status)
-    if response.is_sequence and not response.get_data() and response.mimetype == "text/html":
+    standard = _PHRASES.get(response.status_code)
+    if standard is not None and response.status != standard:
+        response.status = standard
+    if response.is_sequence and not any(response.response) and response.mimetype == "text/html":
         del response.headers["Content-Type"]
     return response
 
 
-def _enter_world() -> None:
+def _enter_world(flags: Any, req: Request, mock: MockState) -> None:
     """Authenticate the caller, lock its world, and settle the world to the request's mock time."""
-    if not request.path.startswith(API_PREFIXES):
+    if not req.path.startswith(API_PREFIXES):
         return
-    mock = context.state()
-    world, principal = mock.accounts.authenticate(request.headers.get("Authorization"))
+    accounts = mock.accounts
+    world, principal = accounts.authenticate(req.environ.get("HTTP_AUTHORIZATION"))
     world.lock.acquire()
-    g.mocktmc_world = world
-    g.mocktmc_principal = principal
-    g.mocktmc_now = mock.accounts.clock_of(world).now()
-    world.settle(g.mocktmc_now)
+    flags.mocktmc_world = world
+    flags.mocktmc_principal = principal
+    flags.mocktmc_now = now = accounts.clock_of(world).now()
+    world.settle(now)
 
 
 def _check_request() -> None:
-    check_request(request)
+    check_request(_current_request())
+
+
+def _current_request() -> Request:
+    """The request itself, not its proxy: a hook that reads it often pays the context lookup once."""
+    return request._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as a Request
 
 
 def _check_response(response):
@@ -217,7 +288,7 @@ def _check_response(response):
 
 
 def _leave_world(_exc: BaseException | None) -> None:
-    world = g.pop("mocktmc_world", None)
+    world = g._get_current_object().pop("mocktmc_world", None)  # one context lookup, not two
     if world is not None:
         world.lock.release()
 

@@ -26,6 +26,7 @@ def legacy_contract_path(path: str) -> str:
     return _LEGACY_ALIAS.sub(lambda m: "/tmc/v2.6/" if m.group(1) else "/tmc/v1.2/", path, count=1)
 
 
+@lru_cache(maxsize=None)  # one entry per URL rule: asked on every request the checks see
 def rule_template(rule: str) -> str:
     """A Flask rule as the contract's path template: <taskId> -> {taskId}; any v2.x -> v2.6, any v1.x -> v1.2."""
     return _RULE_VARIABLE.sub(r"{\1}", _LEGACY_VERSION.sub(lambda m: "v1.2" if '"v1.' in m.group(0) else "v2.6", rule))

@@ -15,6 +15,9 @@ T = TypeVar("T")
 
 def has_body(req) -> bool:
     """Whether a request carries a body, without reading it (reading it first would empty a parsed form)."""
+    environ = req.environ
+    if "CONTENT_LENGTH" not in environ and "HTTP_TRANSFER_ENCODING" not in environ:
+        return False  # most requests (every GET): no header to parse
     return bool(req.content_length) or req.headers.get("Transfer-Encoding", "").lower() == "chunked"
 
 

@@ -52,6 +52,9 @@ class ParameterRule:
     many: bool
     coerce: Callable[[str], Any]
     validator: OAS30Validator
+    # The schema says no more than the type the value is coerced to (no format, pattern, enum, bounds): every
+    # coerced value passes, so the validator is not asked (a poll's path id is checked without it).
+    free: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,10 @@ def _rebase(node: Any, base: str) -> Any:
     return node
 
 
+# Schema keywords that constrain nothing beyond the type (annotations, and the type itself).
+_ONLY_TYPE = frozenset({"type", "description", "title", "example", "examples", "default", "deprecated", "nullable"})
+
+
 @lru_cache(maxsize=None)
 def operation_rules() -> dict[tuple[str, str], OperationRules]:
     """(path template, METHOD) -> the compiled rules of every contract operation."""
@@ -97,7 +104,8 @@ def operation_rules() -> dict[tuple[str, str], OperationRules]:
                     schema.get("type", "string")
                 parameters.append(ParameterRule(parameter["name"], parameter["in"],
                                                 bool(parameter.get("required")), many, _coerce(kind),
-                                                _validator(_rebase(parameter.get("schema", {}), base), registry)))
+                                                _validator(_rebase(parameter.get("schema", {}), base), registry),
+                                                free=not many and set(schema) <= _ONLY_TYPE))
             content = operation.get("requestBody", {}).get("content", {})
             body_schema = content.get("application/json", {}).get("schema")
             rules[(path, method.upper())] = OperationRules(
@@ -128,6 +136,8 @@ def _check_parameter(rule: ParameterRule, request: Request) -> None:
         coerced = [rule.coerce(v) for v in values]
     except ValueError as exc:
         raise BadRequest(f"{label} must be {exc}, got {values[0]!r}") from None
+    if rule.free:
+        return
     value = coerced if rule.many else coerced[0]
     error = next(iter(rule.validator.iter_errors(value)), None)
     if error is not None:
@@ -136,9 +146,10 @@ def _check_parameter(rule: ParameterRule, request: Request) -> None:
 
 def check_request(request: Request) -> None:
     """Raise the 400/415 a request that breaks its operation's contract deserves; else do nothing."""
-    if request.url_rule is None:
+    url_rule = request.url_rule
+    if url_rule is None:
         return
-    rules = operation_rules().get((rule_template(request.url_rule.rule), request.method))
+    rules = operation_rules().get((rule_template(url_rule.rule), request.method))
     if rules is None:
         return
     for parameter in rules.parameters:

@@ -13,6 +13,7 @@ raises ConnectionDropped, a ConnectionAbortedError.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from waitress.channel import ClientDisconnected
@@ -26,9 +27,9 @@ from ..errors import BadRequest, error_for_status
 bp = Blueprint("faults", __name__, url_prefix="/_mocktmc")
 bp.before_request(require_control_token)
 
-_REGISTRY = "mocktmc.faults"
+REGISTRY = "mocktmc.faults"
 # The rules are run state: a reset app has none (context.keep_fresh).
-bp.record_once(lambda setup: context.keep_fresh(setup.app, _REGISTRY, FaultRules))
+bp.record_once(lambda setup: context.keep_fresh(setup.app, REGISTRY, FaultRules))
 
 # Names the rule that answered (status, drop) or delayed (latency) a response, for whoever debugs a client.
 FAULT_HEADER = "X-Mocktmc-Fault"
@@ -50,7 +51,7 @@ class DroppedResponse(Response):
 
 
 def rules() -> FaultRules:
-    return current_app.extensions[_REGISTRY]
+    return current_app.extensions[REGISTRY]
 
 
 def injected() -> FaultRule | None:
@@ -136,11 +137,12 @@ def _rule(body: dict, rule_id: str) -> FaultRule:
 
 
 # --- the request hooks (registered by app.py) -----------------------------------------------------
-def inject() -> Response | None:
-    """before_request, ahead of every other hook: delay, answer or drop a request a rule fires for."""
-    registry = rules()
+def inject(registry: FaultRules | None = None) -> Response | None:
+    """before_request, ahead of every other hook: delay, answer or drop a request a rule fires for (`registry`:
+    the app's rules, when the caller has them at hand)."""
+    registry = registry or rules()
     if not registry.active or not caller.is_api_path(request.path):
-        return None
+        return None  # no rule (the usual case): one look at the registry
     account = caller.account_id() if registry.needs_account(request.method, request.path) else None
     rule = registry.draw(request.method, request.path, account)
     if rule is None:
@@ -164,9 +166,9 @@ def replaced_response() -> bool:
     return rule is not None and rule.replaces_response
 
 
-def mark_faulted(response: Response) -> Response:
-    """after_request: name the rule that fired."""
-    rule = injected()
+def mark_faulted(response: Response, flags: Any) -> Response:
+    """after_request: name the rule that fired (on the request's `g`, `flags`)."""
+    rule = flags.get("mocktmc_fault")
     if rule is not None:
         response.headers[FAULT_HEADER] = rule.id
     return response

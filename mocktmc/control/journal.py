@@ -14,11 +14,11 @@ DEFAULT_CAPACITY entries. DELETE /_mocktmc/requests empties it and is not record
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, cast
 
 from flask import Blueprint, Request, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.local import LocalProxy
 
 from ..api import bodies, context, params
 from . import caller, faults, globs, redaction
@@ -70,31 +70,32 @@ def clear_requests():
 
 
 # --- the request hooks (registered by app.py) -----------------------------------------------------
-def note_arrival() -> None:
-    """before_request, first of all: the mock time the request arrived at (before a fault's latency)."""
-    g.mocktmc_arrival = context.state().clock.now()
+def note_arrival(flags: Any, now: datetime) -> None:
+    """before_request, first of all: the mock time the request arrived at (before a fault's latency), on the
+    request's `g` (app.py's arrival hook reads the server clock and `g` once for every step)."""
+    flags.mocktmc_arrival = now
 
 
-def record(response: Response) -> Response:
-    """after_request, last of all: what the client got."""
-    # One context lookup, not one per use. Flask types `request` as the Request it stands for; it is its proxy.
-    flags, req = g._get_current_object(), cast("LocalProxy[Request]", request)._get_current_object()
+def record(response: Response, flags: Any, req: Request) -> Response:
+    """after_request, last of all: what the client got (`flags` is the request's `g`, `req` the request)."""
     if flags.get("mocktmc_journaled"):
         return response  # Flask runs the hooks again for an error raised in one; record a request once
     flags.mocktmc_journaled = True
-    rule = faults.injected()
+    rule: faults.FaultRule | None = flags.get("mocktmc_fault")
+    world = flags.get("mocktmc_world")
     dropped = isinstance(response, faults.DroppedResponse)
     body, truncated = _body() if bodies.has_body(req) else (None, False)
-    journal().append({
+    environ = req.environ
+    cast(Journal, current_app.extensions[_JOURNAL]).append({
         # Kept as a datetime and written out when listed: formatting is the dearest part of an entry.
         "time": flags.get("mocktmc_arrival") or context.state().clock.now(),
         "method": req.method, "path": req.path,
         "query": redaction.query(req.args.to_dict(flat=False)) if req.query_string else {},
         "status": None if dropped else response.status_code, "dropped": dropped,
         "fault": rule.id if rule is not None else None,
-        "account": caller.account_id(),
-        "authorization": redaction.authorization(req.headers.get("Authorization")),
-        "contentType": req.mimetype or None,
+        "account": world.account_id if world is not None else caller.account_id(),
+        "authorization": redaction.authorization(environ.get("HTTP_AUTHORIZATION")),
+        "contentType": (req.mimetype or None) if environ.get("CONTENT_TYPE") else None,
         "body": body, "bodyTruncated": truncated})
     return response
 

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+@lru_cache(maxsize=4096)  # a poll writes the same few timestamps again and again
 def to_iso(moment: datetime) -> str:
     """2022-10-20T14:20:28.582Z: clients parse exactly this shape (TMC-API-NOTES 9.4)."""
     moment = moment.astimezone(timezone.utc)
