@@ -3,6 +3,9 @@ makes, and no two copies share anything a request could change."""
 from __future__ import annotations
 
 import json
+from dataclasses import FrozenInstanceError
+
+import pytest
 
 from mocktmc.domain import snapshot
 from mocktmc.domain.fixtures import build_world, load_fixture
@@ -31,6 +34,23 @@ def test_a_copy_is_the_world_build_world_makes_and_copies_share_nothing():
     assert second.lock is not third.lock and second.execution_index is not third.execution_index
     with second.lock:  # a lock of its own, usable
         pass
+
+
+def test_copies_share_only_values_nothing_can_change():
+    spec = load_fixture("default")
+    templates = WorldTemplates()
+    templates.build(spec, ACCOUNT, START, 0)
+    one, two = templates.build(spec, ACCOUNT, START, 0), templates.build(spec, ACCOUNT, START, 0)
+    run_id = next(iter(one.executions))
+    run_one, run_two = one.executions[run_id], two.executions[run_id]
+    assert run_one is not run_two and run_one.logs is not run_two.logs  # what a request changes is each copy's own
+    assert run_one.parameters is not run_two.parameters
+    assert run_one.logs[0] is run_two.logs[0] and run_one.triggered is run_two.triggered  # values are shared
+    with pytest.raises(FrozenInstanceError):  # ... and cannot be changed in one copy under the other
+        run_one.logs[0].message = "changed"  # type: ignore[misc]
+    before = run_one.execution_status
+    run_one.execution_status = "EXECUTION_FAILED"
+    assert run_two.execution_status == before != "EXECUTION_FAILED"
 
 
 def test_another_time_account_or_seed_is_built_not_copied():

@@ -120,8 +120,11 @@ def _where(path) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
+def _label(rule: ParameterRule) -> str:
+    return f"{rule.location.capitalize()} parameter '{rule.name}'"
+
+
 def _check_parameter(rule: ParameterRule, request: Request) -> None:
-    label = f"{rule.location.capitalize()} parameter '{rule.name}'"
     if rule.location == "path":
         values = [request.view_args[rule.name]] if request.view_args and rule.name in request.view_args else []
     elif rule.location == "header":
@@ -130,18 +133,18 @@ def _check_parameter(rule: ParameterRule, request: Request) -> None:
         values = request.args.getlist(rule.name)
     if not values:
         if rule.required:
-            raise BadRequest(f"{label} is required")
+            raise BadRequest(f"{_label(rule)} is required")
         return
     try:
         coerced = [rule.coerce(v) for v in values]
     except ValueError as exc:
-        raise BadRequest(f"{label} must be {exc}, got {values[0]!r}") from None
+        raise BadRequest(f"{_label(rule)} must be {exc}, got {values[0]!r}") from None
     if rule.free:
         return
     value = coerced if rule.many else coerced[0]
     error = next(iter(rule.validator.iter_errors(value)), None)
     if error is not None:
-        raise BadRequest(f"{label}: {error.message}")
+        raise BadRequest(f"{_label(rule)}: {error.message}")
 
 
 def check_request(request: Request) -> None:

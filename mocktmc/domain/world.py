@@ -54,7 +54,7 @@ _gc_was_enabled = True
 
 
 @contextmanager
-def _cyclic_gc_paused():
+def cyclic_gc_paused():
     """Settling a day of 10,000 scheduled runs allocates a few hundred thousand long-lived objects and no
     garbage cycles; Python's cyclic collector would walk the growing world over and over (more than half
     the time). It is paused while any world settles, and runs again once none does."""
@@ -161,7 +161,7 @@ class World:
         applied = 0
         self.horizon = now - self.retention if self.retention is not None else None
         if self.agenda and self.agenda[0][0] <= now:
-            with _cyclic_gc_paused():
+            with cyclic_gc_paused():
                 while self.agenda and self.agenda[0][0] <= now:
                     due, _, event = heapq.heappop(self.agenda)
                     self.now = max(self.now, due)
