@@ -116,6 +116,12 @@ def operation_rules() -> dict[tuple[str, str], OperationRules]:
     return rules
 
 
+@lru_cache(maxsize=None)  # one entry per URL rule and method: asked on every request
+def _rules_of(url_rule: str, method: str) -> OperationRules | None:
+    """The rules of the operation a Flask URL rule serves with `method`, or None when it is no contract operation."""
+    return operation_rules().get((rule_template(url_rule), method))
+
+
 def _where(path) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
@@ -152,7 +158,7 @@ def check_request(request: Request) -> None:
     url_rule = request.url_rule
     if url_rule is None:
         return
-    rules = operation_rules().get((rule_template(url_rule.rule), request.method))
+    rules = _rules_of(url_rule.rule, request.method)
     if rules is None:
         return
     for parameter in rules.parameters:

@@ -87,6 +87,7 @@ def record(response: Response, flags: Any, req: Request) -> Response:
     body, truncated = _body() if bodies.has_body(req) else (None, False)
     environ = req.environ
     cast(Journal, current_app.extensions[_JOURNAL]).append({
+        "seq": 0,  # the journal numbers it; first, as listed
         # Kept as a datetime and written out when listed: formatting is the dearest part of an entry.
         "time": flags.get("mocktmc_arrival") or context.state().clock.now(),
         "method": req.method, "path": req.path,

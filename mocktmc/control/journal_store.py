@@ -20,10 +20,12 @@ class Journal:
         return self._capacity
 
     def append(self, entry: dict) -> int:
-        """Store an entry (never changed afterwards) under the next sequence number, which it returns."""
+        """Store an entry (never changed afterwards) under the next sequence number, which it returns. The entry
+        is kept as given, its "seq" set (first among its keys when the caller put one there to be set)."""
         with self._lock:
             self._seq += 1
-            self._entries.append({"seq": self._seq, **entry})
+            entry["seq"] = self._seq
+            self._entries.append(entry)
             return self._seq
 
     def entries(self, keep: Callable[[dict], bool] = lambda _entry: True) -> list[dict]:
