@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from mocktmc.kit.report import RECORD
 from mocktmc.kit.target import Target, TargetOptions, open_target, use_target
@@ -48,6 +49,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--tmc-html", default=None, metavar="PATH", help="Write an HTML report here.")
     group.addoption("--tmc-poll-deadline", type=float, default=600.0,
                     help="Real TMC: seconds to wait for a run or a scheduled start to show.")
+    group.addoption("--tmc-budget", type=float, default=None, metavar="MINUTES",
+                    help="Minutes the whole run may take: past them no test starts, a running one stops at its "
+                         "next request, and waits end early (each listed in the report).")
 
 
 def _listed(config: pytest.Config, name: str, known: tuple[str, ...]) -> set[str]:
@@ -72,7 +76,14 @@ def pytest_configure(config: pytest.Config) -> None:
                               stateful_step_count=config.getoption("--tmc-steps"), deadline=None,
                               database=None, print_blob=False, report_multiple_bugs=False,
                               suppress_health_check=list(HealthCheck))
+    # Against a target that cannot move time (the real TMC), a failing example is not shrunk: shrinking replays
+    # the example again and again, and with it every real-time wait it made (minutes each).
+    settings.register_profile("mocktmc-kit-real-time", parent=settings.get_profile("mocktmc-kit"),
+                              phases=[Phase.explicit, Phase.reuse, Phase.generate])
     settings.load_profile("mocktmc-kit")
+    budget = config.getoption("--tmc-budget")
+    if budget is not None and budget <= 0:
+        raise pytest.UsageError(f"--tmc-budget: minutes must be more than 0, got {budget:g}")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -99,17 +110,31 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         allow_writes=config.getoption("--tmc-allow-writes"), control_token=config.getoption("--tmc-control-token"),
         defects=tuple(config.getoption("--tmc-defect")), fidelity=config.getoption("--tmc-fidelity"),
         seed=RECORD.seed or 0,
-        poll_deadline=config.getoption("--tmc-poll-deadline"))
+        poll_deadline=config.getoption("--tmc-poll-deadline"),
+        budget_ends=None if config.getoption("--tmc-budget") is None else
+        time.monotonic() + 60 * config.getoption("--tmc-budget"))
     try:
         opened = open_target(options)
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     RECORD.target = opened.describe()
+    if not opened.moves_time:
+        settings.load_profile("mocktmc-kit-real-time")
     use_target(opened)
+    _OPENED.append(opened)
     yield opened
     use_target(None)
     opened.cleanup()
     opened.close()
+
+
+_OPENED: list[Target] = []  # the session's target, for the summary of what the kit changed on it
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    for opened in _OPENED:
+        opened.within_budget(item.nodeid)
 
 
 @pytest.fixture(autouse=True)
@@ -129,6 +154,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     terminalreporter.section("mocktmc contract kit")
     for line in RECORD.summary_lines():
         terminalreporter.write_line(line)
+    for opened in _OPENED:
+        changed = opened.changes()
+        if changed:
+            terminalreporter.write_line("  what the kit changed on the target (beyond what it created and deleted):")
+            for line in changed:
+                terminalreporter.write_line(f"    - {line}")
     path = config.getoption("--tmc-html")
     if path:
         Path(path).write_text(RECORD.html(), encoding="utf-8")

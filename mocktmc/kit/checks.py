@@ -32,10 +32,14 @@ class KitFailure(AssertionError):
         super().__init__(text)
 
 
-def curl_of(prepared: requests.PreparedRequest | None, base_url: str = "", shown_base: str = "") -> str | None:
-    """A curl command that sends the same request; the bearer token reads $TMC_TOKEN, never its value.
+def curl_of(prepared: requests.PreparedRequest | None, base_url: str = "", shown_base: str = "",
+            secrets: Mapping[str, str] | None = None) -> str | None:
+    """A curl command that sends the same request, credentials included, so that it fails the same way.
 
-    `base_url` is replaced by `shown_base` (the in-process mock has no address a shell could reach)."""
+    The kit's own credentials are never shown: an Authorization header whose credentials are a key of `secrets`
+    reads the shell variable its value names (the kit's token: $TMC_TOKEN). Any other credentials (the invalid
+    ones a check sent on purpose) are shown as they were sent. Without `secrets` every bearer token reads
+    $TMC_TOKEN. `base_url` is replaced by `shown_base` (the in-process mock has no address a shell could reach)."""
     if prepared is None or not prepared.url:
         return None
     url = prepared.url
@@ -48,9 +52,13 @@ def curl_of(prepared: requests.PreparedRequest | None, base_url: str = "", shown
         # requests sends a header value given as bytes as it is: shown with str() it would read b'...'.
         value = raw.decode("latin-1") if isinstance(raw, bytes) else raw
         if key.lower() == "authorization":
-            # Double quotes, so that the shell expands the variable.
-            parts += ["-H", f'"Authorization: {value.split(" ", 1)[0]} $TMC_TOKEN"']
-            continue
+            scheme, _, credentials = value.partition(" ")
+            variable = secrets.get(credentials) if secrets is not None else (
+                "TMC_TOKEN" if scheme.lower() == "bearer" else None)
+            if variable is not None:
+                # Double quotes, so that the shell expands the variable.
+                parts += ["-H", f'"Authorization: {scheme} ${variable}"']
+                continue
         parts += ["-H", shlex.quote(f"{key}: {value}")]
     body = prepared.body
     if body:

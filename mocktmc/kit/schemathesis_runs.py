@@ -6,6 +6,7 @@ reason, so none is silent.
 """
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import schemathesis
 from schemathesis.checks import CheckResult
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import Failure
+from schemathesis.openapi.checks import AuthScenario, IgnoredAuth
 
 from ..contract_documents import contract, operations_in
 from ..inventory import NOT_IMPLEMENTED_HEADER
@@ -30,6 +32,9 @@ EXEMPTIONS = [
     ("undeclared query parameters are not generated",
      "TMC ignores parameters it does not know instead of refusing them; the contracts do not say otherwise"),
 ]
+# What schemathesis' ignored_auth check sends as invalid bearer credentials (schemathesis/specs/openapi/
+# _auth_retry.py): a syntactically valid bearer token no server issued.
+INVALID_BEARER = "Bearer SCHEMATHESIS-INVALID-VALUE"
 # POST operations that only read (searches; a log download request, which prepares a file and changes
 # nothing else; the token endpoint), so a read-only run may send them to a real account.
 READING_POSTS = {
@@ -40,11 +45,13 @@ READING_POSTS = {
 }
 
 
-def config(read_only: bool) -> SchemathesisConfig:
+def config(read_only: bool, checks_auth: bool = True) -> SchemathesisConfig:
     settings: dict[str, Any] = {
         "generation": {"mode": "all", "allow-extra-parameters": False},
         "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
     }
+    if not checks_auth:
+        settings["checks"]["ignored_auth"] = {"enabled": False}
     if read_only:
         # The coverage phase also sends each path the methods its contract lacks (PUT, DELETE, PATCH, ...)
         # to see them refused: on a real account those are writes, so a read-only run sends none.
@@ -90,7 +97,8 @@ def sendable(target: Target, family: str) -> frozenset[str]:
 
 def load(target: Target, family: str) -> Any:
     """The family's contract as a schemathesis schema, aimed at the target, recording every check result."""
-    loaded = schemathesis.openapi.from_dict(contract(family), config=config(read_only=target.kind == "tmc"))
+    loaded = schemathesis.openapi.from_dict(contract(family), config=config(read_only=target.kind == "tmc",
+                                                                            checks_auth=target.enforces_auth))
     if target.mock is not None:
         # In process, schemathesis calls the app itself, so that its own probes (a request without the
         # credentials, say) reach the same mock as every other request.
@@ -107,10 +115,14 @@ def load(target: Target, family: str) -> Any:
                 RECORD.passed(family, result.name, label)
             else:
                 RECORD.failed(family, result.name, label, _failure_text(result.failure),
-                              _curl(target, case, response))
+                              _curl(target, case, response, result.failure))
 
     for what, why in EXEMPTIONS:
         RECORD.exempt(what, why)
+    if not target.enforces_auth:
+        RECORD.exempt("ignored_auth (requests without valid credentials are refused) is not checked",
+                      "the target is a mocktmc server in auth mode 'open', which takes any token by design; "
+                      "serve it with --auth strict or --auth isolated to check authentication")
     if target.kind == "tmc":
         RECORD.exempt("unsupported methods are not sent to a real TMC",
                       "sending a path a method its contract lacks is a write when the method is PUT or DELETE")
@@ -122,13 +134,37 @@ def _failure_text(failure: Failure) -> str:
     return text if len(text) < 1500 else text[:1500] + "..."
 
 
-def _curl(target: Target, case: Any, response: Any) -> str | None:
+def _curl(target: Target, case: Any, response: Any, failure: Failure | None = None) -> str | None:
+    """The curl command of the request that failed. For ignored_auth that is schemathesis' probe, not the case:
+    sent without credentials, or with invalid ones, or with the ones the case generated; shown as sent, so that
+    it fails again. Otherwise the request carried the kit's token, which the command reads from $TMC_TOKEN."""
+    scenario = getattr(failure, "scenario", None) if isinstance(failure, IgnoredAuth) else None
+    generated = {k: v for k, v in (case.headers or {}).items() if k.lower() == "authorization"}
+    sent: dict[str, str]
+    shown: str | None
+    if scenario == AuthScenario.NO_AUTH:
+        sent, shown = {}, None
+    elif scenario == AuthScenario.INVALID_AUTH:
+        sent, shown = {}, INVALID_BEARER
+    elif scenario == AuthScenario.GENERATED_AUTH and generated:
+        sent, shown = {}, str(next(iter(generated.values())))
+    else:
+        sent, shown = target.auth_headers, '"Authorization: Bearer $TMC_TOKEN"'
+    probe = case
+    if scenario in (AuthScenario.NO_AUTH, AuthScenario.INVALID_AUTH):
+        # A copy: the case itself stays as schemathesis keeps it.
+        probe = case.derive(headers={k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"})
+        if scenario == AuthScenario.INVALID_AUTH:
+            sent = {"Authorization": INVALID_BEARER}
     try:
-        command = case.as_curl_command(headers=target.auth_headers, base_url=target.shown_url)
+        command = probe.as_curl_command(headers=sent, base_url=target.shown_url)
     except Exception:  # a case that cannot be rendered is still a failure worth reporting without it
         return None
-    # schemathesis hides credentials as [Filtered]; the kit's commands read the token from the shell.
-    return command.replace("'Authorization: [Filtered]'", '"Authorization: Bearer $TMC_TOKEN"')
+    if shown is None:
+        return command
+    # schemathesis hides credentials as [Filtered]; put back what was sent (the kit's token as a variable).
+    literal = shown if shown.startswith('"') else shlex.quote(f"Authorization: {shown}")
+    return command.replace("'Authorization: [Filtered]'", literal)
 
 
 def not_built(target: Target, family: str, case: Any, response: Any) -> bool:

@@ -17,10 +17,12 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
 from ..testing import IN_PROCESS_URL, BaseURLSession, Control, MockTMC, MockTMCError, connect
 from .checks import check as record_check, curl_of, family_of, json_or_none
+from .report import RECORD
 
 log = logging.getLogger("mocktmc.kit")
 T = TypeVar("T")
@@ -45,6 +47,7 @@ class TargetOptions:
     seed: int = 0
     poll_deadline: float = 600.0  # real target: how long a run or a scheduled start may take to show
     poll_interval: float = 5.0
+    budget_ends: float | None = None  # time.monotonic() when the run's --budget is spent; None: no budget
 
 
 class Target:
@@ -64,6 +67,9 @@ class Target:
         self._cleanup: list[tuple[str, str]] = []  # (method path) of everything the kit created, in order
         self._sandbox: str | None = options.allow_writes
         self._fidelity: str | None = None
+        self._auth: str | None = None
+        # Seconds the kit moved each account's clock (account id, or "" for the in-process mock's).
+        self.time_moved: dict[str, float] = {}
 
     # --- what the target allows ------------------------------------------------------------------
     @property
@@ -84,6 +90,21 @@ class Target:
         if self.control is not None and self._fidelity is None:
             self._fidelity = self.control.health().get("fidelity", "observed")
         return self._fidelity
+
+    @property
+    def auth_mode(self) -> str | None:
+        """A mock's auth mode (open, strict, isolated: `mocktmc serve --auth`); None for the real TMC."""
+        if self.kind == "mock":
+            return "strict"
+        if self.control is not None and self._auth is None:
+            self._auth = str(self.control.health().get("auth", "strict"))
+        return self._auth
+
+    @property
+    def enforces_auth(self) -> bool:
+        """Whether a request without valid credentials is refused: not by a mocktmc server in auth mode open,
+        which takes any token (so that nothing needs one), by design."""
+        return self.auth_mode != "open"
 
     @property
     def writes(self) -> bool:
@@ -127,13 +148,31 @@ class Target:
                  "tmc": f"TMC at {self.base_url}"}[self.kind]
         if self.options.defects:
             where += f" (defects: {', '.join(self.options.defects)})"
+        if self.kind == "mocktmc":
+            where += f", auth {self.auth_mode}"
         mode = "writes allowed" if self.writes else "read-only"
         if self.kind == "tmc" and self.writes:
             mode += f" in workspace {self.options.allow_writes}"
         return f"{where}, {mode}"
 
+    # --- the run's budget (--budget) -----------------------------------------------------------------
+    def within_budget(self, what: str) -> None:
+        """Skip `what` (a test, or the rest of one: its next request) once the run's budget is spent; listed in
+        the report. The checks it made before stay recorded."""
+        ends = self.options.budget_ends
+        if ends is not None and time.monotonic() >= ends:
+            RECORD.exempt(f"{what}: not run, or cut short", "the run's --budget was spent")
+            pytest.skip("the run's --budget is spent")
+
+    def _budget_left(self) -> float:
+        ends = self.options.budget_ends
+        return float("inf") if ends is None else max(0.0, ends - time.monotonic())
+
     # --- requests --------------------------------------------------------------------------------
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        if self.options.budget_ends is not None:
+            self.within_budget(RECORD.current_test or f"{method} {path}")
+            kwargs.setdefault("timeout", min(60.0, max(1.0, self._budget_left())))
         kwargs.setdefault("timeout", 60)
         return self.session.request(method, self.base_url + path, **kwargs)
 
@@ -152,7 +191,16 @@ class Target:
     def curl(self, response: requests.Response | None) -> str | None:
         if response is None:
             return None
-        return curl_of(response.request, self.base_url, self.shown_url)
+        return curl_of(response.request, self.base_url, self.shown_url, self.secrets())
+
+    def secrets(self) -> dict[str, str]:
+        """The kit's own credentials as an Authorization header carries them -> the shell variable a reproduction
+        reads instead: the bearer token ($TMC_TOKEN), the client credentials ($TMC_BASIC)."""
+        shown = {self.auth_headers["Authorization"].partition(" ")[2]: "TMC_TOKEN"}
+        if self.options.client_id and self.options.client_secret:
+            basic = base64.b64encode(f"{self.options.client_id}:{self.options.client_secret}".encode()).decode()
+            shown[basic] = "TMC_BASIC"
+        return shown
 
     def check(self, name: str, holds: Any, message: str, *, response: requests.Response | None = None,
               operation: str | None = None, family: str | None = None) -> None:
@@ -174,9 +222,29 @@ class Target:
         if seconds <= 0:
             return
         if self.control is not None:
-            self._account_control().clock.advance(seconds=seconds)
+            self._advance(seconds)
         else:
             time.sleep(seconds)
+
+    def _advance(self, seconds: float) -> None:
+        """Move the clock of the kit's account (only it: on a server, the control is bound to that account)."""
+        control = self._account_control()
+        moved = control.clock.advance(seconds=seconds)
+        account = str(moved.get("account") or control.account or "") if isinstance(moved, dict) else ""
+        self.time_moved[account] = self.time_moved.get(account, 0.0) + seconds
+
+    def changes(self) -> list[str]:
+        """What the kit changed on the target beyond what it created and deleted: whose clock it moved."""
+        lines = []
+        for account, seconds in sorted(self.time_moved.items()):
+            whose = f"account {account}'s clock" if account else "the mock's clock"
+            lines.append(f"moved {whose} forward by {_duration(seconds)}"
+                         + (" (that account's own clock: the server's and other accounts' stay where they were)"
+                            if self.kind == "mocktmc" else ""))
+        if self.kind == "mocktmc" and self.auth_mode == "open" and self.time_moved:
+            lines.append("auth mode open: every client of this server shares that account, and sees its time moved; "
+                         "serve with --auth isolated to give the kit an account of its own")
+        return lines
 
     def wait_for(self, probe: Callable[[], T | None], *, within: float, step: float = 30.0) -> T | None:
         """Call `probe` until it answers something other than None, for at most `within` seconds of target
@@ -189,13 +257,13 @@ class Target:
             waited = 0.0
             while waited < within:
                 move = min(step, within - waited)
-                self._account_control().clock.advance(seconds=move)
+                self._advance(move)
                 waited += move
                 found = probe()
                 if found is not None:
                     return found
             return None
-        deadline = time.monotonic() + min(within, self.options.poll_deadline)
+        deadline = time.monotonic() + min(within, self.options.poll_deadline, self._budget_left())
         while time.monotonic() < deadline:
             time.sleep(self.options.poll_interval)
             found = probe()
@@ -336,3 +404,14 @@ def _mocktmc_control(base_url: str, control_token: str | None) -> Control | None
         control.close()
         return None
     return control
+
+
+def _duration(seconds: float) -> str:
+    """1 d 6 h 5 min, 45 s: how far a clock moved, for people."""
+    whole = int(round(seconds))
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else "",
+             f"{secs} s" if secs or not whole else ""]
+    return " ".join(part for part in parts if part)
