@@ -337,7 +337,7 @@ def test_installed_kit_runs(with_kit, outside):
     result = run(with_kit, "mocktmc", "contract", "--family", "security,processing", "--suite",
                  "schemathesis,lifecycle", "--max-examples", "2", "--steps", "5", cwd=outside, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    outcome = result.stdout.strip().splitlines()[-1]  # pytest's closing line: "== 3 passed, ... in 9.56s =="
+    outcome = result.stdout.strip().splitlines()[-1]  # the closing line, on tests: "3 tests: 3 passed; ...; 9.6 s"
     assert re.search(r"\b[1-9]\d* passed\b", outcome) and not re.search(r"failed|error", outcome), outcome
 
 

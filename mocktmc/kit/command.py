@@ -5,16 +5,29 @@ pip-installed mocktmc run the same tests with the same options (`--url` here is 
 """
 from __future__ import annotations
 
+import re
 import sys
+import time
+from collections.abc import Callable, Sequence
 from importlib import resources
 from importlib.util import find_spec
+from typing import Any
+from urllib.parse import urlsplit
 
 import click
+from click.shell_completion import CompletionItem
+
+from ..defect_catalog import DEFECTS
 
 # The kit's engines come with the `kit` extra; serving, the Python API and the plugin need none of them.
 ENGINES = ("pytest", "hypothesis", "schemathesis")
-SUITES = "schemathesis,stateful,lifecycle,crud,schedules,scenarios,quirks"
-FAMILIES = "orchestration,processing,monitoring,security,legacy"
+# As contracts/conftest.py names them (tests/test_kit_console.py keeps the two lists the same): known here
+# so that a wrong name is refused before pytest, and the kit's imports, start.
+SUITES = ("schemathesis", "stateful", "lifecycle", "crud", "schedules", "scenarios", "quirks")
+FAMILIES = ("orchestration", "processing", "monitoring", "security", "legacy")
+# --url: one GET that any HTTP answer satisfies, retried every POLL_EVERY seconds while --wait lasts.
+REACH_TIMEOUT = 5.0
+POLL_EVERY = 0.5
 
 
 def missing_engines() -> list[str]:
@@ -25,16 +38,99 @@ def kit_directory() -> str:
     return str(resources.files("mocktmc.contracts"))
 
 
+class NameList(click.ParamType):
+    """Comma-separated names, each one of `known`; converted to the names joined by commas again."""
+
+    name = "list"
+
+    def __init__(self, noun: str, plural: str, known: Sequence[str]) -> None:
+        self.noun, self.plural = noun, plural
+        self.known = tuple(known)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        names = [part.strip() for part in str(value).split(",") if part.strip()]
+        known = ", ".join(self.known)
+        if not names:
+            self.fail(f"name at least one {self.noun}; known: {known}", param, ctx)
+        unknown = [name for name in names if name not in self.known]
+        if unknown:
+            noun = self.noun if len(unknown) == 1 else self.plural
+            self.fail(f"unknown {noun} {', '.join(unknown)}; known: {known}", param, ctx)
+        return ",".join(dict.fromkeys(names))
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+        # Complete the name after the last comma, keeping those before it.
+        head, comma, tail = incomplete.rpartition(",")
+        return [CompletionItem(head + comma + name) for name in self.known if name.startswith(tail)]
+
+
+class Unreachable(click.ClickException):
+    """The target did not answer: exit 2, apart from 1 (a contract failed) and without a traceback."""
+
+    exit_code = 2
+
+
+def _url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise click.BadParameter(f"{value!r} is not an http(s) URL; for example http://127.0.0.1:8080 or "
+                                     "https://api.eu.cloud.talend.com", ctx, param)
+    return value
+
+
+def _reason(exc: Exception) -> str:
+    """Why a request failed, in a few words: requests wraps the socket's error in two layers of reprs."""
+    import requests
+
+    if isinstance(exc, requests.Timeout):
+        return f"no answer within {REACH_TIMEOUT:g} s"
+    text = str(exc)
+    errno = re.search(r"\[Errno -?\d+\] [^'\")]+", text)
+    if errno:
+        return errno.group(0).strip()
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def reach(url: str, wait: float = 0.0, *, get: Callable[..., Any] | None = None,
+          sleep: Callable[[float], None] = time.sleep, now: Callable[[], float] = time.monotonic) -> None:
+    """Return once `url` gives any HTTP answer; try every POLL_EVERY seconds for up to `wait` seconds, then
+    raise Unreachable. (`get`, `sleep` and `now` are requests.get and the clock, or a test's stand-ins.)"""
+    import requests
+
+    get = requests.get if get is None else get
+    deadline = now() + wait
+    while True:
+        try:
+            get(url, timeout=REACH_TIMEOUT, allow_redirects=False)
+            return
+        except requests.RequestException as exc:
+            if now() + POLL_EVERY > deadline:
+                waited = f" (tried for {wait:g} s)" if wait else " (--wait SECONDS waits for it to come up)"
+                raise Unreachable(f"cannot reach {url}: {_reason(exc)}{waited}") from None
+        sleep(POLL_EVERY)
+
+
 def pytest_arguments(url: str | None, token: str | None, client_id: str | None, client_secret: str | None,
                      allow_writes: str | None, control_token: str | None, family: str, suite: str,
                      max_examples: int, steps: int, seed: int | None, report: str | None, html: str | None,
                      defects: tuple[str, ...], poll_deadline: float, extra: tuple[str, ...] = (),
-                     fidelity: str = "observed") -> list[str]:
+                     fidelity: str = "observed", verbose: bool = False) -> list[str]:
     """The pytest command line that runs the kit with these options."""
     # The kit needs none of mocktmc's fixtures for testing clients; that plugin, loaded after this command
-    # imported mocktmc, would only be warned about (its assertions cannot be rewritten).
-    args = [kit_directory(), "-p", "no:mocktmc", f"--tmc-family={family}", f"--tmc-suite={suite}",
-            f"--tmc-max-examples={max_examples}", f"--tmc-steps={steps}", f"--tmc-poll-deadline={poll_deadline}"]
+    # imported mocktmc, would only be warned about (its assertions cannot be rewritten). Nor does the kit
+    # need assertion rewriting at all: its checks carry their own messages (mocktmc.kit.checks), and
+    # rewriting warns that mocktmc, imported by this command, cannot be rewritten.
+    args = [kit_directory(), "-p", "no:mocktmc", "-p", "mocktmc.kit.progress", "--assert=plain"]
+    if verbose:
+        args += ["-v", "--tb=long"]
+    else:
+        # The progress plugin's line is the progress and its closing lines the counts: pytest's dots,
+        # percentages, header, "collected N items" and counts (-qq), its tracebacks (--tb=no) and its list of
+        # failed tests (-rs keeps only the skipped ones) would say again, less well, what the kit's summary says.
+        args += ["-qq", "--tb=no", "-rs", "-o", "console_output_style=classic"]
+    args += [f"--tmc-family={family}", f"--tmc-suite={suite}", f"--tmc-max-examples={max_examples}",
+             f"--tmc-steps={steps}", f"--tmc-poll-deadline={poll_deadline}"]
     named = {"--tmc-url": url, "--tmc-token": token, "--tmc-client-id": client_id,
              "--tmc-client-secret": client_secret, "--tmc-allow-writes": allow_writes,
              "--tmc-control-token": control_token, "--tmc-seed": seed, "--tmc-html": html, "--junitxml": report}
@@ -46,8 +142,12 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "help_option_names": ["-h", "--help"]})
-@click.option("--url", envvar="TMC_URL", default=None,
-              help="The TMC to check: a mocktmc server or the real API. Default: a mock in this process.")
+@click.option("--url", envvar="TMC_URL", default=None, callback=_url,
+              help="The TMC to check: a mocktmc server or the real API; it must answer (see --wait) before the kit "
+                   "starts. Default: a mock in this process.")
+@click.option("--wait", metavar="SECONDS", default=0.0, show_default=True, type=click.FloatRange(0),
+              help="With --url: wait up to this long for the target to answer (tried every 0.5 s), for a server "
+                   "that is still starting.")
 @click.option("--token", envvar="TMC_TOKEN", default=None, help="Bearer token (personal access token).")
 @click.option("--client-id", envvar="TMC_CLIENT_ID", default=None, help="Service account id, with --client-secret.")
 @click.option("--client-secret", envvar="TMC_CLIENT_SECRET", default=None)
@@ -55,32 +155,61 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
               help="Real TMC: create (with the name prefix mocktmc-kit-) only in this sandbox workspace, and "
                    "delete it afterwards. Without it the kit only reads.")
 @click.option("--control-token", default=None, help="The control-plane token of a mocktmc server.")
-@click.option("--family", default=FAMILIES, show_default=True, help="Comma-separated API families to check.")
-@click.option("--suite", default=SUITES, show_default=True, help="Comma-separated suites to run.")
+@click.option("--family", default=",".join(FAMILIES), show_default=True, metavar="NAME[,NAME...]",
+              type=NameList("family", "families", FAMILIES), help="API families to check, comma-separated.")
+@click.option("--suite", default=",".join(SUITES), show_default=True, metavar="NAME[,NAME...]",
+              type=NameList("suite", "suites", SUITES), help="Suites to run, comma-separated.")
 @click.option("--max-examples", default=10, show_default=True, type=click.IntRange(1),
               help="Hypothesis examples per operation and per state machine.")
 @click.option("--steps", default=20, show_default=True, type=click.IntRange(1), help="Steps per state-machine run.")
 @click.option("--seed", default=None, type=int, help="Repeat a run: the seed its summary printed.")
 @click.option("--report", metavar="PATH", default=None, help="Write a JUnit XML report.")
 @click.option("--html", metavar="PATH", default=None, help="Write an HTML report.")
-@click.option("--defect", "defects", multiple=True, metavar="NAME",
-              help="Switch on a deliberate bug in the in-process mock (to see the kit catch it); repeatable.")
+@click.option("--defect", "defects", multiple=True, type=click.Choice(list(DEFECTS)),
+              help="Switch on a deliberate bug in the in-process mock (to see the kit catch it); repeatable. "
+                   "`mocktmc defects` says what each breaks.")
 @click.option("--fidelity", default="observed", show_default=True, type=click.Choice(["observed", "documented"]),
               help="The in-process mock's fidelity (`mocktmc quirks`): the service as observed, or as documented.")
 @click.option("--poll-deadline", default=600.0, show_default=True, type=click.FloatRange(1),
               help="Real TMC: seconds to wait for a run or a scheduled start.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="pytest's own output: a line per test and full tracebacks (--tb=long), instead of the progress "
+                   "line and the kit's summary alone.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def contract(url, token, client_id, client_secret, allow_writes, control_token, family, suite, max_examples,
-             steps, seed, report, html, defects, fidelity, poll_deadline, pytest_args) -> None:
-    """Check a TMC target against the contracts (extra arguments go to pytest, e.g. -x or -k)."""
+def contract(url, wait, token, client_id, client_secret, allow_writes, control_token, family, suite, max_examples,
+             steps, seed, report, html, defects, fidelity, poll_deadline, verbose, pytest_args) -> None:
+    """Check a TMC target against the contracts (extra arguments go to pytest, e.g. -x or -k).
+
+    A status line shows the checks passed and failed so far, per family; at the end the kit's summary lists
+    each failure with a curl command that repeats it. Exit status: 0 all checks held, 1 some failed, 2 the
+    options or the target were wrong (nothing ran).
+    """
+    # Everything that can be told from the options is told before pytest, and the kit's imports, start.
+    if url is not None:
+        if defects:
+            raise click.UsageError("--defect switches on bugs in the in-process mock (no --url); for a server use "
+                                   "`mocktmc serve --defect`")
+        if fidelity != "observed":
+            raise click.UsageError("--fidelity sets the in-process mock's (no --url); for a server use "
+                                   "`mocktmc serve --fidelity`")
+        if not token and not (client_id and client_secret):
+            raise click.UsageError("--url needs credentials: --token, or --client-id with --client-secret")
+    elif wait:
+        raise click.UsageError("--wait waits for the target --url names; without --url the mock is in this process")
     missing = missing_engines()
     if missing:
         raise click.ClickException(
             f"the contract kit needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not "
             f"installed here; install the kit with: pip install 'mocktmc[kit]'")
+    if url is not None:
+        if wait:
+            click.echo(f"mocktmc contract: waiting up to {wait:g} s for {url} to answer")
+        reach(url, wait)
+    # The first line at once: pytest takes seconds to import the engines and collect the suites.
+    click.echo(f"mocktmc contract: checking {url or 'a mock in this process'}; families {family}; suites {suite}")
     import pytest
 
     args = pytest_arguments(url, token, client_id, client_secret, allow_writes, control_token, family, suite,
                             max_examples, steps, seed, report, html, tuple(defects), poll_deadline,
-                            tuple(pytest_args), fidelity)
+                            tuple(pytest_args), fidelity, verbose)
     sys.exit(int(pytest.main(args)))

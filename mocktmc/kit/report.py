@@ -7,6 +7,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..contract_documents import contract, operations_in
 
@@ -35,6 +36,15 @@ class Failure:
     test: str = ""
 
 
+class Tally(NamedTuple):
+    """A run so far, for a progress display: family -> (checks passed, checks failed, operations covered),
+    counted as summary_lines counts them; the failures recorded; where the run is."""
+    families: dict[str, tuple[int, int, int]]
+    failures: int
+    test: str
+    operation: str
+
+
 @dataclass
 class Record:
     """Checks are counted per (family, check, operation): Hypothesis replays and shrinks a failing example
@@ -50,20 +60,24 @@ class Record:
     # Quirk name -> (which way the target behaves: observed, documented or undetermined; what was seen).
     quirks: dict[str, tuple[str, str]] = field(default_factory=dict)
     current_test: str = ""
+    last_operation: str = ""  # the operation a check or a cover was last recorded on (progress displays)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def cover(self, family: str, operation: str) -> None:
         with self._lock:
             self.covered[family].add(operation)
+            self.last_operation = operation
 
     def passed(self, family: str, check: str, operation: str | None) -> None:
         with self._lock:
+            self.last_operation = operation or self.last_operation
             if operation in contract_operations(family):
                 self.covered[family].add(operation)
             self.ok[(family, check)].add(operation or "-")
 
     def failed(self, family: str, check: str, operation: str | None, message: str, curl: str | None) -> None:
         with self._lock:
+            self.last_operation = operation or self.last_operation
             if operation in contract_operations(family):
                 self.covered[family].add(operation)
             key = (family, check)
@@ -87,6 +101,22 @@ class Record:
         """An operation not checked, for a stated reason (listed, with the count, in the report)."""
         with self._lock:
             self.left_out[(family, why)].add(operation)
+
+    def tally(self) -> Tally:
+        """The run so far, taken under the lock: a progress display reads it from its own thread while the
+        suites record checks."""
+        with self._lock:
+            families = {}
+            for family in self.families():
+                rows = self.rows(family)
+                failed = sum(1 for _, _, bad in rows if bad)
+                families[family] = (len(rows) - failed, failed, len(self.covered.get(family, ())))
+            return Tally(families, len(self.failures), self.current_test, self.last_operation)
+
+    def tests_with_failures(self) -> set[str]:
+        """The tests (node ids) during which a check failed: their failures are in the summary already."""
+        with self._lock:
+            return {failure.test for failure in self.failures}
 
     # --- rendering ------------------------------------------------------------------------------
     def families(self) -> list[str]:
