@@ -3,7 +3,7 @@
 
 Every suite takes the session's `target` (the in-process mock unless --tmc-url names another) and
 records named checks; the summary at the end lists them per family, with a curl command and the seed
-for each failure.
+for each failure. --tmc-html and --tmc-junit write the same record as a page and as JUnit XML.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import os
 import random
 import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--tmc-steps", type=int, default=20, help="Steps per state-machine example.")
     group.addoption("--tmc-seed", type=int, default=None, help="Seed of the run (printed; default random).")
     group.addoption("--tmc-html", default=None, metavar="PATH", help="Write an HTML report here.")
+    group.addoption("--tmc-junit", default=None, metavar="PATH",
+                    help="Write a JUnit XML report here: a test case per check and operation, a suite per family.")
     group.addoption("--tmc-poll-deadline", type=float, default=600.0,
                     help="Real TMC: seconds to wait for a run or a scheduled start to show.")
     group.addoption("--tmc-budget", type=float, default=None, metavar="MINUTES",
@@ -66,6 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "suite(name): the kit suite a test belongs to (--tmc-suite)")
     config.addinivalue_line("markers", "families(*names): the API families a test checks (--tmc-family)")
     config.addinivalue_line("markers", "writes: the test creates things; skipped on a read-only target")
+    RECORD.started = datetime.now(timezone.utc)
     seed = config.getoption("--tmc-seed")
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
@@ -89,6 +93,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     suites = _listed(config, "--tmc-suite", SUITES)
     families = _listed(config, "--tmc-family", FAMILIES)
+    RECORD.suites = [name for name in SUITES if name in suites]
+    RECORD.chosen_families = [name for name in FAMILIES if name in families]
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
@@ -150,6 +156,32 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     RECORD.current_test = item.nodeid
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Tests are counted here as well as checks: a test that fails outside any named check (the target did not
+    # answer, say) must turn the reports' verdict, and a skipped one must say why.
+    note = ""
+    if report.skipped and isinstance(report.longrepr, tuple):
+        note = report.longrepr[2].removeprefix("Skipped: ")
+    elif report.failed:
+        note = report.longreprtext
+    if report.when == "call" or not report.passed:
+        # The kit runs in one process, one test at a time: the item running is the one reporting (a subtest's
+        # report names more than its item).
+        RECORD.test_outcome(report.nodeid, report.outcome, note, item=RECORD.current_test)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Written here rather than in the terminal summary, so that the reports exist however pytest reports.
+    RECORD.finished = datetime.now(timezone.utc)
+    RECORD.exit_status = int(exitstatus)
+    for option, render in (("--tmc-html", RECORD.html), ("--tmc-junit", RECORD.junit)):
+        path = session.config.getoption(option)
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_text(render(), encoding="utf-8")
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     terminalreporter.section("mocktmc contract kit")
     for line in RECORD.summary_lines():
@@ -160,7 +192,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
             terminalreporter.write_line("  what the kit changed on the target (beyond what it created and deleted):")
             for line in changed:
                 terminalreporter.write_line(f"    - {line}")
-    path = config.getoption("--tmc-html")
-    if path:
-        Path(path).write_text(RECORD.html(), encoding="utf-8")
-        terminalreporter.write_line(f"HTML report: {path}")
+    for option, what in (("--tmc-html", "HTML report"), ("--tmc-junit", "JUnit XML report")):
+        path = config.getoption(option)
+        if path:
+            terminalreporter.write_line(f"{what}: {path}")

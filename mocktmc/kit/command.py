@@ -133,7 +133,7 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
              f"--tmc-steps={steps}", f"--tmc-poll-deadline={poll_deadline}"]
     named = {"--tmc-url": url, "--tmc-token": token, "--tmc-client-id": client_id,
              "--tmc-client-secret": client_secret, "--tmc-allow-writes": allow_writes,
-             "--tmc-control-token": control_token, "--tmc-seed": seed, "--tmc-html": html, "--junitxml": report}
+             "--tmc-control-token": control_token, "--tmc-seed": seed, "--tmc-html": html, "--tmc-junit": report}
     args += [f"{name}={value}" for name, value in named.items() if value is not None]
     args += [f"--tmc-defect={name}" for name in defects]
     if fidelity != "observed":
@@ -163,7 +163,8 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
               help="Hypothesis examples per operation and per state machine.")
 @click.option("--steps", default=20, show_default=True, type=click.IntRange(1), help="Steps per state-machine run.")
 @click.option("--seed", default=None, type=int, help="Repeat a run: the seed its summary printed.")
-@click.option("--report", metavar="PATH", default=None, help="Write a JUnit XML report.")
+@click.option("--report", metavar="PATH", default=None,
+              help="Write a JUnit XML report: a test case per check and operation, a test suite per family.")
 @click.option("--html", metavar="PATH", default=None, help="Write an HTML report.")
 @click.option("--defect", "defects", multiple=True, type=click.Choice(list(DEFECTS)),
               help="Switch on a deliberate bug in the in-process mock (to see the kit catch it); repeatable. "
