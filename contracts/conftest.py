@@ -62,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "suite(name): the kit suite a test belongs to (--tmc-suite)")
     config.addinivalue_line("markers", "families(*names): the API families a test checks (--tmc-family)")
     config.addinivalue_line("markers", "writes: the test creates things; skipped on a read-only target")
+    RECORD.reset()  # a session's record starts empty (several sessions may run in one process)
     seed = config.getoption("--tmc-seed")
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
 from ..contract_documents import contract, operations_in
@@ -51,6 +51,14 @@ class Record:
     quirks: dict[str, tuple[str, str]] = field(default_factory=dict)
     current_test: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self) -> None:
+        """Forget everything recorded: each kit session starts empty, also when several run in one process (the
+        kit's own tests run it in process). In place, since the suites hold this very record (RECORD)."""
+        fresh = Record()
+        with self._lock:
+            for name in (f.name for f in fields(self) if f.name != "_lock"):
+                setattr(self, name, getattr(fresh, name))
 
     def cover(self, family: str, operation: str) -> None:
         with self._lock:
