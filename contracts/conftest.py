@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from mocktmc.kit.report import RECORD
 from mocktmc.kit.target import Target, TargetOptions, open_target, use_target
@@ -69,10 +69,13 @@ def pytest_configure(config: pytest.Config) -> None:
     RECORD.seed = seed
     # One seed for Hypothesis everywhere, so that `--tmc-seed N` repeats a run.
     config.option.hypothesis_seed = seed
+    # No explain phase: after shrinking a failure, Hypothesis would replay it dozens of times more only to comment
+    # which of its steps could vary (most of a failing state machine's time); the summary shows none of it.
     settings.register_profile("mocktmc-kit", max_examples=config.getoption("--tmc-max-examples"),
                               stateful_step_count=config.getoption("--tmc-steps"), deadline=None,
                               database=None, print_blob=False, report_multiple_bugs=False,
-                              suppress_health_check=list(HealthCheck))
+                              suppress_health_check=list(HealthCheck),
+                              phases=[phase for phase in Phase if phase is not Phase.explain])
     settings.load_profile("mocktmc-kit")
 
 
