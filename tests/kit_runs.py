@@ -4,9 +4,9 @@ new interpreter, its imports and its contracts read again.
 
 A kit session in process leaves the process as it found it: it loads its own Hypothesis profile (put back here), it
 imports the kit's suites as a package of their own (dropped here, so that the next session imports them afresh, with
-its own settings and no module state left from this one), and pytest puts the kit's folder on sys.path (taken off
-here). Its record (mocktmc.kit.report.RECORD) starts empty in each session, and what the kit keeps per target is
-held weakly, so that a later target is never taken for a finished one.
+its own settings and no module state left from this one), pytest puts the kit's folder on sys.path and keeps the
+last failure in sys.last_traceback (both put back here). Its record (mocktmc.kit.report.RECORD) starts empty in each
+session, and what the kit keeps per target is held weakly, so that a later target is never taken for a finished one.
 """
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ def kit_in_a_process(args: list[str]) -> KitRun:
     return KitRun(done.returncode, done.stdout, done.stderr)
 
 
+LAST_FAILURE = ("last_type", "last_value", "last_traceback", "last_exc")
+
+
 def _suites(name: str) -> bool:
     """The kit's suites as pytest imports them (a package named after the kit's folder, `contracts`)."""
     return name == "contracts" or name.startswith("contracts.")
@@ -48,6 +51,9 @@ def kit_in_this_process(args: list[str]) -> KitRun:
 
     profile = settings._current_profile
     path = list(sys.path)
+    # pytest keeps the last failure for a post-mortem (sys.last_traceback...): its frames would keep the session's
+    # target, and the mock in it, alive.
+    last = {name: getattr(sys, name) for name in LAST_FAILURE if hasattr(sys, name)}
     before = {name for name in sys.modules if _suites(name)}
     out, err = io.StringIO(), io.StringIO()
     returncode = None
@@ -62,6 +68,11 @@ def kit_in_this_process(args: list[str]) -> KitRun:
         if profile is not None:
             settings.load_profile(profile)
         sys.path[:] = path
+        for name in LAST_FAILURE:
+            if name in last:
+                setattr(sys, name, last[name])
+            elif hasattr(sys, name):
+                delattr(sys, name)
         for name in [name for name in sys.modules if _suites(name) and name not in before]:
             del sys.modules[name]
     assert isinstance(returncode, int), f"the command ended without an exit status:\n{err.getvalue()[-3000:]}"
