@@ -69,6 +69,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "suite(name): the kit suite a test belongs to (--tmc-suite)")
     config.addinivalue_line("markers", "families(*names): the API families a test checks (--tmc-family)")
     config.addinivalue_line("markers", "writes: the test creates things; skipped on a read-only target")
+    RECORD.reset()  # a session's record starts empty (several sessions may run in one process)
+    _OPENED.clear()
     RECORD.started = datetime.now(timezone.utc)
     seed = config.getoption("--tmc-seed")
     if seed is None:
@@ -76,10 +78,13 @@ def pytest_configure(config: pytest.Config) -> None:
     RECORD.seed = seed
     # One seed for Hypothesis everywhere, so that `--tmc-seed N` repeats a run.
     config.option.hypothesis_seed = seed
+    # No explain phase: after shrinking a failure, Hypothesis would replay it dozens of times more only to comment
+    # which of its steps could vary (most of a failing state machine's time); the summary shows none of it.
     settings.register_profile("mocktmc-kit", max_examples=config.getoption("--tmc-max-examples"),
                               stateful_step_count=config.getoption("--tmc-steps"), deadline=None,
                               database=None, print_blob=False, report_multiple_bugs=False,
-                              suppress_health_check=list(HealthCheck))
+                              suppress_health_check=list(HealthCheck),
+                              phases=[phase for phase in Phase if phase is not Phase.explain])
     # Against a target that cannot move time (the real TMC), a failing example is not shrunk: shrinking replays
     # the example again and again, and with it every real-time wait it made (minutes each).
     settings.register_profile("mocktmc-kit-real-time", parent=settings.get_profile("mocktmc-kit"),

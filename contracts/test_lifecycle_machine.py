@@ -21,6 +21,7 @@ import math
 import sys
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pytest
 import requests
@@ -100,13 +101,14 @@ def parse_time(text: str) -> datetime:
 
 
 # --- the tasks the machine runs ---------------------------------------------------------------------------------------
-_TASKS: dict[int, tuple[str, ...]] = {}  # per target: made once per session, deleted at its end
+# Per target (held weakly: a later target may be given a collected one's id): made once per session, deleted at its end.
+_TASKS: WeakKeyDictionary[Target, tuple[str, ...]] = WeakKeyDictionary()
 
 
 def sandbox_tasks(target: Target) -> tuple[str, ...]:
     """Two tasks of an artifact of the sandbox workspace (made on first use; the session's clean-up deletes them)."""
-    if id(target) in _TASKS:
-        return _TASKS[id(target)]
+    if target in _TASKS:
+        return _TASKS[target]
     box = sandbox(target)
     tasks = []
     for label in ("run-a", "run-b"):
@@ -117,8 +119,8 @@ def sandbox_tasks(target: Target) -> tuple[str, ...]:
                      f"creating a task in the sandbox: {describe(made)}", response=made, operation=TASKS)
         tasks.append(made.json()["id"])
         target.created(f"/orchestration/executables/tasks/{made.json()['id']}")
-    _TASKS[id(target)] = tuple(tasks)
-    return _TASKS[id(target)]
+    _TASKS[target] = tuple(tasks)
+    return _TASKS[target]
 
 
 # --- the machine ------------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pytest
 import requests
@@ -137,15 +138,15 @@ def build_trigger(kind: str, first: datetime, second: int) -> dict:
                                  "interval": 60}}
 
 
-_FROZEN: dict[int, bool] = {}
+_FROZEN: WeakKeyDictionary[Target, bool] = WeakKeyDictionary()  # per target, held weakly (ids are reused)
 
 
 def clock_stands_still(target: Target) -> bool:
     """Whether the target's clock only moves when the kit moves it (a frozen mocktmc clock): then the machine need
     not ask the time after every request, only after it moved the clock."""
-    if id(target) not in _FROZEN:
-        _FROZEN[id(target)] = target.control is not None and target.control.clock.get().get("frozen") is True
-    return _FROZEN[id(target)]
+    if target not in _FROZEN:
+        _FROZEN[target] = target.control is not None and target.control.clock.get().get("frozen") is True
+    return _FROZEN[target]
 
 
 @dataclass

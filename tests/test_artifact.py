@@ -334,7 +334,8 @@ def test_installed_plugin_fixtures_work(with_kit, outside):
 
 
 def test_installed_kit_runs(with_kit, outside):
-    result = run(with_kit, "mocktmc", "contract", "--family", "security,processing", "--suite",
+    # schemathesis over two small families, and a state machine (the run lifecycle, which checks monitoring's logs).
+    result = run(with_kit, "mocktmc", "contract", "--family", "security,monitoring", "--suite",
                  "schemathesis,lifecycle", "--max-examples", "2", "--steps", "5", cwd=outside, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     outcome = result.stdout.strip().splitlines()[-1]  # the closing line, on tests: "3 tests: 3 passed; ...; 9.6 s"

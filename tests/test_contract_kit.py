@@ -1,18 +1,17 @@
-"""The contract kit catches bugs: run as users run it (`python -m mocktmc contract`, in a subprocess),
-it passes on the healthy mock and fails on each deliberate defect, naming the check that caught it.
+"""The contract kit catches bugs: it passes on the healthy mock and fails on each deliberate defect, naming the
+check that caught it.
 
-The runs are slices (a family and a suite, few examples) so that they fit in `make test`; `make
-contract` runs the whole kit at length. They run two at a time: each is a separate Python process.
+Two runs are made as users make them, `python -m mocktmc contract` in a process of its own: the healthy mock in
+that process, every family and suite; and a mocktmc server, with a token from client credentials. The others run
+the same command in this process (tests/kit_runs.py): each defect, the v12 walkthrough, the fidelities, a served
+defect and a server that is only read. They are slices (a family and a suite, few examples) so that they fit in
+`make test`; `make contract` runs the whole kit at length.
 """
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 
 import pytest
 
@@ -22,13 +21,18 @@ from mocktmc.kit.schemathesis_runs import READING_POSTS
 from mocktmc.testing import MockTMC
 
 from .conftest import DEMO_PAT, SERVICE_ACCOUNT, SERVICE_SECRET
-
-# One worker runs every kit job (the `runs` fixture is the module's), and runs them first: they are the longest.
-pytestmark = pytest.mark.xdist_group("contract_kit")
+from .kit_runs import KitRun, kit_in_a_process, kit_in_this_process
 
 CONTROL_TOKEN = "kit-test-control"
 
+# The seed is fixed, so that every run below is the same run each time (each defect is caught with it).
 FAST = ["--max-examples", "3", "--steps", "10", "--seed", "7"]
+# The long runs that must pass take one example: schemathesis' coverage phase sends every operation its cases
+# whatever the count, so every operation is still covered and every check still made (the healthy test counts them).
+ONE_EXAMPLE = ["--max-examples", "1", "--steps", "10", "--seed", "7"]
+# A defect run ends at its first failure (pytest's -x, passed on by the command), which must be the expected one:
+# the schemathesis slices would otherwise go through all of a family's operations after the defect was caught.
+FIRST_FAILURE = ["-x"]
 # defect -> (the slice that should catch it, the check that must fail)
 DEFECTS = {
     "wrong_type": (["--family", "orchestration", "--suite", "schemathesis"], "response_schema_conformance"),
@@ -43,14 +47,7 @@ DEFECTS = {
     "quirks_reversed": (["--family", "orchestration", "--suite", "quirks"], "quirk_task_name_prefix"),
 }
 HEALTHY = ["--family", "orchestration,processing,monitoring,security,legacy"]
-
-
-def _kit(args: list[str]) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("TMC_URL", None)
-    env.pop("TMC_TOKEN", None)
-    return subprocess.run([sys.executable, "-m", "mocktmc", "contract", *FAST, *args],
-                          capture_output=True, text=True, timeout=600, env=env)
+SERVED = ["--client-id", SERVICE_ACCOUNT, "--client-secret", SERVICE_SECRET]
 
 
 @contextmanager
@@ -62,39 +59,27 @@ def _server(**settings) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def runs() -> dict[str, subprocess.CompletedProcess]:
-    with ExitStack() as servers:
-        healthy_url = servers.enter_context(_server())
-        broken_url = servers.enter_context(_server(defects=["pause_ignored"]))
-        # A server whose control plane the kit cannot open looks like the real TMC: read-only, real time.
-        closed_url = servers.enter_context(_server(control_token=CONTROL_TOKEN))
-        throttled_url = servers.enter_context(_server(throttle=10))
-        served = ["--client-id", SERVICE_ACCOUNT, "--client-secret", SERVICE_SECRET]
-        jobs = {"healthy": HEALTHY, "v12": ["--family", "legacy", "--suite", "scenarios"],
-                **{name: [*slice_, "--defect", name] for name, (slice_, _) in DEFECTS.items()},
-                # The same kit against servers: a token from client credentials, the clock moved over HTTP.
-                "served": ["--url", healthy_url, *served, "--family", "orchestration,processing,monitoring",
-                           "--suite", "lifecycle,crud,schedules,scenarios"],
-                "served_pause_ignored": ["--url", broken_url, *served, "--suite", "schedules"],
-                "read_only": ["--url", closed_url, "--token", DEMO_PAT, "--family", "orchestration,processing",
-                              "--suite", "schemathesis,crud,lifecycle,quirks"],
-                # The quirk checks: a mock as documented, and a throttled server as observed.
-                "documented": ["--suite", "quirks", "--fidelity", "documented"],
-                "throttled": ["--url", throttled_url, *served, "--suite", "quirks"]}
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = {name: pool.submit(_kit, args) for name, args in jobs.items()}
-            done = {name: future.result() for name, future in futures.items()}
-        journal = requests.get(f"{closed_url}/_mocktmc/requests", timeout=30,
-                               headers={"Authorization": f"Bearer {CONTROL_TOKEN}"}).json()
-        done["read_only_journal"] = journal
-        return done
+def runs() -> dict[str, KitRun]:
+    """The runs made as users make them, each in a process of its own (one after the other: the other worker has
+    the other core)."""
+    with _server() as healthy_url:
+        return {"healthy": kit_in_a_process([*ONE_EXAMPLE, *HEALTHY]),
+                # The same kit against a server: a token from client credentials, the clock moved over HTTP.
+                "served": kit_in_a_process([*ONE_EXAMPLE, "--url", healthy_url, *SERVED,
+                                            "--family", "orchestration,processing,monitoring",
+                                            "--suite", "lifecycle,crud,schedules,scenarios"])}
 
 
-def _summary(run: subprocess.CompletedProcess) -> str:
+# The tests that read `runs` share one worker, so that its runs are made once.
+shares_the_runs = pytest.mark.xdist_group("contract_kit")
+
+
+def _summary(run: KitRun) -> str:
     text = run.stdout
     return text[text.find("mocktmc contract kit: target"):]
 
 
+@shares_the_runs
 def test_the_healthy_mock_passes_every_suite(runs):
     run = runs["healthy"]
     summary = _summary(run)
@@ -111,8 +96,8 @@ def test_the_healthy_mock_passes_every_suite(runs):
         assert re.search(rf"\b{check} \(\d+\)", summary), f"{check} never ran:\n{summary}"
 
 
-def test_the_v12_walkthrough_passes(runs):
-    run = runs["v12"]
+def test_the_v12_walkthrough_passes():
+    run = kit_in_this_process([*FAST, "--family", "legacy", "--suite", "scenarios"])
     summary = _summary(run)
     assert run.returncode == 0, run.stdout[-4000:]
     assert "SKIPPED" not in run.stdout and "FAIL" not in summary, run.stdout[-3000:]
@@ -122,8 +107,8 @@ def test_the_v12_walkthrough_passes(runs):
 
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
-def test_the_kit_catches_the_defect(runs, defect):
-    run = runs[defect]
+def test_the_kit_catches_the_defect(defect):
+    run = kit_in_this_process([*FAST, *DEFECTS[defect][0], "--defect", defect, *FIRST_FAILURE])
     summary = _summary(run)
     expected = DEFECTS[defect][1]
     assert run.returncode == 1, f"the kit passed with {defect} on:\n{run.stdout[-4000:]}{run.stderr[-2000:]}"
@@ -133,6 +118,7 @@ def test_the_kit_catches_the_defect(runs, defect):
     assert "repeat the run: mocktmc contract ... --seed 7" in summary
 
 
+@shares_the_runs
 def test_the_kit_runs_against_a_mocktmc_server(runs):
     run = runs["served"]
     summary = _summary(run)
@@ -142,20 +128,25 @@ def test_the_kit_runs_against_a_mocktmc_server(runs):
         assert re.search(rf"\b{check} \(\d+\)", summary), f"{check} never ran:\n{summary}"
 
 
-def test_the_kit_catches_a_served_defect(runs):
-    run = runs["served_pause_ignored"]
+def test_the_kit_catches_a_served_defect():
+    with _server(defects=["pause_ignored"]) as broken_url:
+        run = kit_in_this_process([*FAST, "--url", broken_url, *SERVED, "--suite", "schedules"])
     assert run.returncode == 1, run.stdout[-4000:]
     assert re.search(r"^    FAIL pause_suppresses_runs:", _summary(run), re.M), _summary(run)
 
 
-def test_a_target_without_a_control_plane_is_only_read(runs):
-    run = runs["read_only"]
+def test_a_target_without_a_control_plane_is_only_read():
+    # A server whose control plane the kit cannot open looks like the real TMC: read-only, real time.
+    with _server(control_token=CONTROL_TOKEN) as closed_url:
+        run = kit_in_this_process([*ONE_EXAMPLE, "--url", closed_url, "--token", DEMO_PAT, "--family",
+                                   "orchestration,processing", "--suite", "schemathesis,crud,lifecycle,quirks"])
+        entries = requests.get(f"{closed_url}/_mocktmc/requests", timeout=30,
+                               headers={"Authorization": f"Bearer {CONTROL_TOKEN}"}).json()
     summary = _summary(run)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert "read-only" in summary.splitlines()[0]
     assert "schemathesis sends no writes to a real TMC" in summary
     assert re.search(r"SKIPPED .*read-only target", run.stdout), run.stdout[-3000:]
-    entries = runs["read_only_journal"]
     assert len(entries) > 100  # the kit did talk to it
     reading = re.compile("|".join(re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)) for path in READING_POSTS))
     writes = [f"{e['method']} {e['path']}" for e in entries
@@ -173,11 +164,16 @@ def _quirk_lines(summary: str) -> dict[str, str]:
     return dict(re.findall(r"^    (\w+) +(observed|documented|undetermined): ", summary, re.M))
 
 
+@shares_the_runs
 def test_the_quirk_checks_follow_the_mocks_fidelity(runs):
     """Healthy mocks pass their quirk checks either way; the summary says which way each quirk went."""
     from mocktmc.quirks import QUIRKS
-    healthy, documented, throttled = (_summary(runs[name]) for name in ("healthy", "documented", "throttled"))
-    assert runs["documented"].returncode == 0 and runs["throttled"].returncode == 0, documented + throttled
+    # A mock as documented, and a throttled server as observed.
+    documented_run = kit_in_this_process([*FAST, "--suite", "quirks", "--fidelity", "documented"])
+    with _server(throttle=10) as throttled_url:
+        throttled_run = kit_in_this_process([*FAST, "--url", throttled_url, *SERVED, "--suite", "quirks"])
+    healthy, documented, throttled = (_summary(run) for run in (runs["healthy"], documented_run, throttled_run))
+    assert documented_run.returncode == 0 and throttled_run.returncode == 0, documented + throttled
     seen = _quirk_lines(healthy)
     assert set(seen) == set(QUIRKS)
     assert {name for name, way in seen.items() if way != "observed"} == {"throttle_without_retry_after"}
@@ -188,6 +184,34 @@ def test_the_quirk_checks_follow_the_mocks_fidelity(runs):
     for name in QUIRKS:
         if name != "throttle_without_retry_after":
             assert re.search(rf"\bquirk_{name} \(1\)", healthy), f"quirk_{name} never ran:\n{healthy}"
+
+
+def test_a_kit_run_in_this_process_leaves_it_as_it_found_it():
+    """A session in process leaves no trace the next could trip on: its record, its profile, its suites, the path."""
+    import gc
+    import sys
+    from weakref import WeakSet
+
+    from hypothesis import settings
+
+    from mocktmc.kit import sandbox, schemathesis_runs
+    from mocktmc.kit.target import Target
+
+    profile, path = settings._current_profile, list(sys.path)
+    gc.collect()
+    earlier = WeakSet(t for t in gc.get_objects() if isinstance(t, Target))  # other tests' (held weakly)
+    broken = kit_in_this_process([*FAST, *DEFECTS["quirks_reversed"][0], "--defect", "quirks_reversed"])
+    assert broken.returncode == 1 and "FAIL quirk_task_name_prefix" in _summary(broken), _summary(broken)
+    healthy = kit_in_this_process([*FAST, *DEFECTS["quirks_reversed"][0]])
+    summary = _summary(healthy)
+    assert healthy.returncode == 0, healthy.stdout[-4000:]
+    assert "defects" not in summary.splitlines()[0] and "FAIL" not in summary and "failure(s)" not in summary
+    assert re.search(r"\bquirk_task_name_prefix \(1\)", summary), summary  # passed, and counted once: a new record
+    assert settings._current_profile == profile and sys.path == path
+    assert not [name for name in sys.modules if name == "contracts" or name.startswith("contracts.")]
+    gc.collect()  # these sessions' targets are gone, and with them what the kit kept for each
+    assert not [t for t in gc.get_objects() if isinstance(t, Target) and t not in earlier]
+    assert set(sandbox._FOUND) <= set(earlier) and set(schemathesis_runs._SENDABLE) <= set(earlier)
 
 
 def test_the_repeat_command_shows_header_values_given_as_bytes_as_text():

@@ -10,7 +10,7 @@ import re
 import threading
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import lru_cache
 from importlib import metadata
@@ -92,6 +92,14 @@ class Record:
     # A report's test -> the pytest item it ran in (they differ for subtests: schemathesis' operations).
     test_items: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self) -> None:
+        """Forget everything recorded: each kit session starts empty, also when several run in one process (the
+        kit's own tests run it in process). In place, since the suites hold this very record (RECORD)."""
+        fresh = Record()
+        with self._lock:
+            for name in (f.name for f in fields(self) if f.name != "_lock"):
+                setattr(self, name, getattr(fresh, name))
 
     def cover(self, family: str, operation: str) -> None:
         with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import cast
+from weakref import WeakKeyDictionary
 
 from .checks import describe
 from .target import Target
@@ -18,13 +19,15 @@ class Sandbox:
     artifact: dict  # {"id", "version"}: what the kit's tasks run
 
 
-_FOUND: dict[int, Sandbox] = {}
+# Per target, held weakly: a target's id may be reused once it is collected (kit runs in one process, the kit's
+# own tests), and a new target must not be given a finished one's sandbox.
+_FOUND: WeakKeyDictionary[Target, Sandbox] = WeakKeyDictionary()
 
 
 def sandbox(target: Target) -> Sandbox:
     """The target's sandbox; a `kit_setup` check fails when there is none to work in."""
-    if id(target) in _FOUND:
-        return _FOUND[id(target)]
+    if target in _FOUND:
+        return _FOUND[target]
     workspace = target.sandbox_workspace()
     target.check("kit_setup", workspace, "no sandbox workspace to create in", operation=ARTIFACTS)
     listed = target.get("/orchestration/artifacts", params={"workspaceId": workspace, "limit": 100})
@@ -44,6 +47,6 @@ def sandbox(target: Target) -> Sandbox:
         target.check("kit_setup", environment, f"cannot tell the sandbox's environment: {describe(spaces)}",
                      response=spaces, operation="GET /orchestration/workspaces")
     # target.check raised (KitFailure) unless both the workspace and the environment were found.
-    _FOUND[id(target)] = Sandbox(cast(str, workspace), cast(str, environment),
+    _FOUND[target] = Sandbox(cast(str, workspace), cast(str, environment),
                                  {"id": artifact["id"], "version": artifact["versions"][-1]})
-    return _FOUND[id(target)]
+    return _FOUND[target]

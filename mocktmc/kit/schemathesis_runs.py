@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pytest
 import schemathesis
@@ -84,15 +85,16 @@ def operations_for(target: Target, family: str) -> list[tuple[str, str]]:
     return chosen
 
 
-_SENDABLE: dict[tuple[int, str], frozenset[str]] = {}
+# Per target (held weakly, so that a later target given a collected one's id starts afresh), per family.
+_SENDABLE: WeakKeyDictionary[Target, dict[str, frozenset[str]]] = WeakKeyDictionary()
 
 
 def sendable(target: Target, family: str) -> frozenset[str]:
     """The labels of the family's operations schemathesis may send to this target (worked out once)."""
-    key = (id(target), family)
-    if key not in _SENDABLE:
-        _SENDABLE[key] = frozenset(operation_label(method, path) for method, path in operations_for(target, family))
-    return _SENDABLE[key]
+    known = _SENDABLE.setdefault(target, {})
+    if family not in known:
+        known[family] = frozenset(operation_label(method, path) for method, path in operations_for(target, family))
+    return known[family]
 
 
 def load(target: Target, family: str) -> Any:
