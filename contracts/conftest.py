@@ -7,6 +7,7 @@ for each failure. --tmc-html and --tmc-junit write the same record as a page and
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
@@ -52,6 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Write a JUnit XML report here: a test case per check and operation, a suite per family.")
     group.addoption("--tmc-poll-deadline", type=float, default=600.0,
                     help="Real TMC: seconds to wait for a run or a scheduled start to show.")
+    group.addoption("--tmc-run-file", default=None, metavar="PATH",
+                    help="Write the run's options (no credentials) and failures here, for `mocktmc contract --replay`.")
     group.addoption("--tmc-budget", type=float, default=None, metavar="MINUTES",
                     help="Minutes the whole run may take: past them no test starts, a running one stops at its "
                          "next request, and waits end early (each listed in the report).")
@@ -185,6 +188,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             Path(path).write_text(render(), encoding="utf-8")
+    run_file = session.config.getoption("--tmc-run-file")
+    if run_file:
+        _write_run(session.config, Path(run_file))
+
+
+def _write_run(config: pytest.Config, path: Path) -> None:
+    """What `mocktmc contract --replay ID` needs: the run's options (never its credentials) and each failure's
+    test. The test is the pytest item it ran in (schemathesis' operations are subtests of one item)."""
+    options = {"url": config.getoption("--tmc-url"), "family": config.getoption("--tmc-family"),
+               "suite": config.getoption("--tmc-suite"), "max_examples": config.getoption("--tmc-max-examples"),
+               "steps": config.getoption("--tmc-steps"), "seed": RECORD.seed,
+               "defects": list(config.getoption("--tmc-defect")), "fidelity": config.getoption("--tmc-fidelity"),
+               "allow_writes": config.getoption("--tmc-allow-writes"),
+               "poll_deadline": config.getoption("--tmc-poll-deadline")}
+    failures = [{"id": f.id, "check": f.check, "family": f.family, "operation": f.operation, "test": f.test,
+                 "item": RECORD.test_items.get(f.test, f.test), "curl": f.curl} for f in RECORD.failures]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"options": options, "failures": failures}, indent=1), encoding="utf-8")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:

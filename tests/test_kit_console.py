@@ -22,7 +22,7 @@ from mocktmc.defect_catalog import DEFECTS
 from mocktmc.kit import command
 from mocktmc.kit.command import FAMILIES, SUITES, Unreachable, contract, pytest_arguments, reach
 from mocktmc.kit.progress import Display, outcome_lines, short_test, status_line
-from mocktmc.kit.report import Record, Tally
+from mocktmc.kit.report import RECORD, Record, Tally
 from mocktmc.testing import MockTMC
 
 from .conftest import DEMO_PAT
@@ -218,6 +218,7 @@ def test_a_records_tally_counts_as_its_summary_does():
 
 
 def test_the_line_is_rewritten_in_place_and_cleared_on_a_terminal():
+    RECORD.reset()  # the display reads the process's record: kit runs in this worker may have left theirs
     screen = io.StringIO()
     display = Display(screen, tty=True, live=True)
     display.test_started("contracts/test_crud_machine.py::TestCrudMachine::runTest")
@@ -232,6 +233,7 @@ def test_the_line_is_rewritten_in_place_and_cleared_on_a_terminal():
 
 def test_in_a_log_a_line_per_test_file_and_with_verbose_none():
     log = io.StringIO()
+    RECORD.reset()
     display = Display(log, tty=False, live=True)
     for nodeid in ("c/test_a.py::one", "c/test_a.py::two", "c/test_b.py::three"):
         display.test_started(nodeid)

@@ -141,3 +141,22 @@ def test_past_its_budget_the_kit_sends_nothing_more_and_lists_what_it_cut(server
     assert any("budget" in why for _, why in RECORD.exemptions)
     assert target.wait_for(lambda: None, within=3600) is None  # a real wait would end at once: no time left
     target.close()
+
+
+def test_a_failure_is_replayed_by_its_id_with_the_runs_options_and_seed(tmp_path):
+    """A run writes its failures and options (no credentials) to .mocktmc-kit/last-run.json where it runs;
+    `--replay F2` runs that failure's test again, with the same seed, and says whether it failed again."""
+    def kit(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "mocktmc", "contract", *args], cwd=tmp_path, text=True,
+                              capture_output=True, timeout=600)
+    first = kit("--defect", "wrong_type", "--family", "processing", "--suite", "schemathesis", "--max-examples", "2",
+                "--seed", "7")
+    assert first.returncode == 1
+    saved = (tmp_path / ".mocktmc-kit" / "last-run.json").read_text()
+    assert '"F2"' in saved and '"seed": 7' in saved and "TMC_TOKEN" in saved and "token\"" not in saved
+    again = kit("--replay", "F2")
+    assert again.returncode == 1 and "F2 failed again: [response_schema_conformance]" in again.stdout
+    assert "replaying F2" in again.stdout and "seed 7" in again.stdout
+    assert (tmp_path / ".mocktmc-kit" / "last-run.json").read_text() == saved  # a replay leaves the run file
+    unknown = kit("--replay", "F99")
+    assert unknown.returncode == 2 and "no failure F99" in unknown.stderr and "F1, F2" in unknown.stderr

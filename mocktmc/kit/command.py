@@ -5,6 +5,7 @@ pip-installed mocktmc run the same tests with the same options (`--url` here is 
 """
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
@@ -29,6 +30,9 @@ FAMILIES = ("orchestration", "processing", "monitoring", "security", "legacy")
 REACH_TIMEOUT = 5.0
 POLL_EVERY = 0.5
 
+
+# Where a run writes its failures and options for --replay (relative to where it runs; no credentials).
+RUN_FILE = ".mocktmc-kit/last-run.json"
 
 def missing_engines() -> list[str]:
     return [name for name in ENGINES if find_spec(name) is None]
@@ -173,12 +177,20 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
               help="The in-process mock's fidelity (`mocktmc quirks`): the service as observed, or as documented.")
 @click.option("--poll-deadline", default=600.0, show_default=True, type=click.FloatRange(1),
               help="Real TMC: seconds to wait for a run or a scheduled start.")
+@click.option("--budget", metavar="MINUTES", default=None, type=click.FloatRange(0, min_open=True),
+              help="Minutes the whole run may take: past them no test starts and waits end early (listed).")
+@click.option("--run-file", metavar="PATH", default=RUN_FILE, show_default=True,
+              help="Where a run writes its failures and options (no credentials), for --replay.")
+@click.option("--replay", metavar="ID", default=None,
+              help="Run again the test of one failure of the last run (its id, e.g. F3, from the summary or the "
+                   "report), with that run's options and seed; credentials come from the options as always.")
 @click.option("-v", "--verbose", is_flag=True,
               help="pytest's own output: a line per test and full tracebacks (--tb=long), instead of the progress "
                    "line and the kit's summary alone.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def contract(url, wait, token, client_id, client_secret, allow_writes, control_token, family, suite, max_examples,
-             steps, seed, report, html, defects, fidelity, poll_deadline, verbose, pytest_args) -> None:
+             steps, seed, report, html, defects, fidelity, poll_deadline, budget, run_file, replay, verbose,
+             pytest_args) -> None:
     """Check a TMC target against the contracts (extra arguments go to pytest, e.g. -x or -k).
 
     A status line shows the checks passed and failed so far, per family; at the end the kit's summary lists
@@ -186,6 +198,16 @@ def contract(url, wait, token, client_id, client_secret, allow_writes, control_t
     options or the target were wrong (nothing ran).
     """
     # Everything that can be told from the options is told before pytest, and the kit's imports, start.
+    replayed: dict[str, Any] | None = None
+    if replay is not None:
+        saved, replayed = replay_of(run_file, replay)
+        url, family, suite = saved.get("url"), saved["family"], saved["suite"]
+        max_examples, steps, seed = saved["max_examples"], saved["steps"], saved["seed"]
+        defects, fidelity = tuple(saved.get("defects", ())), saved.get("fidelity", "observed")
+        allow_writes, poll_deadline = saved.get("allow_writes"), saved.get("poll_deadline", poll_deadline)
+        pytest_args = (f"{kit_directory()}/{replayed['item']}", *pytest_args)
+        click.echo(f"mocktmc contract: replaying {replay} ([{replayed['check']}] on {replayed['operation'] or '-'}) "
+                   f"from {run_file}: {replayed['item']}, seed {seed}")
     if url is not None:
         if defects:
             raise click.UsageError("--defect switches on bugs in the in-process mock (no --url); for a server use "
@@ -213,4 +235,35 @@ def contract(url, wait, token, client_id, client_secret, allow_writes, control_t
     args = pytest_arguments(url, token, client_id, client_secret, allow_writes, control_token, family, suite,
                             max_examples, steps, seed, report, html, tuple(defects), poll_deadline,
                             tuple(pytest_args), fidelity, verbose)
-    sys.exit(int(pytest.main(args)))
+    if budget is not None:
+        args.append(f"--tmc-budget={budget}")
+    if replayed is None:
+        args.append(f"--tmc-run-file={run_file}")  # a replay leaves the run it replays as it was
+    status = int(pytest.main(args))
+    if replayed is not None:
+        from .report import RECORD
+        again = [f for f in RECORD.failures
+                 if f.check == replayed["check"] and (f.operation or "") == (replayed["operation"] or "")]
+        if again:
+            first_line = (again[0].message.splitlines() or [""])[0]
+            click.echo(f"mocktmc contract: {replay} failed again: [{again[0].check}] {first_line}")
+            sys.exit(1)
+        click.echo(f"mocktmc contract: {replay} did not fail this time "
+                   f"({'other checks failed' if status else 'every check held'})")
+        sys.exit(1 if status else 0)
+    sys.exit(status)
+
+
+
+def replay_of(run_file: str, failure_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the options a run was made with, its failure `failure_id`) from the run file it wrote."""
+    try:
+        with open(run_file, encoding="utf-8") as opened:
+            saved = json.load(opened)
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(f"--replay needs the run file a kit run wrote ({run_file}): {exc}") from None
+    for failure in saved.get("failures", []):
+        if failure.get("id") == failure_id:
+            return saved["options"], failure
+    known = ", ".join(f["id"] for f in saved.get("failures", [])) or "none: that run had no failure"
+    raise click.UsageError(f"--replay: no failure {failure_id} in {run_file}; its failures: {known}")
