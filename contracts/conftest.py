@@ -18,11 +18,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from mocktmc.kit.command import FAMILIES, SUITES  # one list: the command refuses other names early
 from mocktmc.kit.report import RECORD
 from mocktmc.kit.target import Target, TargetOptions, open_target, use_target
 
-SUITES = ("schemathesis", "stateful", "lifecycle", "crud", "schedules", "scenarios", "quirks")
-FAMILIES = ("orchestration", "processing", "monitoring", "security", "legacy")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

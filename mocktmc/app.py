@@ -77,11 +77,11 @@ BLUEPRINTS = (
 
 class _JSONProvider(DefaultJSONProvider):
     sort_keys = False  # keep the published field order
-    compact = True  # as Flask writes it out of debug mode, whatever the mode
 
     def __init__(self, app: App) -> None:
         super().__init__(app)
-        # One encoder for every answer: json.dumps with arguments makes a new one per call.
+        # One encoder for every answer (json.dumps with arguments makes a new one per call), compact as Flask
+        # writes it out of debug mode, whatever the mode.
         self._encoder = json.JSONEncoder(default=self.default, ensure_ascii=self.ensure_ascii,
                                          sort_keys=self.sort_keys, separators=(",", ":"))
 

@@ -1,6 +1,8 @@
 """What the control plane's faults and journal need to know about a request: its API family and its account."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, request
 
 from ..api import context
@@ -16,14 +18,14 @@ def is_api_path(path: str) -> bool:
     return family_of(path) not in (None, "control")
 
 
-def account_id() -> str | None:
+def account_id(flags: Any = None) -> str | None:
     """The account the request's bearer token resolves to; None off the bearer families or without a valid token.
 
     A request that entered its world says so; one a fault stopped first is authenticated here, the
     way app.py would have (in auth mode isolated that makes a new token's account, as its first
     call would: no existing world changes).
     """
-    world = g.get("mocktmc_world")
+    world = (g if flags is None else flags).get("mocktmc_world")  # flags: the request's `g`, when at hand
     if world is not None:
         return world.account_id
     if "mocktmc_account" not in g:

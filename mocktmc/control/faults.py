@@ -54,9 +54,9 @@ def rules() -> FaultRules:
     return current_app.extensions[REGISTRY]
 
 
-def injected() -> FaultRule | None:
-    """The rule that fired for the current request, if any."""
-    return g.get("mocktmc_fault")
+def injected(flags: Any = None) -> FaultRule | None:
+    """The rule that fired for the current request, if any (`flags`: the request's `g`, when at hand)."""
+    return (g if flags is None else flags).get("mocktmc_fault")
 
 
 # --- the control plane ----------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def replaced_response() -> bool:
 
 def mark_faulted(response: Response, flags: Any) -> Response:
     """after_request: name the rule that fired (on the request's `g`, `flags`)."""
-    rule = flags.get("mocktmc_fault")
+    rule = injected(flags)
     if rule is not None:
         response.headers[FAULT_HEADER] = rule.id
     return response

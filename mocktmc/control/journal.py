@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from flask import Blueprint, Request, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -81,12 +81,11 @@ def record(response: Response, flags: Any, req: Request) -> Response:
     if flags.get("mocktmc_journaled"):
         return response  # Flask runs the hooks again for an error raised in one; record a request once
     flags.mocktmc_journaled = True
-    rule: faults.FaultRule | None = flags.get("mocktmc_fault")
-    world = flags.get("mocktmc_world")
+    rule = faults.injected(flags)
     dropped = isinstance(response, faults.DroppedResponse)
     body, truncated = _body() if bodies.has_body(req) else (None, False)
     environ = req.environ
-    cast(Journal, current_app.extensions[_JOURNAL]).append({
+    journal().append({
         "seq": 0,  # the journal numbers it; first, as listed
         # Kept as a datetime and written out when listed: formatting is the dearest part of an entry.
         "time": flags.get("mocktmc_arrival") or context.state().clock.now(),
@@ -94,7 +93,7 @@ def record(response: Response, flags: Any, req: Request) -> Response:
         "query": redaction.query(req.args.to_dict(flat=False)) if req.query_string else {},
         "status": None if dropped else response.status_code, "dropped": dropped,
         "fault": rule.id if rule is not None else None,
-        "account": world.account_id if world is not None else caller.account_id(),
+        "account": caller.account_id(flags),
         "authorization": redaction.authorization(environ.get("HTTP_AUTHORIZATION")),
         "contentType": (req.mimetype or None) if environ.get("CONTENT_TYPE") else None,
         "body": body, "bodyTruncated": truncated})

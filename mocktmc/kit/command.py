@@ -22,17 +22,16 @@ from ..defect_catalog import DEFECTS
 
 # The kit's engines come with the `kit` extra; serving, the Python API and the plugin need none of them.
 ENGINES = ("pytest", "hypothesis", "schemathesis")
-# As contracts/conftest.py names them (tests/test_kit_console.py keeps the two lists the same): known here
-# so that a wrong name is refused before pytest, and the kit's imports, start.
+# The kit's suites and families (contracts/conftest.py reads them from here): known here so that a wrong name
+# is refused before pytest, and the kit's imports, start.
 SUITES = ("schemathesis", "stateful", "lifecycle", "crud", "schedules", "scenarios", "quirks")
 FAMILIES = ("orchestration", "processing", "monitoring", "security", "legacy")
 # --url: one GET that any HTTP answer satisfies, retried every POLL_EVERY seconds while --wait lasts.
 REACH_TIMEOUT = 5.0
 POLL_EVERY = 0.5
-
-
 # Where a run writes its failures and options for --replay (relative to where it runs; no credentials).
 RUN_FILE = ".mocktmc-kit/last-run.json"
+
 
 def missing_engines() -> list[str]:
     return [name for name in ENGINES if find_spec(name) is None]
@@ -119,7 +118,8 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
                      allow_writes: str | None, control_token: str | None, family: str, suite: str,
                      max_examples: int, steps: int, seed: int | None, report: str | None, html: str | None,
                      defects: tuple[str, ...], poll_deadline: float, extra: tuple[str, ...] = (),
-                     fidelity: str = "observed", verbose: bool = False) -> list[str]:
+                     fidelity: str = "observed", verbose: bool = False, budget: float | None = None,
+                     run_file: str | None = None) -> list[str]:
     """The pytest command line that runs the kit with these options."""
     # The kit needs none of mocktmc's fixtures for testing clients; that plugin, loaded after this command
     # imported mocktmc, would only be warned about (its assertions cannot be rewritten). Nor does the kit
@@ -137,7 +137,8 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
              f"--tmc-steps={steps}", f"--tmc-poll-deadline={poll_deadline}"]
     named = {"--tmc-url": url, "--tmc-token": token, "--tmc-client-id": client_id,
              "--tmc-client-secret": client_secret, "--tmc-allow-writes": allow_writes,
-             "--tmc-control-token": control_token, "--tmc-seed": seed, "--tmc-html": html, "--tmc-junit": report}
+             "--tmc-control-token": control_token, "--tmc-seed": seed, "--tmc-html": html, "--tmc-junit": report,
+             "--tmc-budget": budget, "--tmc-run-file": run_file}
     args += [f"{name}={value}" for name, value in named.items() if value is not None]
     args += [f"--tmc-defect={name}" for name in defects]
     if fidelity != "observed":
@@ -234,11 +235,8 @@ def contract(url, wait, token, client_id, client_secret, allow_writes, control_t
 
     args = pytest_arguments(url, token, client_id, client_secret, allow_writes, control_token, family, suite,
                             max_examples, steps, seed, report, html, tuple(defects), poll_deadline,
-                            tuple(pytest_args), fidelity, verbose)
-    if budget is not None:
-        args.append(f"--tmc-budget={budget}")
-    if replayed is None:
-        args.append(f"--tmc-run-file={run_file}")  # a replay leaves the run it replays as it was
+                            tuple(pytest_args), fidelity, verbose, budget,
+                            run_file if replayed is None else None)  # a replay leaves the run it replays as it was
     status = int(pytest.main(args))
     if replayed is not None:
         from .report import RECORD
