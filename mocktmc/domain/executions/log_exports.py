@@ -29,8 +29,11 @@ def create_export(world: "World", run: TaskExecution, at: datetime, *, file_form
     else:  # as the documents leave it: the first entries
         entries = entries[:MAX_ENTRIES]
     if file_format == "JSON":
-        content = json.dumps([{"logTimestamp": to_ms(e.timestamp), "severity": e.severity, "logType": e.log_type,
-                               "logMessage": e.message} for e in entries], indent=1).encode()
+        # One entry per line, each encoded by json's C encoder (an indented whole takes its pure-Python one,
+        # several times slower on a 100,000-entry log).
+        content = ("[\n" + ",\n".join(json.dumps({"logTimestamp": to_ms(e.timestamp), "severity": e.severity,
+                                                   "logType": e.log_type, "logMessage": e.message})
+                                        for e in entries) + "\n]\n").encode()
         media_type = "application/json"
     else:
         content = "".join(f"{to_iso(e.timestamp)} {e.severity} {e.message}\n" for e in entries).encode()
