@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from mocktmc.kit.command import FAMILIES, SUITES  # one list: the command refuses other names early
+from mocktmc.kit.command import FAMILIES, PHASES, SUITES  # one list: the command refuses other names early
 from mocktmc.kit.report import RECORD
 from mocktmc.kit.target import Target, TargetOptions, open_target, use_target
 
@@ -40,6 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"Comma-separated families to check (default all: {','.join(FAMILIES)}).")
     group.addoption("--tmc-suite", default=",".join(SUITES),
                     help=f"Comma-separated suites to run (default all: {','.join(SUITES)}).")
+    group.addoption("--tmc-phases", default=",".join(PHASES),
+                    help=f"The schemathesis suite's phases, comma-separated (default all: {','.join(PHASES)}).")
+    group.addoption("--tmc-operation", action="append", default=[], metavar="'METHOD /path'",
+                    help="The schemathesis suites send only this operation; repeatable.")
     group.addoption("--tmc-defect", action="append", default=[],
                     help="Switch on a deliberate bug in the in-process mock (the kit's own tests).")
     group.addoption("--tmc-fidelity", default="observed", choices=("observed", "documented"),
@@ -97,6 +101,20 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--tmc-budget: minutes must be more than 0, got {budget:g}")
 
 
+# The suites --tmc-operation confines: schemathesis' stateless runs (stateful sequences follow the contracts'
+# links from operation to operation, so they are left whole).
+OPERATION_SUITES = ("schemathesis",)
+
+
+def _families_of(labels: list[str]) -> set[str] | None:
+    """The families whose contracts have these operations ('METHOD /path'); None: no operation named."""
+    if not labels:
+        return None
+    from mocktmc.contract_documents import contract, operations_in
+    return {family for family in FAMILIES
+            if {f"{method.upper()} {path}" for path, _, method, _ in operations_in(contract(family))} & set(labels)}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     suites = _listed(config, "--tmc-suite", SUITES)
     families = _listed(config, "--tmc-family", FAMILIES)
@@ -104,10 +122,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     RECORD.chosen_families = [name for name in FAMILIES if name in families]
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
+    named = _families_of(config.getoption("--tmc-operation"))
     for item in items:
         suite = item.get_closest_marker("suite")
         checked = item.get_closest_marker("families")
         wanted = (suite is None or suite.args[0] in suites) and (checked is None or families & set(checked.args))
+        if named is not None and suite is not None and suite.args[0] in OPERATION_SUITES:
+            # --operation confines these suites to the operations it names: a family it names none of has none.
+            wanted = wanted and checked is not None and bool(named & set(checked.args))
         (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
@@ -122,7 +144,8 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         client_id=config.getoption("--tmc-client-id"), client_secret=config.getoption("--tmc-client-secret"),
         allow_writes=config.getoption("--tmc-allow-writes"), control_token=config.getoption("--tmc-control-token"),
         defects=tuple(config.getoption("--tmc-defect")), fidelity=config.getoption("--tmc-fidelity"),
-        seed=RECORD.seed or 0,
+        seed=RECORD.seed or 0, phases=tuple(sorted(_listed(config, "--tmc-phases", PHASES))),
+        operations=tuple(config.getoption("--tmc-operation")),
         poll_deadline=config.getoption("--tmc-poll-deadline"),
         budget_ends=None if config.getoption("--tmc-budget") is None else
         time.monotonic() + 60 * config.getoption("--tmc-budget"))
@@ -200,7 +223,8 @@ def _write_run(config: pytest.Config, path: Path) -> None:
                "steps": config.getoption("--tmc-steps"), "seed": RECORD.seed,
                "defects": list(config.getoption("--tmc-defect")), "fidelity": config.getoption("--tmc-fidelity"),
                "allow_writes": config.getoption("--tmc-allow-writes"),
-               "poll_deadline": config.getoption("--tmc-poll-deadline")}
+               "poll_deadline": config.getoption("--tmc-poll-deadline"),
+               "phases": config.getoption("--tmc-phases"), "operations": config.getoption("--tmc-operation")}
     failures = [{"id": f.id, "check": f.check, "family": f.family, "operation": f.operation, "test": f.test,
                  "item": RECORD.test_items.get(f.test, f.test), "curl": f.curl} for f in RECORD.failures]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -172,6 +172,14 @@ class AppPool:
 POOL = AppPool()
 
 
+@pytest.fixture(scope="session")
+def failing_kit_run(tmp_path_factory: pytest.TempPathFactory):
+    """A kit run with a defect, as users run it (tests/kit_runs.py): read by the console's, the reports' and the
+    replay's tests, which share its xdist group so that it is made once."""
+    from .kit_runs import failing_run
+    return failing_run(tmp_path_factory.mktemp("failing-kit-run"))
+
+
 @pytest.fixture(autouse=True)
 def _apps_go_back_to_the_pool() -> Iterator[None]:
     with POOL.test():

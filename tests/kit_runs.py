@@ -16,6 +16,7 @@ import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,41 @@ class KitRun:
     stderr: str
 
 
-def kit_in_a_process(args: list[str]) -> KitRun:
-    """`python -m mocktmc contract ARGS` in a new process, with no TMC named by the environment."""
+def kit_in_a_process(args: list[str], cwd: Path | None = None) -> KitRun:
+    """`python -m mocktmc contract ARGS` in a new process (in `cwd`), with no TMC named by the environment."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("TMC_URL", None)
     env.pop("TMC_TOKEN", None)
     done = subprocess.run([sys.executable, "-m", "mocktmc", "contract", *args],
-                          capture_output=True, text=True, timeout=600, env=env)
+                          capture_output=True, text=True, timeout=600, env=env, cwd=cwd)
     return KitRun(done.returncode, done.stdout, done.stderr)
+
+
+@dataclass(frozen=True)
+class FailingRun:
+    """One run as a user makes it, of two families with a defect: what the console, the reports and a replay
+    of its failures are tested on (tests/conftest.py's `failing_kit_run`, made once per worker)."""
+    run: KitRun
+    folder: Path  # where it ran: its run file (.mocktmc-kit/last-run.json) is there
+    html: Path
+    junit: Path
+
+    @property
+    def summary(self) -> str:
+        return self.run.stdout[self.run.stdout.find("mocktmc contract kit: target"):]
+
+
+FAILING_ARGS = ["--defect", "wrong_type", "--family", "orchestration,processing", "--suite", "schemathesis,quirks",
+                "--max-examples", "1", "--seed", "7", "--phases", "examples,fuzzing"]
+# The tests that read the failing run share one worker, so that it is made once.
+FAILING_RUN_GROUP = "kit_failing_run"
+
+
+def failing_run(folder: Path) -> FailingRun:
+    html, junit = folder / "report.html", folder / "reports" / "junit.xml"
+    run = kit_in_a_process([*FAILING_ARGS, "--html", str(html), "--report", str(junit)], cwd=folder)
+    assert run.returncode == 1, run.stdout[-4000:] + run.stderr[-2000:]
+    return FailingRun(run, folder, html, junit)
 
 
 LAST_FAILURE = ("last_type", "last_value", "last_traceback", "last_exc")

@@ -1,34 +1,42 @@
 """The contract kit catches bugs: it passes on the healthy mock and fails on each deliberate defect, naming the
 check that caught it.
 
-Two runs are made as users make them, `python -m mocktmc contract` in a process of its own: the healthy mock in
-that process, every family and suite; and a mocktmc server, with a token from client credentials. The others run
-the same command in this process (tests/kit_runs.py): each defect, the v12 walkthrough, the fidelities, a served
-defect and a server that is only read. They are slices (a family and a suite, few examples) so that they fit in
+The runs go through the command itself, in this process (tests/kit_runs.py): the healthy mock, every family and
+suite; a mocktmc server, with a token from client credentials; each defect, the v12 walkthrough, the fidelities, a
+served defect and a server that is only read. The run users make, `python -m mocktmc contract` in a process of its
+own, is tests/conftest.py's `failing_kit_run` (the console's, the reports' and the replay's tests read it). They are
+slices (a family and a suite, few examples, no coverage phase but in the read-only runs) so that they fit in
 `make test`; `make contract` runs the whole kit at length.
 """
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 
 import requests
+import yaml
 
+from mocktmc.contract_documents import contract, contract_text
 from mocktmc.kit.schemathesis_runs import READING_POSTS
 from mocktmc.testing import MockTMC
 
 from .conftest import DEMO_PAT, SERVICE_ACCOUNT, SERVICE_SECRET
-from .kit_runs import KitRun, kit_in_a_process, kit_in_this_process
+from .kit_runs import KitRun, kit_in_this_process
 
 CONTROL_TOKEN = "kit-test-control"
 
 # The seed is fixed, so that every run below is the same run each time (each defect is caught with it).
-FAST = ["--max-examples", "3", "--steps", "10", "--seed", "7"]
-# The long runs that must pass take one example: schemathesis' coverage phase sends every operation its cases
-# whatever the count, so every operation is still covered and every check still made (the healthy test counts them).
+# schemathesis' coverage phase (boundary and negative values of every parameter of every operation: most of a
+# run's requests) is left to the read-only run below, which keeps every phase, and to `make contract`; the
+# others run the contracts' examples and fuzzing, where every defect is caught by the same check.
+SLICE_PHASES = ["--phases", "examples,fuzzing"]
+FAST = ["--max-examples", "2", "--steps", "5", "--seed", "7", *SLICE_PHASES]
+# The long runs that must pass take one example: every operation is still sent and every check still made (the
+# healthy test counts them).
 ONE_EXAMPLE = ["--max-examples", "1", "--steps", "10", "--seed", "7"]
 # A defect run ends at its first failure (pytest's -x, passed on by the command), which must be the expected one:
 # the schemathesis slices would otherwise go through all of a family's operations after the defect was caught.
@@ -46,7 +54,7 @@ DEFECTS = {
     "server_error_on_bad_body": (["--family", "orchestration", "--suite", "schemathesis"], "not_a_server_error"),
     "quirks_reversed": (["--family", "orchestration", "--suite", "quirks"], "quirk_task_name_prefix"),
 }
-HEALTHY = ["--family", "orchestration,processing,monitoring,security,legacy"]
+HEALTHY = ["--family", "orchestration,processing,monitoring,security,legacy", *SLICE_PHASES]
 SERVED = ["--client-id", SERVICE_ACCOUNT, "--client-secret", SERVICE_SECRET]
 
 
@@ -60,12 +68,11 @@ def _server(**settings) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def runs() -> dict[str, KitRun]:
-    """The runs made as users make them, each in a process of its own (one after the other: the other worker has
-    the other core)."""
+    """The long runs that must pass, made once for the tests that read them."""
     with _server() as healthy_url:
-        return {"healthy": kit_in_a_process([*ONE_EXAMPLE, *HEALTHY]),
+        return {"healthy": kit_in_this_process([*ONE_EXAMPLE, *HEALTHY]),
                 # The same kit against a server: a token from client credentials, the clock moved over HTTP.
-                "served": kit_in_a_process([*ONE_EXAMPLE, "--url", healthy_url, *SERVED,
+                "served": kit_in_this_process([*ONE_EXAMPLE, "--url", healthy_url, *SERVED,
                                             "--family", "orchestration,processing,monitoring",
                                             "--suite", "lifecycle,crud,schedules,scenarios"])}
 
@@ -86,11 +93,15 @@ def test_the_healthy_mock_passes_every_suite(runs):
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert "FAIL" not in summary and "failure(s)" not in summary
     covered = dict(re.findall(r"^  (\w+): (\d+) operations covered", summary, re.M))
-    # Every operation of the five families was sent at least once; the nine legacy operations the mock
-    # answers with 501 are listed as not checked.
+    # Every operation of the five families was sent at least once and checked, but the nine legacy operations
+    # the mock answers with 501, which are listed as not checked (331 operations in all).
     assert {family: int(count) for family, count in covered.items()} == {
-        "orchestration": 90, "processing": 65, "monitoring": 9, "security": 1, "legacy": 166}
+        "orchestration": 90, "processing": 65, "monitoring": 9, "security": 1, "legacy": 157}
     assert "legacy: 9 operation(s) not checked" in summary
+    # The run was made in this process: the contracts everything here reads are as their files say (schemathesis
+    # was given copies, which it changes).
+    for family in covered:
+        assert contract(family) == yaml.load(contract_text(family), Loader=yaml.CSafeLoader), family
     for check in ("response_schema_conformance", "status_code_conformance", "not_a_server_error", "run_finishes",
                   "log_pages_end", "deleted_is_gone", "pause_suppresses_runs", "events_match_triggers"):
         assert re.search(rf"\b{check} \(\d+\)", summary), f"{check} never ran:\n{summary}"
@@ -138,8 +149,9 @@ def test_the_kit_catches_a_served_defect():
 def test_a_target_without_a_control_plane_is_only_read():
     # A server whose control plane the kit cannot open looks like the real TMC: read-only, real time.
     with _server(control_token=CONTROL_TOKEN) as closed_url:
-        run = kit_in_this_process([*ONE_EXAMPLE, "--url", closed_url, "--token", DEMO_PAT, "--family",
-                                   "orchestration,processing", "--suite", "schemathesis,crud,lifecycle,quirks"])
+        run = kit_in_this_process([*ONE_EXAMPLE, *SLICE_PHASES, "--url", closed_url, "--token", DEMO_PAT,
+                                   "--family", "orchestration,processing",
+                                   "--suite", "schemathesis,crud,lifecycle,quirks"])
         entries = requests.get(f"{closed_url}/_mocktmc/requests", timeout=30,
                                headers={"Authorization": f"Bearer {CONTROL_TOKEN}"}).json()
     summary = _summary(run)
@@ -148,16 +160,37 @@ def test_a_target_without_a_control_plane_is_only_read():
     assert "schemathesis sends no writes to a real TMC" in summary
     assert re.search(r"SKIPPED .*read-only target", run.stdout), run.stdout[-3000:]
     assert len(entries) > 100  # the kit did talk to it
-    reading = re.compile("|".join(re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)) for path in READING_POSTS))
-    writes = [f"{e['method']} {e['path']}" for e in entries
-              if e["method"] != "GET" and not (e["method"] == "POST" and reading.fullmatch(e["path"]))]
-    assert writes == []
+    assert _writes(entries) == []
     # What looks like the real TMC is told which way each readable quirk goes, never judged on it.
     told = _quirk_lines(summary)  # the orchestration and processing quirks; those that need writes are skipped
     assert told == {"task_name_prefix": "observed", "history_window_by_trigger": "observed",
                     "last_days_overrides_period": "observed", "misfire_never_started": "observed",
                     "throttle_without_retry_after": "undetermined"}, told
     assert "quirk_" not in summary.split("quirks (which way")[0]  # no quirk check counted, passed or failed
+
+
+def _writes(entries: list[dict]) -> list[str]:
+    """The requests of a server's journal that were not reads (GETs, and the POSTs that only read)."""
+    reading = re.compile("|".join(re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)) for path in READING_POSTS))
+    return [f"{e['method']} {e['path']}" for e in entries
+            if e["method"] != "GET" and not (e["method"] == "POST" and reading.fullmatch(e["path"]))]
+
+
+def test_the_coverage_phase_sends_a_read_only_target_no_writes():
+    """schemathesis' coverage phase (left out of the slices above) also sends each path the methods its contract
+    lacks: to a target that is only read it sends reads alone, many per operation, and every check holds."""
+    with _server(control_token=CONTROL_TOKEN) as closed_url:
+        run = kit_in_this_process([*ONE_EXAMPLE, "--url", closed_url, "--token", DEMO_PAT,
+                                   "--family", "monitoring,security", "--suite", "schemathesis"])
+        entries = requests.get(f"{closed_url}/_mocktmc/requests", timeout=30,
+                               headers={"Authorization": f"Bearer {CONTROL_TOKEN}"}).json()
+    summary = _summary(run)
+    assert run.returncode == 0 and "read-only" in summary.splitlines()[0], run.stdout[-6000:] + run.stderr[-2000:]
+    assert _writes(entries) == []
+    sent = Counter(f"{e['method']} {e['path'].split('/')[1]}" for e in entries)
+    # With one example per operation, only the coverage phase sends an operation dozens of cases.
+    assert sent["POST monitoring"] > 20 and sent["GET monitoring"] > 20, sent
+    assert re.search(r"\bnegative_data_rejection \(\d+\)", summary), summary
 
 
 def _quirk_lines(summary: str) -> dict[str, str]:
@@ -171,7 +204,9 @@ def test_the_quirk_checks_follow_the_mocks_fidelity(runs):
     # A mock as documented, and a throttled server as observed.
     documented_run = kit_in_this_process([*FAST, "--suite", "quirks", "--fidelity", "documented"])
     with _server(throttle=10) as throttled_url:
-        throttled_run = kit_in_this_process([*FAST, "--url", throttled_url, *SERVED, "--suite", "quirks"])
+        # Only the throttle's quirk is told otherwise by a throttled server (pytest's -k, passed on by the kit).
+        throttled_run = kit_in_this_process([*FAST, "--url", throttled_url, *SERVED, "--suite", "quirks",
+                                             "-k", "throttle"])
     healthy, documented, throttled = (_summary(run) for run in (runs["healthy"], documented_run, throttled_run))
     assert documented_run.returncode == 0 and throttled_run.returncode == 0, documented + throttled
     seen = _quirk_lines(healthy)
@@ -200,9 +235,10 @@ def test_a_kit_run_in_this_process_leaves_it_as_it_found_it():
     profile, path = settings._current_profile, list(sys.path)
     gc.collect()
     earlier = WeakSet(t for t in gc.get_objects() if isinstance(t, Target))  # other tests' (held weakly)
-    broken = kit_in_this_process([*FAST, *DEFECTS["quirks_reversed"][0], "--defect", "quirks_reversed"])
+    one_quirk = [*FAST, *DEFECTS["quirks_reversed"][0], "-k", "task_name_prefix"]
+    broken = kit_in_this_process([*one_quirk, "--defect", "quirks_reversed"])
     assert broken.returncode == 1 and "FAIL quirk_task_name_prefix" in _summary(broken), _summary(broken)
-    healthy = kit_in_this_process([*FAST, *DEFECTS["quirks_reversed"][0]])
+    healthy = kit_in_this_process(one_quirk)
     summary = _summary(healthy)
     assert healthy.returncode == 0, healthy.stdout[-4000:]
     assert "defects" not in summary.splitlines()[0] and "FAIL" not in summary and "failure(s)" not in summary

@@ -7,11 +7,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,40 +20,21 @@ from selenium.webdriver.common.by import By
 from mocktmc.kit.command import pytest_arguments
 from mocktmc.kit.report import Failure, Record
 
-# The module's fixtures run the kit once and start one browser: all its tests on one worker.
-pytestmark = pytest.mark.xdist_group("kit_report")
+from .kit_runs import FAILING_RUN_GROUP, FailingRun
+
+# The module's fixtures run the kit once (with the console's and the replay's tests) and start one browser: all
+# its tests on one worker.
+pytestmark = pytest.mark.xdist_group(FAILING_RUN_GROUP)
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--window-size=1280,1600")
 
 
-@dataclass
-class KitRun:
-    run: subprocess.CompletedProcess
-    html: Path
-    junit: Path
-
-    @property
-    def summary(self) -> str:
-        text = self.run.stdout
-        return text[text.find("mocktmc contract kit: target"):]
-
-
 @pytest.fixture(scope="module")
-def kit_run(tmp_path_factory: pytest.TempPathFactory) -> KitRun:
+def kit_run(failing_kit_run: FailingRun) -> FailingRun:
     """Two families, one check failing on several operations, exemptions and quirks: a run of a few seconds."""
-    folder = tmp_path_factory.mktemp("kit-report")
-    html, junit = folder / "report.html", folder / "reports" / "junit.xml"
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("TMC_URL", None)
-    env.pop("TMC_TOKEN", None)
-    run = subprocess.run([sys.executable, "-m", "mocktmc", "contract", "--defect", "wrong_type",
-                          "--family", "orchestration,processing", "--suite", "schemathesis,quirks",
-                          "--max-examples", "2", "--seed", "7", "--html", str(html), "--report", str(junit)],
-                         capture_output=True, text=True, timeout=600, env=env, cwd=folder)
-    assert run.returncode == 1, run.stdout[-4000:] + run.stderr[-2000:]
-    return KitRun(run, html, junit)
+    return failing_kit_run
 
 
 @pytest.fixture(scope="module")

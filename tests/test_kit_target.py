@@ -3,6 +3,7 @@ mode open checked without its auth (visibly), the clock the kit moves said and k
 budget the run keeps to."""
 from __future__ import annotations
 
+import copy
 import os
 import shlex
 import subprocess
@@ -30,15 +31,22 @@ pytestmark = pytest.mark.xdist_group("kit_target")
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> dict[str, str]:
-    """Two `mocktmc serve` processes: auth open (what `make run` serves) and auth isolated."""
+    """Three `mocktmc serve` processes: auth open (what `make run` serves), auth isolated and auth strict."""
     logs = tmp_path_factory.mktemp("servers")
     urls: dict[str, str] = {}
     env = {**os.environ, "MOCKTMC_CLOCK": "frozen", "MOCKTMC_START": "2026-01-05T09:00:00Z"}
     with served([sys.executable, "-m", "mocktmc", "serve", "--port", "0", "--auth", "open"], logs / "open.log",
                 env=env) as (_, urls["open"]), \
             served([sys.executable, "-m", "mocktmc", "serve", "--port", "0", "--auth", "isolated"],
-                   logs / "isolated.log", env=env) as (_, urls["isolated"]):
+                   logs / "isolated.log", env=env) as (_, urls["isolated"]), \
+            served([sys.executable, "-m", "mocktmc", "serve", "--port", "0", "--auth", "strict"],
+                   logs / "strict.log", env=env) as (_, urls["strict"]):
         yield urls
+
+
+def _orchestration() -> dict:
+    """The orchestration contract for schemathesis, which changes what it is given: a copy of the shared one."""
+    return copy.deepcopy(contract("orchestration"))
 
 
 def _target(url: str, token: str = "kit-token", **options) -> Target:
@@ -63,7 +71,7 @@ def test_a_reproduction_shows_invalid_credentials_as_sent_and_the_kits_token_as_
 
 
 def test_the_invalid_credentials_are_those_schemathesis_sends():
-    schema = schemathesis.openapi.from_dict(contract("orchestration"))
+    schema = schemathesis.openapi.from_dict(_orchestration())
     operation = schema[WORKSPACES]["GET"]
     values = {_invalid_value_for(parameter) for parameter in get_security_parameters(operation)}
     assert values == {runs.INVALID_BEARER}
@@ -72,13 +80,12 @@ def test_the_invalid_credentials_are_those_schemathesis_sends():
 @pytest.mark.parametrize("scenario, open_status, strict_status", [
     # Auth mode open takes any bearer token, but not none: a request without one is refused there too.
     (AuthScenario.NO_AUTH, 401, 401), (AuthScenario.INVALID_AUTH, 200, 401), (None, 200, 200)])
-def test_an_ignored_auth_reproduction_sends_what_the_probe_sent(servers, tmp_path, scenario, open_status,
-                                                                 strict_status):
+def test_an_ignored_auth_reproduction_sends_what_the_probe_sent(servers, scenario, open_status, strict_status):
     """The curl of an ignored_auth failure sends what schemathesis' probe sent: with invalid credentials, the open
     server accepts it again (the failure reproduces) and a server that checks tokens refuses it; without any, both
     refuse it. A failure of another check carries the kit's token, read from $TMC_TOKEN."""
     target = _target(servers["open"])
-    case = schemathesis.openapi.from_dict(contract("orchestration"))[WORKSPACES]["GET"].Case()
+    case = schemathesis.openapi.from_dict(_orchestration())[WORKSPACES]["GET"].Case()
     failure = IgnoredAuth(operation=f"GET {WORKSPACES}", message="accepted", scenario=scenario) \
         if scenario is not None else None
     command = runs._curl(target, case, None, failure)
@@ -89,12 +96,9 @@ def test_an_ignored_auth_reproduction_sends_what_the_probe_sent(servers, tmp_pat
     else:
         assert '"Authorization: Bearer $TMC_TOKEN"' in command
     assert _run_curl(command) == open_status
-    strict_env = {**os.environ, "MOCKTMC_CLOCK": "frozen"}
-    with served([sys.executable, "-m", "mocktmc", "serve", "--port", "0", "--auth", "strict"],
-                tmp_path / "strict.log", env=strict_env) as (_, strict_url):
-        # The kit's token is not one the strict server issued either; the probes' credentials must be refused.
-        if scenario is not None:
-            assert _run_curl(command.replace(servers["open"], strict_url)) == strict_status
+    # The kit's token is not one the strict server issued either; the probes' credentials must be refused.
+    if scenario is not None:
+        assert _run_curl(command.replace(servers["open"], servers["strict"])) == strict_status
 
 
 def test_an_open_mocktmc_is_checked_without_its_auth_and_says_so(servers):
@@ -141,22 +145,3 @@ def test_past_its_budget_the_kit_sends_nothing_more_and_lists_what_it_cut(server
     assert any("budget" in why for _, why in RECORD.exemptions)
     assert target.wait_for(lambda: None, within=3600) is None  # a real wait would end at once: no time left
     target.close()
-
-
-def test_a_failure_is_replayed_by_its_id_with_the_runs_options_and_seed(tmp_path):
-    """A run writes its failures and options (no credentials) to .mocktmc-kit/last-run.json where it runs;
-    `--replay F2` runs that failure's test again, with the same seed, and says whether it failed again."""
-    def kit(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "mocktmc", "contract", *args], cwd=tmp_path, text=True,
-                              capture_output=True, timeout=600)
-    first = kit("--defect", "wrong_type", "--family", "processing", "--suite", "schemathesis", "--max-examples", "2",
-                "--seed", "7")
-    assert first.returncode == 1
-    saved = (tmp_path / ".mocktmc-kit" / "last-run.json").read_text()
-    assert '"F2"' in saved and '"seed": 7' in saved and "TMC_TOKEN" in saved and "token\"" not in saved
-    again = kit("--replay", "F2")
-    assert again.returncode == 1 and "F2 failed again: [response_schema_conformance]" in again.stdout
-    assert "replaying F2" in again.stdout and "seed 7" in again.stdout
-    assert (tmp_path / ".mocktmc-kit" / "last-run.json").read_text() == saved  # a replay leaves the run file
-    unknown = kit("--replay", "F99")
-    assert unknown.returncode == 2 and "no failure F99" in unknown.stderr and "F1, F2" in unknown.stderr

@@ -26,6 +26,9 @@ ENGINES = ("pytest", "hypothesis", "schemathesis")
 # is refused before pytest, and the kit's imports, start.
 SUITES = ("schemathesis", "stateful", "lifecycle", "crud", "schedules", "scenarios", "quirks")
 FAMILIES = ("orchestration", "processing", "monitoring", "security", "legacy")
+# schemathesis' phases for the schemathesis suite: the contracts' examples, the coverage phase (boundary and
+# negative values of every parameter, unexpected methods), and fuzzing (max-examples generated cases).
+PHASES = ("examples", "coverage", "fuzzing")
 # --url: one GET that any HTTP answer satisfies, retried every POLL_EVERY seconds while --wait lasts.
 REACH_TIMEOUT = 5.0
 POLL_EVERY = 0.5
@@ -119,13 +122,15 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
                      max_examples: int, steps: int, seed: int | None, report: str | None, html: str | None,
                      defects: tuple[str, ...], poll_deadline: float, extra: tuple[str, ...] = (),
                      fidelity: str = "observed", verbose: bool = False, budget: float | None = None,
-                     run_file: str | None = None) -> list[str]:
+                     run_file: str | None = None, phases: str = ",".join(PHASES),
+                     operations: tuple[str, ...] = (), tests: tuple[str, ...] = ()) -> list[str]:
     """The pytest command line that runs the kit with these options."""
     # The kit needs none of mocktmc's fixtures for testing clients; that plugin, loaded after this command
     # imported mocktmc, would only be warned about (its assertions cannot be rewritten). Nor does the kit
     # need assertion rewriting at all: its checks carry their own messages (mocktmc.kit.checks), and
     # rewriting warns that mocktmc, imported by this command, cannot be rewritten.
-    args = [kit_directory(), "-p", "no:mocktmc", "-p", "mocktmc.kit.progress", "--assert=plain"]
+    # The kit's suites, or only the tests named (a replay's); both, and pytest would run the suites whole.
+    args = [*(tests or (kit_directory(),)), "-p", "no:mocktmc", "-p", "mocktmc.kit.progress", "--assert=plain"]
     if verbose:
         args += ["-v", "--tb=long"]
     else:
@@ -141,6 +146,9 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
              "--tmc-budget": budget, "--tmc-run-file": run_file}
     args += [f"{name}={value}" for name, value in named.items() if value is not None]
     args += [f"--tmc-defect={name}" for name in defects]
+    if phases != ",".join(PHASES):
+        args.append(f"--tmc-phases={phases}")
+    args += [f"--tmc-operation={label}" for label in operations]
     if fidelity != "observed":
         args.append(f"--tmc-fidelity={fidelity}")
     return args + list(extra)
@@ -164,6 +172,14 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
               type=NameList("family", "families", FAMILIES), help="API families to check, comma-separated.")
 @click.option("--suite", default=",".join(SUITES), show_default=True, metavar="NAME[,NAME...]",
               type=NameList("suite", "suites", SUITES), help="Suites to run, comma-separated.")
+@click.option("--phases", default=",".join(PHASES), show_default=True, metavar="NAME[,NAME...]",
+              type=NameList("phase", "phases", PHASES),
+              help="The schemathesis suite's phases: the contracts' examples, coverage (boundary and negative "
+                   "values of every parameter, methods a path lacks), fuzzing (--max-examples generated cases).")
+@click.option("--operation", "operations", multiple=True, metavar="'METHOD /path'",
+              help="The schemathesis suite sends only this operation (as the summary names it, e.g. "
+                   "'GET /orchestration/workspaces'); repeatable. Other suites (stateful sequences included) are "
+                   "unchanged.")
 @click.option("--max-examples", default=10, show_default=True, type=click.IntRange(1),
               help="Hypothesis examples per operation and per state machine.")
 @click.option("--steps", default=20, show_default=True, type=click.IntRange(1), help="Steps per state-machine run.")
@@ -189,9 +205,9 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
               help="pytest's own output: a line per test and full tracebacks (--tb=long), instead of the progress "
                    "line and the kit's summary alone.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def contract(url, wait, token, client_id, client_secret, allow_writes, control_token, family, suite, max_examples,
-             steps, seed, report, html, defects, fidelity, poll_deadline, budget, run_file, replay, verbose,
-             pytest_args) -> None:
+def contract(url, wait, token, client_id, client_secret, allow_writes, control_token, family, suite, phases,
+             operations, max_examples, steps, seed, report, html, defects, fidelity, poll_deadline, budget, run_file,
+             replay, verbose, pytest_args) -> None:
     """Check a TMC target against the contracts (extra arguments go to pytest, e.g. -x or -k).
 
     A status line shows the checks passed and failed so far, per family; at the end the kit's summary lists
@@ -200,15 +216,23 @@ def contract(url, wait, token, client_id, client_secret, allow_writes, control_t
     """
     # Everything that can be told from the options is told before pytest, and the kit's imports, start.
     replayed: dict[str, Any] | None = None
+    tests: tuple[str, ...] = ()
     if replay is not None:
         saved, replayed = replay_of(run_file, replay)
         url, family, suite = saved.get("url"), saved["family"], saved["suite"]
         max_examples, steps, seed = saved["max_examples"], saved["steps"], saved["seed"]
         defects, fidelity = tuple(saved.get("defects", ())), saved.get("fidelity", "observed")
         allow_writes, poll_deadline = saved.get("allow_writes"), saved.get("poll_deadline", poll_deadline)
-        pytest_args = (f"{kit_directory()}/{replayed['item']}", *pytest_args)
+        phases, operations = saved.get("phases", phases), tuple(saved.get("operations", ()))
+        if replayed["operation"] and "/test_schemathesis.py::test_" in f"/{replayed['item']}" \
+                and "test_stateful" not in replayed["item"]:
+            # A schemathesis test checks a whole family; its failure was one operation's, and only that one is
+            # sent again (the same seed draws the same cases for it).
+            operations = (replayed["operation"],)
+        tests = (f"{kit_directory()}/{replayed['item']}",)
         click.echo(f"mocktmc contract: replaying {replay} ([{replayed['check']}] on {replayed['operation'] or '-'}) "
                    f"from {run_file}: {replayed['item']}, seed {seed}")
+    operations = tuple(dict.fromkeys(operation_label(label, family) for label in operations))
     if url is not None:
         if defects:
             raise click.UsageError("--defect switches on bugs in the in-process mock (no --url); for a server use "
@@ -236,7 +260,8 @@ def contract(url, wait, token, client_id, client_secret, allow_writes, control_t
     args = pytest_arguments(url, token, client_id, client_secret, allow_writes, control_token, family, suite,
                             max_examples, steps, seed, report, html, tuple(defects), poll_deadline,
                             tuple(pytest_args), fidelity, verbose, budget,
-                            run_file if replayed is None else None)  # a replay leaves the run it replays as it was
+                            run_file if replayed is None else None,  # a replay leaves the run it replays as it was
+                            phases, operations, tests)
     status = int(pytest.main(args))
     if replayed is not None:
         from .report import RECORD
@@ -251,6 +276,22 @@ def contract(url, wait, token, client_id, client_secret, allow_writes, control_t
         sys.exit(1 if status else 0)
     sys.exit(status)
 
+
+
+def operation_label(given: str, families: str) -> str:
+    """An --operation as the summary names it ('GET /path'), checked against the chosen families' contracts."""
+    from ..contract_documents import contract, operations_in
+
+    method, _, path = given.strip().partition(" ")
+    label = f"{method.upper()} {path.strip()}"
+    known = {f"{m.upper()} {p}" for family in families.split(",") for p, _, m, _ in operations_in(contract(family))}
+    if label not in known:
+        near = sorted(name for name in known if path.strip() and path.strip().rstrip("/") in name)[:5]
+        hint = f"; did you mean {', '.join(near)}" if near else ""
+        raise click.BadParameter(f"{given!r} is no operation of the families {families} "
+                                 f"(give it as 'METHOD /path', as the summary names it){hint}",
+                                 param_hint="'--operation'")
+    return label
 
 
 def replay_of(run_file: str, failure_id: str) -> tuple[dict[str, Any], dict[str, Any]]:

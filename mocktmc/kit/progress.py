@@ -82,7 +82,7 @@ def outcome_lines(tally: Tally, tests: Counter[str], failed_subtests: int, desel
     if failed_subtests:
         run += f" ({failed_subtests} failed subtest{'' if failed_subtests == 1 else 's'}: operations of a schema)"
     if deselected:
-        run += f"; {deselected} not selected by --family/--suite"
+        run += f"; {deselected} not selected"
     return [kit, f"{run}; {elapsed:.1f} s"]
 
 
@@ -220,17 +220,21 @@ class ProgressPlugin:
                 self.tests[self.current] = "failed"
                 self.why.setdefault(self.current, _crash(report))
             return
-        now = self.tests.get(report.nodeid)
+        nodeid = report.nodeid
+        if self.current and nodeid.startswith(self.current + "["):
+            # schemathesis names the test after the operation it is on while a subtest runs; stopped there (-x),
+            # the test reports under that name: it is still the one test.
+            nodeid = self.current
+        now = self.tests.get(nodeid)
         if report.failed:
             state = "failed" if report.when == "call" else "errors"
             if now not in ("failed", "errors"):
-                self.tests[report.nodeid] = state
-            self.why.setdefault(report.nodeid, f"{'' if state == 'failed' else f'in {report.when}: '}"
-                                               f"{_crash(report)}")
+                self.tests[nodeid] = state
+            self.why.setdefault(nodeid, f"{'' if state == 'failed' else f'in {report.when}: '}{_crash(report)}")
         elif report.skipped and now is None:
-            self.tests[report.nodeid] = "skipped"
+            self.tests[nodeid] = "skipped"
         elif report.passed and report.when == "call" and now is None:
-            self.tests[report.nodeid] = "passed"
+            self.tests[nodeid] = "passed"
 
     @pytest.hookimpl(wrapper=True)
     def pytest_report_teststatus(self, report: pytest.TestReport) -> Generator[None, object, object]:

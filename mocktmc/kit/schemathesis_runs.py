@@ -6,6 +6,7 @@ reason, so none is silent.
 """
 from __future__ import annotations
 
+import copy
 import shlex
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -20,7 +21,7 @@ from schemathesis.openapi.checks import AuthScenario, IgnoredAuth
 from ..contract_documents import contract, operations_in
 from ..inventory import NOT_IMPLEMENTED_HEADER
 from .report import RECORD
-from .target import Target
+from .target import Target, current_target
 
 # positive_data_acceptance: schema-valid data may still be refused. TMC enforces rules a schema cannot
 # state (names must not be empty, a workspaceId must name a workspace that exists, trigger fields must be
@@ -46,22 +47,30 @@ READING_POSTS = {
 }
 
 
-def config(read_only: bool, checks_auth: bool = True) -> SchemathesisConfig:
+def config(read_only: bool, checks_auth: bool = True,
+           phases: tuple[str, ...] = ("examples", "coverage", "fuzzing")) -> SchemathesisConfig:
     settings: dict[str, Any] = {
         "generation": {"mode": "all", "allow-extra-parameters": False},
         "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
+        "phases": {name: {"enabled": name in phases} for name in ("examples", "coverage", "fuzzing")},
     }
     if not checks_auth:
         settings["checks"]["ignored_auth"] = {"enabled": False}
     if read_only:
         # The coverage phase also sends each path the methods its contract lacks (PUT, DELETE, PATCH, ...)
         # to see them refused: on a real account those are writes, so a read-only run sends none.
-        settings["phases"] = {"coverage": {"unexpected-methods": []}}
+        settings["phases"]["coverage"]["unexpected-methods"] = []
     return SchemathesisConfig.from_dict(settings)
 
 
 def operation_label(method: str, path: str) -> str:
     return f"{method.upper()} {path}"
+
+
+def named(ctx: Any) -> bool:
+    """Whether --operation names this operation (or names none, and so every operation is checked)."""
+    only = current_target().options.operations
+    return not only or operation_label(ctx.operation.method, ctx.operation.path) in only
 
 
 def reads(method: str, path: str) -> bool:
@@ -99,8 +108,10 @@ def sendable(target: Target, family: str) -> frozenset[str]:
 
 def load(target: Target, family: str) -> Any:
     """The family's contract as a schemathesis schema, aimed at the target, recording every check result."""
-    loaded = schemathesis.openapi.from_dict(contract(family), config=config(read_only=target.kind == "tmc",
-                                                                            checks_auth=target.enforces_auth))
+    # A copy: schemathesis changes the document it is given (it resolves references in place), and the one
+    # contract() returns is shared by everything in this process that reads the contract (the mock's checks).
+    loaded = schemathesis.openapi.from_dict(copy.deepcopy(contract(family)), config=config(
+        read_only=target.kind == "tmc", checks_auth=target.enforces_auth, phases=target.options.phases))
     if target.mock is not None:
         # In process, schemathesis calls the app itself, so that its own probes (a request without the
         # credentials, say) reach the same mock as every other request.

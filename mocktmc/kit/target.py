@@ -44,6 +44,9 @@ class TargetOptions:
     fidelity: str = "observed"  # the in-process mock's: the service as observed, or as documented
     fixtures: str = "default"  # the in-process mock's world
     seed: int = 0
+    # The schemathesis suite's phases (mocktmc.kit.command.PHASES) and, if any are named, its only operations.
+    phases: tuple[str, ...] = ("coverage", "examples", "fuzzing")
+    operations: tuple[str, ...] = ()
     poll_deadline: float = 600.0  # real target: how long a run or a scheduled start may take to show
     poll_interval: float = 5.0
     budget_ends: float | None = None  # time.monotonic() when the run's --budget is spent; None: no budget
