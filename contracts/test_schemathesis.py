@@ -101,7 +101,7 @@ def test_stateful(family, target):
             target.restore_account(start)
             super().setup()
         def call(self, case, **kwargs):
-            return case.call(**runs.transport(target))
+            return case.call(**runs.transport(target, case))
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             if runs.not_built(target, family, case, response):
@@ -110,6 +110,6 @@ def test_stateful(family, target):
             # As in the stateless runs: the credentials are named as such (headers=), so that the probes
             # schemathesis sends without them really go without them.
             case.validate_response(response, additional_checks=additional_checks, headers=target.auth_headers,
-                                   transport_kwargs=runs.transport(target), recorder=self.recorder)
+                                   transport_kwargs=runs.transport(target, case), recorder=self.recorder)
 
     run_state_machine_as_test(AgainstTarget, settings=settings())

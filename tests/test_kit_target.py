@@ -9,10 +9,14 @@ import shlex
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 import requests
 import schemathesis
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.meta import FuzzingPhaseData
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.openapi.checks import AuthScenario, IgnoredAuth
 from schemathesis.specs.openapi._auth_retry import get_security_parameters, _invalid_value_for
 
@@ -145,3 +149,26 @@ def test_past_its_budget_the_kit_sends_nothing_more_and_lists_what_it_cut(server
     assert any("budget" in why for _, why in RECORD.exemptions)
     assert target.wait_for(lambda: None, within=3600) is None  # a real wait would end at once: no time left
     target.close()
+
+
+def _case_negating(parameter: str, location: str, mode: str = "negative") -> SimpleNamespace:
+    """A case as schemathesis marks one whose `parameter` it mutated (or left out) to make it invalid."""
+    data = FuzzingPhaseData(description=None, parameter=parameter, parameter_location=ParameterLocation(location),
+                            location=None)
+    return SimpleNamespace(_meta=SimpleNamespace(generation=SimpleNamespace(mode=GenerationMode(mode)),
+                                                 phase=SimpleNamespace(data=data)))
+
+
+def test_a_case_that_leaves_the_credentials_out_is_sent_without_them():
+    """A negative case may leave the Authorization header out (schemathesis takes the bearer scheme for a required
+    header): the kit must not put its token back, or the target is judged on a request nobody sent."""
+    target = open_target(TargetOptions())
+    try:
+        left_out = _case_negating("Authorization", "header")
+        assert runs.omits_credentials(left_out)
+        assert runs.transport(target, left_out)["headers"] == {}
+        for kept in (_case_negating("Authorization", "header", "positive"), _case_negating("limit", "query"),
+                     _case_negating("authorization", "query"), None):
+            assert runs.transport(target, kept)["headers"] == target.auth_headers != {}
+    finally:
+        target.close()

@@ -16,6 +16,8 @@ import schemathesis
 from schemathesis.checks import CheckResult
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import Failure
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.meta import negated_parameters
 from schemathesis.openapi.checks import AuthScenario, IgnoredAuth
 
 from ..contract_documents import contract, operations_in
@@ -161,6 +163,8 @@ def _curl(target: Target, case: Any, response: Any, failure: Failure | None = No
         sent, shown = {}, INVALID_BEARER
     elif scenario == AuthScenario.GENERATED_AUTH and generated:
         sent, shown = {}, str(next(iter(generated.values())))
+    elif scenario is None and omits_credentials(case):
+        sent, shown = {}, None  # the case went without them, as its curl does
     else:
         sent, shown = target.auth_headers, '"Authorization: Bearer $TMC_TOKEN"'
     probe = case
@@ -197,10 +201,10 @@ def send_and_check(target: Target, family: str, case: Any) -> None:
     label = operation_label(case.operation.method, case.operation.path)
     if label not in sendable(target, family):
         pytest.skip(f"{label} is not sent to this target: it writes, and the target is read-only")
-    sent = transport(target)
+    sent = transport(target, case)
     response = case.call(**sent)
     if response.status_code == 401 and _expired(response) and target.renew_token():
-        sent = transport(target)
+        sent = transport(target, case)
         response = case.call(**sent)
     if not_built(target, family, case, response):
         return
@@ -214,10 +218,20 @@ def _expired(response: Any) -> bool:
     return "Bearer" in str(sent.get("Authorization", ""))
 
 
-def transport(target: Target) -> dict[str, Any]:
+def omits_credentials(case: Any) -> bool:
+    """Whether a negative case left the Authorization header out on purpose (schemathesis takes the bearer scheme
+    for a required header): the kit's token must not put it back, or the request it checks is not the one sent."""
+    meta = getattr(case, "_meta", None)  # `meta` itself would revalidate the case
+    return any(name.lower() == "authorization" and location == ParameterLocation.HEADER
+               for name, location in negated_parameters(meta))
+
+
+def transport(target: Target, case: Any = None) -> dict[str, Any]:
     """How schemathesis reaches the target: the app itself in process, else the URL; the token as a header
-    (not a session), so that the probes schemathesis sends without credentials go to the same place."""
-    sent: dict[str, Any] = {"headers": dict(target.auth_headers)}
+    (not a session), so that the probes schemathesis sends without credentials go to the same place, and so that
+    a case that leaves the credentials out goes without them."""
+    sent: dict[str, Any] = {"headers": {} if case is not None and omits_credentials(case)
+                            else dict(target.auth_headers)}
     if target.mock is None:
         sent.update(base_url=target.base_url, timeout=60)
     return sent
