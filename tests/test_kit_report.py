@@ -81,6 +81,15 @@ def test_the_report_reads_in_a_browser(browser, kit_run, tmp_path):
         assert shown["total-covered"].startswith(f"{covered} of ")
         assert (shown["total-checks-passed"], shown["total-checks-failed"]) == (str(passed), str(failed))
         assert shown["total-failures"] == str(failures) and failures >= 2
+        # Tests are counted as the console's closing line counts them: a schemathesis test once, its failed
+        # operations as subtests.
+        console = re.search(r"^\d+ tests: (\d+) passed, (\d+) failed, (\d+) skipped \((\d+) failed subtests",
+                            kit_run.run.stdout, re.M)
+        assert console, kit_run.run.stdout[-2000:]
+        passed_tests, failed_tests, skipped_tests, subtests = console.groups()
+        assert browser.find_element(By.ID, "total-tests").text == (
+            f"{passed_tests} passed, {skipped_tests} skipped, {failed_tests} failed "
+            f"({subtests} failed subtests: operations of a schema)")
         assert (shown["seed"], shown["families"], shown["suites"]) == ("7", "orchestration, processing",
                                                                       "schemathesis, quirks")
         assert re.fullmatch(r"\d+\.\d+(\.\w+)*", shown["version"]), shown["version"]
