@@ -110,9 +110,8 @@ def _families_of(labels: list[str]) -> set[str] | None:
     """The families whose contracts have these operations ('METHOD /path'); None: no operation named."""
     if not labels:
         return None
-    from mocktmc.contract_documents import contract, operations_in
-    return {family for family in FAMILIES
-            if {f"{method.upper()} {path}" for path, _, method, _ in operations_in(contract(family))} & set(labels)}
+    from mocktmc.contract_documents import operation_labels
+    return {family for family in FAMILIES if operation_labels(family) & set(labels)}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -144,7 +143,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         client_id=config.getoption("--tmc-client-id"), client_secret=config.getoption("--tmc-client-secret"),
         allow_writes=config.getoption("--tmc-allow-writes"), control_token=config.getoption("--tmc-control-token"),
         defects=tuple(config.getoption("--tmc-defect")), fidelity=config.getoption("--tmc-fidelity"),
-        seed=RECORD.seed or 0, phases=tuple(sorted(_listed(config, "--tmc-phases", PHASES))),
+        seed=RECORD.seed or 0, phases=tuple(name for name in PHASES if name in _listed(config, "--tmc-phases", PHASES)),
         operations=tuple(config.getoption("--tmc-operation")),
         poll_deadline=config.getoption("--tmc-poll-deadline"),
         budget_ends=None if config.getoption("--tmc-budget") is None else

@@ -44,6 +44,17 @@ def contract(family: str) -> dict:
     return yaml.load(contract_text(family), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+def operation_label(method: str, path: str) -> str:
+    """An operation as the kit's summary, reports and options name it: 'GET /orchestration/workspaces'."""
+    return f"{method.upper()} {path}"
+
+
+@lru_cache(maxsize=None)
+def operation_labels(family: str) -> frozenset[str]:
+    """The labels (operation_label) of every operation of a family's contract."""
+    return frozenset(operation_label(method, path) for path, _, method, _ in operations_in(contract(family)))
+
+
 @lru_cache(maxsize=None)
 def contract_json(family: str) -> str:
     return json.dumps(contract(family), indent=1)

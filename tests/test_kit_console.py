@@ -11,8 +11,6 @@ import io
 import json
 import re
 import socket
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -26,7 +24,7 @@ from mocktmc.kit.report import RECORD, Record, Tally
 from mocktmc.testing import MockTMC
 
 from .conftest import DEMO_PAT
-from .kit_runs import FAILING_RUN_GROUP, FailingRun
+from .kit_runs import FAILING_RUN_GROUP, FailingRun, KitRun, kit_in_a_process
 
 
 @pytest.fixture
@@ -278,9 +276,8 @@ def test_a_failure_is_replayed_by_its_id_with_the_runs_options_and_seed(failing_
     """A run writes its failures and options (no credentials) to .mocktmc-kit/last-run.json where it runs;
     `--replay F2` runs that failure's test again, on that failure's operation alone, with the same seed, and says
     whether it failed again."""
-    def kit(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "mocktmc", "contract", *args], cwd=failing_kit_run.folder,
-                              text=True, capture_output=True, timeout=600)
+    def kit(*args: str) -> KitRun:
+        return kit_in_a_process(list(args), cwd=failing_kit_run.folder)
     run_file = failing_kit_run.folder / ".mocktmc-kit" / "last-run.json"
     saved = run_file.read_text()
     first = json.loads(saved)

@@ -232,7 +232,7 @@ def contract(url, wait, token, client_id, client_secret, allow_writes, control_t
         tests = (f"{kit_directory()}/{replayed['item']}",)
         click.echo(f"mocktmc contract: replaying {replay} ([{replayed['check']}] on {replayed['operation'] or '-'}) "
                    f"from {run_file}: {replayed['item']}, seed {seed}")
-    operations = tuple(dict.fromkeys(operation_label(label, family) for label in operations))
+    operations = tuple(dict.fromkeys(chosen_operation(label, family) for label in operations))
     if url is not None:
         if defects:
             raise click.UsageError("--defect switches on bugs in the in-process mock (no --url); for a server use "
@@ -277,14 +277,13 @@ def contract(url, wait, token, client_id, client_secret, allow_writes, control_t
     sys.exit(status)
 
 
-
-def operation_label(given: str, families: str) -> str:
+def chosen_operation(given: str, families: str) -> str:
     """An --operation as the summary names it ('GET /path'), checked against the chosen families' contracts."""
-    from ..contract_documents import contract, operations_in
+    from ..contract_documents import operation_label, operation_labels
 
     method, _, path = given.strip().partition(" ")
-    label = f"{method.upper()} {path.strip()}"
-    known = {f"{m.upper()} {p}" for family in families.split(",") for p, _, m, _ in operations_in(contract(family))}
+    label = operation_label(method, path.strip())
+    known = frozenset().union(*(operation_labels(family) for family in families.split(",")))
     if label not in known:
         near = sorted(name for name in known if path.strip() and path.strip().rstrip("/") in name)[:5]
         hint = f"; did you mean {', '.join(near)}" if near else ""

@@ -12,18 +12,17 @@ import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from functools import lru_cache
 from importlib import metadata
 from typing import NamedTuple
 
-from ..contract_documents import contract, operations_in
+from ..contract_documents import operation_labels
 
 
-@lru_cache(maxsize=None)
 def contract_operations(family: str) -> frozenset[str]:
-    """'METHOD /path' of every operation of a family's contract: what "operations covered" counts."""
+    """'METHOD /path' of every operation of a family's contract: what "operations covered" counts (none for a
+    name that is no family's)."""
     try:
-        return frozenset(f"{method.upper()} {path}" for path, _, method, _ in operations_in(contract(family)))
+        return operation_labels(family)
     except FileNotFoundError:
         return frozenset()
 

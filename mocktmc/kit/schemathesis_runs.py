@@ -20,8 +20,9 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.meta import negated_parameters
 from schemathesis.openapi.checks import AuthScenario, IgnoredAuth
 
-from ..contract_documents import contract, operations_in
+from ..contract_documents import contract, operation_label, operations_in
 from ..inventory import NOT_IMPLEMENTED_HEADER
+from .command import PHASES
 from .report import RECORD
 from .target import Target, current_target
 
@@ -49,12 +50,11 @@ READING_POSTS = {
 }
 
 
-def config(read_only: bool, checks_auth: bool = True,
-           phases: tuple[str, ...] = ("examples", "coverage", "fuzzing")) -> SchemathesisConfig:
+def config(read_only: bool, checks_auth: bool = True, phases: tuple[str, ...] = PHASES) -> SchemathesisConfig:
     settings: dict[str, Any] = {
         "generation": {"mode": "all", "allow-extra-parameters": False},
         "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
-        "phases": {name: {"enabled": name in phases} for name in ("examples", "coverage", "fuzzing")},
+        "phases": {name: {"enabled": name in phases} for name in PHASES},
     }
     if not checks_auth:
         settings["checks"]["ignored_auth"] = {"enabled": False}
@@ -63,10 +63,6 @@ def config(read_only: bool, checks_auth: bool = True,
         # to see them refused: on a real account those are writes, so a read-only run sends none.
         settings["phases"]["coverage"]["unexpected-methods"] = []
     return SchemathesisConfig.from_dict(settings)
-
-
-def operation_label(method: str, path: str) -> str:
-    return f"{method.upper()} {path}"
 
 
 def named(ctx: Any) -> bool:

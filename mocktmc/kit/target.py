@@ -21,6 +21,7 @@ import requests
 
 from ..testing import IN_PROCESS_URL, BaseURLSession, Control, MockTMC, MockTMCError, connect
 from .checks import check as record_check, curl_of, family_of, json_or_none
+from .command import PHASES
 from .report import RECORD
 
 log = logging.getLogger("mocktmc.kit")
@@ -44,8 +45,8 @@ class TargetOptions:
     fidelity: str = "observed"  # the in-process mock's: the service as observed, or as documented
     fixtures: str = "default"  # the in-process mock's world
     seed: int = 0
-    # The schemathesis suite's phases (mocktmc.kit.command.PHASES) and, if any are named, its only operations.
-    phases: tuple[str, ...] = ("coverage", "examples", "fuzzing")
+    # The schemathesis suite's phases and, if any are named, its only operations.
+    phases: tuple[str, ...] = PHASES
     operations: tuple[str, ...] = ()
     poll_deadline: float = 600.0  # real target: how long a run or a scheduled start may take to show
     poll_interval: float = 5.0
