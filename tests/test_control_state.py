@@ -79,7 +79,31 @@ def test_a_behavior_scripts_the_next_runs_and_clearing_it_restores_the_fixtures(
     assert run_to_end(api, LOAD_CUSTOMERS)["executionStatus"] == "EXECUTION_SUCCESS"
 
 
+def test_generated_log_lines_are_made_as_the_run_logs_and_echoed_as_sent(api):
+    """A long log for three fields: the lines are made when the run logs them, after the behavior's own lines;
+    the behavior is stored and echoed as sent, not as 100,000 lines. The message is text, never a format."""
+    path = f"/_mocktmc/behaviors/tasks/{LOAD_CUSTOMERS}"
+    generated = {"count": 3, "message": "row {n} of {count} {0.__class__}", "severity": "WARN"}
+    stored = api.client.put(path, json={"logLines": ["first"], "logLinesGenerated": generated})
+    assert stored.status_code == 200, stored.json
+    assert stored.json["logLinesGenerated"] == generated and len(stored.json["logLines"]) == 1
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    api.advance(3600)
+    logs = api.get(f"/monitoring/executions/{execution_id}/logs", query_string={"order": "ASC", "count": 100}).json
+    job = [(e["severity"], e["logMessage"]) for e in logs["data"]
+           if e["logMessage"] == "first" or e["logMessage"].startswith("row ")]
+    assert job == [("INFO", "first"), ("WARN", "row 1 of 3 {0.__class__}"), ("WARN", "row 2 of 3 {0.__class__}"),
+                   ("WARN", "row 3 of 3 {0.__class__}")]
+    # null drops them (a sequence entry's way out of its base's).
+    dropped = api.client.put(path, json={"logLinesGenerated": None})
+    assert dropped.status_code == 200 and "logLinesGenerated" not in dropped.json
+
+
 @pytest.mark.parametrize("body, says", [
+    ({"logLinesGenerated": {"count": 1_000_001}}, "'logLinesGenerated.count': 1000001 is greater than the maximum"),
+    ({"logLinesGenerated": {"message": "x"}}, "'logLinesGenerated': 'count' is a required property"),
+    ({"logLinesGenerated": {"count": 2, "message": "x" * 1001}}, "'logLinesGenerated.message': "),
+    ({"logLinesGenerated": {"count": 2, "colour": "red"}}, "('colour' was unexpected)"),
     ({"outcome": "MAYBE"}, "'outcome': 'MAYBE' is not one of"),
     ({"durations": {"DISPATCHING_FLOW": -1}}, "'durations.DISPATCHING_FLOW': -1 is less than the minimum of 0"),
     ({"colour": "red"}, "Additional properties are not allowed ('colour' was unexpected)"),

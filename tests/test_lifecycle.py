@@ -69,6 +69,15 @@ def test_behavior_sequence_then_base():
     assert first.processed_rows == 5  # sequence entries inherit from the base
 
 
+def test_generated_log_lines_follow_the_behaviors_own_and_a_sequence_inherits_them():
+    plan = parse_behavior_plan({"logLines": ["a"], "logLinesGenerated": {"count": 2},
+                                "sequence": [{"logLinesGenerated": None}]})
+    first, then = plan.next(), plan.next()
+    assert [line.message for line in first.all_log_lines()] == ["a"]
+    assert [(line.severity, line.message) for line in then.all_log_lines()] == [
+        ("INFO", "a"), ("INFO", "Log line 1 of 2"), ("INFO", "Log line 2 of 2")]
+
+
 def test_rejected_behavior_always_has_rejected_rows():
     assert parse_behavior_plan({"outcome": "EXECUTION_REJECTED"}).next().rejected_rows >= 1
 
@@ -79,6 +88,13 @@ def test_rejected_behavior_always_has_rejected_rows():
     ({"durations": {"NOPE": 1}}, ("durations", "NOPE")),
     ({"processedRows": -3}, ("processedRows",)),
     ({"logLines": [{"severity": "LOUD", "message": "x"}]}, ("logLines", 0, "severity")),
+    ({"logLinesGenerated": {"count": 1_000_001}}, ("logLinesGenerated", "count")),
+    ({"logLinesGenerated": {"count": -1}}, ("logLinesGenerated", "count")),
+    ({"logLinesGenerated": {}}, ("logLinesGenerated", "count")),
+    ({"logLinesGenerated": {"count": 1, "message": "x" * 1001}}, ("logLinesGenerated", "message")),
+    ({"logLinesGenerated": {"count": 1, "severity": "LOUD"}}, ("logLinesGenerated", "severity")),
+    ({"logLinesGenerated": {"count": 1, "colour": "red"}}, ("logLinesGenerated", "colour")),
+    ({"logLinesGenerated": [1]}, ("logLinesGenerated",)),
     ({"sequence": [{"sequence": []}]}, ("sequence", 0, "sequence")),
     ({"colour": "red"}, ("colour",)),
 ])

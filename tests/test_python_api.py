@@ -309,3 +309,13 @@ def test_every_control_method_over_a_real_socket(mock):
             remote.clock.advance(seconds=-5)
         assert caught.value.status == 409 and "The mock clock only moves forward" in caught.value.detail
         remote.close()
+
+
+def test_generated_log_lines_survive_a_snapshot(mock):
+    mock.behaviors.set(LOAD_CUSTOMERS, log_lines_generated={"count": 5, "message": "x {n}"})
+    saved = mock.snapshot()
+    mock.behaviors.clear(LOAD_CUSTOMERS)
+    assert "logLinesGenerated" not in mock.behaviors.get(LOAD_CUSTOMERS)
+    mock.restore(saved)
+    assert mock.behaviors.get(LOAD_CUSTOMERS)["logLinesGenerated"] == {"count": 5, "message": "x {n}",
+                                                                       "severity": "INFO"}

@@ -11,9 +11,13 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from ..model import lifecycle as lc
-from ..model.executables import DEFAULT_DURATIONS, Behavior, BehaviorPlan, LogLine
+from ..model.executables import DEFAULT_DURATIONS, Behavior, BehaviorPlan, GeneratedLines, LogLine
 
 SEVERITIES = ("DEBUG", "INFO", "WARN", "ERROR")
+# logLinesGenerated: at most this many lines a run (ten times what a log export keeps), each message at most
+# this long: a behavior is a few fields, and must not become gigabytes of log.
+MAX_GENERATED_LINES = 1_000_000
+MAX_GENERATED_MESSAGE = 1000
 
 # Seconds a run spends in each phase unless its behavior says otherwise: "succeed after a few seconds".
 
@@ -32,7 +36,8 @@ class BehaviorError(ValueError):
         self.message = message
 
 
-_FIELDS = {"outcome", "durations", "processedRows", "rejectedRows", "errorType", "errorMessage", "logLines"}
+_FIELDS = {"outcome", "durations", "processedRows", "rejectedRows", "errorType", "errorMessage", "logLines",
+           "logLinesGenerated"}
 
 
 def _non_negative_int(value: Any, path: tuple) -> int:
@@ -94,11 +99,35 @@ def _parse_one(spec: Any, path: tuple, inherit: Behavior, allowed: set[str] = _F
                 raise BehaviorError(path + ("logLines", i),
                                     "must be a string or a mapping with 'message' (and 'severity')")
         changes["log_lines"] = tuple(parsed)
+    if "logLinesGenerated" in spec:
+        changes["generated_lines"] = _generated(spec["logLinesGenerated"], path + ("logLinesGenerated",))
     behavior = replace(inherit, **changes)
     if behavior.outcome == lc.REJECTED and behavior.rejected_rows == 0:
         # A rejected run is one that has rejected rows.
         behavior = replace(behavior, rejected_rows=1)
     return behavior
+
+
+def _generated(spec: Any, path: tuple) -> GeneratedLines | None:
+    if spec is None:
+        return None  # none generated (a sequence entry's way to drop its base's)
+    if not isinstance(spec, Mapping):
+        raise BehaviorError(path, "must be a mapping with 'count' (and 'message', 'severity')")
+    unknown = set(spec) - {"count", "message", "severity"}
+    if unknown:
+        raise BehaviorError(path + (sorted(unknown)[0],), "unknown field; known fields: count, message, severity")
+    if "count" not in spec:
+        raise BehaviorError(path + ("count",), "is required")
+    count = _non_negative_int(spec["count"], path + ("count",))
+    if count > MAX_GENERATED_LINES:
+        raise BehaviorError(path + ("count",), f"must be at most {MAX_GENERATED_LINES:,}, got {count}")
+    message = spec.get("message", GeneratedLines.message)
+    if not isinstance(message, str) or len(message) > MAX_GENERATED_MESSAGE:
+        raise BehaviorError(path + ("message",), f"must be a string of at most {MAX_GENERATED_MESSAGE} characters")
+    severity = str(spec.get("severity", "INFO")).upper()
+    if severity not in SEVERITIES:
+        raise BehaviorError(path + ("severity",), f"must be one of {', '.join(SEVERITIES)}")
+    return GeneratedLines(count, message, severity)
 
 
 def parse_behavior_plan(spec: Any, path: tuple = ()) -> BehaviorPlan:

@@ -87,7 +87,7 @@ def _user_lines(run: TaskExecution) -> list[LogLine]:
     if run.log_level == "OFF":
         return []
     floor = LOG_LEVEL_RANK[run.log_level]
-    return [line for line in run.behavior.log_lines if SEVERITY_RANK[line.severity] >= floor]
+    return [line for line in run.behavior.all_log_lines() if SEVERITY_RANK[line.severity] >= floor]
 
 
 def _enter_executing(world: "World", run: TaskExecution, at: datetime) -> None:

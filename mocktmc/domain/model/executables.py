@@ -23,6 +23,26 @@ class LogLine:
 
 
 @dataclass(frozen=True)
+class GeneratedLines:
+    """`count` log lines made when a run logs, not sent nor stored one by one: a log of 100,000 lines for the
+    price of three fields. `{n}` in the message is the line's number (from 1), `{count}` the count."""
+    count: int
+    message: str = "Log line {n} of {count}"
+    severity: str = "INFO"
+
+    def lines(self) -> list[LogLine]:
+        # str.replace, not str.format: the message is the client's text, and format would read attributes.
+        template = self.message.replace("{count}", str(self.count))
+        if "{n}" not in template:
+            line = LogLine(self.severity, template)
+            return [line] * self.count
+        return [LogLine(self.severity, template.replace("{n}", str(n))) for n in range(1, self.count + 1)]
+
+    def to_dict(self) -> dict:
+        return {"count": self.count, "message": self.message, "severity": self.severity}
+
+
+@dataclass(frozen=True)
 class Behavior:
     outcome: str = lc.SUCCESS
     durations: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_DURATIONS))
@@ -31,9 +51,15 @@ class Behavior:
     error_type: str | None = None
     error_message: str | None = None
     log_lines: tuple[LogLine, ...] = ()
+    generated_lines: GeneratedLines | None = None  # logged after log_lines
 
     def duration(self, phase: str) -> float:
         return self.durations.get(phase, DEFAULT_DURATIONS.get(phase, 0.0))
+
+    def all_log_lines(self) -> list[LogLine]:
+        """The job output a run of this behavior writes: its lines, then the generated ones."""
+        generated = self.generated_lines.lines() if self.generated_lines is not None else []
+        return [*self.log_lines, *generated]
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"outcome": self.outcome, "durations": dict(self.durations),
@@ -43,6 +69,8 @@ class Behavior:
         if self.error_message:
             out["errorMessage"] = self.error_message
         out["logLines"] = [{"severity": line.severity, "message": line.message} for line in self.log_lines]
+        if self.generated_lines is not None:
+            out["logLinesGenerated"] = self.generated_lines.to_dict()
         return out
 
 
