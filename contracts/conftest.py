@@ -75,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "suite(name): the kit suite a test belongs to (--tmc-suite)")
     config.addinivalue_line("markers", "families(*names): the API families a test checks (--tmc-family)")
     config.addinivalue_line("markers", "writes: the test creates things; skipped on a read-only target")
+    _no_full_collection_at_the_end(config)
     RECORD.reset()  # a session's record starts empty (several sessions may run in one process)
     _OPENED.clear()
     RECORD.started = datetime.now(timezone.utc)
@@ -99,6 +100,18 @@ def pytest_configure(config: pytest.Config) -> None:
     budget = config.getoption("--tmc-budget")
     if budget is not None and budget <= 0:
         raise pytest.UsageError(f"--tmc-budget: minutes must be more than 0, got {budget:g}")
+
+
+def _no_full_collection_at_the_end(config: pytest.Config) -> None:
+    """pytest ends a session with a full garbage collection, to report exceptions raised in finalizers it
+    would free. The kit's reports never show them, and in a process with a large heap (several kit sessions in
+    one process, as the kit's own tests run it) each collection costs a third of a second. The hook that reports
+    such exceptions stays; only the forced collection goes. (pytest's own testing of pytest does the same.)"""
+    try:
+        from _pytest.unraisableexception import gc_collect_iterations_key
+    except ImportError:  # a pytest without it: nothing to turn off
+        return
+    config.stash[gc_collect_iterations_key] = 0
 
 
 # The suites --tmc-operation confines: schemathesis' stateless runs (stateful sequences follow the contracts'

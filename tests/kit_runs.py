@@ -50,8 +50,10 @@ class FailingRun:
         return self.run.stdout[self.run.stdout.find("mocktmc contract kit: target"):]
 
 
+# Of the quirks, one that holds and the one this target cannot show (skipped, with its reason): pytest's -k.
 FAILING_ARGS = ["--defect", "wrong_type", "--family", "orchestration,processing", "--suite", "schemathesis,quirks",
-                "--max-examples", "1", "--seed", "7", "--phases", "examples,fuzzing"]
+                "--max-examples", "1", "--seed", "7", "--phases", "examples,fuzzing", "-k",
+                "test_schemathesis or throttle or task_name_prefix"]
 # The tests that read the failing run share one worker, so that it is made once.
 FAILING_RUN_GROUP = "kit_failing_run"
 

@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import sys
 import time
+from typing import Any
 from types import SimpleNamespace
 
 import pytest
@@ -48,9 +49,11 @@ def servers(tmp_path_factory) -> dict[str, str]:
         yield urls
 
 
-def _orchestration() -> dict:
-    """The orchestration contract for schemathesis, which changes what it is given: a copy of the shared one."""
-    return copy.deepcopy(contract("orchestration"))
+@pytest.fixture(scope="module")
+def list_workspaces() -> Any:
+    """GET /orchestration/workspaces as schemathesis loads it, once (from a copy of the shared contract, which
+    schemathesis changes)."""
+    return schemathesis.openapi.from_dict(copy.deepcopy(contract("orchestration")))[WORKSPACES]["GET"]
 
 
 def _target(url: str, token: str = "kit-token", **options) -> Target:
@@ -74,22 +77,21 @@ def test_a_reproduction_shows_invalid_credentials_as_sent_and_the_kits_token_as_
     assert '"Authorization: Bearer $TMC_TOKEN"' in shown and "kit-token" not in shown
 
 
-def test_the_invalid_credentials_are_those_schemathesis_sends():
-    schema = schemathesis.openapi.from_dict(_orchestration())
-    operation = schema[WORKSPACES]["GET"]
-    values = {_invalid_value_for(parameter) for parameter in get_security_parameters(operation)}
+def test_the_invalid_credentials_are_those_schemathesis_sends(list_workspaces):
+    values = {_invalid_value_for(parameter) for parameter in get_security_parameters(list_workspaces)}
     assert values == {runs.INVALID_BEARER}
 
 
 @pytest.mark.parametrize("scenario, open_status, strict_status", [
     # Auth mode open takes any bearer token, but not none: a request without one is refused there too.
     (AuthScenario.NO_AUTH, 401, 401), (AuthScenario.INVALID_AUTH, 200, 401), (None, 200, 200)])
-def test_an_ignored_auth_reproduction_sends_what_the_probe_sent(servers, scenario, open_status, strict_status):
+def test_an_ignored_auth_reproduction_sends_what_the_probe_sent(servers, list_workspaces, scenario, open_status,
+                                                                 strict_status):
     """The curl of an ignored_auth failure sends what schemathesis' probe sent: with invalid credentials, the open
     server accepts it again (the failure reproduces) and a server that checks tokens refuses it; without any, both
     refuse it. A failure of another check carries the kit's token, read from $TMC_TOKEN."""
     target = _target(servers["open"])
-    case = schemathesis.openapi.from_dict(_orchestration())[WORKSPACES]["GET"].Case()
+    case = list_workspaces.Case()
     failure = IgnoredAuth(operation=f"GET {WORKSPACES}", message="accepted", scenario=scenario) \
         if scenario is not None else None
     command = runs._curl(target, case, None, failure)
