@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 from types import SimpleNamespace
 
@@ -26,26 +27,26 @@ from mocktmc.kit import schemathesis_runs as runs
 from mocktmc.kit.checks import curl_of
 from mocktmc.kit.report import RECORD
 from mocktmc.kit.target import Target, TargetOptions, open_target
-from mocktmc.testing import connect
+from mocktmc.testing import MockTMC, connect
 
 from .serving import served
 
 WORKSPACES = "/orchestration/workspaces"
+START = "2026-01-05T09:00:00Z"
 pytestmark = pytest.mark.xdist_group("kit_target")
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory) -> dict[str, str]:
-    """Three `mocktmc serve` processes: auth open (what `make run` serves), auth isolated and auth strict."""
+def servers(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """A `mocktmc serve` process in auth mode open (what `make run` serves), and mocks served from this process in
+    auth modes isolated and strict."""
     logs = tmp_path_factory.mktemp("servers")
     urls: dict[str, str] = {}
-    env = {**os.environ, "MOCKTMC_CLOCK": "frozen", "MOCKTMC_START": "2026-01-05T09:00:00Z"}
+    env = {**os.environ, "MOCKTMC_CLOCK": "frozen", "MOCKTMC_START": START}
     with served([sys.executable, "-m", "mocktmc", "serve", "--port", "0", "--auth", "open"], logs / "open.log",
                 env=env) as (_, urls["open"]), \
-            served([sys.executable, "-m", "mocktmc", "serve", "--port", "0", "--auth", "isolated"],
-                   logs / "isolated.log", env=env) as (_, urls["isolated"]), \
-            served([sys.executable, "-m", "mocktmc", "serve", "--port", "0", "--auth", "strict"],
-                   logs / "strict.log", env=env) as (_, urls["strict"]):
+            MockTMC(auth="isolated", clock="frozen", start=START).serve() as urls["isolated"], \
+            MockTMC(auth="strict", clock="frozen", start=START).serve() as urls["strict"]:
         yield urls
 
 
