@@ -11,7 +11,7 @@ import click
 
 from . import __version__, server_log
 from .kit.command import contract as contract_command
-from .config import AUTH_MODES, VALIDATE_MODES, Settings
+from .config import AUTH_MODES, VALIDATE_MODES, Settings, waitress_limits
 from .quirks import FIDELITIES, QUIRKS
 from .defect_catalog import DEFECTS
 from .domain.fixtures import FixtureError
@@ -79,6 +79,10 @@ def main() -> None:
 @_option("--seed", envvar="MOCKTMC_SEED", default=0, type=int, help="Seed for generated ids.")
 @_option("--threads", envvar="MOCKTMC_THREADS", default=8, type=click.IntRange(1, 256),
          help="Worker threads serving requests.")
+@_option("--connection-limit", envvar="MOCKTMC_CONNECTION_LIMIT", default=1000, type=click.IntRange(1),
+         help="Open connections accepted at once; past it new ones wait in the listen backlog.")
+@_option("--channel-timeout", envvar="MOCKTMC_CHANNEL_TIMEOUT", default=60, type=click.IntRange(1),
+         help="Seconds an idle or half-sent connection is kept open.")
 @_option("--validate", envvar="MOCKTMC_VALIDATE", default="requests", type=click.Choice(VALIDATE_MODES),
          help="Check requests (and with 'all' also responses) against the contracts.")
 @_option("--upload-limit", envvar="MOCKTMC_UPLOAD_LIMIT", default=10 * 1024 * 1024, type=click.IntRange(1),
@@ -99,7 +103,8 @@ def main() -> None:
          help="Log lines as text, or as one JSON object each.")
 def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int,
           validate: str, upload_limit: int, control_token: str | None, defects: tuple[str, ...], fidelity: str,
-          throttle: float, retention: float, log_level: str, log_format: str) -> None:
+          throttle: float, retention: float, log_level: str, log_format: str, connection_limit: int,
+          channel_timeout: int) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
     from waitress.server import create_server
 
@@ -116,7 +121,8 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
         click.echo(f"mocktmc: cannot load the fixture world: {exc}", err=True)
         sys.exit(2)
     try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="mocktmc")
+        server = create_server(app, host=host, port=port, threads=threads, ident="mocktmc",
+                               **waitress_limits(connection_limit, channel_timeout))
     except OSError as exc:
         click.echo(f"mocktmc: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         sys.exit(2)

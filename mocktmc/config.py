@@ -82,3 +82,11 @@ def _defect_names(names: Iterable[str]) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"unknown defect {unknown[0]!r}; the defects are {', '.join(DEFECTS)}")
     return names
+
+
+def waitress_limits(connection_limit: int, channel_timeout: int) -> dict[str, int]:
+    """waitress create_server's options for `connection_limit` client connections (waitress counts its listening
+    socket and its wake-up trigger too) and `channel_timeout`; idle connections are looked for every channel
+    timeout (30 s at most), so one is closed between one and two timeouts after its last byte."""
+    return {"connection_limit": connection_limit + 2, "channel_timeout": channel_timeout,
+            "cleanup_interval": min(channel_timeout, 30)}

@@ -459,15 +459,21 @@ class MockTMC(Control):
         return session
 
     @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 4) -> Iterator[str]:
+    def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 4, *, connection_limit: int = 1000,
+              channel_timeout: int = 60) -> Iterator[str]:
         """This same app on a real socket (a free port by default), for clients that need a URL.
 
         Yields the base URL; the server stops when the block ends. Control calls keep going in-process and
-        act on the same state.
+        act on the same state. `connection_limit` and `channel_timeout` are `mocktmc serve`'s options.
         """
         from waitress.server import create_server
 
-        server = cast(_Server, create_server(self.app, host=host, port=port, threads=threads, ident="mocktmc"))
+        from .config import waitress_limits
+        from .control.faults import set_workers
+
+        set_workers(self.app, threads)
+        server = cast(_Server, create_server(self.app, host=host, port=port, threads=threads, ident="mocktmc",
+                                             **waitress_limits(connection_limit, channel_timeout)))
         thread = threading.Thread(target=server.run, name=f"mocktmc-{server.effective_port}", daemon=True)
         thread.start()
         shown = f"[{host}]" if ":" in host else host

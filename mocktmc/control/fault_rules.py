@@ -33,9 +33,19 @@ class FaultRule:
     matched: int = 0  # requests the rule matched, whether or not its draw fired it
     fired: int = 0
     _draws: random.Random = field(init=False, repr=False)
+    # Set when the rule is removed or cleared: the requests its latency holds are answered then.
+    _released: threading.Event = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._draws = random.Random(self.seed)
+        self._released = threading.Event()
+
+    def wait(self, seconds: float) -> None:
+        """Hold the calling request `seconds` of real time, or until the rule is removed."""
+        self._released.wait(seconds)
+
+    def release(self) -> None:
+        self._released.set()
 
     @property
     def remaining(self) -> int | None:
@@ -94,6 +104,8 @@ class FaultRules:
 
     def clear(self) -> None:
         with self._lock:
+            for rule in self._rules:
+                rule.release()
             self._rules.clear()
 
     def remove(self, rule_id: str) -> None:
@@ -101,6 +113,7 @@ class FaultRules:
             for index, rule in enumerate(self._rules):
                 if rule.id == rule_id:
                     del self._rules[index]
+                    rule.release()
                     return
         raise NotFound(f"No fault rule {rule_id!r}")
 
@@ -118,3 +131,27 @@ class FaultRules:
                 if rule.fires():
                     return rule
             return None
+
+
+class LatencyHolds:
+    """How many requests latency faults may hold at once: one fewer than the server's worker threads, so a
+    latency rule on `/**` never parks every worker and health, the control plane and undelayed requests
+    still answer. A request past the limit is not held (its answer says so); a slow TMC keeps answering
+    its other callers too."""
+
+    def __init__(self, workers: int) -> None:
+        self.limit = max(workers - 1, 0)
+        self._lock = threading.Lock()
+        self.held = 0
+
+    def take(self) -> bool:
+        """Take a hold if one is free; the caller gives it back with give_back()."""
+        with self._lock:
+            if self.held >= self.limit:
+                return False
+            self.held += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self.held -= 1

@@ -5,14 +5,16 @@ request changes nothing (a rule scoped to an account authenticates the caller to
 caller.account_id). Faults apply to the TMC API paths only (/orchestration/, /processing/,
 /monitoring/, /tmc/, /security/), never to the control plane, so a test can always list and clear them.
 
-Latency is real time (it simulates the network); the mock clock moves only as it always does.
+Latency is real time (it simulates the network); the mock clock moves only as it always does. A latency
+fault holds a worker thread, so at most the server's threads minus one requests are held at once
+(LatencyHolds): the rest are answered at once, with FAULT_HEADER and LATENCY_SKIPPED_HEADER. Removing or
+clearing a rule answers the requests it holds.
 A dropped request gets no answer at all: under waitress (`mocktmc serve`) the connection is closed
 before a byte is written, so `requests` raises ConnectionError; with Flask's test client the call
 raises ConnectionDropped, a ConnectionAbortedError.
 """
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -21,7 +23,7 @@ from waitress.channel import ClientDisconnected
 from ..api import bodies, context
 from . import caller
 from .access import require_control_token
-from .fault_rules import FaultRule, FaultRules
+from .fault_rules import FaultRule, FaultRules, LatencyHolds
 from ..errors import BadRequest, error_for_status
 
 bp = Blueprint("faults", __name__, url_prefix="/_mocktmc")
@@ -33,6 +35,9 @@ bp.record_once(lambda setup: context.keep_fresh(setup.app, REGISTRY, FaultRules)
 
 # Names the rule that answered (status, drop) or delayed (latency) a response, for whoever debugs a client.
 FAULT_HEADER = "X-Mocktmc-Fault"
+# Says a latency rule fired but every hold was taken, so the request was not delayed.
+LATENCY_SKIPPED_HEADER = "X-Mocktmc-Fault-Latency"
+HOLDS = "mocktmc.latency_holds"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MAX_LATENCY = 60  # seconds of real time a request may be held
 MAX_RETRY_AFTER = 86400
@@ -52,6 +57,18 @@ class DroppedResponse(Response):
 
 def rules() -> FaultRules:
     return current_app.extensions[REGISTRY]
+
+
+def set_workers(app, threads: int) -> None:
+    """Tell the app how many worker threads serve it (create_app assumes Settings.threads)."""
+    app.extensions[HOLDS] = LatencyHolds(threads)
+
+
+def _holds() -> LatencyHolds:
+    extensions = current_app.extensions
+    holds = extensions.get(HOLDS)
+    return holds if holds is not None else extensions.setdefault(
+        HOLDS, LatencyHolds(extensions["mocktmc"].settings.threads))
 
 
 def injected(flags: Any = None) -> FaultRule | None:
@@ -149,7 +166,7 @@ def inject(registry: FaultRules | None = None) -> Response | None:
         return None
     g.mocktmc_fault = rule
     if rule.latency:
-        time.sleep(rule.latency)  # no lock is held here: other requests go on meanwhile
+        _delay(rule)
     if rule.drop:
         return DroppedResponse(status=503)  # the status is never sent
     if rule.status is not None:
@@ -158,6 +175,18 @@ def inject(registry: FaultRules | None = None) -> Response | None:
             err.headers["Retry-After"] = str(rule.retry_after)
         raise err  # rendered by app.py, in the shape of the path's family (legacy /tmc/ or 2021-03)
     return None
+
+
+def _delay(rule: FaultRule) -> None:
+    """Hold the request the rule's latency (no lock is held: other requests go on meanwhile), if a hold is free."""
+    holds = _holds()
+    if not holds.take():
+        g.mocktmc_latency_skipped = holds.limit
+        return
+    try:
+        rule.wait(rule.latency)
+    finally:
+        holds.give_back()
 
 
 def replaced_response() -> bool:
@@ -171,4 +200,7 @@ def mark_faulted(response: Response, flags: Any) -> Response:
     rule = injected(flags)
     if rule is not None:
         response.headers[FAULT_HEADER] = rule.id
+        skipped = flags.get("mocktmc_latency_skipped")
+        if skipped is not None:
+            response.headers[LATENCY_SKIPPED_HEADER] = f"skipped: all {skipped} holds taken"
     return response
