@@ -480,13 +480,14 @@ class MockTMC(Control):
         try:
             yield f"http://{shown}:{server.effective_port}"
         finally:
-            # Closed from the server's own loop, which the trigger wakes at once: the listener, the kept-alive
-            # connections (server.close() alone leaves those, and run() would go on serving them), the workers.
+            # Closed from the server's own loop, which the trigger wakes at once: the workers first (a worker
+            # finishing a request pulls the trigger, which server.close() closes), then the listener and the
+            # kept-alive connections (server.close() alone leaves those, and run() would go on serving them).
             def stop() -> None:
+                server.task_dispatcher.shutdown()
                 server.close()
                 for channel in list(server.active_channels.values()):
                     channel.close()
-                server.task_dispatcher.shutdown()
 
             server.trigger.pull_trigger(stop)
             thread.join(timeout=10)
