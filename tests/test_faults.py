@@ -9,7 +9,8 @@ import requests
 from flask.testing import FlaskClient
 
 from mocktmc.control import globs
-from mocktmc.control.faults import FAULT_HEADER, ConnectionDropped
+from mocktmc.control.fault_rules import LatencyHolds
+from mocktmc.control.faults import FAULT_HEADER, HOLDS, LATENCY_SKIPPED_HEADER, ConnectionDropped
 from mocktmc.inventory import NOT_IMPLEMENTED_HEADER
 
 from .conftest import AUTH, LOAD_CUSTOMERS, Api, make_app
@@ -165,6 +166,15 @@ def test_latency_with_a_status_waits_then_answers_the_status(api):
     started = time.monotonic()
     assert raw_client(api.app).get(WORKSPACES, headers=AUTH).status_code == 504
     assert time.monotonic() - started >= 0.05
+
+
+def test_latency_past_the_free_holds_answers_at_once_and_says_so(api, monkeypatch):
+    monkeypatch.setitem(api.app.extensions, HOLDS, LatencyHolds(1))  # one worker thread: it may never be held
+    rule = add_rule(api, path="/**", latency=30)
+    response = api.get(WORKSPACES)
+    assert response.status_code == 200 and response.headers[FAULT_HEADER] == rule["id"]
+    assert response.headers[LATENCY_SKIPPED_HEADER] == "skipped: all 0 holds taken"
+    assert rules(api)[rule["id"]]["fired"] == 1
 
 
 def test_a_dropped_request_raises_in_process(api):
