@@ -26,7 +26,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # The contract kit at length against the in-process mock (reports in build/), then the mock's own
-# property suites at length.
+# property suites at length. Its schemathesis suite is also the negative fuzz run: it generates negative data
+# as well as positive (generation mode all, and the coverage phase's negative values of every parameter), and
+# any 5xx but a mock's marked 501 fails it (not_a_server_error).
 contract: $(STAMP)
 	mkdir -p build
 	$(BIN)/mocktmc contract --family orchestration,processing,monitoring,security,legacy --max-examples 100 \
