@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from .clock import parse_clock_mode
 from .quirks import FIDELITIES
@@ -84,9 +85,15 @@ def _defect_names(names: Iterable[str]) -> tuple[str, ...]:
     return names
 
 
-def waitress_limits(connection_limit: int, channel_timeout: int) -> dict[str, int]:
+class WaitressLimits(TypedDict):
+    connection_limit: int
+    channel_timeout: int
+    cleanup_interval: int
+
+
+def waitress_limits(connection_limit: int, channel_timeout: int) -> WaitressLimits:
     """waitress create_server's options for `connection_limit` client connections (waitress counts its listening
     socket and its wake-up trigger too) and `channel_timeout`; idle connections are looked for every channel
     timeout (30 s at most), so one is closed between one and two timeouts after its last byte."""
-    return {"connection_limit": connection_limit + 2, "channel_timeout": channel_timeout,
-            "cleanup_interval": min(channel_timeout, 30)}
+    return WaitressLimits(connection_limit=connection_limit + 2, channel_timeout=channel_timeout,
+                          cleanup_interval=min(channel_timeout, 30))

@@ -166,7 +166,7 @@ def inject(registry: FaultRules | None = None) -> Response | None:
         return None
     g.mocktmc_fault = rule
     if rule.latency:
-        _delay(rule)
+        _delay(rule, rule.latency)
     if rule.drop:
         return DroppedResponse(status=503)  # the status is never sent
     if rule.status is not None:
@@ -177,14 +177,14 @@ def inject(registry: FaultRules | None = None) -> Response | None:
     return None
 
 
-def _delay(rule: FaultRule) -> None:
+def _delay(rule: FaultRule, seconds: float) -> None:
     """Hold the request the rule's latency (no lock is held: other requests go on meanwhile), if a hold is free."""
     holds = _holds()
     if not holds.take():
         g.mocktmc_latency_skipped = holds.limit
         return
     try:
-        rule.wait(rule.latency)
+        rule.wait(seconds)
     finally:
         holds.give_back()
 
