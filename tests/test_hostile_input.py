@@ -117,7 +117,7 @@ def test_row4_a_fixture_nested_500_deep_is_a_400_naming_the_limit(api, monkeypat
     assert api.get(TASK).json["name"] == "Load customers"
 
 
-def test_row5_json_bodies_are_bounded(api):
+def test_row5_json_bodies_and_run_parameters_are_bounded(api):
     before = api.get(RUNS).json["total"]
     # The reporter's 10 MB body: refused on its Content-Length, before it is read into objects.
     pairs = b",".join(b'"p%07d":"v"' % i for i in range(700_000))
@@ -125,8 +125,14 @@ def test_row5_json_bodies_are_bounded(api):
     assert len(huge) > 10_000_000
     refused = api.post("/processing/executions", data=huge, headers={**api.headers, "Content-Type": "application/json"})
     assert_error(refused, 413, f"The JSON body has {len(huge)} bytes", "limited to 1048576 bytes", "--json-limit")
+    # Under the JSON limit, a run still keeps at most 1000 parameters.
+    many = {f"p{i}": "v" for i in range(1001)}
+    assert_error(api.post("/processing/executions", json={"executable": LOAD_CUSTOMERS, "parameters": many}),
+                 400, "parameters: a run takes at most 1000 context parameters, got 1001")
     assert api.get(RUNS).json["total"] == before
-
+    many.pop("p1000")
+    assert api.post("/processing/executions", json={"executable": LOAD_CUSTOMERS, "parameters": many}).status_code \
+        == 201
 
 
 def test_the_json_limit_is_configurable_and_spares_snapshots():
