@@ -255,7 +255,7 @@ def _check_limits(text: str, source: str) -> None:
     nodes = depth = 0
     try:
         for event in yaml.parse(text, Loader=_COMPOSER):
-            line = event.start_mark.line + 1
+            line = event.start_mark.line + 1 if event.start_mark else 1  # libyaml always gives one
             if isinstance(event, yaml.AliasEvent):
                 raise FixtureError(f"{source}:{line}: YAML aliases (*{event.anchor}) are not allowed in fixture "
                                    f"worlds: write the value out (an alias can make a small file expand without "
