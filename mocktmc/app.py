@@ -40,6 +40,7 @@ from .api.orchestration.tasks import bp as tasks_bp
 from .api.orchestration.workspaces import bp as workspaces_bp
 from .api.body_fields import contract_fields
 from .api.request_checks import check_request, operation_rules
+from .api.request_limits import check_request_limits
 from .api.processing.clusters import bp as clusters_bp
 from .api.processing.engines import bp as engines_bp
 from .api.processing.pipeline_engines import bp as pipeline_engines_bp
@@ -158,8 +159,9 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     settings = settings or Settings()
     spec = spec or load_fixture(settings.fixtures)
     app = _MockTMCFlask("mocktmc")
-    # No body may be larger than an upload plus room for its multipart framing (413 above it).
-    app.config["MAX_CONTENT_LENGTH"] = settings.upload_limit + 1024 * 1024
+    # No body may be larger than an upload (or a JSON body, should that limit be the larger) plus room for its
+    # multipart framing (413 above it); JSON bodies have their own, smaller limit (api/request_limits.py).
+    app.config["MAX_CONTENT_LENGTH"] = max(settings.upload_limit, settings.json_limit) + 1024 * 1024
     quirks = in_effect(settings.fidelity)
     if "quirks_reversed" in settings.defects:  # a deliberate bug: the behaviour the fidelity does not say
         quirks = frozenset(QUIRKS) - quirks
@@ -221,7 +223,8 @@ _PHRASES = {status.value: f"{status.value} {status.phrase}" for status in HTTPSt
 
 def _arrive() -> Response | None:
     """before_request, first of all: the access log's start and the journal's arrival time, then a fault rule
-    (which may delay, answer or drop the request before authentication), then the caller's world."""
+    (which may delay, answer or drop the request before authentication), then the limits every request is held
+    to (a JSON body's size, a URL that is UTF-8), then the caller's world."""
     flags, req, extensions = g._get_current_object(), _current_request(), current_app.extensions  # one lookup each
     mock: MockState = extensions["mocktmc"]
     access_log.note_start(flags)
@@ -229,6 +232,7 @@ def _arrive() -> Response | None:
     answer = faults.inject(extensions[faults.REGISTRY])
     if answer is not None:
         return answer
+    check_request_limits(req, mock.settings.json_limit)
     _enter_world(flags, req, mock)
     return None
 

@@ -87,6 +87,8 @@ def main() -> None:
          help="Check requests (and with 'all' also responses) against the contracts.")
 @_option("--upload-limit", envvar="MOCKTMC_UPLOAD_LIMIT", default=10 * 1024 * 1024, type=click.IntRange(1),
          help="Largest resource file an upload may carry, in bytes (413 above it).")
+@_option("--json-limit", envvar="MOCKTMC_JSON_LIMIT", default=1024 * 1024, type=click.IntRange(1),
+         help="Largest JSON request body, in bytes (413 above it); snapshots and fixture worlds excepted.")
 @_option("--control-token", envvar="MOCKTMC_CONTROL_TOKEN", default=None,
          help="Close the control plane (/_mocktmc) behind this bearer token, for a shared server.")
 @_option("--defect", "defects", envvar="MOCKTMC_DEFECTS", multiple=True, type=click.Choice(list(DEFECTS)),
@@ -102,8 +104,8 @@ def main() -> None:
 @_option("--log-format", envvar="MOCKTMC_LOG_FORMAT", default="text", type=click.Choice(server_log.FORMATS),
          help="Log lines as text, or as one JSON object each.")
 def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int,
-          validate: str, upload_limit: int, control_token: str | None, defects: tuple[str, ...], fidelity: str,
-          throttle: float, retention: float, log_level: str, log_format: str, connection_limit: int,
+          validate: str, upload_limit: int, json_limit: int, control_token: str | None, defects: tuple[str, ...],
+          fidelity: str, throttle: float, retention: float, log_level: str, log_format: str, connection_limit: int,
           channel_timeout: int) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
     from waitress.server import create_server
@@ -113,6 +115,7 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
     server_log.configure(log_level, log_format)
     settings = Settings(host=host, port=port, fixtures=fixtures, clock=clock, start=start, auth=auth,
                         seed=seed, threads=threads, validate=validate, upload_limit=upload_limit,
+                        json_limit=json_limit,
                         control_token=control_token or None, defects=defects, fidelity=fidelity, throttle=throttle,
                         retention=retention)
     try:

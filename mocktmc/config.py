@@ -31,6 +31,9 @@ class Settings:
     validate: str = "requests"
     # The largest resource file an upload may carry (bytes); larger ones answer 413.
     upload_limit: int = 10 * 1024 * 1024
+    # The largest JSON request body (bytes); larger ones answer 413. Apart from the upload limit: a JSON body is
+    # held as Python objects many times its size, where an upload is kept as the bytes it is.
+    json_limit: int = 1024 * 1024
     # When set, the control plane (/_mocktmc/...) answers only requests bearing this token.
     control_token: str | None = None
     # Deliberate bugs to switch on (mocktmc/defects.py names them), for proving the contract kit catches them.
@@ -55,6 +58,8 @@ class Settings:
             raise ValueError(f"port must be in [0, 65535], got {self.port}")
         if self.upload_limit < 1:
             raise ValueError(f"upload_limit must be >= 1 byte, got {self.upload_limit}")
+        if self.json_limit < 1:
+            raise ValueError(f"json_limit must be >= 1 byte, got {self.json_limit}")
         if self.fidelity not in FIDELITIES:
             raise ValueError(f"fidelity must be one of {', '.join(FIDELITIES)}, got {self.fidelity!r}")
         if not 0 <= self.throttle <= 100_000:

@@ -68,3 +68,11 @@ def test_poll_vs_flask_benchmark_smoke():
     from bench.poll_vs_flask import run as compare
     rows = compare(rounds=1, seconds=1, clients=2, single=4)
     assert rows[0]["mock"] > 0 and rows[0]["bare_flask"] > 0 and rows[-1]["ratio"] > 0
+
+
+def test_hostile_bodies_benchmark_smoke():
+    from bench.hostile_bodies import run as hostile
+    rows = {row["measure"]: row for row in hostile(parameters=80_000, runs=2)}
+    assert rows["huge_execute"]["status"] == 413  # 80,000 parameters: over the 1 MB JSON limit
+    assert rows["bounded_runs"]["statuses"] == [201]
+    assert rows["alias_bomb"]["status"] == 400

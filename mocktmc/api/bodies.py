@@ -32,14 +32,83 @@ def parse_json(raw: bytes, mimetype: str) -> Any:
     if not is_json(mimetype):
         raise UnsupportedMediaType(f"Content-Type must be application/json, got {mimetype or 'none'}")
     try:
-        return json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("The request body is not valid UTF-8") from None
+    return loads(text)
+
+
+# The longest number a JSON body may hold, in characters: Jackson's default (StreamReadConstraints
+# maxNumberLength), which TMC's Java services parse with. Python's own int limit (4,300 digits) would be a
+# ValueError that no JSON error names.
+MAX_NUMBER_LENGTH = 1000
+# A \u escape of a UTF-16 surrogate: JSON's only way to put one in a string, lone or in a pair.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _NumberTooLong(ValueError):
+    def __init__(self, literal: str) -> None:
+        super().__init__(literal)
+        self.literal = literal
+
+
+def _number(convert):
+    def bounded(literal: str):
+        if len(literal) > MAX_NUMBER_LENGTH:
+            raise _NumberTooLong(literal)
+        return convert(literal)
+    return bounded
+
+
+_INT, _FLOAT = _number(int), _number(float)
+
+
+def loads(text: str) -> Any:
+    """JSON text as Python values, or a 400 naming what is wrong: its syntax, a number too long, a string that
+    is not text (a lone surrogate: it would break every later answer that encodes it, a CSV or a log)."""
+    try:
+        value = json.loads(text, parse_int=_INT, parse_float=_FLOAT)
+        where = _lone_surrogate(value, ()) if _SURROGATE_ESCAPE.search(text) else None  # rare: then every string
+    except _NumberTooLong as exc:
+        at = text.find(exc.literal)
+        line = text.count("\n", 0, at) + 1
+        column = at - text.rfind("\n", 0, at)
+        raise BadRequest(f"The request body has a number of {len(exc.literal)} characters at line {line}, "
+                         f"column {column}; numbers are limited to {MAX_NUMBER_LENGTH} characters") from None
     except json.JSONDecodeError as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc.msg} "
                          f"(line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise BadRequest("The request body nests too deeply") from None
+    if where is not None:
+        raise BadRequest(f"Field {field_path(where) or '(the body)'!r} holds a lone UTF-16 surrogate (a \\u "
+                         f"escape in D800-DFFF without its pair), which is not text")
+    return value
+
+
+def field_path(path) -> str:
+    """A JSON path as errors name it: parameters.name, steps[0].taskId."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+def _lone_surrogate(value: Any, path: tuple) -> tuple | None:
+    """The path of the first string (key or value) holding a lone surrogate, or None."""
+    if isinstance(value, str):
+        return path if _LONE_SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _LONE_SURROGATE.search(key):
+                return path + (key,)
+            found = _lone_surrogate(item, path + (key,))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _lone_surrogate(item, path + (index,))
+            if found is not None:
+                return found
+    return None
 
 
 # A word that is not JSON by itself: a token a client sent without its quotes.

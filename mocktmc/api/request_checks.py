@@ -19,7 +19,7 @@ from referencing.jsonschema import DRAFT4
 
 from ..errors import BadRequest, UnsupportedMediaType
 from ..contract_documents import CONTRACTS, contract, operations_in, resolve, rule_template
-from .bodies import has_body, is_json, json_string, parse_json
+from .bodies import field_path, has_body, is_json, json_string, parse_json
 
 def _coerce(kind: str) -> Callable[[str], Any]:
     if kind == "integer":
@@ -122,10 +122,6 @@ def _rules_of(url_rule: str, method: str) -> OperationRules | None:
     return operation_rules().get((rule_template(url_rule), method))
 
 
-def _where(path) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
-
-
 def _label(rule: ParameterRule) -> str:
     return f"{rule.location.capitalize()} parameter '{rule.name}'"
 
@@ -180,7 +176,7 @@ def _check_body(rules: OperationRules, validator: OAS30Validator, request: Reque
     body = json_string(raw, request.mimetype) if rules.string_body else parse_json(raw, request.mimetype)
     error = min(validator.iter_errors(body), key=lambda e: (len(e.absolute_path), e.message), default=None)
     if error is not None:
-        where = _where(error.absolute_path)
+        where = field_path(error.absolute_path)
         raise BadRequest(f"Request body{' field ' + repr(where) if where else ''}: {error.message}")
     return body
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 
 from flask import Blueprint, jsonify, request
 
-from . import context
+from . import bodies, context
 from ..errors import BadRequest, Unauthorized, UnsupportedMediaType
 
 bp = Blueprint("security", __name__)
@@ -43,9 +42,10 @@ def _token_request() -> dict:
         return request.form.to_dict()
     if mimetype == "application/json" or mimetype.endswith("+json"):
         try:
-            body = json.loads(request.get_data(cache=True).decode("utf-8") or "null")
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise BadRequest("The request body is not valid JSON") from None
+            text = request.get_data(cache=True).decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("The request body is not valid JSON: it is not UTF-8") from None
+        body = bodies.loads(text or "null")
         if not isinstance(body, dict):
             raise BadRequest("The request body must be a JSON object with grant_type and audience")
         return body

@@ -123,6 +123,9 @@ def _body() -> tuple[Any, bool]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return f"[binary body, {len(raw)} bytes, not recorded]", False
+    if bodies.is_json(mimetype) and len(raw) > context.state().settings.json_limit:
+        # Refused at the door (413), or a snapshot: parsing it only to keep 4 KB would hold it many times over.
+        return f"[JSON body, {len(raw)} bytes, over the JSON limit: not recorded]", False
     if bodies.is_json(mimetype):
         try:
             value = redaction.json_value(json.loads(text))

@@ -90,7 +90,7 @@ def load_fixtures():
     try:
         text = raw.decode("utf-8")
         if request.mimetype == "application/json":
-            text = json.dumps(json.loads(text))  # JSON is YAML: parsed the same way, with the same checks
+            text = json.dumps(bodies.loads(text))  # JSON is YAML: parsed the same way, with the same checks
         spec = parse_fixture(text, "request body")
     except (UnicodeDecodeError, ValueError) as exc:  # FixtureError and JSONDecodeError are ValueErrors
         raise BadRequest(str(exc) if isinstance(exc, FixtureError) else f"Not a fixture world: {exc}") from None

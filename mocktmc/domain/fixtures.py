@@ -7,6 +7,7 @@ seed, in document order, so every world built from one file has the same ids.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from importlib import resources
@@ -230,13 +231,61 @@ def _to_python(node: yaml.Node, path: tuple, lines: dict, source: str, loader: y
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Limits on a fixture world, from a file or the control plane, checked before it is built into nodes: its size;
+# its nodes (a PyYAML node takes some 500 bytes); its depth (reading far deeper than the schema goes would
+# exhaust Python's stack); and no YAML aliases, which let a few hundred bytes stand for billions of nodes. The
+# demo world is 14 KB, 924 nodes, 10 levels deep.
+MAX_FIXTURE_BYTES = 16 * 1024 * 1024
+MAX_FIXTURE_NODES = 500_000
+MAX_FIXTURE_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _yaml_error(exc: yaml.YAMLError, source: str) -> FixtureError:
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark else 1
+    return FixtureError(f"{source}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}")
+
+
+def _check_limits(text: str, source: str) -> None:
+    """Refuse a fixture beyond the limits above, reading its YAML events only: bounded work, nothing kept."""
+    if len(text) > MAX_FIXTURE_BYTES:
+        raise FixtureError(f"{source}: the fixture has {len(text)} characters; fixture worlds are limited to "
+                           f"{MAX_FIXTURE_BYTES} bytes")
+    nodes = depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_COMPOSER):
+            line = event.start_mark.line + 1 if event.start_mark else 1  # libyaml always gives one
+            if isinstance(event, yaml.AliasEvent):
+                raise FixtureError(f"{source}:{line}: YAML aliases (*{event.anchor}) are not allowed in fixture "
+                                   f"worlds: write the value out (an alias can make a small file expand without "
+                                   f"bound)")
+            if isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                if nodes > MAX_FIXTURE_NODES:
+                    raise FixtureError(f"{source}:{line}: the fixture has more than {MAX_FIXTURE_NODES} YAML nodes, "
+                                       f"the limit of a fixture world")
+                # libyaml refuses a surrogate escape itself; PyYAML's own parser (without libyaml) does not.
+                if isinstance(event, yaml.ScalarEvent) and _SURROGATE.search(event.value):
+                    raise FixtureError(f"{source}:{line}: a lone UTF-16 surrogate (an escape in D800-DFFF "
+                                       f"without its pair) is not text")
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_FIXTURE_DEPTH:
+                        raise FixtureError(f"{source}:{line}: the fixture nests deeper than {MAX_FIXTURE_DEPTH} "
+                                           f"levels, the limit of a fixture world")
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, source) from None
+
+
 def parse_fixture(text: str, source: str = "<fixture>") -> WorldSpec:
+    _check_limits(text, source)
     try:
         root = yaml.compose(text, Loader=_COMPOSER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise FixtureError(f"{source}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise _yaml_error(exc, source) from None
     lines: dict[tuple, int] = {}
     data = {} if root is None else _to_python(root, (), lines, source, yaml.SafeLoader(""))
     spec = WorldSpec(data, lines, source)
@@ -259,6 +308,10 @@ def load_fixture(name_or_path: str) -> WorldSpec:
     """A path to a YAML file, or the name of a bundled world ('default', 'empty')."""
     path = Path(name_or_path)
     if path.is_file():
+        size = path.stat().st_size
+        if size > MAX_FIXTURE_BYTES:  # said before the file is read
+            raise FixtureError(f"{path}: the file has {size} bytes; fixture worlds are limited to "
+                               f"{MAX_FIXTURE_BYTES} bytes")
         return parse_fixture(path.read_text(encoding="utf-8"), str(path))
     if name_or_path in BUNDLED:
         resource = resources.files("mocktmc.fixtures").joinpath(f"{name_or_path}.yaml")

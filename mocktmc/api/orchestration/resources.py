@@ -1,7 +1,6 @@
 """Resources: list, upload (multipart), get, rename, replace the file, delete, move."""
 from __future__ import annotations
 
-import json
 
 from flask import Blueprint, jsonify, request
 
@@ -45,9 +44,9 @@ def create_resource():
     if raw is None and "resource" in request.files:
         raw = request.files["resource"].read().decode("utf-8", errors="replace")
     try:
-        details = json.loads(raw) if raw is not None else None
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"The 'resource' part is not valid JSON: {exc.msg}") from None
+        details = bodies.loads(raw) if raw is not None else None
+    except BadRequest as exc:
+        raise BadRequest(f"The 'resource' part: {exc.detail}") from None
     if not isinstance(details, dict):
         raise BadRequest("The multipart request needs a 'resource' part: a JSON object with name and workspaceId")
     name, workspace_id = bodies.string(details, "name"), bodies.string(details, "workspaceId")

@@ -168,8 +168,17 @@ def _enter(world: "World", run: TaskExecution, target: str, at: datetime) -> Non
         world.schedule(at + timedelta(seconds=run.behavior.duration(target)), PhaseEnds(run.id, run.step))
 
 
+# The most context parameters one run takes. TMC documents no limit; a run keeps its parameters as long as the
+# run is kept (60 days of history), so without one a single 1 MB request could leave 100,000 of them behind.
+# A Talend job with more than a thousand context variables is beyond anything a client sends.
+MAX_RUN_PARAMETERS = 1000
+
+
 def _text_parameters(parameters: Mapping | None) -> dict[str, str]:
     """Context parameters are strings on the wire; numbers and booleans sent by clients become text."""
+    if parameters and len(parameters) > MAX_RUN_PARAMETERS:
+        raise BadRequest(f"parameters: a run takes at most {MAX_RUN_PARAMETERS} context parameters, "
+                         f"got {len(parameters)}")
     out = {}
     for name, value in (parameters or {}).items():
         if isinstance(value, bool):
