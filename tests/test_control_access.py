@@ -1,9 +1,20 @@
-"""Who may use the control plane (issue 20, rows 6 and 8): the control token before anything else, and a bearer
-token in auth mode isolated limited to its own account."""
+"""Who may use the control plane (issue 20, rows 6, 7, 8 and 12): the control token before anything else, a
+server reachable by others closed by default, a bearer token in auth mode isolated limited to its own account,
+and control tokens of any printable characters."""
 from __future__ import annotations
 
-from .conftest import LOAD_CUSTOMERS, Api, make_app
+import os
+import sys
+
+import pytest
+import requests
+
+from mocktmc.config import Settings
+from mocktmc.testing import MockTMC
+
+from .conftest import BASE_WORLD, LOAD_CUSTOMERS, Api, make_app
 from .errors import assert_error
+from .serving import served
 
 CONTROL_TOKEN_NEEDED = "control plane needs the control token this server was started with"
 OWN_ACCOUNT_ONLY = "a bearer token steers only its own account on the control plane"
@@ -37,6 +48,31 @@ def test_the_control_token_is_checked_before_the_body():
     # With the token the same body is read, and its fault named.
     assert_error(api.client.post("/_mocktmc/clock/advance", json={"seconds": "soon"}, headers=api.headers),
                  400, "'seconds'")
+
+
+def test_a_server_beyond_loopback_makes_up_a_control_token_and_prints_it(tmp_path):
+    """Row 7: `serve --host 0.0.0.0` (the Docker image) without --control-token closes the control plane behind
+    a token it prints on its second line; without it no one resets, reads state or mints a token."""
+    env = {**os.environ, "MOCKTMC_CLOCK": "frozen", "MOCKTMC_FIXTURES": BASE_WORLD, "MOCKTMC_AUTH": "strict"}
+    env.pop("MOCKTMC_CONTROL_TOKEN", None)
+    env.pop("MOCKTMC_OPEN_CONTROL_PLANE", None)
+    command = [sys.executable, "-m", "mocktmc", "serve", "--host", "0.0.0.0", "--port", "0"]
+    with served(command, tmp_path / "serve.log", env=env) as (proc, url):
+        line = proc.stdout.readline()
+        assert line.startswith("mocktmc: control token (made up, as 0.0.0.0 is beyond loopback): "), line
+        token = line.rsplit(": ", 1)[1].strip()
+        assert len(token) >= 32
+        assert requests.get(f"{url}/_mocktmc/health", timeout=10).status_code == 200  # the health check stays open
+        for method, path in (("POST", "/_mocktmc/reset"), ("GET", "/_mocktmc/state"),
+                             ("POST", "/_mocktmc/tokens"), ("POST", "/_mocktmc/service-accounts")):
+            response = requests.request(method, f"{url}{path}", json={"name": "intruder"}, timeout=10)
+            assert_error(response, 401, CONTROL_TOKEN_NEEDED)
+        minted = requests.post(f"{url}/_mocktmc/tokens", json={}, headers=bearer(token), timeout=10)
+        assert minted.status_code == 201, minted.text
+        assert requests.get(f"{url}/processing/executables/tasks", headers=bearer(minted.json()["token"]),
+                            timeout=10).status_code == 200
+        state = requests.get(f"{url}/_mocktmc/state", headers=bearer(token), timeout=10).json()
+        assert not any(account["name"] == "intruder" for account in state.get("serviceAccounts", []))
 
 
 def test_a_bearer_token_in_isolated_mode_steers_only_its_own_account():
@@ -92,3 +128,18 @@ def test_the_control_token_names_any_account_on_a_closed_isolated_server():
     assert bob_account in {a["id"] for a in bob.client.get("/_mocktmc/accounts", headers=admin).json}
     assert bob.client.post("/_mocktmc/reset", headers=admin).status_code == 200
     assert_error(bob.client.post("/_mocktmc/reset"), 401, "Missing Authorization header", "control token")
+
+
+@pytest.mark.parametrize("token", ["pa$$word!", "two words & a \"quote\""])
+def test_a_control_token_of_any_printable_characters_opens_the_control_plane(token):
+    """Row 12: '$', '!', quotes and spaces are not in the bearer syntax of RFC 6750, but a control token holds
+    them: it is compared as sent. What no header can carry as it is is refused at start-up, naming why."""
+    api = Api(make_app(control_token=token, auth="strict"))
+    assert api.client.post("/_mocktmc/clock/advance", json={"seconds": 1}, headers=bearer(token)).status_code == 200
+    assert_error(api.client.post("/_mocktmc/clock/advance", json={"seconds": 1}, headers=bearer(token[:-1])),
+                 401, CONTROL_TOKEN_NEEDED)
+    mock = MockTMC(fixtures=BASE_WORLD, control_token=token)  # the Python API sends it as it is
+    assert mock.tokens.personal()["token"]
+    for unsendable in (" padded ", "new\nline", "caf\u00e9", ""):
+        with pytest.raises(ValueError, match="control_token must be printable ASCII"):
+            Settings(control_token=unsendable)
