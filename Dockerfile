@@ -1,5 +1,8 @@
 # mocktmc's image: the mock TMC served on 0.0.0.0:8080 by a non-root user.
 #   docker build -t mocktmc . && docker run --rm -p 8080:8080 mocktmc
+# Beyond loopback the control plane (/_mocktmc) is closed: `mocktmc serve` makes up a control token and prints
+# it on its second line (docker logs); -e MOCKTMC_CONTROL_TOKEN=... chooses it, -e MOCKTMC_OPEN_CONTROL_PLANE=1
+# leaves it open to whoever reaches the port. The health check's /_mocktmc/health is open either way.
 # Stage 1 builds the sdist and, from it, the wheel, as `make dist` does and tests/test_artifact.py proves;
 # stage 2 installs that wheel over the serving dependencies, at the versions constraints.txt pins.
 ARG PYTHON_IMAGE=python:3.11-slim

@@ -17,7 +17,7 @@ from werkzeug.routing import Rule
 from werkzeug.sansio.response import Response as BaseResponse
 
 from .api import access_log, context, throttle
-from .control import faults, journal
+from .control import access as control_access, faults, journal
 from .api.context import MockState
 from .control.contracts import bp as contracts_bp
 from .api.legacy import install as install_legacy
@@ -222,13 +222,15 @@ _PHRASES = {status.value: f"{status.value} {status.phrase}" for status in HTTPSt
 
 
 def _arrive() -> Response | None:
-    """before_request, first of all: the access log's start and the journal's arrival time, then a fault rule
-    (which may delay, answer or drop the request before authentication), then the limits every request is held
-    to (a JSON body's size, a URL that is UTF-8), then the caller's world."""
+    """before_request, first of all: the access log's start and the journal's arrival time, then the control
+    plane's caller (access.py), then a fault rule (which may delay, answer or drop the request before
+    authentication), then the limits every request is held to (a JSON body's size, a URL that is UTF-8), then the
+    caller's world."""
     flags, req, extensions = g._get_current_object(), _current_request(), current_app.extensions  # one lookup each
     mock: MockState = extensions["mocktmc"]
     access_log.note_start(flags)
     journal.note_arrival(flags, mock.clock.now())
+    control_access.check_caller(req, flags, mock)  # the control token before anything reads the request
     answer = faults.inject(extensions[faults.REGISTRY])
     if answer is not None:
         return answer

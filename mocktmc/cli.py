@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import sys
 import urllib.request
@@ -11,7 +12,7 @@ import click
 
 from . import __version__, server_log
 from .kit.command import contract as contract_command
-from .config import AUTH_MODES, VALIDATE_MODES, Settings, waitress_limits
+from .config import AUTH_MODES, VALIDATE_MODES, Settings, is_loopback, waitress_limits
 from .quirks import FIDELITIES, QUIRKS
 from .defect_catalog import DEFECTS
 from .domain.fixtures import FixtureError
@@ -90,7 +91,9 @@ def main() -> None:
 @_option("--json-limit", envvar="MOCKTMC_JSON_LIMIT", default=1024 * 1024, type=click.IntRange(1),
          help="Largest JSON request body, in bytes (413 above it); snapshots and fixture worlds excepted.")
 @_option("--control-token", envvar="MOCKTMC_CONTROL_TOKEN", default=None,
-         help="Close the control plane (/_mocktmc) behind this bearer token, for a shared server.")
+         help="Close the control plane (/_mocktmc) behind this bearer token; beyond loopback one is made up.")
+@_option("--open-control-plane", envvar="MOCKTMC_OPEN_CONTROL_PLANE", is_flag=True,
+         help="Beyond loopback, leave the control plane open to whoever reaches the port (no control token).")
 @_option("--defect", "defects", envvar="MOCKTMC_DEFECTS", multiple=True, type=click.Choice(list(DEFECTS)),
          help="Switch on a deliberate bug (for testing the contract kit); repeatable. `mocktmc defects` lists them.")
 @_option("--fidelity", envvar="MOCKTMC_FIDELITY", default="observed", type=click.Choice(FIDELITIES),
@@ -104,20 +107,28 @@ def main() -> None:
 @_option("--log-format", envvar="MOCKTMC_LOG_FORMAT", default="text", type=click.Choice(server_log.FORMATS),
          help="Log lines as text, or as one JSON object each.")
 def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int,
-          validate: str, upload_limit: int, json_limit: int, control_token: str | None, defects: tuple[str, ...],
-          fidelity: str, throttle: float, retention: float, log_level: str, log_format: str, connection_limit: int,
-          channel_timeout: int) -> None:
+          validate: str, upload_limit: int, json_limit: int, control_token: str | None, open_control_plane: bool,
+          defects: tuple[str, ...], fidelity: str, throttle: float, retention: float, log_level: str,
+          log_format: str, connection_limit: int, channel_timeout: int) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
     from waitress.server import create_server
 
     from .app import create_app
 
     server_log.configure(log_level, log_format)
-    settings = Settings(host=host, port=port, fixtures=fixtures, clock=clock, start=start, auth=auth,
-                        seed=seed, threads=threads, validate=validate, upload_limit=upload_limit,
-                        json_limit=json_limit,
-                        control_token=control_token or None, defects=defects, fidelity=fidelity, throttle=throttle,
-                        retention=retention)
+    if control_token and open_control_plane:
+        raise click.UsageError("--control-token and --open-control-plane contradict each other: choose one")
+    # Reachable by others: closed unless opened on purpose, with a token made up and printed (as Jupyter does).
+    made_up = not control_token and not open_control_plane and not is_loopback(host)
+    control_token = secrets.token_urlsafe(24) if made_up else control_token or None
+    try:
+        settings = Settings(host=host, port=port, fixtures=fixtures, clock=clock, start=start, auth=auth,
+                            seed=seed, threads=threads, validate=validate, upload_limit=upload_limit,
+                            json_limit=json_limit,
+                            control_token=control_token, defects=defects, fidelity=fidelity, throttle=throttle,
+                            retention=retention)
+    except ValueError as exc:  # the control token: every other value was checked as its option was read
+        raise click.BadParameter(str(exc), param_hint="--control-token") from None
     try:
         app = create_app(settings)
     except FixtureError as exc:
@@ -135,6 +146,8 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
                f"(fixtures: {fixtures}, auth: {auth}, clock: {clock}, validate: {validate}, fidelity: {fidelity}"
                f"{f', throttle: {throttle:g}/s' if throttle else ''}"
                f"{', control plane behind a token' if control_token else ''})", nl=True)
+    if made_up:  # after the URL line, which scripts read first
+        click.echo(f"mocktmc: control token (made up, as {host} is beyond loopback): {control_token}")
     if settings.defects:  # after the URL line, which scripts read first; loud, so nobody mistakes it for TMC
         click.echo(f"mocktmc: DEFECTS ON: {', '.join(settings.defects)} (deliberate bugs: do not trust this server)")
     sys.stdout.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from ipaddress import ip_address
 from typing import TypedDict
 
 from .clock import parse_clock_mode
@@ -66,6 +67,9 @@ class Settings:
             raise ValueError(f"throttle must be in [0, 100000] requests a second, got {self.throttle}")
         if not 0 <= self.retention <= 36_500:
             raise ValueError(f"retention must be in [0, 36500] days, got {self.retention}")
+        if self.control_token is not None and not _sendable(self.control_token):
+            raise ValueError("control_token must be printable ASCII (spaces inside are fine) with no space at either "
+                             "end, as it travels in an HTTP header: 'Authorization: Bearer <control token>'")
         if self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
 
@@ -102,3 +106,18 @@ def waitress_limits(connection_limit: int, channel_timeout: int) -> WaitressLimi
     timeout (30 s at most), so one is closed between one and two timeouts after its last byte."""
     return WaitressLimits(connection_limit=connection_limit + 2, channel_timeout=channel_timeout,
                           cleanup_interval=min(channel_timeout, 30))
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: only this machine reaches it."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name, or an address of another interface
+
+
+def _sendable(token: str) -> bool:
+    """Whether every client can send the token in a header as it is: printable ASCII, no space at its ends."""
+    return bool(token) and token == token.strip() and all(" " <= char <= "~" for char in token)

@@ -1,4 +1,5 @@
-"""A `mocktmc serve` process for a test: started on a free loopback port, stopped with SIGTERM afterwards."""
+"""A `mocktmc serve` process for a test: started on a free port (of loopback, or of every interface), stopped with
+SIGTERM afterwards."""
 from __future__ import annotations
 
 import os
@@ -22,8 +23,9 @@ def served(command: list[str], log: Path, *, cwd: Path | None = None, env: dict[
                                 stdout=subprocess.PIPE, stderr=stderr, text=True)
     try:
         line = proc.stdout.readline()
-        assert "serving http://127.0.0.1:" in line, (line, log.read_text())
-        yield proc, line.split("serving ", 1)[1].split()[0]
+        assert "serving http://127.0.0.1:" in line or "serving http://0.0.0.0:" in line, (line, log.read_text())
+        # A server on every interface is reached, by the test, through loopback only.
+        yield proc, line.split("serving ", 1)[1].split()[0].replace("//0.0.0.0:", "//127.0.0.1:")
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

@@ -21,13 +21,11 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from waitress.channel import ClientDisconnected
 
 from ..api import bodies, context
-from . import caller
-from .access import require_control_token
+from . import access, caller
 from .fault_rules import FaultRule, FaultRules, LatencyHolds
 from ..errors import BadRequest, error_for_status
 
 bp = Blueprint("faults", __name__, url_prefix="/_mocktmc")
-bp.before_request(require_control_token)
 
 REGISTRY = "mocktmc.faults"
 # The rules are run state: a reset app has none (context.keep_fresh).
@@ -88,18 +86,24 @@ def add_fault():
 
 @bp.get("/faults")
 def list_faults():
-    return jsonify(rules().views())
+    own = access.own_account()  # a bearer token in isolated mode sees its account's rules only
+    return jsonify([view for view in rules().views() if own is None or view["account"] == own])
 
 
 @bp.delete("/faults")
 def clear_faults():
+    access.require_every_account("removes every account's rules")
     rules().clear()
     return "", 204
 
 
 @bp.delete("/faults/<faultId>")
 def remove_fault(faultId: str):
-    rules().remove(faultId)
+    registry = rules()
+    rule = next((view for view in registry.views() if view["id"] == faultId), None)
+    if rule is not None:
+        access.permitted(rule["account"], every="removes a rule for every account")
+    registry.remove(faultId)
     return "", 204
 
 
@@ -146,7 +150,8 @@ def _rule(body: dict, rule_id: str) -> FaultRule:
     probability = _number(body, "probability", 0, 1)
     seed = bodies.integer(body, "seed")
     return FaultRule(
-        id=rule_id, path=path, method=method and method.upper(), account=bodies.string(body, "account"),
+        id=rule_id, path=path, method=method and method.upper(),
+        account=access.permitted(bodies.string(body, "account")),  # a bearer token's rule is its account's
         status=status, retry_after=retry_after, detail=detail, latency=latency, drop=drop,
         probability=1.0 if probability is None else probability, times=_ranged(body, "times", 1),
         # Without a seed a rule draws from the server's --seed: reproducible run after run.

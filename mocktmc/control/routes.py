@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import Blueprint, Response, jsonify, request
 
 from ..api import bodies, context
-from .access import require_control_token
+from . import access
 from .. import __version__
 from ..domain.runtimes import engines
 from ..domain.executions import log_exports
@@ -17,7 +17,6 @@ from ..domain.world import World
 from ..errors import BadRequest, NotFound
 
 bp = Blueprint("control", __name__, url_prefix="/_mocktmc")
-bp.before_request(require_control_token)
 
 
 def _clock_view(world: World | None = None) -> dict:
@@ -87,16 +86,10 @@ def pair_engine():
 
 
 def _clock_account() -> World | None:
-    """The account a clock call is for: `?account=`; else, in auth mode isolated on a server without a control
-    token, the account of the caller's TMC bearer token; else none: the server clock."""
-    mock = context.state()
-    account_id = request.args.get("account")
-    if account_id:
-        return mock.accounts.world(account_id)
-    authorization = request.headers.get("Authorization")
-    if mock.settings.auth == "isolated" and not mock.settings.control_token and authorization:
-        return mock.accounts.authenticate(authorization)[0]
-    return None
+    """The account a clock call is for: `?account=`, or for a TMC bearer token in auth mode isolated its own
+    account (access.py); else none: the server clock."""
+    account_id = access.account_named()
+    return context.state().accounts.world(account_id) if account_id else None
 
 
 def _clock_to_move() -> tuple[VirtualClock, World | None]:

@@ -10,7 +10,7 @@ import json
 from flask import Blueprint, jsonify, request
 
 from ..api import bodies, context
-from .access import require_control_token
+from . import access
 from ..domain import snapshot
 from ..domain.executables.behaviors import BehaviorError, parse_behavior_plan
 from ..domain.model.definitions import ServiceAccount
@@ -19,13 +19,13 @@ from ..domain.world import World
 from ..errors import BadRequest, Conflict, UnsupportedMediaType
 
 bp = Blueprint("control_state", __name__, url_prefix="/_mocktmc")
-bp.before_request(require_control_token)
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 
-def _account_id() -> str | None:
-    return request.args.get("account") or None
+def _account_id(every: str | None = None) -> str | None:
+    """`?account=`, as the caller may name it (access.py); `every`: what the call does without one."""
+    return access.account_named(every=every)
 
 
 def _world() -> World:
@@ -35,11 +35,12 @@ def _world() -> World:
 
 @bp.post("/reset")
 def reset():
-    return jsonify({"accounts": context.state().accounts.reset(_account_id())})
+    return jsonify({"accounts": context.state().accounts.reset(_account_id("resets every account (no ?account=)"))})
 
 
 @bp.get("/accounts")
 def list_accounts():
+    access.require_every_account("lists every account")
     return jsonify([{"id": w.account_id, "name": w.account_name} for w in context.state().accounts.worlds()])
 
 
@@ -84,6 +85,7 @@ def put_state():
 @bp.post("/fixtures")
 def load_fixtures():
     """A fixture world (YAML, or the same as JSON): the server's world, or one account's with ?account=."""
+    account_id = _account_id("loads the fixture world into every account (no ?account=)")
     raw = request.get_data(cache=True)
     if request.mimetype not in YAML_TYPES + ("application/json",):
         raise UnsupportedMediaType("Send the fixture as application/yaml or application/json")
@@ -94,7 +96,7 @@ def load_fixtures():
         spec = parse_fixture(text, "request body")
     except (UnicodeDecodeError, ValueError) as exc:  # FixtureError and JSONDecodeError are ValueErrors
         raise BadRequest(str(exc) if isinstance(exc, FixtureError) else f"Not a fixture world: {exc}") from None
-    return jsonify({"accounts": context.state().accounts.use_spec(spec, _account_id())})
+    return jsonify({"accounts": context.state().accounts.use_spec(spec, account_id)})
 
 
 # --- behaviors ----------------------------------------------------------------------------------
