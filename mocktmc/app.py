@@ -17,7 +17,7 @@ from werkzeug.routing import Rule
 from werkzeug.sansio.response import Response as BaseResponse
 
 from .api import access_log, context, throttle
-from .control import faults, journal
+from .control import faults, journal, state_dir
 from .api.context import MockState
 from .control.contracts import bp as contracts_bp
 from .api.legacy import install as install_legacy
@@ -201,6 +201,8 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     app.register_error_handler(TMCError, _render_tmc_error)
     app.register_error_handler(HTTPException, _render_http_exception)
     app.register_error_handler(Exception, _render_unexpected)
+    if settings.state_dir:  # last: its after-hook runs first, while the request's world is still known
+        state_dir.attach(app, settings.state_dir, settings.state_interval)
     return app
 
 
