@@ -71,12 +71,16 @@ def put_state():
         restored = snapshot.load(data, account_id=account_id)
     except ValueError as exc:
         raise BadRequest(f"Not a mocktmc state: {exc}") from None
-    # An account with a clock of its own gets its time back with it; one that followed the server clock goes on
-    # following it, which cannot move back to the snapshot's time.
-    now = context.state().clock.now()
-    if restored.clock is None and restored.now > now:  # its runs would be stamped after what the server does next
-        raise Conflict(f"The snapshot was taken at {restored.now.isoformat()}, after the mock time "
-                       f"{now.isoformat()}: move the clock there first (the clock only moves forward)")
+    # The restore brings its time with it. An account with a clock of its own gets that clock back. One that
+    # followed the server clock goes on following it, and a snapshot ahead of it moves the server clock forward
+    # to the snapshot's time (it never moves back), as a clock advance would: every account that follows it
+    # then goes on from there. The state dir restores the same way (control/state_dir.py).
+    server = context.state().clock
+    if restored.clock is None and restored.now > server.now():
+        try:
+            server.advance_to(restored.now)
+        except Conflict:  # a running clock got there meanwhile
+            pass
     accounts.replace(account_id, restored)
     return jsonify({"account": account_id})
 
