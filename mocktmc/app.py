@@ -22,7 +22,7 @@ from .api.context import MockState
 from .control.contracts import bp as contracts_bp
 from .api.legacy import install as install_legacy
 from .control.routes import bp as control_bp
-from .control.state import bp as control_state_bp
+from .control.state import StateLimitRequest, bp as control_state_bp
 from .api.monitoring.history import bp as history_bp
 from .api.monitoring.logs import bp as logs_bp
 from .api.monitoring.metrics import bp as metrics_bp
@@ -126,6 +126,7 @@ class _MockTMCFlask(Flask):
     Flask 3.0 has no PROVIDE_AUTOMATIC_OPTIONS setting (3.1 added it) and mocktmc supports both."""
 
     json_provider_class = _JSONProvider
+    request_class = StateLimitRequest  # the state endpoint's body limit is its own (--state-limit)
     url_rule_class = _LazyBuilderRule
     session_interface = _NoSessions()
 

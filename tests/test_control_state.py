@@ -1,5 +1,6 @@
 """The control plane's state operations: reset, accounts, fixture worlds, behaviors, tokens, the control token."""
 import base64
+import json
 
 import pytest
 
@@ -194,3 +195,22 @@ def test_a_restore_ahead_of_the_server_clock_needs_no_clock_move():
     assert behind.client.put("/_mocktmc/state", json=ahead).status_code == 200
     assert behind.client.get("/_mocktmc/clock").json["nowMs"] == later
     assert behind.run(run)["executionStatus"] == "EXECUTION_SUCCESS"
+
+
+def test_a_snapshot_above_the_upload_limit_restores_with_default_settings():
+    """Issue 20 row 9: the state endpoint's body limit is its own (--state-limit, 512 MiB by default), not the
+    resource upload's (10 MiB); above it, a 413 names it and nothing changes."""
+    api = Api(make_app())
+    saved = api.client.get("/_mocktmc/state").json
+    big = json.loads(json.dumps(saved))
+    big["tasks"][NIGHTLY_REPORT]["description"] = "x" * (12 * 1024 * 1024)  # a body of some 12 MB
+    body = json.dumps(big)
+    assert len(body) > api.app.config["MAX_CONTENT_LENGTH"]
+    restored = api.client.put("/_mocktmc/state", data=body, content_type="application/json")
+    assert restored.status_code == 200, restored.json
+    assert len(api.get(f"/orchestration/executables/tasks/{NIGHTLY_REPORT}").json["description"]) == 12 * 1024 * 1024
+    small = Api(make_app(state_limit=4096))
+    before = small.client.get("/_mocktmc/state").json
+    assert_error(small.client.put("/_mocktmc/state", json=saved), 413,
+                 "A state body may carry at most 4096 bytes (the server's --state-limit, MOCKTMC_STATE_LIMIT)")
+    assert small.client.get("/_mocktmc/state").json == before
