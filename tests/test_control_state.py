@@ -214,3 +214,41 @@ def test_a_snapshot_above_the_upload_limit_restores_with_default_settings():
     assert_error(small.client.put("/_mocktmc/state", json=saved), 413,
                  "A state body may carry at most 4096 bytes (the server's --state-limit, MOCKTMC_STATE_LIMIT)")
     assert small.client.get("/_mocktmc/state").json == before
+
+
+def test_a_snapshot_leaves_secrets_out_unless_the_control_token_asks_for_them():
+    """Connection passwords, service account secrets and engine keys read "[redacted]" by default; the bearer of
+    the control token gets them with ?secrets=include. A redacted snapshot restores: a redacted credential then
+    matches nothing (a service account's secret, an engine's pre-authorized key), other values keep the
+    placeholder."""
+    control = {"Authorization": "Bearer s3cret"}
+    api = Api(make_app(control_token="s3cret"))
+    made = api.client.post("/_mocktmc/service-accounts", json={"name": "ci"}, headers=control).json
+    redacted = api.client.get("/_mocktmc/state", headers=control)
+    assert redacted.status_code == 200
+    text = redacted.get_data(as_text=True)
+    assert made["clientSecret"] not in text and "demo-password" not in text
+    assert redacted.json["service_accounts"][made["clientId"]]["secret"] == "[redacted]"
+    keys = [engine["pre_authorized_key"] for engine in redacted.json["remote_engines"].values()]
+    assert keys and set(keys) == {"[redacted]"}
+    full = api.client.get("/_mocktmc/state?secrets=include", headers=control)
+    assert full.json["service_accounts"][made["clientId"]]["secret"] == made["clientSecret"]
+    assert "demo-password" in full.get_data(as_text=True)
+    assert full.json["executions"] == redacted.json["executions"]
+    assert_error(api.client.get("/_mocktmc/state?secrets=include", headers={"Authorization": "Bearer other"}),
+                 401, "The control plane needs the control token")
+    assert_error(api.client.get("/_mocktmc/state?secrets=all", headers=control), 400,
+                 "Query parameter 'secrets': 'all' is not one of ['redact', 'include']")
+    # a redacted snapshot restores; its credentials match nothing, not the placeholder
+    assert api.client.put("/_mocktmc/state", json=redacted.json, headers=control).status_code == 200
+    for secret in (made["clientSecret"], "[redacted]"):
+        basic = base64.b64encode(f"{made['clientId']}:{secret}".encode()).decode()
+        assert_error(api.client.post("/security/oauth/token", headers={"Authorization": f"Basic {basic}"},
+                                     json={"audience": "x", "grant_type": "client_credentials"}),
+                     401, "The ClientId or Secret is missing or invalid")
+    assert_error(api.client.post("/_mocktmc/engines/pair", json={"preAuthorizedKey": "[redacted]"}, headers=control),
+                 404, "No remote engine holds this pre-authorized key")
+    assert api.client.put("/_mocktmc/state", json=full.json, headers=control).status_code == 200
+    basic = base64.b64encode(f"{made['clientId']}:{made['clientSecret']}".encode()).decode()
+    assert api.client.post("/security/oauth/token", headers={"Authorization": f"Basic {basic}"},
+                           json={"audience": "x", "grant_type": "client_credentials"}).status_code == 200

@@ -5,19 +5,22 @@ tells a test which account its own bearer token maps to.
 """
 from __future__ import annotations
 
+import hmac
 import json
 
 from flask import Blueprint, Request, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..api import bodies, context
+from . import redaction
 from .access import require_control_token
 from ..domain import snapshot
+from ..domain.accounts import bearer_token
 from ..domain.executables.behaviors import BehaviorError, parse_behavior_plan
 from ..domain.model.definitions import ServiceAccount
 from ..domain.fixtures import FixtureError, parse_fixture
 from ..domain.world import World
-from ..errors import BadRequest, Conflict, UnsupportedMediaType
+from ..errors import BadRequest, Conflict, Forbidden, UnsupportedMediaType
 
 bp = Blueprint("control_state", __name__, url_prefix="/_mocktmc")
 bp.before_request(require_control_token)
@@ -70,13 +73,41 @@ def account_of_token():
     return jsonify({"id": world.account_id, "name": world.account_name})
 
 
+SECRETS = ("redact", "include")
+
+
+def _secrets_included() -> bool:
+    """`?secrets=include`: a snapshot with its secrets, for the bearer of the control token (on a server without
+    one, whose control plane is open to anyone, for anyone); by default they are left out."""
+    choice = request.args.get("secrets", "redact")
+    if choice not in SECRETS:
+        raise BadRequest(f"Query parameter 'secrets' must be 'redact' (the default) or 'include', got {choice!r}")
+    expected = context.state().settings.control_token
+    if choice == "include" and expected and not hmac.compare_digest(
+            bearer_token(request.headers.get("Authorization")).encode(), expected.encode()):
+        raise Forbidden("secrets=include needs the control token this server was started with")
+    return choice == "include"
+
+
+def _redacted(document: dict) -> dict:
+    """The snapshot with its secrets replaced by redaction.REDACTED, by the journal's rule (redaction.py). A run's
+    log entries are skipped, being most of a busy account's snapshot: their members (timestamp, severity,
+    log_type, message) are never secret names, so the rule leaves them as they are anyway."""
+    def run(saved: dict) -> dict:
+        return {**redaction.json_value({k: v for k, v in saved.items() if k != "logs"}), "logs": saved["logs"]}
+    return {key: ({run_id: run(saved) for run_id, saved in value.items()} if key == "executions"
+                  else redaction.json_value(value)) for key, value in document.items()}
+
+
 @bp.get("/state")
 def get_state():
+    include = _secrets_included()
     world = _world()
     mock = context.state()
     with world.lock:
         world.settle(mock.accounts.clock_of(world).now())
-        return jsonify(snapshot.dump(world))
+        document = snapshot.dump(world)
+    return jsonify(document if include else _redacted(document))
 
 
 @bp.put("/state")
