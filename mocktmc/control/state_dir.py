@@ -300,8 +300,8 @@ def _restore(app: Flask, store: StateStore, server: dict[str, Any], snapshots: d
         if account_id not in snapshots:
             raise store._fail(f"account {account_id}: listed, but no snapshot of it is stored")
         try:
-            world = snapshot.load(json.loads(snapshots[account_id]), account_id=account_id)
-        except ValueError as exc:  # json.JSONDecodeError is one
+            world = snapshot.loads(snapshots[account_id], account_id=account_id)
+        except ValueError as exc:
             raise store._fail(f"account {account_id}: {exc}") from None
         own = server["clocks"].get(account_id)
         if own is not None:  # it ran on after its world was saved
