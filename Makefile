@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/history_scale.py
 	$(BIN)/python bench/schedule_scale.py
 	$(BIN)/python bench/retention.py
+	$(BIN)/python bench/state_scale.py
 	$(BIN)/python bench/fresh_mock.py
 	$(BIN)/python bench/poll_vs_flask.py
 	@if command -v wrk >/dev/null; then BIN=$(BIN) bash bench/wrk_poll.sh; \

@@ -68,3 +68,11 @@ def test_poll_vs_flask_benchmark_smoke():
     from bench.poll_vs_flask import run as compare
     rows = compare(rounds=1, seconds=1, clients=2, single=4)
     assert rows[0]["mock"] > 0 and rows[0]["bare_flask"] > 0 and rows[-1]["ratio"] > 0
+
+
+def test_state_scale_benchmark_smoke():
+    from bench.state_scale import run as state_scale
+    rows = {row["measure"]: row for row in state_scale(runs=300)}
+    assert rows["world"]["runs"] >= 300
+    assert rows["state dir save"]["file_MB"] > 0 and rows["state dir load (serve start-up)"]["seconds"] > 0
+    assert rows["GET /_mocktmc/state (redacted)"]["MB"] > 0 and rows["PUT /_mocktmc/state"]["seconds"] > 0
