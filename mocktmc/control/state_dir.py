@@ -241,7 +241,7 @@ class Saver:
         """Write what changed since the last save; False when nothing did (and no clock runs)."""
         with self._saving:
             mock = self.app.extensions["mocktmc"]
-            worlds = mock.accounts.worlds()
+            registry, worlds = mock.accounts.saved()
             with self._marks:
                 touched, everything, dirty = self._touched, self._everything, self._dirty
                 self._touched = self._everything = False
@@ -253,8 +253,7 @@ class Saver:
                          for w in worlds if everything or w.account_id in dirty}
             server = {"format": FORMAT, "clock": _clock(mock.clock),
                       "clocks": {w.account_id: _clock(w.clock) for w in worlds if w.clock is not None},
-                      "accounts": [w.account_id for w in worlds], **mock.accounts.saved(),
-                      "faults": self.app.extensions[FAULTS].saved()}
+                      **registry, "faults": self.app.extensions[FAULTS].saved()}
             self.store.write(server, snapshots)
             return True
 

@@ -196,15 +196,17 @@ class Accounts:
             self._install(account_id, world)
 
     # --- the state dir (control/state_dir.py): what the registry holds beside its worlds -----------
-    def saved(self) -> dict:
-        """The tokens, the id sources and the default account, as JSON data."""
+    def saved(self) -> tuple[dict, list[World]]:
+        """The tokens, the id sources and the default account as JSON data, and the worlds they go with (taken
+        together, so that every token's account is among them)."""
         with self._lock:
-            return {"defaultAccount": self.default_account_id,
+            return {"defaultAccount": self.default_account_id, "accounts": list(self._worlds),
                     "tokens": [{"token": token, "account": g.account_id, "userId": g.principal.user_id,
                                 "userType": g.principal.user_type,
                                 "expires": None if g.expires is None else g.expires.isoformat()}
                                for token, g in self._tokens.items()],
-                    "requestIds": list(self._request_ids.state()), "tokenIds": list(self._token_ids.state())}
+                    "requestIds": list(self._request_ids.state()), "tokenIds": list(self._token_ids.state())
+                    }, list(self._worlds.values())
 
     def restore_saved(self, saved: dict, worlds: list[World], clock: VirtualClock) -> None:
         """The accounts, tokens and id sources `saved` (and the worlds) held, on `clock`; ValueError when the
