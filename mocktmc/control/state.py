@@ -8,7 +8,7 @@ from __future__ import annotations
 import hmac
 import json
 
-from flask import Blueprint, Request, current_app, jsonify, request
+from flask import Blueprint, Request, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..api import bodies, context
@@ -106,8 +106,10 @@ def get_state():
     mock = context.state()
     with world.lock:
         world.settle(mock.accounts.clock_of(world).now())
+        if include:
+            return Response(snapshot.dumps(world), mimetype="application/json")
         document = snapshot.dump(world)
-    return jsonify(document if include else _redacted(document))
+    return jsonify(_redacted(document))
 
 
 @bp.put("/state")

@@ -3,7 +3,7 @@
 
 Storage: one SQLite database (the standard library's sqlite3, WAL journal), PATH/mocktmc-state.sqlite3: a
 `meta` table with the format marker (FORMAT) and the server's record (its clock and the accounts' own clocks,
-the bearer tokens, the registry's id sources, the fault rules), and an `accounts` table with one snapshot
+the bearer tokens, the registry's id sources, the fault rules), and an `accounts` table with one snapshot (JSON text)
 (domain/snapshot.py) per account. A save is one transaction, so a crash at any moment leaves the last save
 whole. The file keeps secrets: it is the server's own storage, not a snapshot handed out.
 
@@ -130,7 +130,7 @@ class StateStore:
                 self._lock_file = None
                 raise StateDirError(f"state dir {self.directory}: another mocktmc server is using it") from None
 
-    def read(self) -> tuple[dict[str, Any], dict[str, str]] | None:
+    def read(self) -> tuple[dict[str, Any], dict[str, bytes]] | None:
         """The server's record and each account's snapshot text; None when the dir holds no state yet."""
         if not self.file.exists():
             return None
@@ -154,7 +154,7 @@ class StateStore:
             connection.close()
         return dict(server), accounts
 
-    def write(self, server: dict[str, Any], snapshots: dict[str, str]) -> None:
+    def write(self, server: dict[str, Any], snapshots: dict[str, bytes]) -> None:
         """One transaction: the server's record, the snapshots given, and no account the record does not list."""
         connection = self._connection or self._open()
         with connection:
@@ -173,7 +173,7 @@ class StateStore:
         connection.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash keeps every committed save but the last
         with connection:
             connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            connection.execute("CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, snapshot TEXT NOT NULL)")
+            connection.execute("CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, snapshot BLOB NOT NULL)")
             connection.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('format', ?)", (FORMAT,))
         self._connection = connection
         return connection
@@ -249,8 +249,7 @@ class Saver:
             running = mock.clock.rate > 0 or any(w.clock is not None and w.clock.rate > 0 for w in worlds)
             if not (touched or running):
                 return False
-            snapshots = {w.account_id: json.dumps(snapshot.dump(w), separators=(",", ":"))
-                         for w in worlds if everything or w.account_id in dirty}
+            snapshots = {w.account_id: snapshot.dumps(w) for w in worlds if everything or w.account_id in dirty}
             server = {"format": FORMAT, "clock": _clock(mock.clock),
                       "clocks": {w.account_id: _clock(w.clock) for w in worlds if w.clock is not None},
                       **registry, "faults": self.app.extensions[FAULTS].saved()}
@@ -293,7 +292,7 @@ def close(app: Flask) -> None:
         saver.close()
 
 
-def _restore(app: Flask, store: StateStore, server: dict[str, Any], snapshots: dict[str, str]) -> None:
+def _restore(app: Flask, store: StateStore, server: dict[str, Any], snapshots: dict[str, bytes]) -> None:
     worlds: list[World] = []
     for account_id in server["accounts"]:
         if account_id not in snapshots:

@@ -42,7 +42,7 @@ from .model import lifecycle as lc
 from .model.execution_index import ExecutionIndex
 from .model.ids import IdSource
 from .scheduling import scheduler, webhooks  # noqa: F401
-from .world import STATE, AgendaEvent, World
+from .world import STATE, AgendaEvent, World, cyclic_gc_paused
 
 FORMAT = "mocktmc-state/3"
 _HEADER = ("account_id", "account_name")  # written as the snapshot's "account"
@@ -124,7 +124,16 @@ def _document() -> TypeAdapter[dict[str, Any]]:
 
 def dump(world: World) -> dict[str, Any]:
     """The world's whole state as JSON-ready data (dicts, lists, strings, numbers, booleans, None)."""
-    with world.lock:
+    return _serialized(world, lambda document: _document().dump_python(document, mode="json", warnings="error"))
+
+
+def dumps(world: World) -> bytes:
+    """`dump` as JSON text (UTF-8), written by pydantic in one go: four times as fast as encoding `dump`'s data."""
+    return _serialized(world, lambda document: _document().dump_json(document, warnings="error"))
+
+
+def _serialized(world: World, write: Any) -> Any:
+    with world.lock, cyclic_gc_paused():  # millions of new objects, none of them garbage
         version, numbers, gauss = world.ids.state()
         document = {
             "format": FORMAT, "account": {"id": world.account_id, "name": world.account_name},
@@ -135,7 +144,7 @@ def dump(world: World) -> dict[str, Any]:
                                                        "resumeRate": world.clock.resume_rate},
             **{f.name: getattr(world, f.name) for f in STATE_FIELDS if f.name not in _SPECIAL}}
         try:
-            return _document().dump_python(document, mode="json", warnings="error")
+            return write(document)
         except ValueError as exc:  # pydantic's serialization error: an object the declaration does not admit
             raise TypeError(f"cannot snapshot account {world.account_id}: {exc}") from None
 
@@ -159,6 +168,11 @@ def load(data: Any, account_id: str | None = None) -> World:
 
 def loads(text: str | bytes, account_id: str | None = None) -> World:
     """`load` from the JSON text itself, as the state dir stores it (not parsed only to be written again)."""
+    with cyclic_gc_paused():  # a busy account is millions of new objects, none of them garbage
+        return _loaded(text, account_id)
+
+
+def _loaded(text: str | bytes, account_id: str | None) -> World:
     try:
         document = _document().validate_json(text)
     except (TypeError, ValueError, RecursionError) as exc:
