@@ -118,9 +118,13 @@ def put_state():
     accounts = context.state().accounts
     account_id = _account_id() or accounts.default_account_id
     accounts.world(account_id)
-    data = bodies.parse_json(request.get_data(cache=True), request.mimetype)
-    try:
-        restored = snapshot.load(data, account_id=account_id)
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise BadRequest("A JSON request body is required")
+    if not bodies.is_json(request.mimetype):
+        raise UnsupportedMediaType(f"Content-Type must be application/json, got {request.mimetype or 'none'}")
+    try:  # the text as sent, read once (a busy account's snapshot is hundreds of megabytes)
+        restored = snapshot.loads(raw, account_id=account_id)
     except ValueError as exc:
         raise BadRequest(f"Not a mocktmc state: {exc}") from None
     # The restore brings its time with it. An account with a clock of its own gets that clock back. One that
