@@ -19,6 +19,7 @@ from mocktmc.control import state_dir
 from mocktmc.control.state_dir import FILE_NAME, StateDirError, StateStore
 
 from .conftest import BASE_WORLD, NIGHTLY_REPORT, settings_of
+from .errors import assert_error
 from .serving import served
 
 HISTORY = f"/processing/executables/tasks/{NIGHTLY_REPORT}/executions"
@@ -78,9 +79,11 @@ def test_a_served_state_dir_survives_kill_9(tmp_path):
         for path, answer in before.items():
             assert requests.get(f"{url}{path}", headers=_bearer(token)).json() == answer, path
         faulted = requests.get(f"{url}/orchestration/environments", headers=_bearer(token))
-        assert faulted.status_code == 503 and faulted.headers["X-Mocktmc-Fault"] == fault["id"]
+        assert_error(faulted, 503, f"Injected by mocktmc fault rule {fault['id']}")
+        assert faulted.headers["X-Mocktmc-Fault"] == fault["id"]
         assert requests.get(f"{url}/orchestration/environments", headers=_bearer(service_token)).status_code == 200
-        assert requests.get(f"{url}/orchestration/environments", headers=_bearer("unknown")).status_code == 401
+        assert_error(requests.get(f"{url}/orchestration/environments", headers=_bearer("unknown")), 401,
+                     "Unknown access token")
         control.post(f"{url}/_mocktmc/clock/advance", json={"seconds": 600})
         ended = requests.get(f"{url}/processing/executions/{run}", headers=_bearer(token)).json()
         assert ended["executionStatus"] == "EXECUTION_SUCCESS"

@@ -36,7 +36,7 @@ class StateLimitRequest(Request):
     as werkzeug's own (rendered in the TMC shape by app.py), which the journal knows to leave out."""
 
     @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
+    def max_content_length(self) -> int | None:
         if self.path != STATE_PATH:
             return super().max_content_length
         limit = current_app.extensions["mocktmc"].settings.state_limit
@@ -44,6 +44,10 @@ class StateLimitRequest(Request):
             raise RequestEntityTooLarge(f"A state body may carry at most {limit} bytes (the server's --state-limit, "
                                   f"MOCKTMC_STATE_LIMIT); this one has {self.content_length}")
         return limit
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value  # where Flask 3.1 keeps a request's own limit (3.0 has none)
 
 
 def _account_id() -> str | None:

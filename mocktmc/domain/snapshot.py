@@ -245,7 +245,7 @@ def _check_offsets(values: list[Any]) -> None:
     stack = values
     while stack:
         value = stack.pop()
-        kind = type(value)
+        kind: type = type(value)
         if kind is datetime:
             if value.tzinfo is None:
                 raise ValueError(f"a date-time needs a UTC offset: {value.isoformat()}")
