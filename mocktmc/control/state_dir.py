@@ -10,8 +10,8 @@ whole. The file keeps secrets: it is the server's own storage, not a snapshot ha
 When: every `interval` seconds of real time, by a background thread, if a request came since the last save or
 a clock runs, and once more on a clean stop. Only the accounts requests touched are written again: a world
 nobody touched needs no new save even while its clock runs, since restored it settles to its clock's time and
-what fell due meanwhile happens as it would have. A world's lock is held while its snapshot is taken, not
-while the snapshot is encoded and written.
+what fell due meanwhile happens as it would have. A world's lock
+is held while its snapshot is made (as JSON text, in one go: 1.3 s at 100,000 runs), not while it is written.
 
 Mock time does not pass while the server is down: the clocks go on from the time they were saved at. The
 request journal is not kept (a restarted server's journal starts empty).
