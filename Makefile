@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/history_scale.py
 	$(BIN)/python bench/schedule_scale.py
 	$(BIN)/python bench/retention.py
+	$(BIN)/python bench/state_scale.py
 	$(BIN)/python bench/fresh_mock.py
 	$(BIN)/python bench/poll_vs_flask.py
 	$(BIN)/python bench/stress.py

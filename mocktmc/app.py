@@ -17,12 +17,12 @@ from werkzeug.routing import Rule
 from werkzeug.sansio.response import Response as BaseResponse
 
 from .api import access_log, context, throttle
-from .control import access as control_access, faults, journal
+from .control import access as control_access, faults, journal, state_dir
 from .api.context import MockState
 from .control.contracts import bp as contracts_bp
 from .api.legacy import install as install_legacy
 from .control.routes import bp as control_bp
-from .control.state import bp as control_state_bp
+from .control.state import StateLimitRequest, bp as control_state_bp
 from .api.monitoring.history import bp as history_bp
 from .api.monitoring.logs import bp as logs_bp
 from .api.monitoring.metrics import bp as metrics_bp
@@ -127,6 +127,7 @@ class _MockTMCFlask(Flask):
     Flask 3.0 has no PROVIDE_AUTOMATIC_OPTIONS setting (3.1 added it) and mocktmc supports both."""
 
     json_provider_class = _JSONProvider
+    request_class = StateLimitRequest  # the state endpoint's body limit is its own (--state-limit)
     url_rule_class = _LazyBuilderRule
     session_interface = _NoSessions()
 
@@ -203,6 +204,8 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     app.register_error_handler(TMCError, _render_tmc_error)
     app.register_error_handler(HTTPException, _render_http_exception)
     app.register_error_handler(Exception, _render_unexpected)
+    if settings.state_dir:  # last: its after-hook runs first, while the request's world is still known
+        state_dir.attach(app, settings.state_dir, settings.state_interval)
     return app
 
 

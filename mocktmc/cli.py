@@ -102,18 +102,26 @@ def main() -> None:
          help="Answer 429 above N requests a second of mock time per account and endpoint, e.g. 10/s; 0 is off.")
 @_option("--retention", envvar="MOCKTMC_RETENTION", default=60.0, type=click.FloatRange(0, 36_500),
          help="Days ended runs are kept (history reaches 60); 0 keeps them for ever.")
+@_option("--state-dir", envvar="MOCKTMC_STATE_DIR", default=None, type=click.Path(file_okay=False),
+         help="Keep the server's state in this directory across restarts (saved every --state-interval seconds).")
+@_option("--state-interval", envvar="MOCKTMC_STATE_INTERVAL", default=2.0, type=click.FloatRange(0.05, 3600),
+         help="Seconds of real time between two saves to --state-dir (a clean stop saves too).")
+@_option("--state-limit", envvar="MOCKTMC_STATE_LIMIT", default=512 * 1024 * 1024, type=click.IntRange(1),
+         help="Largest snapshot PUT /_mocktmc/state takes, in bytes (413 above it).")
 @_option("--log-level", envvar="MOCKTMC_LOG_LEVEL", default="warning", type=click.Choice(server_log.LEVELS),
          help="info adds a line per request (method, path, status, duration, account) to standard error.")
 @_option("--log-format", envvar="MOCKTMC_LOG_FORMAT", default="text", type=click.Choice(server_log.FORMATS),
          help="Log lines as text, or as one JSON object each.")
 def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, seed: int, threads: int,
           validate: str, upload_limit: int, json_limit: int, control_token: str | None, open_control_plane: bool,
-          defects: tuple[str, ...], fidelity: str, throttle: float, retention: float, log_level: str,
-          log_format: str, connection_limit: int, channel_timeout: int) -> None:
+          defects: tuple[str, ...], fidelity: str, throttle: float, retention: float, state_dir: str | None,
+          state_interval: float, state_limit: int, log_level: str, log_format: str, connection_limit: int,
+          channel_timeout: int) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
     from waitress.server import create_server
 
     from .app import create_app
+    from .control.state_dir import StateDirError, close as close_state_dir
 
     server_log.configure(log_level, log_format)
     if control_token and open_control_plane:
@@ -124,9 +132,9 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
     try:
         settings = Settings(host=host, port=port, fixtures=fixtures, clock=clock, start=start, auth=auth,
                             seed=seed, threads=threads, validate=validate, upload_limit=upload_limit,
-                            json_limit=json_limit,
-                            control_token=control_token, defects=defects, fidelity=fidelity, throttle=throttle,
-                            retention=retention)
+                            json_limit=json_limit, control_token=control_token, defects=defects, fidelity=fidelity,
+                            throttle=throttle, retention=retention, state_dir=state_dir,
+                            state_interval=state_interval, state_limit=state_limit)
     except ValueError as exc:  # the control token: every other value was checked as its option was read
         raise click.BadParameter(str(exc), param_hint="--control-token") from None
     try:
@@ -134,10 +142,15 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
     except FixtureError as exc:
         click.echo(f"mocktmc: cannot load the fixture world: {exc}", err=True)
         sys.exit(2)
-    try:
+    except StateDirError as exc:
+        click.echo(f"mocktmc: cannot use the state dir: {exc}", err=True)
+        sys.exit(2)
+    try:  # waitress' own body limit (1 GB by default) must not be below the state endpoint's
         server = create_server(app, host=host, port=port, threads=threads, ident="mocktmc",
+                               max_request_body_size=max(state_limit, upload_limit + 1024 * 1024),
                                **waitress_limits(connection_limit, channel_timeout))
     except OSError as exc:
+        close_state_dir(app)
         click.echo(f"mocktmc: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         sys.exit(2)
     shown_host = f"[{host}]" if ":" in host else host
@@ -162,6 +175,7 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
         pass
     finally:
         server.close()
+        close_state_dir(app)  # the last save
     click.echo("mocktmc stopped")
 
 

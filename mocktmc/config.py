@@ -47,6 +47,12 @@ class Settings:
     # Days ended runs are kept (the 60 days the history reaches by default); 0 keeps them for ever. Scheduled
     # occurrences the clock passes more than a day before the window are counted (runsSkipped), not built.
     retention: float = 60
+    # A directory the server keeps its state in across restarts (control/state_dir.py); None: memory only.
+    state_dir: str | None = None
+    # Seconds of real time between two saves to the state dir (a clean stop saves too).
+    state_interval: float = 2.0
+    # The largest body PUT /_mocktmc/state takes (bytes); its own limit, not the upload's.
+    state_limit: int = 512 * 1024 * 1024
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defects", _defect_names(self.defects))
@@ -70,6 +76,10 @@ class Settings:
         if self.control_token is not None and not _sendable(self.control_token):
             raise ValueError("control_token must be printable ASCII (spaces inside are fine) with no space at either "
                              "end, as it travels in an HTTP header: 'Authorization: Bearer <control token>'")
+        if not 0.05 <= self.state_interval <= 3600:
+            raise ValueError(f"state_interval must be in [0.05, 3600] seconds, got {self.state_interval}")
+        if self.state_limit < 1:
+            raise ValueError(f"state_limit must be >= 1 byte, got {self.state_limit}")
         if self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
 

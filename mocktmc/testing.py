@@ -191,9 +191,10 @@ class Control:
         """Back to the fixture world: every account (isolated ones dropped), or only the bound one."""
         return self.request("POST", "/reset", account=True)["accounts"]
 
-    def snapshot(self) -> dict:
-        """The account's whole state; `restore` it later to get the same answers again."""
-        return self.request("GET", "/state", account=True)
+    def snapshot(self, secrets: bool = False) -> dict:
+        """The account's whole state; `restore` it later to get the same answers again. Its secrets read
+        "[redacted]" unless `secrets` (which needs the control token on a server that has one)."""
+        return self.request("GET", "/state", params={"secrets": "include" if secrets else None}, account=True)
 
     def restore(self, state: Mapping[str, Any]) -> None:
         self.request("PUT", "/state", json=state, account=True)

@@ -76,3 +76,11 @@ def test_hostile_bodies_benchmark_smoke():
     assert rows["huge_execute"]["status"] == 413  # 80,000 parameters: over the 1 MB JSON limit
     assert rows["bounded_runs"]["statuses"] == [201]
     assert rows["alias_bomb"]["status"] == 400
+
+
+def test_state_scale_benchmark_smoke():
+    from bench.state_scale import run as state_scale
+    rows = {row["measure"]: row for row in state_scale(runs=300)}
+    assert rows["world"]["runs"] >= 300
+    assert rows["state dir save"]["file_MB"] > 0 and rows["state dir load (serve start-up)"]["seconds"] > 0
+    assert rows["GET /_mocktmc/state (redacted)"]["MB"] > 0 and rows["PUT /_mocktmc/state"]["seconds"] > 0

@@ -228,3 +228,12 @@ def test_the_journal_is_behind_the_control_token():
     assert_error(client.get("/_mocktmc/requests"), 401, "Missing Authorization header")
     assert_error(client.delete("/_mocktmc/requests"), 401, "Missing Authorization header")
     assert client.get("/_mocktmc/requests", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_a_restored_snapshot_is_noted_by_its_size_only(api):
+    """A snapshot may weigh hundreds of megabytes: the journal does not parse and redact it whole."""
+    saved = api.client.get("/_mocktmc/state").json
+    assert api.client.put("/_mocktmc/state", json=saved).status_code == 200
+    entry = api.client.get("/_mocktmc/requests", query_string={"method": "PUT"}).json[-1]
+    assert entry["path"] == "/_mocktmc/state" and entry["body"].startswith("[state body, ")
+    assert entry["body"].endswith(" bytes, not recorded]")

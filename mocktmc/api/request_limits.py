@@ -12,8 +12,8 @@ from ..errors import BadRequest, PayloadTooLarge
 from .bodies import is_json
 
 # Not held to the JSON limit: a snapshot restore (PUT /_mocktmc/state) legitimately carries tens of MB of
-# JSON, and a fixture world has limits of its own (domain/fixtures.py), as YAML or as JSON; both stay under
-# the limit every body has (the upload limit, app.py's MAX_CONTENT_LENGTH).
+# JSON, under a limit of its own (--state-limit, control/state.py); a fixture world has limits of its own
+# (domain/fixtures.py), as YAML or as JSON, under the limit every other body has (app.py's MAX_CONTENT_LENGTH).
 JSON_LIMIT_EXEMPT = ("/_mocktmc/state", "/_mocktmc/fixtures")
 
 

@@ -68,6 +68,22 @@ class FaultRule:
             return True
         return False
 
+    def saved(self) -> dict:
+        """The rule as JSON data, with its counts and where its draws are (the state dir's)."""
+        version, numbers, gauss = self._draws.getstate()
+        return {**self.view(), "draws": [version, list(numbers), gauss]}
+
+    @classmethod
+    def from_saved(cls, data: dict) -> "FaultRule":
+        """The rule `saved` wrote, going on with its counts and draws where they were."""
+        rule = cls(id=data["id"], path=data["path"], method=data["method"], account=data["account"],
+                   status=data["status"], retry_after=data["retryAfter"], detail=data["detail"],
+                   latency=data["latency"], drop=data["drop"], probability=data["probability"],
+                   times=data["times"], seed=data["seed"], matched=data["matched"], fired=data["fired"])
+        version, numbers, gauss = data["draws"]
+        rule._draws.setstate((version, tuple(numbers), gauss))
+        return rule
+
     def view(self) -> dict:
         return {"id": self.id, "method": self.method, "path": self.path, "account": self.account,
                 "status": self.status, "retryAfter": self.retry_after, "detail": self.detail,
@@ -107,6 +123,16 @@ class FaultRules:
             for rule in self._rules:
                 rule.release()
             self._rules.clear()
+
+    def saved(self) -> dict:
+        with self._lock:
+            return {"added": self._added, "rules": [rule.saved() for rule in self._rules]}
+
+    def restore(self, saved: dict) -> None:
+        """The rules `saved` wrote, in place of these (KeyError, TypeError or ValueError when malformed)."""
+        rules = [FaultRule.from_saved(rule) for rule in saved["rules"]]
+        with self._lock:
+            self._rules, self._added = rules, int(saved["added"])
 
     def remove(self, rule_id: str) -> None:
         with self._lock:

@@ -20,7 +20,8 @@ from functools import lru_cache
 from typing import Any, Iterable
 from urllib.parse import quote_plus, unquote_plus
 
-REDACTED = "[redacted]"
+from ..domain.model.definitions import REDACTED  # one placeholder, which the domain knows too
+
 SECRET_WORDS = ("password", "passwd", "secret", "preauthorizedkey", "apikey", "privatekey", "accesstoken",
                 "refreshtoken", "authorization")
 _TEXT_PAIRS = re.compile(r'(?P<quoted>"(?P<qname>[^"\\]{1,200})"\s*:\s*)"(?:[^"\\]|\\.)*"'

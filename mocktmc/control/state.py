@@ -7,20 +7,43 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Request, Response, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..api import bodies, context
-from . import access
+from . import access, redaction
 from ..domain import snapshot
 from ..domain.executables.behaviors import BehaviorError, parse_behavior_plan
 from ..domain.model.definitions import ServiceAccount
 from ..domain.fixtures import FixtureError, parse_fixture
 from ..domain.world import World
-from ..errors import BadRequest, Conflict, UnsupportedMediaType
+from ..errors import BadRequest, Conflict, Forbidden, UnsupportedMediaType
 
 bp = Blueprint("control_state", __name__, url_prefix="/_mocktmc")
 
+STATE_PATH = "/_mocktmc/state"
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+
+
+class StateLimitRequest(Request):
+    """A request whose body limit is the state endpoint's own (--state-limit) on /_mocktmc/state, the app's
+    elsewhere: a snapshot of a busy account is far larger than any API body or upload. Werkzeug asks for the
+    limit whenever the body is read (by the view, a hook before it, the journal): a larger body is a 413 naming it,
+    as werkzeug's own (rendered in the TMC shape by app.py), which the journal knows to leave out."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self.path != STATE_PATH:
+            return super().max_content_length
+        limit = current_app.extensions["mocktmc"].settings.state_limit
+        if self.content_length is not None and self.content_length > limit:
+            raise RequestEntityTooLarge(f"A state body may carry at most {limit} bytes (the server's --state-limit, "
+                                  f"MOCKTMC_STATE_LIMIT); this one has {self.content_length}")
+        return limit
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value  # where Flask 3.1 keeps a request's own limit (3.0 has none)
 
 
 def _account_id(every: str | None = None) -> str | None:
@@ -52,13 +75,41 @@ def account_of_token():
     return jsonify({"id": world.account_id, "name": world.account_name})
 
 
+SECRETS = ("redact", "include")
+
+
+def _secrets_included() -> bool:
+    """`?secrets=include`: a snapshot with its secrets, for the bearer of the control token (on a server without
+    one, whose control plane is open to anyone, for anyone); by default they are left out."""
+    choice = request.args.get("secrets", "redact")
+    if choice not in SECRETS:
+        raise BadRequest(f"Query parameter 'secrets' must be 'redact' (the default) or 'include', got {choice!r}")
+    if choice == "include" and access.own_account() is not None:  # a bearer limited to its account (access.py)
+        raise Forbidden("secrets=include needs the control token this server was started with")
+    return choice == "include"
+
+
+def _redacted(document: dict) -> dict:
+    """The snapshot with its secrets replaced by redaction.REDACTED, by the journal's rule (redaction.py). A run's
+    log entries are skipped, being most of a busy account's snapshot: their members (timestamp, severity,
+    log_type, message) are never secret names, so the rule leaves them as they are anyway."""
+    def run(saved: dict) -> dict:
+        return {**redaction.json_value({k: v for k, v in saved.items() if k != "logs"}), "logs": saved["logs"]}
+    return {key: ({run_id: run(saved) for run_id, saved in value.items()} if key == "executions"
+                  else redaction.json_value(value)) for key, value in document.items()}
+
+
 @bp.get("/state")
 def get_state():
+    include = _secrets_included()
     world = _world()
     mock = context.state()
     with world.lock:
         world.settle(mock.accounts.clock_of(world).now())
-        return jsonify(snapshot.dump(world))
+        if include:
+            return Response(snapshot.dumps(world), mimetype="application/json")
+        document = snapshot.dump(world)
+    return jsonify(_redacted(document))
 
 
 @bp.put("/state")
@@ -67,17 +118,25 @@ def put_state():
     accounts = context.state().accounts
     account_id = _account_id() or accounts.default_account_id
     accounts.world(account_id)
-    data = bodies.parse_json(request.get_data(cache=True), request.mimetype)
-    try:
-        restored = snapshot.load(data, account_id=account_id)
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise BadRequest("A JSON request body is required")
+    if not bodies.is_json(request.mimetype):
+        raise UnsupportedMediaType(f"Content-Type must be application/json, got {request.mimetype or 'none'}")
+    try:  # the text as sent, read once (a busy account's snapshot is hundreds of megabytes)
+        restored = snapshot.loads(raw, account_id=account_id)
     except ValueError as exc:
         raise BadRequest(f"Not a mocktmc state: {exc}") from None
-    # An account with a clock of its own gets its time back with it; one that followed the server clock goes on
-    # following it, which cannot move back to the snapshot's time.
-    now = context.state().clock.now()
-    if restored.clock is None and restored.now > now:  # its runs would be stamped after what the server does next
-        raise Conflict(f"The snapshot was taken at {restored.now.isoformat()}, after the mock time "
-                       f"{now.isoformat()}: move the clock there first (the clock only moves forward)")
+    # The restore brings its time with it. An account with a clock of its own gets that clock back. One that
+    # followed the server clock goes on following it, and a snapshot ahead of it moves the server clock forward
+    # to the snapshot's time (it never moves back), as a clock advance would: every account that follows it
+    # then goes on from there. The state dir restores the same way (control/state_dir.py).
+    server = context.state().clock
+    if restored.clock is None and restored.now > server.now():
+        try:
+            server.advance_to(restored.now)
+        except Conflict:  # a running clock got there meanwhile
+            pass
     accounts.replace(account_id, restored)
     return jsonify({"account": account_id})
 

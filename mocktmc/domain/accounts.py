@@ -195,6 +195,41 @@ class Accounts:
                 raise NotFound(f"Account {account_id} not found")
             self._install(account_id, world)
 
+    # --- the state dir (control/state_dir.py): what the registry holds beside its worlds -----------
+    def saved(self) -> tuple[dict, list[World]]:
+        """The tokens, the id sources and the default account as JSON data, and the worlds they go with (taken
+        together, so that every token's account is among them)."""
+        with self._lock:
+            return {"defaultAccount": self.default_account_id, "accounts": list(self._worlds),
+                    "tokens": [{"token": token, "account": g.account_id, "userId": g.principal.user_id,
+                                "userType": g.principal.user_type,
+                                "expires": None if g.expires is None else g.expires.isoformat()}
+                               for token, g in self._tokens.items()],
+                    "requestIds": list(self._request_ids.state()), "tokenIds": list(self._token_ids.state())
+                    }, list(self._worlds.values())
+
+    def restore_saved(self, saved: dict, worlds: list[World], clock: VirtualClock) -> None:
+        """The accounts, tokens and id sources `saved` (and the worlds) held, on `clock`; ValueError when the
+        parts do not fit together (a token of an account that is not there)."""
+        by_id = {world.account_id: world for world in worlds}
+        if saved["defaultAccount"] not in by_id:
+            raise ValueError(f"the default account {saved['defaultAccount']} has no saved world")
+        tokens = {}
+        for grant in saved["tokens"]:
+            if grant["account"] not in by_id:
+                raise ValueError(f"a token of account {grant['account']}, which has no saved world")
+            tokens[grant["token"]] = TokenGrant(grant["account"], Principal(grant["userId"], grant["userType"]),
+                                                grant["expires"])
+        with self._lock:
+            self.clock = clock
+            self._worlds = {}
+            for world in worlds:
+                self._install(world.account_id, world)
+            self.default_account_id = saved["defaultAccount"]
+            self._tokens = tokens
+            self._request_ids = IdSource.from_state(*saved["requestIds"])
+            self._token_ids = IdSource.from_state(*saved["tokenIds"])
+
     def account_of(self, token: str) -> World:
         """The account a bearer token maps to, made on first use in isolated mode (as a TMC call would)."""
         world, _ = self.authenticate(f"Bearer {token}")

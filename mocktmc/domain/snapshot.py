@@ -42,7 +42,7 @@ from .model import lifecycle as lc
 from .model.execution_index import ExecutionIndex
 from .model.ids import IdSource
 from .scheduling import scheduler, webhooks  # noqa: F401
-from .world import STATE, AgendaEvent, World
+from .world import STATE, AgendaEvent, World, cyclic_gc_paused
 
 FORMAT = "mocktmc-state/3"
 _HEADER = ("account_id", "account_name")  # written as the snapshot's "account"
@@ -124,7 +124,16 @@ def _document() -> TypeAdapter[dict[str, Any]]:
 
 def dump(world: World) -> dict[str, Any]:
     """The world's whole state as JSON-ready data (dicts, lists, strings, numbers, booleans, None)."""
-    with world.lock:
+    return _serialized(world, lambda document: _document().dump_python(document, mode="json", warnings="error"))
+
+
+def dumps(world: World) -> bytes:
+    """`dump` as JSON text (UTF-8), written by pydantic in one go: four times as fast as encoding `dump`'s data."""
+    return _serialized(world, lambda document: _document().dump_json(document, warnings="error"))
+
+
+def _serialized(world: World, write: Any) -> Any:
+    with world.lock, cyclic_gc_paused():  # millions of new objects, none of them garbage
         version, numbers, gauss = world.ids.state()
         document = {
             "format": FORMAT, "account": {"id": world.account_id, "name": world.account_name},
@@ -135,7 +144,7 @@ def dump(world: World) -> dict[str, Any]:
                                                        "resumeRate": world.clock.resume_rate},
             **{f.name: getattr(world, f.name) for f in STATE_FIELDS if f.name not in _SPECIAL}}
         try:
-            return _document().dump_python(document, mode="json", warnings="error")
+            return write(document)
         except ValueError as exc:  # pydantic's serialization error: an object the declaration does not admit
             raise TypeError(f"cannot snapshot account {world.account_id}: {exc}") from None
 
@@ -151,7 +160,21 @@ def load(data: Any, account_id: str | None = None) -> World:
         raise ValueError(f"format: expected {FORMAT!r}, got {data.get('format')!r}")
     try:
         # Read as JSON text, so that JSON's own forms count (an ISO date-time, a base64 string) and no other.
-        document = _document().validate_json(json.dumps(data, allow_nan=False))
+        text = json.dumps(data, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValueError(_error_text(exc)) from None
+    return loads(text, account_id)
+
+
+def loads(text: str | bytes, account_id: str | None = None) -> World:
+    """`load` from the JSON text itself, as the state dir stores it (not parsed only to be written again)."""
+    with cyclic_gc_paused():  # a busy account is millions of new objects, none of them garbage
+        return _loaded(text, account_id)
+
+
+def _loaded(text: str | bytes, account_id: str | None) -> World:
+    try:
+        document = _document().validate_json(text)
     except (TypeError, ValueError, RecursionError) as exc:
         raise ValueError(_error_text(exc)) from None
     saved_id = document["account"]["id"]
@@ -217,19 +240,36 @@ def _check_links(world: World) -> None:
 
 
 def _check_offsets(values: list[Any]) -> None:
-    """Every date-time has a UTC offset: one without could not be compared with the clock's."""
+    """Every date-time has a UTC offset: one without could not be compared with the clock's. Only the fields
+    whose type can hold a date-time are walked (a run's log entries, not its thirty other fields)."""
     stack = values
     while stack:
         value = stack.pop()
-        if type(value) is datetime:
+        kind: type = type(value)
+        if kind is datetime:
             if value.tzinfo is None:
                 raise ValueError(f"a date-time needs a UTC offset: {value.isoformat()}")
-        elif isinstance(value, (list, tuple)):
+        elif kind is list or kind is tuple:
             stack.extend(value)
-        elif isinstance(value, dict):
+        elif kind is dict:
             stack.extend(value.values())
         elif is_dataclass(value):
-            stack.extend(getattr(value, f.name) for f in fields(value))
+            stack.extend(getattr(value, name) for name in _time_fields(kind))
+
+
+@lru_cache(maxsize=None)
+def _time_fields(cls: type) -> tuple[str, ...]:
+    hints = typing.get_type_hints(cls)
+    return tuple(f.name for f in fields(cls) if _may_hold_time(hints[f.name], frozenset()))
+
+
+def _may_hold_time(hint: Any, seen: frozenset[type]) -> bool:
+    if hint is datetime or hint is Any or hint is object:
+        return True
+    if isinstance(hint, type) and is_dataclass(hint):
+        return hint not in seen and any(_may_hold_time(inner, seen | {hint})
+                                        for inner in typing.get_type_hints(hint).values())
+    return any(_may_hold_time(arg, seen) for arg in typing.get_args(hint) if arg is not Ellipsis)
 
 
 def _agenda(entries: list[tuple[datetime, int, dict[str, Any]]], next_seq: int) -> list[tuple[datetime, int, Any]]:

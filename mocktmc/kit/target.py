@@ -122,7 +122,7 @@ class Target:
         """A mock's snapshot of the account the kit's token acts in (None on the real TMC)."""
         if self.control is None:
             return None
-        return self._account_control().snapshot()
+        return self._account_control().snapshot(secrets=True)  # restored as it was, credentials and all
 
     def restore_account(self, state: dict) -> None:
         """Put the account back as `account_state` found it (a mock only)."""

@@ -5,6 +5,10 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# What a snapshot taken without its secrets holds in place of each (GET /_mocktmc/state; control/redaction.py
+# writes it). A credential restored as this placeholder never matches: the secret was left out, not set to it.
+REDACTED = "[redacted]"
+
 
 @dataclass
 class ArtifactVersion:
@@ -69,6 +73,8 @@ class ServiceAccount:
     description: str = ""
 
     def secret_matches(self, candidate: str) -> bool:
+        if self.secret == REDACTED:
+            return False
         return hmac.compare_digest(self.secret.encode(), candidate.encode())
 
 

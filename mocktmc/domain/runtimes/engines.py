@@ -11,6 +11,7 @@ from typing import Iterable
 from ...errors import BadRequest, Conflict, NotFound
 from ..common.lookups import find
 from ..definitions.environments import environment, workspace
+from ..model.definitions import REDACTED
 from ..model.runtimes import RUN_PROFILE_TYPES, Pairable, RemoteEngine
 from ..world import World
 from .run_profiles import remove_profiles
@@ -81,6 +82,8 @@ def unpair(engine: Pairable, at: datetime) -> Pairable:
 
 def engine_with_key(world: "World", key: str) -> Pairable | None:
     """The remote or pipeline engine created with this pre-authorized key."""
+    if key == REDACTED:  # the key of an engine restored from a snapshot without secrets: left out, not this
+        return None
     candidates = [*world.remote_engines.values(), *world.pipeline_engines.values()]
     return next((e for e in candidates if e.pre_authorized_key == key), None)
 
