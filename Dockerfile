@@ -39,7 +39,10 @@ RUN python -m venv /opt/mocktmc && cd /tmp/deps \
  && cd / && rm -rf /tmp/deps
 COPY --from=build /dist/*.whl /tmp/wheel/
 RUN pip install --no-deps /tmp/wheel/*.whl && pip check && rm -rf /tmp/wheel \
- && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin mocktmc
+ && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin mocktmc \
+ && mkdir -p /var/lib/mocktmc && chown 10001:10001 /var/lib/mocktmc
+# /var/lib/mocktmc: a state dir the server's user may write, for a volume that keeps the state across restarts
+# (-v mocktmc-state:/var/lib/mocktmc -e MOCKTMC_STATE_DIR=/var/lib/mocktmc; a new named volume takes the owner).
 
 USER 10001:10001
 EXPOSE 8080

@@ -408,3 +408,6 @@ def test_the_image_serves_as_a_non_root_user_with_a_health_check_that_follows_th
     installs = [a for i, a in stages[-1] if i == "RUN" and "pip install" in a]
     assert "['project']['dependencies']" in installs[0] and "-c constraints.txt" in installs[0]
     assert "pip install --no-deps /tmp/wheel/*.whl" in installs[1]  # the wheel after the dependency layer
+    # A state dir (--state-dir, for a volume) that the serving user may write.
+    user = runtime["USER"].split(":")[0]
+    assert f"mkdir -p /var/lib/mocktmc && chown {user}:{user} /var/lib/mocktmc" in installs[1]
