@@ -4,31 +4,25 @@ record built by hand for what a short run does not bring (hostile text, a test f
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from mocktmc.kit.command import pytest_arguments
 from mocktmc.kit.report import Failure, Record
 
+from .browser import chromium, screenshot
 from .kit_runs import FAILING_RUN_GROUP, FailingRun
 
 # The module's fixtures run the kit once (with the console's and the replay's tests) and start one browser: all
 # its tests on one worker.
 pytestmark = pytest.mark.xdist_group(FAILING_RUN_GROUP)
 
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1280,1600")
 
 
 @pytest.fixture(scope="module")
@@ -39,22 +33,8 @@ def kit_run(failing_kit_run: FailingRun) -> FailingRun:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
-    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
-    if chromium is None or chromedriver is None:
-        pytest.skip(f"no chromium/chromedriver: chromium at {chromium}, chromedriver at {chromedriver} "
-                    "(Debian: apt-get install chromium chromium-driver; .ci/run does)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    # A fresh profile: nothing from an earlier run (or the person's own browser) shows in the page.
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    # The driver named, so that selenium does not go looking for one on the network (Selenium Manager).
-    driver = webdriver.Chrome(options=options, service=Service(chromedriver))
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _summary_counts(summary: str) -> tuple[int, int, int, int]:
@@ -122,18 +102,13 @@ def test_the_report_reads_in_a_browser(browser, kit_run, tmp_path):
         assert check == "response_schema_conformance"
         assert browser.find_elements(By.CSS_SELECTOR, f"table.checks tr.fail a[href='#check-{check}']")
     finally:
-        _keep_screenshot(browser, tmp_path)
+        _keep_screenshot(browser)
 
 
-def _keep_screenshot(browser: webdriver.Chrome, tmp_path: Path) -> None:
-    """A picture of the page for whoever reads the test run (MOCKTMC_SCREENSHOT_DIR keeps it past tmp_path)."""
+def _keep_screenshot(browser: webdriver.Chrome) -> None:
+    """A picture of the page for whoever reads the test run (build/screenshots/contract-report.png)."""
     browser.execute_script("window.scrollTo(0, 0)")
-    shot = tmp_path / "contract-report.png"
-    assert browser.save_screenshot(str(shot)), "chromium took no screenshot"
-    keep = os.environ.get("MOCKTMC_SCREENSHOT_DIR")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, Path(keep) / shot.name)
+    screenshot(browser, "contract-report")
 
 
 def test_the_junit_report_counts_what_the_summary_counts(kit_run):
