@@ -299,6 +299,14 @@ def test_installed_server_answers_health_and_the_core_loop(serve_only, outside):
         logs = session.get(f"{base}/monitoring/executions/{execution}/logs", params={"order": "ASC"}, timeout=10)
         assert logs.status_code == 200 and logs.json()["data"], logs.text
         assert "Load customers" in logs.json()["data"][0]["logMessage"]
+        # The dashboard's page and assets are package data: the installed wheel serves them, and the run above.
+        page = requests.get(f"{base}/_mocktmc/ui", timeout=10)
+        assert page.status_code == 200 and "dashboard.js" in page.text, page.text[:500]
+        for asset in ("dashboard.js", "dashboard.css"):
+            served_asset = requests.get(f"{base}/_mocktmc/ui/static/{asset}", timeout=10)
+            assert served_asset.status_code == 200 and len(served_asset.content) > 1000, asset
+        listed = requests.get(f"{base}/_mocktmc/runs", params={"kind": "task"}, timeout=10).json()
+        assert execution in {row["id"] for row in listed["items"]}
     access = log.read_text()
     assert "POST /processing/executions 201" in access and "account=" in access  # --log-level info shows traffic
 

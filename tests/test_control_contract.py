@@ -10,7 +10,8 @@ from .errors import assert_error
 
 def control_routes(app):
     return {(rule.rule.replace("<", "{").replace(">", "}"), method)
-            for rule in app.url_map.iter_rules() if rule.rule.startswith("/_mocktmc")
+            for rule in app.url_map.iter_rules()
+            if rule.rule.startswith("/_mocktmc") and not rule.endpoint.endswith(".static")  # a page's assets
             for method in rule.methods - {"HEAD", "OPTIONS"}}
 
 

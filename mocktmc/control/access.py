@@ -10,7 +10,7 @@
   sharing one server cannot reset, read or script each other's accounts.
 
 The addresses that stand in for TMC's own public URLs (health, contracts, log downloads, webhooks)
-stay open: their address is the credential.
+stay open: their address is the credential; so do the dashboard's page and assets, which hold no data.
 """
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from flask import Request, g, request
 from ..errors import Forbidden, Unauthorized
 
 CONTROL_PREFIX = "/_mocktmc/"
-OPEN_PREFIXES = ("/_mocktmc/health", "/_mocktmc/contracts", "/_mocktmc/downloads/", "/_mocktmc/webhooks/")
+# The dashboard's page and assets (/_mocktmc/ui) hold no data: its script asks for the control token.
+OPEN_PREFIXES = ("/_mocktmc/health", "/_mocktmc/contracts", "/_mocktmc/downloads/", "/_mocktmc/webhooks/",
+                 "/_mocktmc/ui")
 _ANY = "*"  # g.mocktmc_control_scope of a caller that may name any account
 OWN_ACCOUNT_RULE = ("In auth mode isolated a bearer token steers only its own account on the control plane; "
                     "the control token may name any account")
