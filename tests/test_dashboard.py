@@ -143,6 +143,15 @@ def test_pause_the_task_a_maintenance_window_holds(browser, server):
         ("PUT", f"/orchestration/executables/tasks/{NIGHTLY_REPORT}/pause")]
     assert not [e for e in journal if e["path"] in ("/_mocktmc/runs", "/_mocktmc/accounts", "/orchestration/schedules")]
 
+    # After the window: resume, and the next night's run goes ahead.
+    browser.find_element(By.ID, "window-resume").click()
+    _wait_for(browser, lambda d: _text(d, "window-result") == "Resumed: Nightly report", "the resume was not told")
+    next_night = (due + timedelta(days=1, hours=1)).isoformat()
+    moved = requests.post(f"{server}/_mocktmc/clock/advance", json={"to": next_night})
+    assert moved.json()["misfires"] == 0
+    last = client.get(f"{server}/processing/executables/tasks/{NIGHTLY_REPORT}/executions").json()["items"][0]
+    assert (last["executionType"], last["status"]) == ("SCHEDULED", "execution_successful")
+
 
 def test_a_fault_added_in_the_page_fails_the_clients_next_request(browser, server):
     client = _client(server)
@@ -166,14 +175,26 @@ def test_a_fault_added_in_the_page_fails_the_clients_next_request(browser, serve
     newest = _wait_for(browser, lambda d: [row for row in d.find_elements(By.CSS_SELECTOR, "#journal-table tbody tr")
                                            if "/orchestration/environments" in row.text][1:],
                        "the client's two requests are not in the journal")
+    faulted_seq = newest[0].get_attribute("data-seq")
     cells = [cell.text for cell in newest[0].find_elements(By.TAG_NAME, "td")]
     assert cells[2:6] == ["GET", "/orchestration/environments", "503", fault_id]
     newest[0].click()
     assert f'"fault": "{fault_id}"' in _text(browser, "journal-body")
     screenshot(browser, "dashboard-journal")
+    # Filtered by status: the faulted request alone.
+    browser.find_element(By.ID, "journal-status").send_keys("503")
+    browser.find_element(By.ID, "journal-path").click()  # leaving the field tells the page it changed
+    _wait_for(browser, lambda d: [row.get_attribute("data-seq") for row in
+                                  d.find_elements(By.CSS_SELECTOR, "#journal-table tbody tr")] == [faulted_seq],
+              "the status filter did not leave the faulted request alone")
+
+    # The spent rule is removed from the page.
+    _tab(browser, "faults")
+    browser.find_element(By.CSS_SELECTOR, f"#faults-table button[data-remove='{fault_id}']").click()
+    _wait_for(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "#faults-table tbody tr"), "the rule stayed")
+    assert requests.get(f"{server}/_mocktmc/faults").json() == []
 
     # A behaviour is read and set from the same tab.
-    _tab(browser, "faults")
     select = browser.find_element(By.ID, "behavior-task")
     browser.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change'))",
                            select, NIGHTLY_REPORT)
@@ -202,3 +223,29 @@ def test_a_closed_control_plane_asks_for_its_token(browser, tmp_path):
         total = requests.get(f"{url}/_mocktmc/runs", headers={"Authorization": f"Bearer {token}"}).json()["total"]
         assert _text(browser, "runs-range").endswith(f"of {total}")
         browser.execute_script("sessionStorage.clear()")
+
+
+def test_every_account_of_an_isolated_server_is_picked_in_turn(browser, tmp_path):
+    with served([sys.executable, "-m", "mocktmc", "serve", "--port", "0", "--clock", "frozen", "--auth", "isolated",
+                 "--start", START], tmp_path / "serve.log") as (_, url):
+        first, second = requests.Session(), requests.Session()
+        first.headers["Authorization"], second.headers["Authorization"] = "Bearer worker-a", "Bearer worker-b"
+        run_id = first.post(f"{url}/processing/executions", json={"executable": NIGHTLY_REPORT}).json()["executionId"]
+        accounts = {s: requests.post(f"{url}/_mocktmc/accounts", json={"token": token}).json()["id"]
+                    for s, token in (("a", "worker-a"), ("b", "worker-b"))}
+        _open(browser, url)
+        options = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#account option")]
+        assert set(accounts.values()) <= set(options)
+        for name, has_run in (("a", True), ("b", False)):
+            browser.execute_script("const s = document.getElementById('account'); s.value = arguments[0]; "
+                                   "s.dispatchEvent(new Event('change'))", accounts[name])
+            _wait_for(browser, lambda d: "own clock" in _text(d, "clock-which"), "no clock of its own")
+            _wait_for(browser, lambda d: bool(d.find_elements(By.CSS_SELECTOR, f"#runs-table tr[data-run='{run_id}']"))
+                      == has_run, f"account {name}'s runs are not its own")
+        # The isolated account's own clock moves, and only it.
+        browser.find_element(By.CSS_SELECTOR, "[data-advance='86400']").click()
+        _wait_for(browser, lambda d: _text(d, "clock-result").startswith("Moved:"), "the clock did not move")
+        clock = {name: requests.get(f"{url}/_mocktmc/clock", params={"account": account}).json()["nowMs"]
+                 for name, account in accounts.items()}
+        assert clock["b"] - clock["a"] == 86_400_000
+        screenshot(browser, "dashboard-isolated")

@@ -15,6 +15,7 @@ const state = {
   tmcTokens: {}, environments: [], tasks: new Map(), plans: new Map(),
   tab: "runs", runsOffset: 0, runsTotal: 0, selectedRun: null,
   journal: [], journalSince: 0, windowItems: [], busy: false,
+  runsShown: null, journalShown: false, faultsShown: null, // what each table last showed (redrawn on a change)
 };
 
 class Problem extends Error {
@@ -197,6 +198,10 @@ async function refreshRuns() {
     kind: $("runs-kind").value, outcome: $("runs-outcome").value, environmentId: $("runs-environment").value,
     offset: state.runsOffset, limit: PAGE } });
   state.runsTotal = page.total;
+  // The table is rebuilt only when what it shows changed: a row being clicked is not swapped under the pointer.
+  const shown = JSON.stringify([page.items, page.total, state.runsOffset, state.selectedRun?.id]);
+  if (shown === state.runsShown) return followSelected(page);
+  state.runsShown = shown;
   const rows = page.items.map((run) => {
     const row = el("tr", { "data-run": run.id, "data-kind": run.kind },
       el("td", {}, run.kind), el("td", {}, run.name),
@@ -212,6 +217,11 @@ async function refreshRuns() {
   $("runs-range").textContent = page.total ? `${state.runsOffset + 1}–${last} of ${page.total}` : "no runs";
   $("runs-prev").disabled = state.runsOffset === 0;
   $("runs-next").disabled = last >= page.total;
+  await followSelected(page);
+}
+
+// The open run's details follow it while it is going.
+async function followSelected(page) {
   if (state.selectedRun && state.selectedRun.outcome === "running") {
     const fresh = page.items.find((run) => run.id === state.selectedRun.id);
     await openRun(fresh || state.selectedRun);
@@ -395,6 +405,8 @@ async function refreshJournal() {
   const own = state.health.auth === "isolated" ? { account: state.account } : {};
   const fresh = await control("GET", "/requests", { scoped: false, read: true,
     params: { ...journalFilters(), ...own, since: state.journalSince } });
+  if (!fresh.length && state.journalShown) return; // nothing new: the rows stay as they are
+  state.journalShown = true;
   if (fresh.length) {
     state.journalSince = fresh[fresh.length - 1].seq;
     state.journal = [...fresh.reverse(), ...state.journal].slice(0, 500);
@@ -415,7 +427,7 @@ async function refreshJournal() {
 
 function wireJournal() {
   $("journal-filters").addEventListener("change", () => {
-    state.journal = []; state.journalSince = 0; guarded(refreshJournal);
+    state.journal = []; state.journalSince = 0; state.journalShown = false; guarded(refreshJournal);
   });
   $("journal-filters").addEventListener("submit", (event) => event.preventDefault());
 }
@@ -432,6 +444,9 @@ function effect(rule) {
 
 async function refreshFaults() {
   const rules = await control("GET", "/faults", { scoped: false, read: true });
+  const shown = JSON.stringify(rules);
+  if (shown === state.faultsShown) return;
+  state.faultsShown = shown;
   $("faults-table").tBodies[0].replaceChildren(...rules.map((rule) => {
     const remove = el("button", { "data-remove": rule.id }, "Remove");
     remove.addEventListener("click", () => guarded(async () => {
@@ -532,12 +547,14 @@ function wire() {
     sessionStorage.setItem("mocktmc.token", state.token);
     state.tmcTokens = {};
     sessionStorage.removeItem("mocktmc.tmcTokens");
+    state.runsShown = state.faultsShown = null; state.journal = []; state.journalSince = 0; state.journalShown = false;
     guarded(start);
   });
   $("account").addEventListener("change", () => {
     state.account = $("account").value;
     sessionStorage.setItem("mocktmc.account", state.account);
     state.runsOffset = 0; state.selectedRun = null; state.journal = []; state.journalSince = 0;
+    state.journalShown = false; state.runsShown = null;
     $("run-detail").hidden = true;
     guarded(async () => { await loadDefinitions(); await refreshAll(); });
   });
