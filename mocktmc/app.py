@@ -20,6 +20,7 @@ from .api import access_log, context, throttle
 from .control import access as control_access, faults, journal, state_dir
 from .api.context import MockState
 from .control.contracts import bp as contracts_bp
+from .control.pages import bp as pages_bp
 from .api.legacy import install as install_legacy
 from .control.routes import bp as control_bp
 from .control.state import StateLimitRequest, bp as control_state_bp
@@ -73,6 +74,7 @@ BLUEPRINTS = (
     pipeline_engines_bp, logs_bp, history_bp, metrics_bp, security_bp,
     # mocktmc's own
     control_bp, control_state_bp, contracts_bp, faults.bp, journal.bp,
+    pages_bp,  # the landing page and the API browser
 )
 
 
