@@ -284,6 +284,16 @@ def test_installed_server_answers_health_and_the_core_loop(serve_only, outside):
         checked = run(serve_only, "mocktmc", "health", cwd=outside, MOCKTMC_PORT=port)  # the image's HEALTHCHECK
         assert checked.returncode == 0 and "is UP" in checked.stdout, checked.stdout + checked.stderr
         assert requests.get(f"{base}/_mocktmc/health", timeout=10).json()["version"] == mocktmc.__version__
+        # The pages a browser opens, their templates and Swagger UI's files as the installed packages hold them.
+        landing = requests.get(f"{base}/", headers={"Accept": "text/html"}, timeout=10)
+        assert landing.status_code == 200 and landing.headers["Content-Type"].startswith("text/html")
+        assert f"mocktmc {mocktmc.__version__}" in landing.text and 'href="/_mocktmc/docs"' in landing.text
+        docs = requests.get(f"{base}/_mocktmc/docs", timeout=10)
+        assert docs.status_code == 200 and "/_mocktmc/docs/assets/swagger-ui-bundle.js" in docs.text
+        bundle = requests.get(f"{base}/_mocktmc/docs/assets/swagger-ui-bundle.js", timeout=10)
+        assert bundle.status_code == 200 and bundle.headers["Content-Type"].startswith("text/javascript")
+        assert "SwaggerUIBundle" in bundle.text
+        assert requests.get(f"{base}/_mocktmc/docs/orchestration.json", timeout=10).json()["servers"][0]["url"] == base
 
         session = requests.Session()
         session.headers["Authorization"] = "Bearer artifact-test"
