@@ -75,7 +75,11 @@ def test_watch_a_run_finish_and_read_its_log(browser, server):
     started = client.post(f"{server}/processing/executions", json={"executable": NIGHTLY_REPORT})
     assert started.status_code == 201, started.text
     run_id = started.json()["executionId"]
-    _open(browser, server)
+    # From the landing page, as a person who opened the server's address would come.
+    browser.get(f"{server}/")
+    browser.find_element(By.ID, "link-dashboard").click()
+    WebDriverWait(browser, WAIT).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready"))
+    assert browser.current_url == f"{server}/_mocktmc/ui"
     assert _text(browser, "auth") == "open" and _text(browser, "problem") == ""
     row = _wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"#runs-table tr[data-run='{run_id}']"),
                     "the new run is not in the runs table")[0]
