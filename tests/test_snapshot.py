@@ -413,6 +413,7 @@ NOT_STATE = {
     "Comparison": "a parsed FIQL query", "Combination": "a parsed FIQL query",
     "WorldSpec": "a fixture file, read when a world is built", "Page": "one page of an answer",
     "LogPage": "one page of a run's log",
+    "RunRow": "a run as the dashboard's list shows it", "RunsPage": "one page of that list",
     "ProfileFilter": "a run profile search", "ScheduledEvent": "an events search answer",
     "TaskFilter": "a task search", "RunConfig": "a run-config request", "TaskDefinition": "a task request",
     "Pairable": "the base class of RemoteEngine and PipelineEngine, never made itself",
