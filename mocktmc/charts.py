@@ -19,8 +19,8 @@ from collections.abc import Sequence
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
 PASSED, FAILED = "#1a7f37", "#cf222e"  # the kit report's own green and red
 
-# The plot area's margins: room for tick labels on the left and below, a title above, a legend on the right.
-_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 16, 34, 48
+# The plot area's margins: room for tick labels on the left and below, a title and a legend line above.
+_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 16, 44, 48
 _FAMILY = "font-family='system-ui,sans-serif'"
 _FONT = f"{_FAMILY} font-size='11'"
 # XML 1.0 cannot carry these characters; a label built from fuzzed data may hold them.
@@ -115,17 +115,17 @@ def _y_axis(parts: list[str], values: list[float], y_of, width: int, label: str)
         parts.append(f"<text class='tick y-tick' x='{_LEFT - 6}' y='{y + 4:.1f}' text-anchor='end' {_FONT}>"
                      f"{esc(number(value))}</text>")
     if label:
-        parts.append(f"<text class='axis-label y-label' x='4' y='{_TOP - 6}' {_FONT} fill='#57606a'>"
+        parts.append(f"<text class='axis-label y-label' x='4' y='{_TOP - 9}' {_FONT} fill='#57606a'>"
                      f"{esc(label)}</text>")
 
 
 def _legend(parts: list[str], names: Sequence[str], colours: Sequence[str], width: int) -> None:
-    # Right-aligned above the plot; entries in the series' order.
-    x = width - _RIGHT - sum(14 + 7 * len(name) for name in names)
+    # Right-aligned on a line of its own under the title; entries in the series' order.
+    x = width - _RIGHT - sum(20 + 7 * len(name) for name in names)
     for name, colour in zip(names, colours):
-        parts.append(f"<g class='legend-entry'><rect x='{x}' y='9' width='10' height='10' fill='{colour}'/>"
-                     f"<text x='{x + 13}' y='18' {_FONT}>{esc(name)}</text></g>")
-        x += 14 + 7 * len(name)
+        parts.append(f"<g class='legend-entry'><rect x='{x}' y='{_TOP - 18}' width='10' height='10' fill='{colour}'/>"
+                     f"<text x='{x + 13}' y='{_TOP - 9}' {_FONT}>{esc(name)}</text></g>")
+        x += 20 + 7 * len(name)
 
 
 def line_chart(series: Sequence[tuple[str, Sequence[Point]]], *, title: str, x_label: str = "",
