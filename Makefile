@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/validation_cost.py
 	$(BIN)/python bench/poll_loop.py
 	$(BIN)/python bench/history_scale.py
+	$(BIN)/python bench/dashboard_reads.py
 	$(BIN)/python bench/schedule_scale.py
 	$(BIN)/python bench/retention.py
 	$(BIN)/python bench/state_scale.py

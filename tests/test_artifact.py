@@ -284,6 +284,16 @@ def test_installed_server_answers_health_and_the_core_loop(serve_only, outside):
         checked = run(serve_only, "mocktmc", "health", cwd=outside, MOCKTMC_PORT=port)  # the image's HEALTHCHECK
         assert checked.returncode == 0 and "is UP" in checked.stdout, checked.stdout + checked.stderr
         assert requests.get(f"{base}/_mocktmc/health", timeout=10).json()["version"] == mocktmc.__version__
+        # The pages a browser opens, their templates and Swagger UI's files as the installed packages hold them.
+        landing = requests.get(f"{base}/", headers={"Accept": "text/html"}, timeout=10)
+        assert landing.status_code == 200 and landing.headers["Content-Type"].startswith("text/html")
+        assert f"mocktmc {mocktmc.__version__}" in landing.text and 'href="/_mocktmc/docs"' in landing.text
+        docs = requests.get(f"{base}/_mocktmc/docs", timeout=10)
+        assert docs.status_code == 200 and "/_mocktmc/docs/assets/swagger-ui-bundle.js" in docs.text
+        bundle = requests.get(f"{base}/_mocktmc/docs/assets/swagger-ui-bundle.js", timeout=10)
+        assert bundle.status_code == 200 and bundle.headers["Content-Type"].startswith("text/javascript")
+        assert "SwaggerUIBundle" in bundle.text
+        assert requests.get(f"{base}/_mocktmc/docs/orchestration.json", timeout=10).json()["servers"][0]["url"] == base
 
         session = requests.Session()
         session.headers["Authorization"] = "Bearer artifact-test"
@@ -299,6 +309,14 @@ def test_installed_server_answers_health_and_the_core_loop(serve_only, outside):
         logs = session.get(f"{base}/monitoring/executions/{execution}/logs", params={"order": "ASC"}, timeout=10)
         assert logs.status_code == 200 and logs.json()["data"], logs.text
         assert "Load customers" in logs.json()["data"][0]["logMessage"]
+        # The dashboard's page and assets are package data: the installed wheel serves them, and the run above.
+        page = requests.get(f"{base}/_mocktmc/ui", timeout=10)
+        assert page.status_code == 200 and "dashboard.js" in page.text, page.text[:500]
+        for asset in ("dashboard.js", "dashboard.css"):
+            served_asset = requests.get(f"{base}/_mocktmc/ui/static/{asset}", timeout=10)
+            assert served_asset.status_code == 200 and len(served_asset.content) > 1000, asset
+        listed = requests.get(f"{base}/_mocktmc/runs", params={"kind": "task"}, timeout=10).json()
+        assert execution in {row["id"] for row in listed["items"]}
     access = log.read_text()
     assert "POST /processing/executions 201" in access and "account=" in access  # --log-level info shows traffic
 

@@ -94,6 +94,16 @@ def test_state_scale_benchmark_smoke():
     assert rows["GET /_mocktmc/state (redacted)"]["MB"] > 0 and rows["PUT /_mocktmc/state"]["seconds"] > 0
 
 
+def test_dashboard_reads_benchmark_smoke():
+    from bench.dashboard_reads import run as dashboard_reads
+    results = dashboard_reads(runs=600, requests_max=3)
+    assert results[0]["measure"] == "world" and results[0]["runs"] == 600
+    reads = results[1:-1]
+    assert len(reads) == 6 and all(row["requests"] == 3 and row["median_ms"] > 0 for row in reads)
+    assert reads[0]["median_total"] >= 600  # every run made is listed
+    assert results[-1]["MB"] > 0
+
+
 def curve_rss(results: list[dict]) -> str:
     """The last sampled day's RSS as the chart writes it."""
     return f"{[row for row in results if row['measure'] == 'day by day'][-1]['rss_mb']:g}"

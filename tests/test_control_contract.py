@@ -9,8 +9,11 @@ from .errors import assert_error
 
 
 def control_routes(app):
+    """mocktmc's own routes: the control plane, and the landing page at / (pages.py)."""
     return {(rule.rule.replace("<", "{").replace(">", "}"), method)
-            for rule in app.url_map.iter_rules() if rule.rule.startswith("/_mocktmc")
+            for rule in app.url_map.iter_rules()
+            if (rule.rule.startswith("/_mocktmc") or rule.rule == "/")
+            and not rule.endpoint.endswith(".static")  # a page's assets
             for method in rule.methods - {"HEAD", "OPTIONS"}}
 
 

@@ -107,3 +107,13 @@ def test_the_ci_recipe_starts_waits_tests_and_stops(tmp_path):
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/_mocktmc/health", timeout=5)
     assert "serving http://127.0.0.1:" in (tmp_path / "mocktmc.log").read_text()
+
+
+@needs_curl
+def test_the_landing_page_recipe_prints_what_is_running(make_run_server, tmp_path):
+    (block,) = shell_blocks("In a browser: the landing page and the API browser")
+    assert "http://127.0.0.1:8080/" in block
+    result, _ = run_bash(block.replace("http://127.0.0.1:8080", make_run_server), tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    version = requests.get(f"{make_run_server}/_mocktmc/health", timeout=10).json()["version"]
+    assert result.stdout == f"{version} open /_mocktmc/docs\n"

@@ -10,7 +10,8 @@
   sharing one server cannot reset, read or script each other's accounts.
 
 The addresses that stand in for TMC's own public URLs (health, contracts, log downloads, webhooks)
-stay open: their address is the credential.
+stay open: their address is the credential. So do the pages a browser opens (the landing page, the API browser,
+the dashboard), which hold no data.
 """
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ from ..errors import Forbidden, Unauthorized
 
 CONTROL_PREFIX = "/_mocktmc/"
 OPEN_PREFIXES = ("/_mocktmc/health", "/_mocktmc/contracts", "/_mocktmc/downloads/", "/_mocktmc/webhooks/")
+# The pages a browser opens (pages.py: the landing page, the API browser, its contracts and assets; dashboard.py:
+# the dashboard and its assets, whose script asks for the control token): a browser navigating sends no bearer
+# token, and they hold nothing the open contracts and health do not. Exact paths, and the pages' own folders, so
+# that no other control route opens with them.
+OPEN_PAGES = frozenset({"/_mocktmc", "/_mocktmc/", "/_mocktmc/docs", "/_mocktmc/ui", "/_mocktmc/ui/"})
+OPEN_PAGE_PREFIXES = ("/_mocktmc/docs/", "/_mocktmc/ui/static/")
 _ANY = "*"  # g.mocktmc_control_scope of a caller that may name any account
 OWN_ACCOUNT_RULE = ("In auth mode isolated a bearer token steers only its own account on the control plane; "
                     "the control token may name any account")
@@ -39,7 +46,9 @@ def check_caller(req: Request, flags: Any, mock: Any) -> None:
     """before_request, ahead of every hook that reads the request: who the control-plane caller is.
 
     Leaves on the request's `g` (`flags`) the account the caller is limited to, or `_ANY`."""
-    if not req.path.startswith(CONTROL_PREFIX) or req.path.startswith(OPEN_PREFIXES):
+    path = req.path
+    if not path.startswith(CONTROL_PREFIX) or path.startswith(OPEN_PREFIXES) or path in OPEN_PAGES \
+            or path.startswith(OPEN_PAGE_PREFIXES):
         return
     expected = mock.settings.control_token
     authorization = req.environ.get("HTTP_AUTHORIZATION")

@@ -1,4 +1,11 @@
-"""What the control plane's faults and journal need to know about a request: its API family and its account."""
+"""What the control plane's faults and journal need to know about a request: its API family, its account, and
+whether the dashboard sent it to look.
+
+The dashboard (/_mocktmc/ui) watches the mock without being watched: the requests it makes to read (its polls
+of runs, the clock, the journal itself) carry `X-Mocktmc-Dashboard: read`, and such a request is neither
+journaled nor met by a fault rule, so the journal shows what the client under test sent and a rule counted in
+`times` fires for the client, not for the page. What the dashboard changes (the clock, a pause, a rule) is sent
+without the header and journaled like any client's request."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,6 +18,15 @@ from ..families import family_of
 
 # Families whose requests carry a TMC bearer token (the token endpoint takes Basic credentials).
 _BEARER_FAMILIES = ("orchestration", "processing", "monitoring", "legacy")
+
+
+DASHBOARD_HEADER = "X-Mocktmc-Dashboard"
+_DASHBOARD_ENVIRON = "HTTP_X_MOCKTMC_DASHBOARD"
+
+
+def dashboard_read(environ: dict) -> bool:
+    """Whether the request is one of the dashboard's reads (`environ`: the request's WSGI environ)."""
+    return environ.get(_DASHBOARD_ENVIRON) == "read"
 
 
 def is_api_path(path: str) -> bool:

@@ -163,8 +163,8 @@ def inject(registry: FaultRules | None = None) -> Response | None:
     """before_request, ahead of every other hook: delay, answer or drop a request a rule fires for (`registry`:
     the app's rules, when the caller has them at hand)."""
     registry = registry or rules()
-    if not registry.active or not caller.is_api_path(request.path):
-        return None  # no rule (the usual case): one look at the registry
+    if not registry.active or not caller.is_api_path(request.path) or caller.dashboard_read(request.environ):
+        return None  # no rule (the usual case): one look at the registry; the dashboard's reads are never faulted
     account = caller.account_id() if registry.needs_account(request.method, request.path) else None
     rule = registry.draw(request.method, request.path, account)
     if rule is None:

@@ -77,8 +77,10 @@ def note_arrival(flags: Any, now: datetime) -> None:
 
 def record(response: Response, flags: Any, req: Request) -> Response:
     """after_request, last of all: what the client got (`flags` is the request's `g`, `req` the request)."""
-    if flags.get("mocktmc_journaled"):
-        return response  # Flask runs the hooks again for an error raised in one; record a request once
+    if flags.get("mocktmc_journaled") or caller.dashboard_read(req.environ):
+        # Flask runs the hooks again for an error raised in one: record a request once; the dashboard's reads
+        # are not the client's (caller.py)
+        return response
     flags.mocktmc_journaled = True
     rule = faults.injected(flags)
     dropped = isinstance(response, faults.DroppedResponse)

@@ -29,12 +29,16 @@ def _clock_view(world: World | None = None) -> dict:
     return view
 
 
+def server_status() -> dict:
+    """What is running: health's answer, which the landing page (pages.py) shows too."""
+    mock = context.state()
+    return {"status": "UP", "version": __version__, "auth": mock.settings.auth, "fidelity": mock.settings.fidelity,
+            "accounts": len(mock.accounts.worlds()), "clock": _clock_view()}
+
+
 @bp.get("/health")
 def health():
-    mock = context.state()
-    return jsonify({"status": "UP", "version": __version__, "auth": mock.settings.auth,
-                    "fidelity": mock.settings.fidelity,
-                    "accounts": len(mock.accounts.worlds()), "clock": _clock_view()})
+    return jsonify(server_status())
 
 
 @bp.get("/downloads/<downloadId>")
