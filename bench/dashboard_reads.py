@@ -23,6 +23,11 @@ try:
 except ImportError:  # run as a script
     from history_scale import DAYS, DEV_ENV, T0, build  # type: ignore[no-redef]
 
+try:  # imported as bench.<name> (the tests), or run as a script (make bench), where bench/ is on the path
+    from .figures import save
+except ImportError:
+    from figures import save  # type: ignore[no-redef]
+
 READ = {"X-Mocktmc-Dashboard": "read"}
 
 
@@ -77,8 +82,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
-    for row in run(args.runs, args.requests):
+    rows = run(args.runs, args.requests)
+    for row in rows:
         print(json.dumps(row))
+    save("dashboard_reads", rows)
 
 
 if __name__ == "__main__":

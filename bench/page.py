@@ -3,10 +3,10 @@
 
 Where a benchmark measures a series, the page draws it (inline SVG, mocktmc/charts.py): the retention curve
 (resident memory, runs held and each day's advance over mock days), latency percentiles (the poll loop per
---validate mode, the stress run's mixed requests, the history pages), requests a second (the mock beside bare
-Flask round by round, wrk per mode). Every benchmark's rows are also shown as a table, with when and how they
-were measured. The page stands alone: no script, nothing fetched, styles inline. It draws only what the files
-hold; a benchmark that has not run is named as missing.
+--validate mode, the stress run's mixed requests, the history pages, the dashboard's reads), requests a second
+(the mock beside bare Flask round by round, wrk per mode). Every benchmark's rows are also shown as a table, with
+when and how they were measured. The page stands alone: no script, nothing fetched, styles inline. It draws only
+what the files hold; a benchmark that has not run is named as missing.
 
     python bench/page.py [--dir build/bench]
 """
@@ -26,12 +26,13 @@ except ImportError:
 from mocktmc.charts import bar_chart, esc, line_chart
 
 # `make bench`'s order: the page follows it, then any other file it finds.
-ORDER = ("validation_cost", "poll_loop", "history_scale", "schedule_scale", "retention", "state_scale",
-         "fresh_mock", "poll_vs_flask", "stress", "hostile_bodies", "wrk_poll")
+ORDER = ("validation_cost", "poll_loop", "history_scale", "dashboard_reads", "schedule_scale", "retention",
+         "state_scale", "fresh_mock", "poll_vs_flask", "stress", "hostile_bodies", "wrk_poll")
 TITLES = {
     "validation_cost": "What checking requests costs (bench/validation_cost.py)",
     "poll_loop": "The served poll loop (bench/poll_loop.py)",
     "history_scale": "History at scale (bench/history_scale.py)",
+    "dashboard_reads": "The dashboard's reads at scale (bench/dashboard_reads.py)",
     "schedule_scale": "Schedules at scale (bench/schedule_scale.py)",
     "retention": "Memory bounded by the retention window (bench/retention.py)",
     "state_scale": "State at scale (bench/state_scale.py)",
@@ -108,13 +109,22 @@ def stress(rows: list[dict]) -> list[Figure]:
 
 
 def history_scale(rows: list[dict]) -> list[Figure]:
+    return _pages(rows, "Latency of each history query through the app (median and p95 of its requests).",
+                  "History pages", "history-latency")
+
+
+def dashboard_reads(rows: list[dict]) -> list[Figure]:
+    return _pages(rows, "Latency of each read the dashboard makes, through the app (median and p95 of its requests).",
+                  "Dashboard reads", "dashboard-latency")
+
+
+def _pages(rows: list[dict], caption: str, title: str, chart_id: str) -> list[Figure]:
     pages = [row for row in rows if "median_ms" in row]
     series = _figures_of(pages)
     if not series:
         return []
-    return [("Latency of each history query through the app (median and p95 of its requests).",
-             bar_chart([row["measure"] for row in pages], series, title="History pages", y_label="ms", width=900,
-                       chart_id="history-latency"))]
+    return [(caption, bar_chart([row["measure"] for row in pages], series, title=title, y_label="ms", width=900,
+                                chart_id=chart_id))]
 
 
 def poll_vs_flask(rows: list[dict]) -> list[Figure]:
@@ -138,6 +148,7 @@ def wrk_poll(rows: list[dict]) -> list[Figure]:
 
 CHARTS: dict[str, Callable[[list[dict]], list[Figure]]] = {
     "retention": retention, "poll_loop": poll_loop, "stress": stress, "history_scale": history_scale,
+    "dashboard_reads": dashboard_reads,
     "poll_vs_flask": poll_vs_flask, "wrk_poll": wrk_poll}
 
 

@@ -73,7 +73,8 @@ def test_the_page_charts_the_series_and_tables_every_figure(tmp_path):
     # Every benchmark's rows in a table, escaped; what is missing or unreadable is said.
     assert "huge_execute &lt;10 MB&gt;" in text and "<10 MB>" not in text and "<code>[201]</code>" in text
     assert "438290" in text and "python bench/retention.py" in text
-    assert re.search(r"id='missing'[^>]*>Not measured yet: validation_cost, history_scale, schedule_scale", text)
+    assert re.search(r"id='missing'[^>]*>Not measured yet: validation_cost, history_scale, dashboard_reads, "
+                     r"schedule_scale", text)
     assert "Could not read broken.json" in text
     # In make bench's order.
     assert [m for m in re.findall(r"<section class='bench' id='(\w+)'", text)] == [
@@ -86,6 +87,14 @@ def test_a_page_without_figures_says_so_and_older_files_chart_what_they_hold():
     older = [{key: value for key, value in row.items() if key not in ("p90_ms", "p99_ms")} for row in POLL]
     chart = svgs(render({"poll_loop": {"rows": older}}))["poll-latency-off"]
     assert {b.get("data-series") for b in chart.findall(f".//{SVG}rect[@class='bar']")} == {"median", "p95"}
+    # History pages and the dashboard's reads: median and p95 per query, the world and peak rows left to the table.
+    reads = [{"measure": "world", "runs": 600}, {"measure": "runs table, first page", "median_ms": 1.5, "p95_ms": 2.5},
+             {"measure": "failed runs", "median_ms": 0.5, "p95_ms": 0.75}, {"measure": "peak RSS", "MB": 70}]
+    chart = svgs(render({"dashboard_reads": {"rows": reads}}))["dashboard-latency"]
+    assert [(b.get("data-category"), b.get("data-series"), b.get("data-value"))
+            for b in chart.findall(f".//{SVG}rect[@class='bar']")] == [
+        ("runs table, first page", "median", "1.5"), ("runs table, first page", "p95", "2.5"),
+        ("failed runs", "median", "0.5"), ("failed runs", "p95", "0.75")]
 
 
 def test_saved_figures_say_when_and_on_what(tmp_path):
