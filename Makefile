@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/hostile_bodies.py
 	@if command -v wrk >/dev/null; then BIN=$(BIN) bash bench/wrk_poll.sh; \
 	 else echo "wrk is not installed: the saturation measure is skipped (apt-get install wrk)"; fi
+	$(BIN)/python bench/page.py  # build/bench/index.html: the figures above as charts and tables
 
 clean:
 	rm -rf $(VENV) $(VENV)-lock $(VENV)-lowest build dist *.egg-info .pytest_cache .hypothesis .mypy_cache

@@ -23,6 +23,11 @@ try:
 except ImportError:  # run as a script
     from history_scale import DAYS, DEV_ENV, T0, build  # type: ignore[no-redef]
 
+try:  # imported as bench.<name> (the tests), or run as a script (make bench), where bench/ is on the path
+    from .figures import save
+except ImportError:
+    from figures import save  # type: ignore[no-redef]
+
 READ = {"X-Mocktmc-Dashboard": "read"}
 
 
@@ -61,7 +66,8 @@ def run(runs: int = 200_000, requests_max: int = 100) -> list[dict]:
             response = client.get("/_mocktmc/runs", query_string=query, headers=READ)
             latencies.append(time.perf_counter() - t0)
             if response.status_code != 200:
-                raise RuntimeError(f"/_mocktmc/runs {query} answered {response.status_code}: {response.get_data()[:300]}")
+                raise RuntimeError(f"/_mocktmc/runs {query} answered {response.status_code}: "
+                                   f"{response.get_data()[:300]}")
             totals.append(response.json["total"])
         latencies.sort()
         results.append({"measure": name, "requests": len(latencies),
@@ -77,8 +83,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
-    for row in run(args.runs, args.requests):
+    rows = run(args.runs, args.requests)
+    for row in rows:
         print(json.dumps(row))
+    save("dashboard_reads", rows)
 
 
 if __name__ == "__main__":

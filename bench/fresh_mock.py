@@ -32,6 +32,11 @@ try:  # imported as bench.<name> (the smoke tests), or run as a script (make ben
 except ImportError:
     from serving import served  # type: ignore[no-redef]
 
+try:  # imported as bench.<name> (the tests), or run as a script (make bench), where bench/ is on the path
+    from .figures import save
+except ImportError:
+    from figures import save  # type: ignore[no-redef]
+
 from mocktmc.domain.fixtures import build_world
 from mocktmc.testing import MockTMC
 
@@ -150,7 +155,7 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=200)
     parser.add_argument("--requests", type=int, default=200)
     options = parser.parse_args()
-    run(options.tests, options.requests)
+    save("fresh_mock", run(options.tests, options.requests))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,11 @@ from mocktmc.config import Settings
 from mocktmc.domain.model.definitions import Principal
 from mocktmc.domain.executions.task_executions import execute_task
 
+try:  # imported as bench.<name> (the tests), or run as a script (make bench), where bench/ is on the path
+    from .figures import save
+except ImportError:
+    from figures import save  # type: ignore[no-redef]
+
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 DAYS = 60
 DEV_ENV, DEV_SALES_WS = "65f1a0c2e4b0a1b2c3d40001", "65f1a0c2e4b0a1b2c3d40101"
@@ -125,8 +130,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    for row in run(args.runs, args.requests):
+    rows = run(args.runs, args.requests)
+    for row in rows:
         print(json.dumps(row))
+    save("history_scale", rows)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,11 @@ try:  # imported as bench.<name> (the smoke tests), or run as a script (make ben
 except ImportError:
     from serving import served  # type: ignore[no-redef]
 
+try:  # imported as bench.<name> (the tests), or run as a script (make bench), where bench/ is on the path
+    from .figures import save
+except ImportError:
+    from figures import save  # type: ignore[no-redef]
+
 TASK = "65f1a0c2e4b0a1b2c3d42001"
 DEMO = {"MOCKTMC_FIXTURES": "default"}
 AUTH = {"Authorization": "Bearer bench"}
@@ -138,7 +143,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--single", type=int, default=600)
     options = parser.parse_args()
-    run(options.rounds, options.seconds, options.clients, options.single)
+    save("poll_vs_flask", run(options.rounds, options.seconds, options.clients, options.single))
 
 
 if __name__ == "__main__":

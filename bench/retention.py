@@ -23,6 +23,11 @@ from datetime import datetime, timezone
 from mocktmc.app import create_app
 from mocktmc.config import Settings
 
+try:  # imported as bench.<name> (the tests), or run as a script (make bench), where bench/ is on the path
+    from .figures import save
+except ImportError:
+    from figures import save  # type: ignore[no-redef]
+
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 LOAD_CUSTOMERS = "65f1a0c2e4b0a1b2c3d42001"  # 8 seconds a run in the demo world
 AUTH = {"Authorization": "Bearer bench-token"}
@@ -89,7 +94,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=15, help="print the curve every N mock days")
     parser.add_argument("--retention", type=float, default=60)
     options = parser.parse_args()
-    run(options.days, options.every, options.retention)
+    save("retention", run(options.days, options.every, options.retention))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,11 @@ from mocktmc.domain.executables import plans
 from mocktmc.domain.executables.tasks import RunConfig, TaskDefinition, configure_run, create_task, stop_schedule
 from mocktmc.domain.model.executables import Runtime
 
+try:  # imported as bench.<name> (the tests), or run as a script (make bench), where bench/ is on the path
+    from .figures import save
+except ImportError:
+    from figures import save  # type: ignore[no-redef]
+
 T0 = datetime(2026, 6, 1, tzinfo=timezone.utc)  # June: no daylight-saving change in any zone below for 30 days
 WINDOW = timedelta(days=30)
 HOURS = 30 * 24
@@ -368,10 +373,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.tasks < 1 or args.repeat < 1:
         parser.error("--tasks and --repeat must be >= 1")
     try:
-        run(args.tasks, args.repeat, emit=lambda row: print(json.dumps(row), flush=True))
+        rows = run(args.tasks, args.repeat, emit=lambda row: print(json.dumps(row), flush=True))
     except WrongResult as wrong:
         print(f"WRONG RESULT: {wrong}", file=sys.stderr)
         return 1
+    save("schedule_scale", rows)
     return 0
 
 

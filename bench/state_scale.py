@@ -30,6 +30,11 @@ try:
 except ImportError:  # run as a script
     from history_scale import T0, build  # type: ignore[no-redef]
 
+try:  # imported as bench.<name> (the tests), or run as a script (make bench), where bench/ is on the path
+    from .figures import save
+except ImportError:
+    from figures import save  # type: ignore[no-redef]
+
 
 def _timed(action):
     start = time.perf_counter()
@@ -76,8 +81,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100_000)
     args = parser.parse_args()
-    for row in run(args.runs):
+    rows = run(args.runs)
+    for row in rows:
         print(json.dumps(row), flush=True)
+    save("state_scale", rows)
 
 
 if __name__ == "__main__":

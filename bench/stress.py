@@ -37,8 +37,14 @@ from dataclasses import dataclass, field
 
 import requests
 
+from mocktmc.charts import percentile
 from mocktmc.domain.model import lifecycle
 from mocktmc.testing import MockTMC
+
+try:  # imported as bench.<name> (the tests), or run as a script (make bench), where bench/ is on the path
+    from .figures import save
+except ImportError:
+    from figures import save  # type: ignore[no-redef]
 
 DEV_ENV, DEV_SALES_WS = "65f1a0c2e4b0a1b2c3d40001", "65f1a0c2e4b0a1b2c3d40101"
 ARTIFACT = {"id": "65f1a0c2e4b0a1b2c3d41001", "version": "0.1.0.20240105101500"}  # the demo's Customers load
@@ -80,12 +86,15 @@ class Client:
     created: list[str] = field(default_factory=list)
     seen: dict[str, list[str]] = field(default_factory=dict)  # run id -> executionStatus read, in order
     requests: int = 0
+    latencies: list[float] = field(default_factory=list)  # seconds each answer took, for the percentiles
     violations: list[str] = field(default_factory=list)
     made: int = 0
 
     def call(self, session: requests.Session, method: str, path: str, expected: int, **kwargs) -> dict | None:
         self.requests += 1
+        began = time.perf_counter()
         answer = session.request(method, self.base + path, timeout=60, **kwargs)
+        self.latencies.append(time.perf_counter() - began)
         if answer.status_code != expected:
             self.violations.append(f"{method} {path}: {answer.status_code}, expected {expected}: {answer.text[:300]}")
             return None
@@ -125,7 +134,9 @@ class Client:
         elif operation == "delete":
             task = draw.choice(own)
             self.requests += 1
+            began = time.perf_counter()
             answer = session.delete(f"{self.base}{TASKS}/{task}", timeout=60)
+            self.latencies.append(time.perf_counter() - began)
             if answer.status_code == 204:
                 del self.tasks[task]
                 self.deleted.add(task)
@@ -237,6 +248,13 @@ def run(threads: int = 16, operations: int = 1000, server_threads: int = 8, seed
              "first_violations": violations[:5]},
             {"measure": "memory", "rss_mb": rss_mb(),
              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}]
+    # Last, so that the rows before keep their places: each answer of the mixed operations, as its client timed it
+    # (queueing behind the other threads included), percentiles by nearest rank.
+    latencies = [seconds for client in clients for seconds in client.latencies]
+    if latencies:
+        rows.append({"measure": "request latency, mixed operations", "requests": len(latencies),
+                     **{f"p{q}_ms": round(percentile(latencies, q) * 1000, 2) for q in (50, 90, 95, 99)},
+                     "max_ms": round(max(latencies) * 1000, 2)})
     for row in rows:
         print(json.dumps(row), flush=True)
     return rows
@@ -250,6 +268,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     options = parser.parse_args()
     rows = run(options.threads, options.operations, options.server_threads, options.seed)
+    save("stress", rows)
     sys.exit(1 if rows[1]["violations"] else 0)
 
 

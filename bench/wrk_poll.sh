@@ -4,6 +4,7 @@
 set -euo pipefail
 BIN=${BIN:-.venv/bin}
 PORT=${PORT:-18080}
+rows=()
 for mode in off requests; do
   "$BIN/mocktmc" serve --port "$PORT" --clock frozen --validate "$mode" >/dev/null 2>&1 &
   server=$!
@@ -14,7 +15,15 @@ for mode in off requests; do
        "$BIN/python" -c 'import json, sys; print(json.load(sys.stdin)["executionId"])')
   rps=$(wrk -t2 -c8 -d8s -H 'Authorization: Bearer bench' "http://127.0.0.1:$PORT/processing/executions/$id" |
         awk '/Requests\/sec/ {print $2}')
-  echo "{\"validate\": \"$mode\", \"operation\": \"GET /processing/executions/{id}\", \"tool\": \"wrk -t2 -c8 -d8s\", \"requests_per_s\": $rps}"
+  row="{\"validate\": \"$mode\", \"operation\": \"GET /processing/executions/{id}\", \"tool\": \"wrk -t2 -c8 -d8s\", \"requests_per_s\": $rps}"
+  echo "$row"
+  rows+=("$row")
   kill -TERM "$server"; wait "$server" 2>/dev/null || true
   trap - EXIT
 done
+# The same rows for the benchmarks' page (build/bench/wrk_poll.json, bench/figures.py).
+printf '%s\n' "${rows[@]}" | BENCH="$(dirname "$0")" "$BIN/python" -c '
+import json, os, sys
+sys.path.insert(0, os.environ["BENCH"])
+from figures import save
+save("wrk_poll", [json.loads(line) for line in sys.stdin if line.strip()], command="bash bench/wrk_poll.sh")'

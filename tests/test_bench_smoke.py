@@ -41,7 +41,9 @@ def test_schedule_scale_benchmark_smoke():
     assert all(r["bytes_per_schedule"] >= 0 for r in memory) and len(memory) >= 3
 
 
-def test_retention_benchmark_smoke():
+def test_retention_benchmark_smoke(tmp_path):
+    from bench.figures import save
+    from bench.page import build
     from bench.retention import run as retention
     results = retention(days=3, every=1, retention=1, huge=1e8)
     curve = [row for row in results if row["measure"] == "day by day"]
@@ -53,6 +55,12 @@ def test_retention_benchmark_smoke():
     # one advance of the three days builds the last two (the window and the day before it) and counts the first
     assert whole["runs_skipped"] >= 1439 and whole["runs_started"] + whole["runs_skipped"] >= 3 * 1440
     assert huge["runs_skipped"] > 1e8 / 60 - 3 * 1440  # every minute but the two days it built
+    # What make bench keeps of it, and the page drawn from that: the memory curve has the three days.
+    save("retention", results, tmp_path)
+    page = build(tmp_path).read_text()
+    curve = page[page.index("<svg"):page.index("</svg>")]
+    assert "id='retention-rss'" in curve and curve.count("<circle class='point'") == 3
+    assert f"data-x='3' data-y='{curve_rss(results)}'" in curve
 
 
 def test_fresh_mock_benchmark_smoke():
@@ -94,3 +102,8 @@ def test_dashboard_reads_benchmark_smoke():
     assert len(reads) == 6 and all(row["requests"] == 3 and row["median_ms"] > 0 for row in reads)
     assert reads[0]["median_total"] >= 600  # every run made is listed
     assert results[-1]["MB"] > 0
+
+
+def curve_rss(results: list[dict]) -> str:
+    """The last sampled day's RSS as the chart writes it."""
+    return f"{[row for row in results if row['measure'] == 'day by day'][-1]['rss_mb']:g}"

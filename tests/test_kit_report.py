@@ -101,8 +101,40 @@ def test_the_report_reads_in_a_browser(browser, kit_run, tmp_path):
         check = browser.find_element(By.CSS_SELECTOR, "#failure-index a").text
         assert check == "response_schema_conformance"
         assert browser.find_elements(By.CSS_SELECTOR, f"table.checks tr.fail a[href='#check-{check}']")
+        _the_charts_show_what_the_summary_says(browser, kit_run.summary)
     finally:
         _keep_screenshot(browser)
+
+
+def _the_charts_show_what_the_summary_says(browser: webdriver.Chrome, summary: str) -> None:
+    """A stacked bar per family of the coverage table, its parts the checks the summary counts; the target's
+    answer times per family, percentiles in order, from as many answers as the table beside says."""
+    chart = browser.find_element(By.ID, "chart-checks")
+    browser.execute_script("arguments[0].scrollIntoView()", chart)
+    assert chart.is_displayed() and chart.size["height"] > 150
+    table = [row.find_element(By.TAG_NAME, "td").text for row in
+             browser.find_elements(By.CSS_SELECTOR, "#coverage tr:not(.all)")[1:]]
+    categories = [g.get_attribute("data-category") for g in chart.find_elements(By.CSS_SELECTOR, "g.category")]
+    assert categories == table and len(categories) >= 2
+    said = re.findall(r"^  (\w+): \d+ operations covered, (\d+) checks passed, (\d+) failed", summary, re.M)
+    assert said
+    for family, passed, failed in said:
+        bars = {bar.get_attribute("data-series"): bar for bar in
+                chart.find_elements(By.CSS_SELECTOR, f"rect.bar[data-category='{family}']")}
+        assert (bars["passed"].get_attribute("data-value"), bars["failed"].get_attribute("data-value")) == (
+            passed, failed)
+        assert bars["passed"].size["height"] > 0 and (bars["failed"].size["height"] > 0) == (failed != "0")
+        assert bars["failed"].find_element(By.TAG_NAME, "title").get_attribute("textContent") == (
+            f"{family}, failed: {failed} checks")
+    times = browser.find_element(By.ID, "chart-answer-times")
+    assert times.is_displayed()
+    counts = {row.find_elements(By.TAG_NAME, "td")[0].text: int(row.find_elements(By.TAG_NAME, "td")[1].text)
+              for row in browser.find_elements(By.CSS_SELECTOR, "#answer-times tr")[1:]}
+    assert {"orchestration", "processing"} <= set(counts) and all(count > 0 for count in counts.values())
+    for family in counts:
+        values = [float(bar.get_attribute("data-value")) for bar in
+                  times.find_elements(By.CSS_SELECTOR, f"rect.bar[data-category='{family}']")]
+        assert len(values) == 4 and 0 < values[0] <= values[1] <= values[2] <= values[3], (family, values)
 
 
 def _keep_screenshot(browser: webdriver.Chrome) -> None:
@@ -163,6 +195,30 @@ def _record() -> Record:
     record.test_outcome("test_quirks.py::test_q", "skipped", "read-only target", "test_quirks.py::test_q")
     record.exit_status = 1
     return record
+
+
+def test_the_page_charts_checks_and_answer_times_per_family():
+    record = _record()
+    for milliseconds in range(1, 101):  # 1 ms to 100 ms: the percentiles are those very answers
+        record.answered("orchestration", milliseconds / 1000)
+    record.answered("processing", 0.25)
+    page = record.html()
+    charts = {svg.get("id"): svg for svg in map(ET.fromstring, re.findall(r"<svg .*?</svg>", page, re.S))}
+    bars = {(bar.get("data-category"), bar.get("data-series")): bar.get("data-value")
+            for bar in charts["chart-checks"].iter("{http://www.w3.org/2000/svg}rect") if bar.get("data-series")}
+    # legacy's operations were all left out: it is in the coverage table, with no checks, and so in the chart.
+    assert bars == {("legacy", "passed"): "0", ("legacy", "failed"): "0", ("orchestration", "passed"): "1",
+                    ("orchestration", "failed"): "1", ("processing", "passed"): "0", ("processing", "failed"): "1"}
+    times = {(bar.get("data-category"), bar.get("data-series")): float(bar.get("data-value"))
+             for bar in charts["chart-answer-times"].iter("{http://www.w3.org/2000/svg}rect")
+             if bar.get("data-series")}
+    assert [times[("orchestration", p)] for p in ("p50", "p90", "p95", "p99")] == [50, 90, 95, 99]
+    assert times[("processing", "p99")] == 250
+    assert "<tr><td>orchestration</td><td class='n'>100</td><td class='n'>50</td><td class='n'>90</td>" in page
+    assert "<td class='n'>99</td><td class='n'>100</td></tr>" in page  # p99, and the slowest answer
+    assert "How fast the target answered" in page
+    # Without timed answers there is no answer-time chart (nothing is drawn that was not measured).
+    assert "chart-answer-times" not in _record().html() and "chart-checks" in _record().html()
 
 
 def test_failures_are_numbered_in_order_and_replayed_by_number():

@@ -15,6 +15,7 @@ from datetime import datetime
 from importlib import metadata
 from typing import NamedTuple
 
+from ..charts import FAILED, PASSED, bar_chart, number, percentile
 from ..contract_documents import operation_labels
 
 
@@ -27,6 +28,8 @@ def contract_operations(family: str) -> frozenset[str]:
         return frozenset()
 
 
+# The answer times' percentiles the HTML report shows, per family.
+ANSWER_PERCENTILES = (50, 90, 95, 99)
 # The text summary shows this many failures of one check; the HTML report shows them all.
 SHOWN_PER_CHECK = 3
 MESSAGE_LINES = 12
@@ -90,6 +93,9 @@ class Record:
     test_notes: dict[str, str] = field(default_factory=dict)
     # A report's test -> the pytest item it ran in (they differ for subtests: schemathesis' operations).
     test_items: dict[str, str] = field(default_factory=dict)
+    # Family -> seconds each of the target's answers took, as the kit timed them (schemathesis' own timing of
+    # its cases; the suites' requests timed around the call): a float a request, for the report's percentiles.
+    answers: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -124,6 +130,20 @@ class Record:
             if first:
                 self.failures.append(Failure(family, check, operation, message, curl, self.current_test,
                                              id=f"F{len(self.failures) + 1}"))
+
+    def answered(self, family: str, seconds: float) -> None:
+        """The target answered a request of `family` in `seconds`."""
+        with self._lock:
+            self.answers[family].append(seconds)
+
+    def answer_times(self) -> dict[str, tuple[int, dict[str, float]]]:
+        """Family -> (answers timed, {"p50": ms, "p90": ..., "p95": ..., "p99": ..., "max": ...}), families in name
+        order; percentiles by nearest rank, so each is a time the kit measured."""
+        with self._lock:
+            timed = {family: list(seconds) for family, seconds in sorted(self.answers.items()) if seconds}
+        return {family: (len(seconds), {**{f"p{q}": percentile(seconds, q) * 1000 for q in ANSWER_PERCENTILES},
+                                        "max": max(seconds) * 1000})
+                for family, seconds in timed.items()}
 
     def exempt(self, what: str, why: str) -> None:
         with self._lock:
@@ -335,6 +355,7 @@ class Record:
                          f"</td><td class='n'>{bad}</td><td class='n'>{left}</td></tr>")
         parts.append(f"<tr class='all'><td>all</td><td class='n'>{covered}</td><td class='n'>{published}</td>"
                      f"<td class='n'>{checks_passed}</td><td class='n'>{checks_failed}</td><td></td></tr></table>")
+        parts.append(self._charts(rows))
         parts.append("<h2>Checks</h2>")
         for family, family_rows in rows.items():
             parts.append(f"<h3 id='family-{_slug(family)}'>{_esc(family)}</h3>")
@@ -384,6 +405,35 @@ class Record:
         parts.append(f"<p class='foot'>Repeat the run: <code>mocktmc contract ... --seed {self.seed}</code> "
                      f"(pytest: <code>--tmc-seed {self.seed}</code>)</p>")
         return "\n".join(parts) + "\n"
+
+    def _charts(self, rows: dict[str, list[tuple[str, int, int]]]) -> str:
+        """The coverage table's checks as stacked bars per family, and how fast the target answered, per family
+        (percentiles of the answers the kit timed, with their count in a table beside)."""
+        families = list(rows)
+        failed = [sum(1 for _, _, bad in family_rows if bad) for family_rows in rows.values()]
+        passed = [len(family_rows) - bad for family_rows, bad in zip(rows.values(), failed)]
+        parts = ["<div class='charts'>", "<figure>" + bar_chart(
+            families, [("passed", passed), ("failed", failed)], title="Checks per family", y_label="checks",
+            stacked=True, colours=(PASSED, FAILED), width=max(360, 110 * len(families) + 100),
+            chart_id="chart-checks") + "<figcaption>Checks passed and failed, per family (as in the table above)."
+            "</figcaption></figure>"]
+        times = self.answer_times()
+        if times:
+            names = [f"p{q}" for q in ANSWER_PERCENTILES]
+            parts.append("<figure>" + bar_chart(
+                list(times), [(name, [figures[name] for _, figures in times.values()]) for name in names],
+                title="How fast the target answered", y_label="ms", width=max(420, 150 * len(times) + 100),
+                chart_id="chart-answer-times") + "<figcaption>Percentiles of the time each of the target's answers "
+                "took, per family, as the kit timed them (from sending the request to reading the answer).</figcaption>"
+                "</figure>")
+            parts.append("<table id='answer-times'><tr><th>family</th><th>answers timed</th>" + "".join(
+                f"<th>{name} (ms)</th>" for name in [*names, "max"]) + "</tr>")
+            parts += [f"<tr><td>{_esc(family)}</td><td class='n'>{count}</td>" + "".join(
+                f"<td class='n'>{number(figures[name])}</td>" for name in [*names, "max"]) + "</tr>"
+                for family, (count, figures) in times.items()]
+            parts.append("</table>")
+        parts.append("</div>")
+        return "".join(parts)
 
     @staticmethod
     def _failure_group(family: str, operation: str, failures: list[Failure]) -> str:
@@ -501,6 +551,9 @@ summary{cursor:pointer}
 .failure{border-top:1px dashed #d0d7de;margin-top:.5em}
 :target{outline:3px solid #d4a72c;outline-offset:4px}
 .foot{color:#57606a;margin-top:2em}
+.charts figure{display:inline-block;vertical-align:top;margin:.6em 1.2em .6em 0}
+.charts svg{max-width:100%;height:auto;border:1px solid #e5e7eb;border-radius:6px}
+figcaption{color:#57606a;font-size:.9em;max-width:520px}
 </style></head><body>"""
 _FAIL_ROW = " class='fail'"
 # Characters XML 1.0 cannot carry (and that mean nothing on a page): fuzzed data brings them into messages.
