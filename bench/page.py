@@ -206,7 +206,7 @@ def render(documents: dict[str, dict], problems: Sequence[str] = ()) -> str:
         rows = [row for row in document["rows"] if isinstance(row, dict)]
         load_average = document.get("load_average")
         parts.append(f"<section class='bench' id='{esc(name)}'><h2>{esc(TITLES.get(name, name))}</h2>"
-                     f"<p class='meta'>measured {esc(document.get('written', '?'))} &middot; "
+                     f"<p class='meta'>saved {esc(document.get('written', '?'))} by "
                      f"<code>{esc(document.get('command', ''))}</code> &middot; {esc(document.get('cpus', '?'))} "
                      f"CPUs &middot; load average {esc(load_average[0] if load_average else '?')}</p>")
         for caption, svg in CHARTS.get(name, lambda rows: [])(rows):
