@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -57,7 +58,19 @@ def _text(browser: webdriver.Chrome, element_id: str) -> str:
 
 
 def _wait_for(browser: webdriver.Chrome, condition, message: str):
-    return WebDriverWait(browser, WAIT).until(lambda d: condition(d), message)
+    """`condition` once it holds; a table redrawn while the condition reads it is read again, not a failure."""
+    return WebDriverWait(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: condition(d), message)
+
+
+def _click(browser: webdriver.Chrome, css: str, message: str) -> None:
+    """Click what `css` finds, found again if the page redrew it meanwhile (a table is redrawn as it refreshes)."""
+    def clicked(d: webdriver.Chrome) -> bool:
+        found = d.find_elements(By.CSS_SELECTOR, css)
+        if found:
+            found[0].click()
+        return bool(found)
+    _wait_for(browser, clicked, message)
 
 
 def _tab(browser: webdriver.Chrome, name: str) -> None:
@@ -81,12 +94,12 @@ def test_watch_a_run_finish_and_read_its_log(browser, server):
     WebDriverWait(browser, WAIT).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready"))
     assert browser.current_url == f"{server}/_mocktmc/ui"
     assert _text(browser, "auth") == "open" and _text(browser, "problem") == ""
-    row = _wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"#runs-table tr[data-run='{run_id}']"),
-                    "the new run is not in the runs table")[0]
-    assert row.find_elements(By.TAG_NAME, "td")[1].text == "Nightly report"
-    row.click()
-    status = _wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, STATUS_FIELD), "no details opened")[0]
-    assert status.text in ("dispatching", "executing")
+    row = f"#runs-table tr[data-run='{run_id}']"
+    _wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, f"{row} td:nth-child(2)").text == "Nightly report",
+              "the new run is not in the runs table")
+    _click(browser, row, "the new run's row went away")
+    _wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, STATUS_FIELD).text in ("dispatching", "executing"),
+              "no details of a run going opened")
     screenshot(browser, "dashboard-run-going")
 
     # The Nightly report runs ten minutes: an hour later it has finished, and the open details say so.
@@ -182,7 +195,7 @@ def test_a_fault_added_in_the_page_fails_the_clients_next_request(browser, serve
     faulted_seq = newest[0].get_attribute("data-seq")
     cells = [cell.text for cell in newest[0].find_elements(By.TAG_NAME, "td")]
     assert cells[2:6] == ["GET", "/orchestration/environments", "503", fault_id]
-    newest[0].click()
+    _click(browser, f"#journal-table tr[data-seq='{faulted_seq}']", "the faulted request's row went away")
     assert f'"fault": "{fault_id}"' in _text(browser, "journal-body")
     screenshot(browser, "dashboard-journal")
     # Filtered by status: the faulted request alone.
@@ -194,7 +207,7 @@ def test_a_fault_added_in_the_page_fails_the_clients_next_request(browser, serve
 
     # The spent rule is removed from the page.
     _tab(browser, "faults")
-    browser.find_element(By.CSS_SELECTOR, f"#faults-table button[data-remove='{fault_id}']").click()
+    _click(browser, f"#faults-table button[data-remove='{fault_id}']", "no button removes the rule")
     _wait_for(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "#faults-table tbody tr"), "the rule stayed")
     assert requests.get(f"{server}/_mocktmc/faults").json() == []
 
