@@ -547,7 +547,7 @@ class Importer:
             done += 1
             if done % 100 == 0:
                 self.say(f"task details: {done}/{len(extracts)}")
-            task_id = extract.get("id") or extract.get("executable")
+            task_id = str(extract.get("id") or extract.get("executable"))
             ws_id = self.workspace_of(extract)
             if ws_id is None:
                 if not self.excluded(extract):
@@ -660,7 +660,7 @@ class Importer:
     def read_plans(self) -> None:
         extracts = list(self.listing("plans", "/orchestration/executables/plans"))
         for extract in extracts:
-            plan_id = extract.get("executable") or extract.get("id")
+            plan_id = str(extract.get("executable") or extract.get("id"))
             ws_id = self.workspace_of(extract)
             label = _label("plan", {**extract, "id": plan_id})
             if ws_id is None:
@@ -717,14 +717,14 @@ class Importer:
         homeless = [e for e in engines if not (e.get("workspace") or {}).get("id")]
         env_of: dict[str, str] = {}
         if homeless:
-            for env_id in self.envs:
+            for home in self.envs:
                 for e in self.reader.items("/processing/runtimes/remote-engines",
-                                           {"query": f"environmentId=={env_id}"}):
-                    env_of[e["id"]] = env_id
+                                           {"query": f"environmentId=={home}"}):
+                    env_of[e["id"]] = home
         for engine in engines:
             label = _label("remote engine", engine)
             ws = engine.get("workspace") or {}
-            env_id = (ws.get("environment") or {}).get("id") or env_of.get(engine["id"])
+            env_id: str | None = (ws.get("environment") or {}).get("id") or env_of.get(engine["id"])
             if env_id not in self.envs:
                 if env_id not in self.filtered_envs:
                     self.report.skip(label, "its environment is not imported" if env_id else

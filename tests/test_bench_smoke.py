@@ -94,3 +94,9 @@ def test_dashboard_reads_benchmark_smoke():
     assert len(reads) == 6 and all(row["requests"] == 3 and row["median_ms"] > 0 for row in reads)
     assert reads[0]["median_total"] >= 600  # every run made is listed
     assert results[-1]["MB"] > 0
+
+
+def test_import_scale_benchmark_smoke():
+    from bench.import_scale import run as import_scale
+    [row] = import_scale(tasks=30)  # the bench itself checks every task came back and no secret did
+    assert row["tasks"] == 30 and row["requests"] > 30 * 3 and row["requests_per_s"] > 0

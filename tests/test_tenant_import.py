@@ -374,3 +374,18 @@ def test_progress_goes_to_stderr_and_quiet_silences_it(tmp_path):
         import_tenant(ImportOptions(url=IN_PROCESS_URL, output=tmp_path / "w.yaml", token="big-pat", rate=0,
                                     quiet=quiet), session=session, err=err)
         assert (expected in err.getvalue()) if expected else err.getvalue() == ""
+
+
+def test_an_engine_outside_every_workspace_keeps_its_environment(tmp_path):
+    world = big_world(1)
+    world["environments"].append({"id": "d" * 24, "name": "Other", "remoteEngines": [{"id": "c" * 24,
+                                                                                        "name": "loose-engine"}]})
+    world["environments"][0]["remoteEngines"] = [{"id": "b" * 24, "name": "home-engine", "workspace": "Many"}]
+    mock = MockTMC(fixtures=world, auth="strict")
+    session = requests.Session()
+    session.mount(IN_PROCESS_URL + "/", WSGITransport(mock.app))
+    out = tmp_path / "engines.yaml"
+    import_tenant(ImportOptions(url=IN_PROCESS_URL, output=out, token="big-pat", rate=0, quiet=True), session=session)
+    imported = {e["name"]: [r["id"] for r in e.get("remoteEngines", [])]
+                for e in yaml.safe_load(out.read_text())["environments"]}
+    assert imported == {"Big": ["b" * 24], "Other": ["c" * 24]}
