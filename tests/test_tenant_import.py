@@ -16,6 +16,7 @@ import yaml
 from mocktmc.testing import IN_PROCESS_URL, MockTMC, WSGITransport, connect
 from mocktmc.tenant_import import REDACTED, ImportOptions, TMCReader, import_tenant
 
+from .errors import assert_error
 from .serving import served
 
 pytestmark = pytest.mark.e2e
@@ -187,8 +188,8 @@ def test_a_service_account_token_is_renewed_before_it_runs_out(tmp_path):
     assert reader._token != first
     mock.clock.advance(2 * 60)  # the first token is dead now; the renewed one is not
     assert reader.get("/orchestration/workspaces")
-    assert session.get(IN_PROCESS_URL + "/orchestration/workspaces",
-                       headers={"Authorization": f"Bearer {first}"}).status_code == 401
+    dead = session.get(IN_PROCESS_URL + "/orchestration/workspaces", headers={"Authorization": f"Bearer {first}"})
+    assert_error(dead, 401, "expired")
 
 
 def big_world(tasks: int) -> dict:
