@@ -22,7 +22,8 @@ from .serving import served
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+# The command reads $TMC_TOKEN and the like: a developer's own must not change what these tests pass.
+ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("TMC_")}, "PYTHONPATH": str(ROOT)}
 PAT = "mocktmc-demo-pat-alice"
 CLIENT_ID, CLIENT_SECRET = "0b4f3c2a-8d1e-4f6a-9c7b-5e2d1a3f4b6c", "demo-client-secret"
 CONTROL = "import-test-control"
