@@ -6,7 +6,9 @@ import io
 import os
 import subprocess
 import sys
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ import requests
 import yaml
 
 from mocktmc.testing import IN_PROCESS_URL, MockTMC, WSGITransport, connect
-from mocktmc.tenant_import import REDACTED, ImportOptions, TMCReader, import_tenant
+from mocktmc.tenant_import import REDACTED, ImportOptions, Refused, TMCReader, import_tenant
 
 from .errors import assert_error
 from .serving import served
@@ -391,3 +393,46 @@ def test_an_engine_outside_every_workspace_keeps_its_environment(tmp_path):
     imported = {e["name"]: [r["id"] for r in e.get("remoteEngines", [])]
                 for e in yaml.safe_load(out.read_text())["environments"]}
     assert imported == {"Big": ["b" * 24], "Other": ["c" * 24]}
+
+
+def test_pacing_and_backoff_wait_what_they_should(tmp_path):
+    """With a clock that stands still, every wait is the reader's own: 1/rate between requests, and on a 503
+    without Retry-After 0.5 s doubling per retry until the retries run out."""
+    mock = MockTMC(auth="strict")
+    session = requests.Session()
+    session.mount(IN_PROCESS_URL + "/", WSGITransport(mock.app))
+    waits: list[float] = []
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    options = ImportOptions(url=IN_PROCESS_URL, output=tmp_path / "w.yaml", token=PAT, rate=4, retries=3)
+    reader = TMCReader(options, session=session, sleep=sleep, clock=lambda: now[0])
+    for _ in range(3):
+        reader.get("/orchestration/environments")
+    assert waits == [0.25, 0.25] and reader.requests == 3
+
+    waits.clear()
+    mock.faults.add("GET", "/orchestration/workspaces", 503)
+    reader = TMCReader(replace(options, rate=0), session=session, sleep=sleep, clock=lambda: now[0])
+    with pytest.raises(Refused) as refused:
+        reader.get("/orchestration/workspaces")
+    assert refused.value.status == 503 and "503 Service Unavailable" in str(refused.value)
+    assert waits == [0.5, 1.0, 2.0] and reader.requests == 4 and reader.retried == 3
+
+
+def test_retry_after_is_read_as_seconds_or_as_a_date():
+    from mocktmc.tenant_import import _retry_after
+
+    def answered(value: str | None) -> requests.Response:
+        response = requests.Response()
+        if value is not None:
+            response.headers["Retry-After"] = value
+        return response
+
+    assert _retry_after(answered("3")) == 3.0 and _retry_after(answered(None)) is None
+    assert _retry_after(answered("soon")) is None
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= (_retry_after(answered(later)) or 0) <= 30
