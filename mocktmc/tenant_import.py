@@ -300,7 +300,9 @@ def _extra(kind_label: str, item: dict, handled: set[str], report: Report,
     for key, value in item.items():
         if key in handled or value in (None, "", [], {}) or defaults.get(key, object()) == value:
             continue
-        report.skip(f"{kind_label} field {key}", f"the fixture format has no place for it (value {_short(value)})")
+        # The summary is output too: a field that looks like a secret is named, never shown.
+        shown = "a secret, not shown" if _is_secret(str(key)) else f"value {_short(value)}"
+        report.skip(f"{kind_label} field {key}", f"the fixture format has no place for it ({shown})")
 
 
 def _short(value: Any) -> str:

@@ -436,3 +436,14 @@ def test_retry_after_is_read_as_seconds_or_as_a_date():
     assert _retry_after(answered("soon")) is None
     later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
     assert 25 <= (_retry_after(answered(later)) or 0) <= 30
+
+
+def test_a_field_without_a_place_is_named_and_a_secret_one_is_not_shown():
+    from mocktmc.tenant_import import Report, _extra
+
+    report = Report()
+    _extra("engine 'x' (1)", {"id": "1", "color": "red", "apiToken": "zzz-secret", "lineage": False, "empty": ""},
+           {"id"}, report, defaults={"lineage": False})
+    assert report.unmapped == [
+        "engine 'x' (1) field color: the fixture format has no place for it (value 'red')",
+        "engine 'x' (1) field apiToken: the fixture format has no place for it (a secret, not shown)"]
