@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/poll_vs_flask.py
 	$(BIN)/python bench/stress.py
 	$(BIN)/python bench/hostile_bodies.py
+	$(BIN)/python bench/import_scale.py
 	@if command -v wrk >/dev/null; then BIN=$(BIN) bash bench/wrk_poll.sh; \
 	 else echo "wrk is not installed: the saturation measure is skipped (apt-get install wrk)"; fi
 	$(BIN)/python bench/page.py  # build/bench/index.html: the figures above as charts and tables

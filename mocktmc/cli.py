@@ -228,6 +228,45 @@ def list_quirks(as_json: bool) -> None:
         click.echo("")
 
 
+@main.command("import")
+@click.option("--url", required=True, metavar="URL", help="The TMC API's base URL, e.g. https://api.eu.cloud.talend.com.")
+@click.option("--token", envvar="TMC_TOKEN", default=None, help="A personal access token (or $TMC_TOKEN).")
+@click.option("--client-id", envvar="TMC_CLIENT_ID", default=None, help="A service account's client id.")
+@click.option("--client-secret", envvar="TMC_CLIENT_SECRET", default=None,
+              help="Its secret (or $TMC_CLIENT_SECRET), exchanged at /security/oauth/token.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The fixture world to write.")
+@click.option("--include", multiple=True, metavar="ENV|WS",
+              help="Import only this environment or workspace (id or name); repeatable.")
+@click.option("--exclude", multiple=True, metavar="ENV|WS",
+              help="Leave out this environment or workspace (id or name); repeatable.")
+@click.option("--history-days", default=0, type=click.IntRange(0, 60), help="Copy the runs of the last N days.")
+@click.option("--rate", default=8.0, show_default=True, type=click.FloatRange(0),
+              help="Requests a second at most; 0 does not pace.")
+@click.option("--retries", default=5, show_default=True, type=click.IntRange(0, 20),
+              help="Retries of a request answered 429 or 5xx (or not answered), with exponential backoff.")
+@click.option("--quiet", is_flag=True, help="No progress lines on standard error.")
+def import_world(url: str, token: str | None, client_id: str | None, client_secret: str | None, output: str,
+                 include: tuple[str, ...], exclude: tuple[str, ...], history_days: int, rate: float, retries: int,
+                 quiet: bool) -> None:
+    """Read a TMC account (GETs only) and write it as a fixture world that `serve --fixtures` loads."""
+    from pathlib import Path
+
+    from .tenant_import import ImportOptions, TenantError, UsageProblem, import_tenant, summary
+
+    options = ImportOptions(url=url, output=Path(output), token=token, client_id=client_id,
+                            client_secret=client_secret, include=include, exclude=exclude,
+                            history_days=history_days, rate=rate, retries=retries, quiet=quiet)
+    try:
+        outcome = import_tenant(options)
+    except UsageProblem as exc:
+        click.echo(f"mocktmc import: {exc}", err=True)
+        sys.exit(2)
+    except TenantError as exc:
+        click.echo(f"mocktmc import: {exc}", err=True)
+        sys.exit(1)
+    click.echo(summary(outcome, options))
+
+
 @main.command("defects")
 def list_defects() -> None:
     """List the deliberate bugs `serve --defect` can switch on, each with what it breaks."""

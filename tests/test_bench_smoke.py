@@ -107,3 +107,9 @@ def test_dashboard_reads_benchmark_smoke():
 def curve_rss(results: list[dict]) -> str:
     """The last sampled day's RSS as the chart writes it."""
     return f"{[row for row in results if row['measure'] == 'day by day'][-1]['rss_mb']:g}"
+
+
+def test_import_scale_benchmark_smoke():
+    from bench.import_scale import run as import_scale
+    [row] = import_scale(tasks=30)  # the bench itself checks every task came back and no secret did
+    assert row["tasks"] == 30 and row["requests"] > 30 * 3 and row["requests_per_s"] > 0
