@@ -125,9 +125,15 @@ def _interaction_problem(value: Any) -> str | None:
     if not isinstance(request, dict) or not isinstance(request.get("method"), str) \
             or not isinstance(request.get("path"), str):
         return "no request with a method and a path"
+    query = request.get("query")
+    if query is not None and not (isinstance(query, dict) and all(
+            isinstance(values, list) and all(isinstance(item, str) for item in values) for values in query.values())):
+        return "a query that is not a dict of lists of strings"
+    if not isinstance(request.get("headers") or {}, dict):
+        return "request headers that are not an object"
     if not isinstance(value.get("seq"), int) or not isinstance(value.get("time"), str):
         return "no seq or time"
     response = value.get("response")
-    if response is not None and not isinstance(response, dict):
-        return "a response that is not an object"
+    if response is not None and not (isinstance(response, dict) and isinstance(response.get("headers") or {}, dict)):
+        return "a response that is not an object with an object of headers"
     return None
