@@ -246,7 +246,8 @@ main.add_command(contract_command)
               help="Replay against a mock built here from this fixture world (a YAML file or a bundled name).")
 @click.option("--url", default=None, metavar="URL", help="Replay against a mocktmc server running at URL.")
 @click.option("--token", default=None,
-              help="The bearer token the replay sends (default: one made through the mock's control plane).")
+              help="The bearer token the replay sends (default: a personal access token of the mock's first user, "
+                   "made through its control plane).")
 @click.option("--control-token", default=None, help="The --url server's control token, when it has one.")
 @click.option("--ignore", "ignores", multiple=True, metavar="[METHOD] [/PATH] JSONPATH",
               help="Accept a known difference: a JSON path of the body ($.items[*].id, $..requestId), or status, "
@@ -263,8 +264,10 @@ def diff(cassette: str, fixtures: str | None, url: str | None, token: str | None
     import warnings
     from typing import NoReturn
 
+    import requests
+
     from . import parity
-    from .cassette import CassetteError
+    from .cassette import CassetteError, CassetteWarning
     from .testing import MockTMCError
 
     def fail(message: str) -> NoReturn:
@@ -280,7 +283,7 @@ def diff(cassette: str, fixtures: str | None, url: str | None, token: str | None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             files, interactions = parity.load(cassette)
-        notes = [str(warning.message) for warning in caught]
+        notes = [str(warning.message) for warning in caught if issubclass(warning.category, CassetteWarning)]
         start = parity.first_time(interactions)
         if fixtures is not None:
             target = parity.Target.from_fixtures(fixtures, start, token)
@@ -294,7 +297,7 @@ def diff(cassette: str, fixtures: str | None, url: str | None, token: str | None
     try:
         report = parity.replay(interactions, target, ignores=accepted, tolerance=time_tolerance, cassettes=files,
                                warnings=notes)
-    except MockTMCError as exc:  # the clock refused a move mid-replay (another client moved it past the recording)
+    except (MockTMCError, requests.RequestException) as exc:  # the clock refused a move, or the server went away
         fail(f"the replay stopped: {exc}")
     finally:
         target.close()

@@ -129,7 +129,9 @@ class ParityReport:
             lines.append(f"{where}#{result.seq} {result.method} {result.path}")
             lines += [f"  {difference.text()}" for difference in result.differences]
         for skipped in self.skipped:
-            lines.append(f"#{skipped['seq']} {skipped['method']} {skipped['path']}: not replayed ({skipped['reason']})")
+            where = f"{Path(skipped['file']).name} " if several else ""
+            lines.append(f"{where}#{skipped['seq']} {skipped['method']} {skipped['path']}: "
+                         f"not replayed ({skipped['reason']})")
         lines.append(f"{self.replayed} interaction(s) replayed against {self.target}: "
                      + (f"{len(self.results)} with differences ({self.difference_count} in all)" if self.results
                         else "no difference")
@@ -447,8 +449,9 @@ class Target:
     """A mock to replay against: a session for the TMC API, a control plane (for its clock), a token."""
 
     def __init__(self, name: str, session: requests.Session, base_url: str, token: str,
-                 control: Control | None) -> None:
+                 control: Control | None, server: Control | None = None) -> None:
         self.name, self.session, self.base_url, self.token, self.control = name, session, base_url, token, control
+        self._server = server  # the unbound control plane of a --url server, whose connections close with this
         self.shift = timedelta(0)
         self._resume_after = False
         self._now: datetime | None = None
@@ -497,11 +500,12 @@ class Target:
                                   f"give --token, or --control-token for a closed control plane") from None
             warnings.append(f"the control plane answered {exc.status} ({exc.detail}): the mock's clock is left as it "
                             f"is, so runs and times may not line up with the recording")
-        target = cls(url, requests.Session(), url, token, control)
+        target = cls(url, requests.Session(), url, token, control, server)
         if control is not None and start is not None:
             try:
                 target._align(start, warnings)
-            except MockTMCError as exc:
+            except (MockTMCError, requests.RequestException) as exc:
+                target.close()
                 raise ParityError(f"cannot set the mock's clock to the recording's: {exc}") from None
         return target
 
@@ -528,9 +532,16 @@ class Target:
             self._now = moment
 
     def close(self) -> None:
-        if self.control is not None and self._resume_after:
-            self.control.clock.resume()
-        self.session.close()
+        """Set a clock the replay froze running again (a mock built here just goes)."""
+        try:
+            if self.control is not None and self._resume_after:
+                self.control.clock.resume()
+        except (MockTMCError, requests.RequestException):
+            pass  # a server gone (or closed) mid-replay: there is no clock left to set running, and the error was told
+        finally:
+            self.session.close()
+            if self._server is not None:
+                self._server.close()
 
 
 def _iso(moment: datetime) -> str:
