@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import warnings
@@ -108,7 +110,7 @@ def test_a_recording_replayed_against_its_own_world_has_no_difference(recording)
     assert text.returncode == 0 and "no difference" in text.stdout, text.stdout + text.stderr
 
 
-def test_without_the_id_map_the_polls_would_miss_the_run(recording):
+def test_without_the_id_map_the_polls_would_miss_the_run(recording, monkeypatch):
     """The same replay, in process, with the map's learning switched off: the run's polls answer 404. What proves
     the map is what made the clean replay clean."""
     path, run_id = recording
@@ -119,13 +121,12 @@ def test_without_the_id_map_the_polls_would_miss_the_run(recording):
         def learn(self, recorded: str, mock: str) -> bool:
             return False
 
-    original = parity.IdMap
-    parity.IdMap = NoLearning  # type: ignore[misc]
+    monkeypatch.setattr(parity, "IdMap", NoLearning)
     try:
         report = parity.replay(interactions, target, cassettes=files)
     finally:
-        parity.IdMap = original  # type: ignore[misc]
         target.close()
+    assert report.id_map == {}
     polls = [r for r in report.results if r.path == f"/processing/executions/{run_id}"]
     assert polls and all(any(d.where == "status" and d.mock == 404 for d in r.differences) for r in polls)
 
@@ -313,3 +314,25 @@ def test_a_file_that_is_not_a_cassette_is_an_error(tmp_path):
         warnings.simplefilter("always")
         assert read_cassette(partial)[1] == []
     assert ["not an interaction" in str(w.message) for w in caught] == [True, True]
+
+
+def test_the_readme_example_is_what_diff_prints(defective_recording, tmp_path):
+    """The README's example session, run as written against the defective recording (as `recordings/`)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("\n## Parity: `mocktmc diff`\n")
+    section = readme[start:readme.index("\n## ", start + 1)]
+    [example] = [block for _language, block in re.findall(r"^```(\w*)\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)
+                 if block.startswith("$ mocktmc diff")]
+    (tmp_path / "recordings").symlink_to(defective_recording.parent)
+    (tmp_path / "fixtures").symlink_to(ROOT / "fixtures")
+    steps = re.findall(r"^\$ (.*)\n((?:(?!\$ ).*\n)*)", example, re.MULTILINE)
+    assert len(steps) == 3
+    last = None
+    for command, expected in steps:
+        if command == "echo $?":
+            assert last is not None and f"{last.returncode}\n" == expected
+            continue
+        assert command.startswith("mocktmc diff ")
+        last = subprocess.run([sys.executable, "-m", "mocktmc", *shlex.split(command)[1:]], capture_output=True,
+                              text=True, env=ENV, cwd=tmp_path, timeout=300)
+        assert last.stdout == expected, (command, last.stdout, last.stderr)
