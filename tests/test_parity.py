@@ -350,3 +350,21 @@ def test_the_readme_example_is_what_diff_prints(defective_recording, tmp_path):
         last = subprocess.run([sys.executable, "-m", "mocktmc", *shlex.split(command)[1:]], capture_output=True,
                               text=True, env=ENV, cwd=tmp_path, timeout=300)
         assert last.stdout == expected, (command, last.stdout, last.stderr)
+
+
+def test_a_directory_of_sessions_is_replayed_oldest_first_with_one_id_map(recording, tmp_path):
+    """Two proxy sessions (the run started in the first, polled in the second): one replay, one map."""
+    path, run_id = recording
+    header, *lines = path.read_text().splitlines()
+    started = next(n for n, line in enumerate(lines) if '"/processing/executions"' in line)
+    (tmp_path / "cassette-20261204T100000Z-1.jsonl").write_text("\n".join([header, *lines[:started + 1]]) + "\n")
+    (tmp_path / "cassette-20261204T100001Z-2.jsonl").write_text("\n".join([header, *lines[started + 1:]]) + "\n")
+    result = _mocktmc("diff", str(tmp_path), "--fixtures", str(WORLD), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert len(report["cassettes"]) == 2 and report["replayed"] == len(lines) and run_id in report["idMap"]
+    # In the wrong order the polls come before the run: the second file's answers differ, named by file.
+    (tmp_path / "cassette-20261204T100000Z-1.jsonl").rename(tmp_path / "cassette-20261204T100002Z-1.jsonl")
+    result = _mocktmc("diff", str(tmp_path), "--fixtures", str(WORLD))
+    assert result.returncode == 1
+    assert result.stdout.startswith("cassette-20261204T100001Z-2.jsonl #"), result.stdout
