@@ -261,13 +261,12 @@ def diff(cassette: str, fixtures: str | None, url: str | None, token: str | None
 
     Exit status: 0 no difference, 1 differences, 2 bad usage or an unreadable cassette.
     """
-    import warnings
     from typing import NoReturn
 
     import requests
 
     from . import parity
-    from .cassette import CassetteError, CassetteWarning
+    from .cassette import CassetteError
     from .testing import MockTMCError
 
     def fail(message: str) -> NoReturn:
@@ -280,10 +279,7 @@ def diff(cassette: str, fixtures: str | None, url: str | None, token: str | None
         fail("--control-token is for a --url server")
     try:
         accepted = [parity.parse_ignore(text) for text in ignores]
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            files, interactions = parity.load(cassette)
-        notes = [str(warning.message) for warning in caught if issubclass(warning.category, CassetteWarning)]
+        files, interactions, notes = parity.load(cassette)
         start = parity.first_time(interactions)
         if fixtures is not None:
             target = parity.Target.from_fixtures(fixtures, start, token)

@@ -23,8 +23,10 @@ Like the contract kit, this judges the mock from outside, through the public API
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -34,11 +36,14 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .cassette import Interaction, cassette_files, read_cassette
+from .cassette import CassetteError, read_cassette
 from .control import globs, redaction
 from .testing import IN_PROCESS_URL, Control, MockTMC, MockTMCError, WSGITransport, connect
 
 REDACTED = "[redacted]"
+# DIR/cassette-<UTC start>-<pid>.jsonl: sorting the names sorts a directory's sessions by their start.
+CASSETTE_GLOB = "cassette-*.jsonl"
+Interaction = dict[str, Any]  # one line of a cassette, as read_cassette gives it
 # What a replayed request keeps of the recorded headers; the credentials are the replay's own.
 SENT_HEADERS = ("content-type", "accept")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -546,14 +551,76 @@ def _iso(moment: datetime) -> str:
 
 # --- the replay -------------------------------------------------------------------------------------------------
 
-def load(path: str | Path) -> tuple[list[str], list[tuple[str, Interaction]]]:
-    """The cassette files under `path` and their interactions, session after session, each in file order."""
+def cassette_files(path: str | Path) -> list[Path]:
+    """A file as itself; a directory as its cassettes, oldest session first."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob(CASSETTE_GLOB))
+        if not files:
+            raise CassetteError(f"{path} holds no cassette ({CASSETTE_GLOB})")
+        return files
+    if not path.exists():
+        raise CassetteError(f"{path}: no such file or directory")
+    return [path]
+
+
+def load(path: str | Path) -> tuple[list[str], list[tuple[str, Interaction]], list[str]]:
+    """The cassette files under `path`, their interactions (session after session, each in file order) and what was
+    skipped on the way: lines the reader could not parse, interactions without what a replay needs."""
     files = cassette_files(path)
     interactions: list[tuple[str, Interaction]] = []
-    for file in files:
-        _header, found = read_cassette(file)
-        interactions += [(str(file), interaction) for interaction in found]
-    return [str(file) for file in files], interactions
+    with _warnings_of(logging.getLogger("mocktmc.cassette")) as notes:
+        for file in files:
+            try:
+                _header, found = read_cassette(file)
+            except OSError as exc:  # a reader may leave reading errors as they are; here they are the usage's
+                raise CassetteError(f"cannot read {file}: {exc.strerror or exc}") from None
+            for interaction in found:
+                problem = _replay_problem(interaction)
+                if problem:
+                    notes.append(f"{file}: seq {interaction.get('seq')!r} skipped: {problem}")
+                else:
+                    interactions.append((str(file), interaction))
+    return [str(file) for file in files], interactions, notes
+
+
+@contextmanager
+def _warnings_of(logger: logging.Logger) -> Iterator[list[str]]:
+    """The logger's warnings, collected instead of printed (they belong in the report)."""
+    notes: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            notes.append(record.getMessage())
+
+    handler, propagate = Collect(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield notes
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _replay_problem(value: Interaction) -> str | None:
+    """What makes an interaction impossible to replay, or None: the format's fields a replay reads, of their type."""
+    request = value.get("request")
+    if not isinstance(request, dict) or not isinstance(request.get("method"), str) \
+            or not isinstance(request.get("path"), str):
+        return "no request with a method and a path"
+    query = request.get("query")
+    if query is not None and not (isinstance(query, dict) and all(
+            isinstance(values, list) and all(isinstance(item, str) for item in values) for values in query.values())):
+        return "a query that is not a dict of lists of strings"
+    if not isinstance(request.get("headers") or {}, dict):
+        return "request headers that are not an object"
+    if not isinstance(value.get("time"), str) or not isinstance(value.get("seq"), int):
+        return "no seq or time"
+    response = value.get("response")
+    if response is not None and not (isinstance(response, dict) and isinstance(response.get("headers") or {}, dict)):
+        return "a response that is not an object with an object of headers"
+    return None
 
 
 def first_time(interactions: Iterable[tuple[str, Interaction]]) -> datetime | None:

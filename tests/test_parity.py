@@ -3,19 +3,19 @@ records, tests/cassettes.py) replayed against a mock, and the differences report
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shlex
 import subprocess
 import sys
-import warnings
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from mocktmc import parity
-from mocktmc.cassette import CassetteError, CassetteWarning, read_cassette
+from mocktmc.cassette import CassetteError, read_cassette
 from mocktmc.testing import MockTMC
 
 from .cassettes import Recorder
@@ -123,7 +123,7 @@ def test_without_the_id_map_the_polls_would_miss_the_run(recording, monkeypatch)
     """The same replay, in process, with the map's learning switched off: the run's polls answer 404. What proves
     the map is what made the clean replay clean."""
     path, run_id = recording
-    files, interactions = parity.load(path)
+    files, interactions, _notes = parity.load(path)
     target = parity.Target.from_fixtures(str(WORLD), parity.first_time(interactions))
 
     class NoLearning(parity.IdMap):
@@ -191,19 +191,22 @@ def test_against_a_running_mock_whose_clock_is_set_through_the_control_plane(rec
         assert mock.clock.now().isoformat() < "2026-12-04T10" or late  # the server clock was left alone
 
 
-def test_a_cut_cassette_is_read_with_a_warning(recording, tmp_path):
+def test_a_cut_cassette_is_read_with_a_warning(recording, tmp_path, caplog):
     path, _run_id = recording
     text = path.read_text()
+    lines = len(text.splitlines())
     cut = tmp_path / path.name
     cut.write_text(text[:len(text) - 40])  # the last interaction's line, cut by a kill
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with caplog.at_level(logging.WARNING, logger="mocktmc.cassette"):
         _header, interactions = read_cassette(cut)
-    assert len(interactions) == len(text.splitlines()) - 2
-    assert [w.category for w in caught] == [CassetteWarning] and "not JSON" in str(caught[0].message)
+    assert len(interactions) == lines - 2
+    [warning] = caplog.records
+    assert f"line {lines} skipped" in warning.getMessage()
     result = _mocktmc("diff", str(tmp_path), "--fixtures", str(WORLD))  # a directory: its cassettes
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "warning:" in result.stderr and "not JSON" in result.stderr
+    [said] = result.stderr.splitlines()  # told once, as the report's warning (not also by the logger)
+    assert said.startswith("mocktmc diff: warning: ") and f"line {lines} skipped" in said
+    assert f"{lines - 2} interaction(s) replayed" in result.stdout
 
 
 def test_bad_usage_and_unreadable_cassettes_exit_2_with_one_line(recording, tmp_path):
@@ -317,17 +320,24 @@ def test_headers_that_matter():
         'headers.retry-after: recorded (absent), mock "1"']
 
 
-def test_a_file_that_is_not_a_cassette_is_an_error(tmp_path):
+def test_a_file_that_is_not_a_cassette_is_an_error_and_what_cannot_be_replayed_is_skipped(tmp_path, caplog):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     with pytest.raises(CassetteError, match="not a mocktmc cassette"):
         read_cassette(empty)
     partial = tmp_path / "partial.jsonl"
-    partial.write_text('{"cassette": "mocktmc", "version": 1}\n{"seq": 1}\n[1]\n')
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert read_cassette(partial)[1] == []
-    assert ["not an interaction" in str(w.message) for w in caught] == [True, True]
+    partial.write_text('{"cassette": "mocktmc", "version": 1}\n{"seq": 1}\n[1]\n'
+                       '{"seq": 2, "time": "2026-12-04T10:00:00Z", "request": {"method": "GET", "path": "/x", '
+                       '"query": {"a": "b"}}}\n')
+    with caplog.at_level(logging.WARNING, logger="mocktmc.cassette"):
+        assert [i.get("seq") for i in read_cassette(partial)[1]] == [1, 2]  # the reader keeps JSON objects
+    assert [r.getMessage().split(": ", 1)[1] for r in caplog.records] == ["line 3 skipped: not a JSON object "
+                                                                          "(a cassette cut by a kill?): '[1]'"]
+    _files, interactions, notes = parity.load(partial)  # the replay, what it can replay
+    assert interactions == [] and [note.split(": ", 1)[1] for note in notes] == [
+        "line 3 skipped: not a JSON object (a cassette cut by a kill?): '[1]'",
+        "seq 1 skipped: no request with a method and a path",
+        "seq 2 skipped: a query that is not a dict of lists of strings"]
 
 
 def test_the_readme_example_is_what_diff_prints(defective_recording, tmp_path):
