@@ -36,6 +36,8 @@ def read_cassette(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[di
         raise CassetteError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise CassetteError(f"{os.fspath(path)} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    if not text.strip():
+        raise CassetteError(f"{os.fspath(path)}: empty; a cassette starts with its header line")
     header: dict[str, Any] | None = None
     interactions: list[dict[str, Any]] = []
     for number, line in enumerate(text.split("\n"), start=1):
@@ -50,8 +52,7 @@ def read_cassette(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[di
         elif isinstance(value, dict):
             interactions.append(value)
         else:
-            log.warning("%s: line %d skipped: not a JSON object (a cassette cut by a kill?): %r",
-                        os.fspath(path), number, line[:60])
+            log.warning("%s: line %d is not a JSON object; skipped (a file cut short?)", os.fspath(path), number)
     assert header is not None  # the first line is always read
     return header, interactions
 

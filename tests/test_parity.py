@@ -201,11 +201,11 @@ def test_a_cut_cassette_is_read_with_a_warning(recording, tmp_path, caplog):
         _header, interactions = read_cassette(cut)
     assert len(interactions) == lines - 2
     [warning] = caplog.records
-    assert f"line {lines} skipped" in warning.getMessage()
+    assert f"line {lines} is not a JSON object; skipped" in warning.getMessage()
     result = _mocktmc("diff", str(tmp_path), "--fixtures", str(WORLD))  # a directory: its cassettes
     assert result.returncode == 0, result.stdout + result.stderr
     [said] = result.stderr.splitlines()  # told once, as the report's warning (not also by the logger)
-    assert said.startswith("mocktmc diff: warning: ") and f"line {lines} skipped" in said
+    assert said.startswith("mocktmc diff: warning: ") and f"line {lines} is not a JSON object; skipped" in said
     assert f"{lines - 2} interaction(s) replayed" in result.stdout
 
 
@@ -323,19 +323,23 @@ def test_headers_that_matter():
 def test_a_file_that_is_not_a_cassette_is_an_error_and_what_cannot_be_replayed_is_skipped(tmp_path, caplog):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
-    with pytest.raises(CassetteError, match="not a mocktmc cassette"):
+    with pytest.raises(CassetteError, match="empty; a cassette starts with its header line"):
         read_cassette(empty)
+    for first in ("[1]", '{"cassette": "vcr"}'):
+        (tmp_path / "other.jsonl").write_text(first + "\n")
+        with pytest.raises(CassetteError, match="not a (mocktmc )?cassette"):
+            read_cassette(tmp_path / "other.jsonl")
     partial = tmp_path / "partial.jsonl"
     partial.write_text('{"cassette": "mocktmc", "version": 1}\n{"seq": 1}\n[1]\n'
                        '{"seq": 2, "time": "2026-12-04T10:00:00Z", "request": {"method": "GET", "path": "/x", '
                        '"query": {"a": "b"}}}\n')
     with caplog.at_level(logging.WARNING, logger="mocktmc.cassette"):
         assert [i.get("seq") for i in read_cassette(partial)[1]] == [1, 2]  # the reader keeps JSON objects
-    assert [r.getMessage().split(": ", 1)[1] for r in caplog.records] == ["line 3 skipped: not a JSON object "
-                                                                          "(a cassette cut by a kill?): '[1]'"]
+    assert [r.getMessage().split(": ", 1)[1] for r in caplog.records] == [
+        "line 3 is not a JSON object; skipped (a file cut short?)"]
     _files, interactions, notes = parity.load(partial)  # the replay, what it can replay
     assert interactions == [] and [note.split(": ", 1)[1] for note in notes] == [
-        "line 3 skipped: not a JSON object (a cassette cut by a kill?): '[1]'",
+        "line 3 is not a JSON object; skipped (a file cut short?)",
         "seq 1 skipped: no request with a method and a path",
         "seq 2 skipped: a query that is not a dict of lists of strings"]
 
