@@ -19,6 +19,7 @@ from mocktmc.cassette import CassetteError, read_cassette
 from mocktmc.testing import MockTMC
 
 from .cassettes import Recorder
+from .errors import assert_error
 from .serving import served
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,7 @@ TOKEN = "mocktmc-demo-pat-alice"
 LOAD_CUSTOMERS = "65f1a0c2e4b0a1b2c3d42001"
 SALES_WORKSPACE = "65f1a0c2e4b0a1b2c3d40101"
 SECRET = "s3cr3t-for-the-warehouse"
+UNKNOWN_RUN = "0d5c2a7e-3b9f-4c1d-8e6a-5f4b3c2d1e0f"
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 DONE = {"EXECUTION_SUCCESS", "EXECUTION_FAILED", "EXECUTION_REJECTED", "DEPLOY_FAILED", "EXECUTION_TERMINATED"}
 
@@ -62,8 +64,9 @@ def _record(url: str, directory: Path) -> tuple[Path, str]:
             recorder.control.clock.advance(seconds=2)
         assert status == "EXECUTION_SUCCESS"
         assert recorder.get(f"/monitoring/executions/{run_id}/logs", params={"count": 50}).status_code == 200
-        assert recorder.get("/processing/executions/0d5c2a7e-3b9f-4c1d-8e6a-5f4b3c2d1e0f").status_code == 404
-        assert recorder.get("/orchestration/environments", authenticated=False).status_code == 401
+        assert_error(recorder.get(f"/processing/executions/{UNKNOWN_RUN}"), 404, f"Execution {UNKNOWN_RUN} not found")
+        assert_error(recorder.get("/orchestration/environments", authenticated=False), 401,
+                     "Missing Authorization header")
     finally:
         recorder.close()
     return recorder.path, run_id
