@@ -385,3 +385,23 @@ def test_a_directory_of_sessions_is_replayed_oldest_first_with_one_id_map(record
     result = _mocktmc("diff", str(tmp_path), "--fixtures", str(WORLD))
     assert result.returncode == 1
     assert result.stdout.startswith("cassette-20261204T100001Z-2.jsonl #"), result.stdout
+
+
+def test_a_running_mock_with_a_closed_control_plane(recording):
+    """Behind a control token: without it no token can be made (exit 2); with it, the replay is clean; with only a
+    TMC token the clock cannot follow the recording, which a warning says, and the run's polls then differ."""
+    path, _run_id = recording
+    mock = MockTMC(fixtures=str(WORLD), clock="frozen", start="2026-12-04T09:00:00Z", auth="strict",
+                   control_token="sesame")
+    with mock.serve(threads=2) as url:
+        closed = _mocktmc("diff", str(path), "--url", url)
+        opened = _mocktmc("diff", str(path), "--url", url, "--control-token", "sesame")
+        unmoved = _mocktmc("diff", str(path), "--url", url, "--token", TOKEN, "--json")
+    assert closed.returncode == 2 and "give --token, or --control-token" in closed.stderr, closed.stderr
+    assert opened.returncode == 0 and "no difference" in opened.stdout, opened.stdout + opened.stderr
+    assert unmoved.returncode == 1 and "the mock's clock is left as it is" in unmoved.stderr, unmoved.stderr
+    # The account's clock stands where the replay with the control token left it, frozen at the recording's end:
+    # the run this replay starts never gets going, where the recorded one succeeded.
+    report = json.loads(unmoved.stdout)
+    said = [(d["path"], d.get("recorded")) for r in report["results"] for d in r["differences"]]
+    assert ("$.executionStatus", "EXECUTION_SUCCESS") in said, report
