@@ -277,3 +277,64 @@ def list_defects() -> None:
 
 # `mocktmc contract`: the contract kit, run from the installed package.
 main.add_command(contract_command)
+
+
+@main.command("diff")
+@click.argument("cassette", metavar="DIR_OR_FILE")
+@click.option("--fixtures", default=None, metavar="WORLD",
+              help="Replay against a mock built here from this fixture world (a YAML file or a bundled name).")
+@click.option("--url", default=None, metavar="URL", help="Replay against a mocktmc server running at URL.")
+@click.option("--token", default=None,
+              help="The bearer token the replay sends (default: a personal access token of the mock's first user, "
+                   "made through its control plane).")
+@click.option("--control-token", default=None, help="The --url server's control token, when it has one.")
+@click.option("--ignore", "ignores", multiple=True, metavar="[METHOD] [/PATH] JSONPATH",
+              help="Accept a known difference: a JSON path of the body ($.items[*].id, $..requestId), or status, "
+                   "or headers.NAME; optionally only for one method and path glob. Repeatable.")
+@click.option("--time-tolerance", default=None, type=click.FloatRange(0), metavar="SECONDS",
+              help="Also compare times by value, within this many seconds (default: by presence and type only).")
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+def diff(cassette: str, fixtures: str | None, url: str | None, token: str | None, control_token: str | None,
+         ignores: tuple[str, ...], time_tolerance: float | None, as_json: bool) -> None:
+    """Replay a recording (`serve --proxy --record`) against a mock and report where its answers differ.
+
+    Exit status: 0 no difference, 1 differences, 2 bad usage or an unreadable cassette.
+    """
+    from typing import NoReturn
+
+    import requests
+
+    from . import parity
+    from .cassette import CassetteError
+    from .testing import MockTMCError
+
+    def fail(message: str) -> NoReturn:
+        click.echo(f"mocktmc diff: {message}", err=True)
+        sys.exit(2)
+
+    if (fixtures is None) == (url is None):
+        fail("give exactly one of --fixtures WORLD (a mock built here) or --url URL (a running mock)")
+    if control_token and url is None:
+        fail("--control-token is for a --url server")
+    try:
+        accepted = [parity.parse_ignore(text) for text in ignores]
+        files, interactions, notes = parity.load(cassette)
+        start = parity.first_time(interactions)
+        if fixtures is not None:
+            target = parity.Target.from_fixtures(fixtures, start, token)
+        else:
+            assert url is not None
+            target = parity.Target.from_url(url, token, control_token, start, notes)
+    except (CassetteError, parity.ParityError) as exc:
+        fail(str(exc))
+    for note in notes:
+        click.echo(f"mocktmc diff: warning: {note}", err=True)
+    try:
+        report = parity.replay(interactions, target, ignores=accepted, tolerance=time_tolerance, cassettes=files,
+                               warnings=notes)
+    except (MockTMCError, requests.RequestException) as exc:  # the clock refused a move, or the server went away
+        fail(f"the replay stopped: {exc}")
+    finally:
+        target.close()
+    click.echo(json.dumps(report.as_json(), indent=2) if as_json else report.text(), nl=as_json)
+    sys.exit(1 if report.results else 0)
