@@ -104,6 +104,14 @@ def test_a_client_run_loop_through_a_recording_proxy(upstream, tmp_path):
             calls.append((method, path, response.status_code))
             return response
 
+        # A service account's token first: Basic credentials and a form body with the secret.
+        form = {"grant_type": "client_credentials", "client_secret": SERVICE_SECRET,
+                "audience": "https://api.us.cloud.talend.com"}
+        token = requests.post(f"{proxy}/security/oauth/token", auth=(SERVICE_ACCOUNT, SERVICE_SECRET), data=form,
+                              timeout=TIMEOUT)
+        assert token.status_code == 200, token.text
+        issued = token.json()["access_token"]
+        calls.append(("POST", "/security/oauth/token", 200))
         started = call("POST", "/processing/executions", json={"executable": LOAD_CUSTOMERS})
         assert started.status_code == 201, started.text
         run_id = started.json()["executionId"]
@@ -130,13 +138,17 @@ def test_a_client_run_loop_through_a_recording_proxy(upstream, tmp_path):
                             headers=CONTROL, timeout=TIMEOUT).json()
         assert [entry["authorization"] for entry in seen] == [redaction.authorization(CLIENT["Authorization"])]
         assert seen[0]["body"] == {"executable": LOAD_CUSTOMERS}
+        granted_upstream = requests.get(f"{upstream}/_mocktmc/requests", params={"path": "/security/oauth/token"},
+                                        headers=CONTROL, timeout=TIMEOUT).json()
+        assert granted_upstream[-1]["authorization"] == redaction.authorization(token.request.headers["Authorization"])
+        assert seen[0]["body"] == {"executable": LOAD_CUSTOMERS}
 
         # The proxy's journal: every exchange, with the upstream's answer.
         entries = [entry for entry in proxy_journal(proxy) if entry.get("proxied")]
         assert [(e["method"], e["path"], e["status"]) for e in entries] == calls
         assert all(e["response"]["status"] == e["status"] and e["violations"] == [] for e in entries)
-        assert entries[0]["response"]["body"] == started.json()
-        assert entries[0]["operation"] == operation_of("POST", "/processing/executions")
+        assert entries[1]["response"]["body"] == started.json()
+        assert entries[1]["operation"] == operation_of("POST", "/processing/executions")
         assert entries[-1]["response"]["body"] == logs.json() or entries[-1]["response"]["bodyTruncated"]
 
         # The report: every exchange, no violation.
@@ -150,13 +162,18 @@ def test_a_client_run_loop_through_a_recording_proxy(upstream, tmp_path):
     assert len(files) == 1, files
     text = files[0].read_text(encoding="utf-8")
     assert CLIENT_TOKEN not in text and CONTROL_TOKEN not in text
+    assert SERVICE_SECRET not in text and issued not in text
     header, interactions = read_cassette(files[0])
     assert header["cassette"] == "mocktmc" and header["version"] == 1 and header["upstream"] == upstream
     assert files[0].name.endswith(f"{header['started'][:19].replace('-', '').replace(':', '')}Z-"
                                   f"{files[0].name.rsplit('-', 1)[1]}")
     assert [i["seq"] for i in interactions] == list(range(1, len(calls) + 1))
     assert [(i["request"]["method"], i["request"]["path"], i["response"]["status"]) for i in interactions] == calls
-    first = interactions[0]
+    granted = interactions[0]
+    assert granted["request"]["headers"]["authorization"].startswith("Basic sha256:")
+    assert "client_secret=[redacted]" in granted["request"]["body"]
+    assert granted["response"]["body"]["access_token"] == "[redacted]"
+    first = interactions[1]
     assert first["request"]["headers"] == {"authorization": redaction.authorization(CLIENT["Authorization"]),
                                            "content-type": "application/json", "accept": "*/*"}
     assert first["request"]["body"] == {"executable": LOAD_CUSTOMERS} and first["request"]["query"] == {}

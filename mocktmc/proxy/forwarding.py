@@ -131,10 +131,10 @@ class Proxied:
         req = self.req
         label = self.operation or "no published operation"
         for violation in self.violations:
-            log.warning("proxy: %s %s (%s, journal seq %s): %s %s violation: %s", req.method, req.path, label, seq,
+            log.warning("%s %s (%s, journal seq %s): %s %s violation: %s", req.method, req.path, label, seq,
                         violation.where, violation.kind, violation.message)
         if self.error is not None:
-            log.warning("proxy: %s %s (journal seq %s): %s", req.method, req.path, seq, self.error)
+            log.warning("%s %s (journal seq %s): %s", req.method, req.path, seq, self.error)
         report: ProxyReport = current_app.extensions[REPORT]
         report.add(seq, req.method, req.path, self.operation, self.answer is not None, self.violations, self.quirks,
                    self.explained)
