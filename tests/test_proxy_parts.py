@@ -151,7 +151,7 @@ def test_the_report_is_a_404_on_the_mock(api):
 
 
 @pytest.mark.e2e
-def test_an_in_process_proxy_answers_within_the_control_contract(tmp_path):
+def test_an_in_process_proxy_answers_within_the_control_contract(tmp_path, monkeypatch, caplog):
     """The journal entries of proxied requests and the report keep contracts/control.yaml (every response the
     suite's client gets is checked against its contract); a reset app's report is empty again."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
@@ -172,6 +172,24 @@ def test_an_in_process_proxy_answers_within_the_control_contract(tmp_path):
         from mocktmc.app import reset_app
         reset_app(app)
         assert client.get("/_mocktmc/proxy/report").json["violationCount"] == 0
+
+        # A check that fails, or a cassette that cannot be written, never costs the client the service's answer.
+        def broken(*args, **kwargs):
+            raise RuntimeError("broken check")
+        monkeypatch.setattr("mocktmc.proxy.checks.response_violations", broken)
+        monkeypatch.setattr("mocktmc.proxy.checks.request_violations", broken)
+        cassette = app.extensions["mocktmc.proxy"].cassette
+
+        def full_disk(interaction):
+            raise OSError(28, "No space left on device")
+        monkeypatch.setattr(cassette, "write", full_disk)
+        with caplog.at_level(logging.WARNING, logger="mocktmc.proxy"):
+            unchecked = tmc.get("/orchestration/executables/tasks", headers=AUTH)
+        assert unchecked.status_code == 200 and unchecked.json["total"] == "9"  # as the upstream sent it
+        assert "could not check the request" in caplog.text and "could not check the service's response" in caplog.text
+        assert "not recorded" in caplog.text and "No space left on device" in caplog.text
+        assert client.get("/_mocktmc/proxy/report").json["exchanges"] == 1
+        monkeypatch.undo()
         from mocktmc.proxy.report import close
         close(app)
     assert len(read_cassette(next((tmp_path / "rec").glob("*.jsonl")))[1]) == 2

@@ -62,7 +62,11 @@ def answer(req: Request, flags: Any) -> Response | None:
     flags.mocktmc_account = None  # the service authenticates the caller, not the mock's accounts
     arrived = datetime.now(timezone.utc)
     operation = checks.operation_of(req.method, req.path)
-    request_violations = checks.request_violations(req, operation)
+    try:
+        request_violations = checks.request_violations(req, operation)
+    except Exception:  # a check that fails must not keep the request from the service
+        log.exception("%s %s: the proxy could not check the request; forwarded unchecked", req.method, req.path)
+        request_violations = []
     raw = req.get_data(cache=True)
     query = req.query_string.decode("latin-1")
     exchange = Proxied(proxy, arrived, req, raw, operation, request_violations)
@@ -104,7 +108,13 @@ class Proxied:
     def answered(self, got: Answer, req: Request, query: str) -> None:
         self.answer, self.duration_ms = got, got.duration_ms
         content_type = got.header("content-type")
-        violations = checks.response_violations(req.method, req.path, query, got.status, content_type, got.content)
+        try:
+            violations = checks.response_violations(req.method, req.path, query, got.status, content_type,
+                                                    got.content)
+        except Exception:  # a check that fails must not cost the client the service's answer
+            log.exception("%s %s: the proxy could not check the service's response; passed on unchecked",
+                          req.method, req.path)
+            violations = []
         parsed = _json(got.content) if bodies.is_json(_mimetype(content_type) or "") else None
         exchange = Exchange(req.method, req.path, {k.lower(): v for k, v in req.headers.items()}, got.status,
                             {k.lower(): v for k, v in got.headers}, parsed)
@@ -139,7 +149,11 @@ class Proxied:
         report.add(seq, req.method, req.path, self.operation, self.answer is not None, self.violations, self.quirks,
                    self.explained)
         if self.proxy.cassette is not None:
-            self.proxy.cassette.write(self.interaction())
+            try:
+                self.proxy.cassette.write(self.interaction())
+            except (OSError, ValueError) as exc:  # a full disk, a closed file: the client still gets its answer
+                log.error("%s %s (journal seq %s): not recorded in %s: %s", req.method, req.path, seq,
+                          self.proxy.cassette.path, exc)
 
     def interaction(self) -> dict[str, Any]:
         """The cassette's line (mocktmc/cassette.py describes the format), but for its seq."""
