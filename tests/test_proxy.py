@@ -338,7 +338,7 @@ def test_fault_rules_apply_before_forwarding_and_the_control_plane_stays_local(u
         (503, True, False), (None, True, False), (200, False, True)]
 
     # The control plane answers locally: the upstream's needs its token, the proxy's is open (loopback).
-    assert requests.get(f"{upstream}/_mocktmc/requests", timeout=TIMEOUT).status_code == 401
+    assert_error(requests.get(f"{upstream}/_mocktmc/requests", timeout=TIMEOUT), 401, "control token")
     assert requests.get(f"{proxy_url}/_mocktmc/requests", timeout=TIMEOUT).status_code == 200
     upstream_clock = requests.get(f"{upstream}/_mocktmc/clock", headers=CONTROL, timeout=TIMEOUT).json()
     moved = requests.post(f"{proxy_url}/_mocktmc/clock/advance", json={"seconds": 3600}, timeout=TIMEOUT)

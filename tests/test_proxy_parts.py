@@ -19,7 +19,7 @@ from mocktmc.cli import main
 from mocktmc.config import Settings
 from mocktmc.proxy.checks import Violation
 from mocktmc.proxy.quirk_signs import Exchange, read_signs
-from mocktmc.proxy.upstream import forwarded_headers
+from mocktmc.proxy.upstream import Unreachable, Upstream, forwarded_headers
 
 from .conftest import AUTH, BASE_WORLD, START, ContractCheckingClient, make_app
 from .errors import assert_error
@@ -164,7 +164,7 @@ def test_an_in_process_proxy_answers_within_the_control_contract(tmp_path, monke
         app.test_client_class = ContractCheckingClient
         client = app.test_client()
         assert tmc.get("/orchestration/executables/tasks", headers=AUTH).status_code == 200
-        assert tmc.get("/orchestration/executables/tasks?limit=0", headers=AUTH).status_code == 400
+        assert_error(tmc.get("/orchestration/executables/tasks?limit=0", headers=AUTH), 400, "'limit'")
         entries = client.get("/_mocktmc/requests").json
         assert [e["violations"][0]["where"] for e in entries] == ["response", "request"]
         report = client.get("/_mocktmc/proxy/report").json
@@ -192,6 +192,13 @@ def test_an_in_process_proxy_answers_within_the_control_contract(tmp_path, monke
         monkeypatch.undo()
         from mocktmc.proxy.report import close
         close(app)
+
+        # An answer larger than the body limit is not passed on: a 502 that says so.
+        small = Upstream(upstream, connections=1, timeout=10, body_limit=1000)
+        with pytest.raises(Unreachable, match="larger than 1000 bytes"):
+            small.forward("GET", "/orchestration/executables/tasks", "", {"Authorization": "Bearer x"}, b"")
+        assert small.forward("GET", "/_mocktmc/health", "", {}, b"").status == 200  # smaller ones are
+        small.close()
     assert len(read_cassette(next((tmp_path / "rec").glob("*.jsonl")))[1]) == 2
 
 
