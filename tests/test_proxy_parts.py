@@ -19,7 +19,7 @@ from mocktmc.cli import main
 from mocktmc.config import Settings
 from mocktmc.proxy.checks import Violation
 from mocktmc.proxy.quirk_signs import Exchange, read_signs
-from mocktmc.proxy.upstream import Unreachable, Upstream, forwarded_headers
+from mocktmc.proxy.upstream import Unreachable, Upstream, forwarded_headers, returned_headers
 
 from .conftest import AUTH, BASE_WORLD, START, ContractCheckingClient, make_app
 from .errors import assert_error
@@ -118,13 +118,19 @@ def test_quirk_signs_tell_the_way_and_explain_only_their_breaks():
     assert seen == {"throttle_without_retry_after": "documented"} and left == [status] and explained == {}
 
 
-def test_the_headers_passed_on_are_the_callers_end_to_end_ones():
+def test_the_headers_passed_on_are_the_end_to_end_ones():
     sent = [("Authorization", "Bearer abc"), ("Content-Type", "application/json"), ("Accept", "application/json"),
-            ("Host", "proxy:8080"), ("Connection", "keep-alive"), ("Keep-Alive", "5"), ("Transfer-Encoding", "chunked"),
-            ("Content-Length", "12"), ("Accept-Encoding", "gzip"), ("X-Mocktmc-Dashboard", "read"),
-            ("Proxy-Authorization", "Basic x"), ("X-Request-Id", "r1"), ("X-Request-Id", "r2")]
+            ("Host", "proxy:8080"), ("Connection", "keep-alive, X-Hop"), ("Keep-Alive", "5"), ("X-Hop", "1"),
+            ("Transfer-Encoding", "chunked"), ("Content-Length", "12"), ("Accept-Encoding", "gzip"),
+            ("Expect", "100-continue"), ("X-Mocktmc-Dashboard", "read"), ("Proxy-Authorization", "Basic x"),
+            ("X-Request-Id", "r1"), ("X-Request-Id", "r2")]
     assert forwarded_headers(sent) == {"Authorization": "Bearer abc", "Content-Type": "application/json",
                                        "Accept": "application/json", "X-Request-Id": "r1, r2"}
+    answered = [("Content-Type", "application/json"), ("Content-Length", "10"), ("Content-Encoding", "gzip"),
+                ("Transfer-Encoding", "chunked"), ("Connection", "close"), ("Date", "Fri"), ("Server", "nginx"),
+                ("Retry-After", "2"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Location", "/x")]
+    assert returned_headers(answered) == [("Content-Type", "application/json"), ("Retry-After", "2"),
+                                          ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Location", "/x")]
 
 
 @pytest.mark.parametrize("overrides, fragment", [

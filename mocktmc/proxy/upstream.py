@@ -16,8 +16,9 @@ from ..errors import TMCError
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
                         "te", "trailer", "trailers", "transfer-encoding", "upgrade"})
 # Not passed to the service: the host is the service's; the length is recomputed; `requests` asks for the
-# encodings it decodes; mocktmc's own headers are for the mock.
-_NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", "accept-encoding"}
+# encodings it decodes; the proxy's server already answered any `Expect: 100-continue`; mocktmc's own headers
+# are for the mock.
+_NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", "accept-encoding", "expect"}
 # Not passed back to the caller: the body comes back decoded and is measured again; the proxy's server
 # writes its own date and name.
 _NOT_RETURNED = HOP_BY_HOP | {"content-length", "content-encoding", "date", "server"}
@@ -60,12 +61,26 @@ class _AsSent(requests.auth.AuthBase):
 def forwarded_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
     """The request headers passed to the service: every end-to-end header the caller sent, mocktmc's own aside."""
     kept: dict[str, str] = {}
+    named = _connection_options(headers)
     for name, value in headers:
         lower = name.lower()
-        if lower in _NOT_FORWARDED or lower.startswith("x-mocktmc-"):
+        if lower in _NOT_FORWARDED or lower in named or lower.startswith("x-mocktmc-"):
             continue
         kept[name] = f"{kept[name]}, {value}" if name in kept else value
     return kept
+
+
+def _connection_options(headers: list[tuple[str, str]]) -> frozenset[str]:
+    """The headers a Connection header names: hop-by-hop too (RFC 9110 section 7.6.1)."""
+    return frozenset(option.strip().lower() for name, value in headers if name.lower() == "connection"
+                     for option in value.split(",") if option.strip())
+
+
+def returned_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The service's response headers passed back to the caller: its end-to-end ones but the length, encoding,
+    date and server name, which the proxy's own server writes for the body it sends."""
+    named = _connection_options(headers)
+    return [(name, value) for name, value in headers if name.lower() not in _NOT_RETURNED | named]
 
 
 class Upstream:
@@ -93,8 +108,7 @@ class Upstream:
             with self._session.request(method, url, headers=headers, data=body or None, stream=True,
                                        allow_redirects=False, timeout=self.timeout, auth=_AsSent()) as response:
                 content = self._read(response, url)
-                answer_headers = [(name, value) for name, value in response.raw.headers.items()
-                                  if name.lower() not in _NOT_RETURNED]
+                answer_headers = returned_headers(list(response.raw.headers.items()))
                 status = response.status_code
         except requests.exceptions.Timeout:
             raise TimedOut(f"The upstream {self.url} did not answer {method} {path} within {self.timeout:g} s "
