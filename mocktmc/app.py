@@ -20,6 +20,7 @@ from .api import access_log, context, throttle
 from .control import access as control_access, faults, journal, state_dir
 from .api.context import MockState
 from .control.contracts import bp as contracts_bp
+from .proxy.report import bp as proxy_report_bp
 from .control.dashboard import bp as dashboard_bp
 from .control.pages import bp as pages_bp
 from .api.legacy import install as install_legacy
@@ -77,6 +78,7 @@ BLUEPRINTS = (
     # mocktmc's own
     control_bp, control_state_bp, control_runs_bp, contracts_bp, faults.bp, journal.bp,
     pages_bp, dashboard_bp,  # the landing page and the API browser; the dashboard
+    proxy_report_bp,  # what a proxy (serve --proxy) found; a 404 on the mock
 )
 
 
@@ -208,6 +210,10 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     app.register_error_handler(TMCError, _render_tmc_error)
     app.register_error_handler(HTTPException, _render_http_exception)
     app.register_error_handler(Exception, _render_unexpected)
+    if settings.proxy:  # a validating proxy: the TMC API is the service's (mocktmc/proxy/), called from _arrive
+        from .proxy import forwarding as proxy_forwarding  # requests: imported by a proxy only
+        proxy_forwarding.install(app, settings.proxy, connections=settings.threads, timeout=settings.proxy_timeout,
+                                 body_limit=app.config["MAX_CONTENT_LENGTH"], record=settings.record)
     if settings.state_dir:  # last: its after-hook runs first, while the request's world is still known
         state_dir.attach(app, settings.state_dir, settings.state_interval)
     return app
@@ -232,7 +238,7 @@ def _arrive() -> Response | None:
     """before_request, first of all: the access log's start and the journal's arrival time, then the control
     plane's caller (access.py), then a fault rule (which may delay, answer or drop the request before
     authentication), then the limits every request is held to (a JSON body's size, a URL that is UTF-8), then the
-    caller's world."""
+    caller's world; on a proxy (--proxy), the service's answer in place of the world's."""
     flags, req, extensions = g._get_current_object(), _current_request(), current_app.extensions  # one lookup each
     mock: MockState = extensions["mocktmc"]
     access_log.note_start(flags)
@@ -242,6 +248,11 @@ def _arrive() -> Response | None:
     if answer is not None:
         return answer
     check_request_limits(req, mock.settings.json_limit)
+    if mock.settings.proxy:  # a proxy answers the TMC API with the service's answer, never the world's
+        from .proxy import forwarding as proxy_forwarding
+        forwarded = proxy_forwarding.answer(req, flags)
+        if forwarded is not None:
+            return forwarded
     _enter_world(flags, req, mock)
     return None
 
@@ -289,8 +300,8 @@ def _current_request() -> Request:
 
 def _check_response(response):
     """--validate all: a response that breaks its contract is a bug in mocktmc; say so instead."""
-    if NOT_IMPLEMENTED_HEADER in response.headers or faults.replaced_response():
-        return response  # an unbuilt operation, or a fault's answer: off the contract on purpose
+    if NOT_IMPLEMENTED_HEADER in response.headers or faults.replaced_response() or g.get("mocktmc_proxied"):
+        return response  # an unbuilt operation, a fault's answer, or the service's (the proxy checks it)
     try:
         from .validation import check_response  # openapi-core: imported only by a server that checks responses
         check_response(request.method, request.path, request.query_string.decode("latin-1"), response)

@@ -108,6 +108,12 @@ def main() -> None:
          help="Seconds of real time between two saves to --state-dir (a clean stop saves too).")
 @_option("--state-limit", envvar="MOCKTMC_STATE_LIMIT", default=512 * 1024 * 1024, type=click.IntRange(1),
          help="Largest snapshot PUT /_mocktmc/state takes, in bytes (413 above it).")
+@_option("--proxy", envvar="MOCKTMC_PROXY", default=None, metavar="URL",
+         help="Be a validating proxy: forward the TMC API to the service at URL, check and journal each exchange.")
+@_option("--record", envvar="MOCKTMC_RECORD", default=None, type=click.Path(file_okay=False),
+         help="With --proxy: write each exchange, redacted, to a cassette file in this directory.")
+@_option("--proxy-timeout", envvar="MOCKTMC_PROXY_TIMEOUT", default=30.0, type=click.FloatRange(0.1, 3600),
+         help="With --proxy: seconds to wait for the service to connect or to send more (504 past it).")
 @_option("--log-level", envvar="MOCKTMC_LOG_LEVEL", default="warning", type=click.Choice(server_log.LEVELS),
          help="info adds a line per request (method, path, status, duration, account) to standard error.")
 @_option("--log-format", envvar="MOCKTMC_LOG_FORMAT", default="text", type=click.Choice(server_log.FORMATS),
@@ -116,12 +122,13 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
           validate: str, upload_limit: int, json_limit: int, control_token: str | None, open_control_plane: bool,
           defects: tuple[str, ...], fidelity: str, throttle: float, retention: float, state_dir: str | None,
           state_interval: float, state_limit: int, log_level: str, log_format: str, connection_limit: int,
-          channel_timeout: int) -> None:
+          channel_timeout: int, proxy: str | None, record: str | None, proxy_timeout: float) -> None:
     """Serve the mock TMC over HTTP until Ctrl-C or SIGTERM."""
     from waitress.server import create_server
 
     from .app import create_app
     from .control.state_dir import StateDirError, close as close_state_dir
+    from .proxy.report import close as close_proxy
 
     server_log.configure(log_level, log_format)
     if control_token and open_control_plane:
@@ -134,9 +141,11 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
                             seed=seed, threads=threads, validate=validate, upload_limit=upload_limit,
                             json_limit=json_limit, control_token=control_token, defects=defects, fidelity=fidelity,
                             throttle=throttle, retention=retention, state_dir=state_dir,
-                            state_interval=state_interval, state_limit=state_limit)
-    except ValueError as exc:  # the control token: every other value was checked as its option was read
-        raise click.BadParameter(str(exc), param_hint="--control-token") from None
+                            state_interval=state_interval, state_limit=state_limit, proxy=proxy, record=record,
+                            proxy_timeout=proxy_timeout)
+    except ValueError as exc:  # the control token or the proxy's: every other value was checked as it was read
+        hint = "--proxy" if "proxy" in str(exc) or "record" in str(exc) else "--control-token"
+        raise click.BadParameter(str(exc), param_hint=hint) from None
     try:
         app = create_app(settings)
     except FixtureError as exc:
@@ -145,12 +154,16 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
     except StateDirError as exc:
         click.echo(f"mocktmc: cannot use the state dir: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # --record: the cassette's directory or file cannot be made
+        click.echo(f"mocktmc: cannot write the cassette in {record}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
     try:  # waitress' own body limit (1 GB by default) must not be below the state endpoint's
         server = create_server(app, host=host, port=port, threads=threads, ident="mocktmc",
                                max_request_body_size=max(state_limit, upload_limit + 1024 * 1024),
                                **waitress_limits(connection_limit, channel_timeout))
     except OSError as exc:
         close_state_dir(app)
+        close_proxy(app)
         click.echo(f"mocktmc: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         sys.exit(2)
     shown_host = f"[{host}]" if ":" in host else host
@@ -161,6 +174,10 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
                f"{', control plane behind a token' if control_token else ''})", nl=True)
     if made_up:  # after the URL line, which scripts read first
         click.echo(f"mocktmc: control token (made up, as {host} is beyond loopback): {control_token}")
+    if proxy:  # after the URL line, which scripts read first
+        from .proxy.report import cassette_path
+        click.echo(f"mocktmc: PROXY to {proxy}: TMC API requests are forwarded, checked and journaled"
+                   f"{f'; recording to {cassette_path(app)}' if record else ''}")
     if settings.defects:  # after the URL line, which scripts read first; loud, so nobody mistakes it for TMC
         click.echo(f"mocktmc: DEFECTS ON: {', '.join(settings.defects)} (deliberate bugs: do not trust this server)")
     sys.stdout.flush()
@@ -176,6 +193,7 @@ def serve(host: str, port: int, fixtures: str, clock: str, start, auth: str, see
     finally:
         server.close()
         close_state_dir(app)  # the last save
+        close_proxy(app)  # the proxy's connections and its cassette
     click.echo("mocktmc stopped")
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from ipaddress import ip_address
 from typing import TypedDict
+from urllib.parse import urlsplit
 
 from .clock import parse_clock_mode
 from .quirks import FIDELITIES
@@ -53,6 +54,12 @@ class Settings:
     state_interval: float = 2.0
     # The largest body PUT /_mocktmc/state takes (bytes); its own limit, not the upload's.
     state_limit: int = 512 * 1024 * 1024
+    # A validating proxy (mocktmc/proxy/): the URL of the service the TMC API requests are forwarded to; None: the
+    # mock answers them itself. `record`: a directory each session's cassette is written to (mocktmc/cassette.py).
+    proxy: str | None = None
+    record: str | None = None
+    # Seconds the proxy waits for the service to connect, and then between two reads of its answer (504 past it).
+    proxy_timeout: float = 30.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defects", _defect_names(self.defects))
@@ -82,6 +89,7 @@ class Settings:
             raise ValueError(f"state_limit must be >= 1 byte, got {self.state_limit}")
         if self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
+        _check_proxy(self)
 
     @property
     def retention_window(self) -> timedelta | None:
@@ -90,6 +98,21 @@ class Settings:
     @property
     def clock_rate(self) -> float:
         return parse_clock_mode(self.clock)
+
+
+def _check_proxy(settings: Settings) -> None:
+    if settings.proxy is not None:
+        parts = urlsplit(settings.proxy)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"proxy must be an http:// or https:// URL of the service (no query), got "
+                             f"{settings.proxy!r}")
+        if settings.defects:
+            raise ValueError("defects change the mock's own answers; a proxy passes on the service's: "
+                             "--defect does not go with --proxy")
+    if settings.record is not None and settings.proxy is None:
+        raise ValueError("record needs proxy: a cassette records the exchanges with the service (--proxy URL)")
+    if not 0.1 <= settings.proxy_timeout <= 3600:
+        raise ValueError(f"proxy_timeout must be in [0.1, 3600] seconds, got {settings.proxy_timeout}")
 
 
 def _defect_names(names: Iterable[str]) -> tuple[str, ...]:

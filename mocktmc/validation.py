@@ -19,6 +19,7 @@ from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.datatypes import PathOperationServer
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.templating.paths.finders import APICallPathFinder
+from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_core.validation.response.validators import V30ResponseValidator
 from openapi_core.validation.schemas import oas30_read_schema_validators_factory
 from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
@@ -29,7 +30,7 @@ from .contract_documents import contract, legacy_contract_path
 from .families import FAMILY_PREFIXES, ContractViolation, family_of
 from .inventory import NOT_IMPLEMENTED_HEADER
 
-__all__ = ["FAMILY_PREFIXES", "ContractViolation", "check_response", "family_of"]
+__all__ = ["FAMILY_PREFIXES", "ContractViolation", "check_response", "family_of", "response_problems"]
 CHECK_HOST = "http://mocktmc.check"
 
 
@@ -134,3 +135,40 @@ def check_response(method: str, path: str, query: str, response) -> bool:
         raise ContractViolation(f"{method} {path} -> {response.status_code}: {exc}"
                                 f"{' (' + causes + ')' if causes else ''}\n{response.get_data(as_text=True)[:500]}")
     return True
+
+
+PROBLEM_LIMIT = 300  # characters of a value quoted in a problem's message
+
+
+def response_problems(method: str, path: str, query: str, response) -> list[tuple[str, str]] | None:
+    """How a werkzeug response to `method path` breaks its contract, for the proxy (mocktmc/proxy/): a list of
+    (kind, message), kind one of status, content type, header, body; [] when the response keeps the contract;
+    None when no contract operation covers the request, or for a 413 (as check_response). A message names the
+    field and quotes at most PROBLEM_LIMIT characters of a value, never the whole body."""
+    family = family_of(path)
+    if family is None or response.status_code == 413:
+        return None
+    request = _RouteOnlyRequest(method, legacy_contract_path(path), query, "")
+    try:
+        _openapi(family).validate_response(request, WerkzeugOpenAPIResponse(response))
+    except (PathNotFound, OperationNotFound):
+        return None
+    except ResponseNotFound:
+        return [("status", f"status {response.status_code} is not declared for {method} {path}")]
+    except Exception as exc:  # openapi-core's validation errors
+        errors = list(getattr(exc, "schema_errors", None) or getattr(exc.__cause__, "schema_errors", None) or [])
+        if errors:
+            return [("body", _schema_problem(error)) for error in errors]
+        name = f"{type(exc).__name__} {type(exc.__cause__).__name__}"
+        kind = "header" if "Header" in name else "content type" if "MediaType" in name else "body"
+        return [(kind, _cut(str(exc.__cause__ or exc)))]
+    return []
+
+
+def _schema_problem(error: Any) -> str:
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    return f"body{' field ' + repr(where) if where else ''}: {_cut(error.message)}"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= PROBLEM_LIMIT else text[:PROBLEM_LIMIT] + "..."

@@ -8,7 +8,9 @@ the bearer token resolved to; null on the control plane, the token endpoint, and
 authorization (scheme and fingerprint), contentType, body and bodyTruncated. A JSON body is kept
 as parsed JSON when its text has at most BODY_LIMIT characters, else as its redacted JSON text cut
 to BODY_LIMIT characters; a form body as its urlencoded text; other UTF-8 text as text, cut there
-too; multipart and binary bodies as a note of their size. The journal keeps the last
+too; multipart and binary bodies as a note of their size. A request a proxy (`serve --proxy`) forwarded adds
+proxied (true), operation, response ({status, contentType, body, bodyTruncated}, its body kept as a request's;
+null when the service gave no answer), error, violations and quirks. The journal keeps the last
 DEFAULT_CAPACITY entries. DELETE /_mocktmc/requests empties it and is not recorded itself.
 """
 from __future__ import annotations
@@ -77,16 +79,19 @@ def note_arrival(flags: Any, now: datetime) -> None:
 
 def record(response: Response, flags: Any, req: Request) -> Response:
     """after_request, last of all: what the client got (`flags` is the request's `g`, `req` the request)."""
-    if flags.get("mocktmc_journaled") or caller.dashboard_read(req.environ):
-        # Flask runs the hooks again for an error raised in one: record a request once; the dashboard's reads
-        # are not the client's (caller.py)
+    if flags.get("mocktmc_journaled"):  # Flask runs the hooks again for an error raised in one: record it once
         return response
     flags.mocktmc_journaled = True
+    proxied = flags.get("mocktmc_proxied")  # an exchange a proxy forwarded (mocktmc/proxy/forwarding.py)
+    if caller.dashboard_read(req.environ):  # the dashboard's reads are not the client's (caller.py)
+        if proxied is not None:
+            proxied.journaled(None)
+        return response
     rule = faults.injected(flags)
     dropped = isinstance(response, faults.DroppedResponse)
     body, truncated = _body() if bodies.has_body(req) else (None, False)
     environ = req.environ
-    journal().append({
+    entry = {
         "seq": 0,  # the journal numbers it; first, as listed
         # Kept as a datetime and written out when listed: formatting is the dearest part of an entry.
         "time": flags.get("mocktmc_arrival") or context.state().clock.now(),
@@ -97,7 +102,12 @@ def record(response: Response, flags: Any, req: Request) -> Response:
         "account": caller.account_id(flags),
         "authorization": redaction.authorization(environ.get("HTTP_AUTHORIZATION")),
         "contentType": (req.mimetype or None) if environ.get("CONTENT_TYPE") else None,
-        "body": body, "bodyTruncated": truncated})
+        "body": body, "bodyTruncated": truncated}
+    if proxied is not None:  # what the service answered, and what the proxy found: then reported and recorded
+        entry.update(proxied.journal_fields())
+    seq = journal().append(entry)
+    if proxied is not None:
+        proxied.journaled(seq)
     return response
 
 
