@@ -645,9 +645,11 @@ class Importer:
         return out
 
     def trigger(self, label: str, trigger: dict | None) -> dict | None:
-        """A task's or plan's own trigger: MANUAL is the default (left out); MULTIPLE says a schedule is linked,
-        which the schedule's own import restores; the rest as the loader checks it."""
-        if not trigger or trigger.get("type") in ("MANUAL", "MULTIPLE"):
+        """A task's or plan's own trigger, as the loader checks it. MULTIPLE says a schedule is linked, which the
+        schedule's own import restores. MANUAL is kept when it carries a start date: the service dates a manual
+        trigger from the task's creation, which a served world would otherwise date from the day it was built."""
+        if not trigger or trigger.get("type") == "MULTIPLE" or (trigger.get("type") == "MANUAL"
+                                                                and not trigger.get("startDate")):
             return None
         out = dict(trigger)
         if isinstance(out.get("webhook"), dict):
