@@ -41,6 +41,7 @@ TITLES = {
     "stress": "Many clients at once (bench/stress.py)",
     "hostile_bodies": "Hostile bodies (bench/hostile_bodies.py)",
     "wrk_poll": "The poll at saturation, wrk (bench/wrk_poll.sh)",
+    "import_scale": "Importing a tenant of 1,000 tasks (bench/import_scale.py)",
 }
 # Latency percentiles as the benchmarks name them, in the order a chart shows them.
 PERCENTILES = (("median", "median_ms"), ("p50", "p50_ms"), ("p90", "p90_ms"), ("p95", "p95_ms"),
