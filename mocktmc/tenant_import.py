@@ -734,21 +734,12 @@ class Importer:
                     self.report.skip(label, "its environment is not imported" if env_id else
                                      "its environment cannot be told")
                 continue
-            item: dict[str, Any] = {"id": engine["id"], "name": engine["name"]}
-            if engine.get("description"):
-                item["description"] = engine["description"]
-            if ws.get("id") in self.workspaces:
-                item["workspace"] = ws["id"]
-            elif ws.get("id"):
+            item = self.engine_item(label, engine, ws)
+            if ws.get("id") and ws["id"] not in self.workspaces:
                 self.report.skip(f"{label} workspace", f"workspace {ws['id']} is not imported; imported without one")
-            if engine.get("status") == "NOT_PAIRED":
-                item["paired"] = False
             profiles_types = [t for t in engine.get("runProfiles") or [] if t in RUN_PROFILE_TYPES]
             if engine.get("runProfiles") is not None and sorted(profiles_types) != sorted(RUN_PROFILE_TYPES):
                 item["runProfiles"] = profiles_types
-            if engine.get("preAuthorizedKey"):
-                self.report.secrets.append(f"{label} preAuthorizedKey (the served engine gets a new one)")
-            self.report.skip(f"{label} field runtimeId", "the fixture format generates its own")
             profiles = self.run_profiles(label, f"/processing/runtimes/remote-engines/{engine['id']}/run-profiles",
                                          item.get("runProfiles", RUN_PROFILE_TYPES))
             if profiles:
@@ -819,6 +810,21 @@ class Importer:
                                               "engines"}, self.report)
             self.envs[env_id].setdefault("clusters", []).append(item)
 
+    def engine_item(self, label: str, engine: dict, ws: dict) -> dict[str, Any]:
+        """What a remote and a pipeline engine share in the fixture: id, name, description, workspace (when
+        imported), whether paired; their pre-authorized key and runtimeId are left out, and the summary says so."""
+        item: dict[str, Any] = {"id": engine["id"], "name": engine["name"]}
+        if engine.get("description"):
+            item["description"] = engine["description"]
+        if ws.get("id") in self.workspaces:
+            item["workspace"] = ws["id"]
+        if engine.get("status") == "NOT_PAIRED":
+            item["paired"] = False
+        if engine.get("preAuthorizedKey"):
+            self.report.secrets.append(f"{label} preAuthorizedKey (the served engine gets a new one)")
+        self.report.skip(f"{label} field runtimeId", "the fixture format generates its own")
+        return item
+
     def read_pipeline_engines(self) -> None:
         for engine in list(self.listing("pipeline engines", "/processing/runtimes/pipeline-engines")):
             label = _label("pipeline engine", engine)
@@ -829,16 +835,7 @@ class Importer:
                     self.report.skip(label, "its environment is not imported" if env_id else
                                      "it is in no workspace, so its environment cannot be told")
                 continue
-            item: dict[str, Any] = {"id": engine["id"], "name": engine["name"]}
-            if engine.get("description"):
-                item["description"] = engine["description"]
-            if ws.get("id") in self.workspaces:
-                item["workspace"] = ws["id"]
-            if engine.get("status") == "NOT_PAIRED":
-                item["paired"] = False
-            if engine.get("preAuthorizedKey"):
-                self.report.secrets.append(f"{label} preAuthorizedKey (the served engine gets a new one)")
-            self.report.skip(f"{label} field runtimeId", "the fixture format generates its own")
+            item = self.engine_item(label, engine, ws)
             profiles = []
             for profile in self.reader.items(f"/processing/runtimes/pipeline-engines/{engine['id']}/run-profiles"):
                 self.count("pipeline run profiles")
