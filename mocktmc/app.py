@@ -24,6 +24,7 @@ from .control.dashboard import bp as dashboard_bp
 from .control.pages import bp as pages_bp
 from .api.legacy import install as install_legacy
 from .control.routes import bp as control_bp
+from .control.permissions import bp as control_permissions_bp
 from .control.runs import bp as control_runs_bp
 from .control.state import StateLimitRequest, bp as control_state_bp
 from .api.monitoring.history import bp as history_bp
@@ -75,7 +76,7 @@ BLUEPRINTS = (
     executions_bp, plan_executions_bp, promotion_executions_bp, engines_bp, clusters_bp, run_profiles_bp,
     pipeline_engines_bp, logs_bp, history_bp, metrics_bp, security_bp,
     # mocktmc's own
-    control_bp, control_state_bp, control_runs_bp, contracts_bp, faults.bp, journal.bp,
+    control_bp, control_state_bp, control_runs_bp, control_permissions_bp, contracts_bp, faults.bp, journal.bp,
     pages_bp, dashboard_bp,  # the landing page and the API browser; the dashboard
 )
 

@@ -235,6 +235,12 @@ class Accounts:
         world, _ = self.authenticate(f"Bearer {token}")
         return world
 
+    def token_holder(self, token: str) -> tuple[str, Principal] | None:
+        """The account and principal of a token the registry knows (None for any other string)."""
+        with self._lock:
+            grant = self._tokens.get(token)
+            return None if grant is None else (grant.account_id, grant.principal)
+
     def issue_personal_token(self, account_id: str, user_ref: str | None) -> tuple[str, str]:
         """A new personal access token for a user of the account (its first user by default): (token, user id)."""
         with self._lock:
