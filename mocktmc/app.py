@@ -17,6 +17,7 @@ from werkzeug.routing import Rule
 from werkzeug.sansio.response import Response as BaseResponse
 
 from .api import access_log, context, throttle
+from .api.authorization import check_permissions
 from .control import access as control_access, faults, journal, state_dir
 from .api.context import MockState
 from .control.contracts import bp as contracts_bp
@@ -197,6 +198,7 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     if settings.validate != "off":
         operation_rules()  # compile the checks now, not on the first request
         app.before_request(_check_request)
+    app.before_request(_check_permissions)  # after the contract checks: a malformed request is a 400 first
     if settings.defects:
         # Deliberate bugs (defects.py): their before-hook runs once the world is locked and the request checked;
         # their after-hook is registered before _check_response, so it runs after it: --validate all checks
@@ -271,16 +273,21 @@ def _enter_world(flags: Any, req: Request, mock: MockState) -> None:
     if not req.path.startswith(API_PREFIXES):
         return
     accounts = mock.accounts
-    world, principal = accounts.authenticate(req.environ.get("HTTP_AUTHORIZATION"))
+    world, principal, checked = accounts.identify(req.environ.get("HTTP_AUTHORIZATION"))
     world.lock.acquire()
     flags.mocktmc_world = world
     flags.mocktmc_principal = principal
+    flags.mocktmc_checked = checked  # whether its roles and permissions apply (api/authorization.py)
     flags.mocktmc_now = now = accounts.clock_of(world).now()
     world.settle(now)
 
 
 def _check_request() -> None:
     check_request(_current_request())
+
+
+def _check_permissions() -> None:
+    check_permissions(_current_request())
 
 
 def _current_request() -> Request:
