@@ -17,6 +17,7 @@ from werkzeug.routing import Rule
 from werkzeug.sansio.response import Response as BaseResponse
 
 from .api import access_log, context, throttle
+from .api.authorization import check_permissions
 from .control import access as control_access, faults, journal, state_dir
 from .api.context import MockState
 from .control.contracts import bp as contracts_bp
@@ -25,6 +26,7 @@ from .control.dashboard import bp as dashboard_bp
 from .control.pages import bp as pages_bp
 from .api.legacy import install as install_legacy
 from .control.routes import bp as control_bp
+from .control.permissions import bp as control_permissions_bp
 from .control.runs import bp as control_runs_bp
 from .control.state import StateLimitRequest, bp as control_state_bp
 from .api.monitoring.history import bp as history_bp
@@ -76,7 +78,7 @@ BLUEPRINTS = (
     executions_bp, plan_executions_bp, promotion_executions_bp, engines_bp, clusters_bp, run_profiles_bp,
     pipeline_engines_bp, logs_bp, history_bp, metrics_bp, security_bp,
     # mocktmc's own
-    control_bp, control_state_bp, control_runs_bp, contracts_bp, faults.bp, journal.bp,
+    control_bp, control_state_bp, control_runs_bp, control_permissions_bp, contracts_bp, faults.bp, journal.bp,
     pages_bp, dashboard_bp,  # the landing page and the API browser; the dashboard
     proxy_report_bp,  # what a proxy (serve --proxy) found; a 404 on the mock
 )
@@ -198,6 +200,7 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
     if settings.validate != "off":
         operation_rules()  # compile the checks now, not on the first request
         app.before_request(_check_request)
+    app.before_request(_check_permissions)  # after the contract checks: a malformed request is a 400 first
     if settings.defects:
         # Deliberate bugs (defects.py): their before-hook runs once the world is locked and the request checked;
         # their after-hook is registered before _check_response, so it runs after it: --validate all checks
@@ -281,16 +284,21 @@ def _enter_world(flags: Any, req: Request, mock: MockState) -> None:
     if not req.path.startswith(API_PREFIXES):
         return
     accounts = mock.accounts
-    world, principal = accounts.authenticate(req.environ.get("HTTP_AUTHORIZATION"))
+    world, principal, checked = accounts.identify(req.environ.get("HTTP_AUTHORIZATION"))
     world.lock.acquire()
     flags.mocktmc_world = world
     flags.mocktmc_principal = principal
+    flags.mocktmc_checked = checked  # whether its roles and permissions apply (api/authorization.py)
     flags.mocktmc_now = now = accounts.clock_of(world).now()
     world.settle(now)
 
 
 def _check_request() -> None:
     check_request(_current_request())
+
+
+def _check_permissions() -> None:
+    check_permissions(_current_request())
 
 
 def _current_request() -> Request:

@@ -13,7 +13,7 @@ import io
 import json as jsonlib
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -159,6 +159,7 @@ class Control:
         self.faults = Faults(self)
         self.journal = Journal(self)
         self.tokens = Tokens(self)
+        self.permissions = Permissions(self)
 
     # The one way every control call is made.
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
@@ -395,6 +396,38 @@ class Tokens:
     def service_account(self, name: str) -> dict:
         """A service account whose {clientId, clientSecret} /security/oauth/token exchanges for a token."""
         return self._control.request("POST", "/service-accounts", json={"name": name}, account=True)
+
+
+class Permissions:
+    """Roles and workspace permissions, so that a client's handling of 403 can be tested in one line:
+    `mock.permissions.revoke(token, workspace=ws)` and the next call on that workspace is refused.
+
+    `principal` is a user (id or login), a service account (id or name), or a token the mock issued or the
+    fixture declares. Roles are TMC_* names (TMC_OPERATOR, ...); permissions VIEW, EXECUTE, AUTHOR, MANAGE,
+    PUBLISH on one workspace. Each call answers what the principal may do afterwards."""
+
+    def __init__(self, control: Control) -> None:
+        self._control = control
+
+    def grant(self, principal: str, *, roles: Sequence[str] = (), workspace: str | None = None,
+              permissions: Sequence[str] = (), administrator: bool = False) -> dict:
+        """Give roles, permission types on `workspace`, or (administrator=True) everything."""
+        return self._control.request("POST", "/permissions", json=_fields({
+            "principal": principal, "roles": list(roles), "workspace": workspace,
+            "permissions": list(permissions), "administrator": administrator or None}), account=True)
+
+    def revoke(self, principal: str, *, roles: Sequence[str] = (), workspace: str | None = None,
+               permissions: Sequence[str] | None = None, administrator: bool = False) -> dict:
+        """Take roles, permission types on `workspace` (all of them when `permissions` is None), or the
+        administrator's everything away."""
+        return self._control.request("DELETE", "/permissions", json=_fields({
+            "principal": principal, "roles": list(roles), "workspace": workspace,
+            "permissions": None if permissions is None else list(permissions),
+            "administrator": administrator or None}), account=True)
+
+    def get(self, principal: str | None = None) -> list[dict]:
+        """What every principal of the account (or the one named) may do."""
+        return self._control.request("GET", "/permissions", params={"principal": principal}, account=True)
 
 
 def connect(url: str, *, control_token: str | None = None, account: str | None = None) -> Control:

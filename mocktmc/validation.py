@@ -27,6 +27,7 @@ from openapi_core.validation.schemas.validators import SchemaValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from .contract_documents import contract, legacy_contract_path
+from .domain.access import FORBIDDEN_MESSAGE as NOT_PERMITTED
 from .families import FAMILY_PREFIXES, ContractViolation, family_of
 from .inventory import NOT_IMPLEMENTED_HEADER
 
@@ -123,6 +124,10 @@ def check_response(method: str, path: str, query: str, response) -> bool:
         # A body over a size limit (--json-limit, --upload-limit) is refused before any operation reads it, as
         # TMC's gateway refuses it: any operation that takes a body can answer 413, though the published
         # documents declare it only beside their upload limits.
+        return False
+    if response.status_code == 403 and NOT_PERMITTED in response.get_data(as_text=True):
+        # The permissions table's refusal (api/authorization.py) can come from any operation, as TMC's can, though
+        # one published operation declares no 403 (TMC-API-NOTES §10.5).
         return False
     # /tmc/v2.2 to /tmc/v2.5 serve the v2.6 layout and /tmc/v1.3 the v1.2 one, which the legacy contract describes.
     request = _RouteOnlyRequest(method, legacy_contract_path(path), query, "")

@@ -17,13 +17,14 @@ from mocktmc.domain.common.timeutil import parse_iso
 from .conftest import START
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+DEMO_FILE = README.parent / "fixtures" / "default.yaml"  # this checkout's, which the package bundles
 DEV_ENV = "65f1a0c2e4b0a1b2c3d40001"
 ENGINE, CLUSTER, PIPELINE_ENGINE = "65f1a0c2e4b0a1b2c3d45001", "65f1a0c2e4b0a1b2c3d47001", "65f1a0c2e4b0a1b2c3d48001"
 
 
 @pytest.fixture(scope="module")
 def demo():
-    mock = MockTMC(validate="all", start=START)
+    mock = MockTMC(fixtures=str(DEMO_FILE), validate="all", start=START)
     return mock, mock.client()
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from datetime import datetime, time, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from mocktmc.domain.fixtures import (
     personal_access_tokens,
 )
 
+DEMO_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "default.yaml"
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 HEX24 = re.compile(r"[0-9a-f]{24}")
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -89,12 +91,13 @@ def world_text(**changes) -> str:
 # --- bundled worlds ----------------------------------------------------------------------------
 
 def test_default_world_loads_with_its_documented_contents():
-    spec = load_fixture("default")
-    assert spec.source == "default.yaml"
+    assert load_fixture("default").source == "default.yaml"  # the bundled world, by name
+    spec = load_fixture(str(DEMO_FILE))  # this checkout's, which the package bundles
     world = build_world(spec, fixture_account_id(spec, 0), NOW, seed=0)
     assert world.account_name == "Demo account"
     assert fixture_account_id(spec, 0) == "4c0a7d3e-9f6b-4a52-8e31-2b7c5d9e1f08"
-    assert [u.login for u in world.users.values()] == ["alice@demo.mocktmc.local", "bob@demo.mocktmc.local"]
+    assert [u.login for u in world.users.values()] == ["alice@demo.mocktmc.local", "bob@demo.mocktmc.local",
+                                                       "olivia@demo.mocktmc.local", "victor@demo.mocktmc.local"]
     assert [e.name for e in world.environments.values()] == ["Development", "Production"]
     assert len(world.workspaces) == 3
     assert len(world.artifacts) == 9
@@ -103,8 +106,11 @@ def test_default_world_loads_with_its_documented_contents():
         ("onprem-re-1", "PAIRED"), ("onprem-re-2", "PAIRED"), ("onprem-re-3", "PAIRED")]
     assert [p.name for p in world.plans.values()] == ["Daily sales pipeline", "Month-end close"]
     assert [p.name for p in world.promotions.values()] == ["Development to Production"]
-    assert list(world.service_accounts) == ["0b4f3c2a-8d1e-4f6a-9c7b-5e2d1a3f4b6c"]
-    assert personal_access_tokens(spec) == [("mocktmc-demo-pat-alice", "alice@demo.mocktmc.local")]
+    assert list(world.service_accounts) == ["0b4f3c2a-8d1e-4f6a-9c7b-5e2d1a3f4b6c",
+                                            "7d2e9a41-3b6c-4f58-a1d0-8c5e4b2f9a73"]
+    assert personal_access_tokens(spec) == [("mocktmc-demo-pat-alice", "alice@demo.mocktmc.local"),
+                                            ("mocktmc-demo-pat-operator", "olivia@demo.mocktmc.local"),
+                                            ("mocktmc-demo-pat-viewer", "victor@demo.mocktmc.local")]
     # References by name resolve to the artifact / tasks of the same workspace.
     load = world.tasks["65f1a0c2e4b0a1b2c3d42001"]
     assert load.artifact_id == "65f1a0c2e4b0a1b2c3d41001"

@@ -418,6 +418,8 @@ NOT_STATE = {
     "TaskFilter": "a task search", "RunConfig": "a run-config request", "TaskDefinition": "a task request",
     "Pairable": "the base class of RemoteEngine and PipelineEngine, never made itself",
     "World": "the declaration of a world's state itself",
+    "Rule": "a row of the permissions table (code, not state)", "Locate": "where a row finds its workspace",
+    "Scope": "where one request acts, worked out per request",
 }
 
 

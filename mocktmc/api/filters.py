@@ -6,6 +6,7 @@ from typing import Any, Callable, Mapping
 from ..domain.common import fiql
 from ..domain.world import World
 from . import params
+from .visibility import viewable
 
 
 def fiql_filter(getters: Mapping[str, Callable[[Any], Any]]) -> Callable[[Any], bool]:
@@ -13,13 +14,15 @@ def fiql_filter(getters: Mapping[str, Callable[[Any], Any]]) -> Callable[[Any], 
 
 
 def in_scope(world: World) -> Callable[[Any], bool]:
-    """The environmentId, workspaceId and name (contained, any case) filters several lists share."""
+    """The environmentId, workspaceId and name (contained, any case) filters several lists share; and only what
+    workspaces the caller may VIEW hold (api/visibility.py)."""
     environment_id, workspace_id = params.text("environmentId"), params.text("workspaceId")
     name = (params.text("name") or "").lower()
+    visible = viewable()
 
     def keep(found: Any) -> bool:
         ws = world.workspaces[found.workspace_id]
-        return ((environment_id is None or ws.environment_id == environment_id)
+        return (visible(ws.id) and (environment_id is None or ws.environment_id == environment_id)
                 and (workspace_id is None or ws.id == workspace_id) and name in found.name.lower())
     return keep
 

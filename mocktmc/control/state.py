@@ -218,7 +218,8 @@ def create_service_account():
     with world.lock:
         if any(account.name == name for account in world.service_accounts.values()):
             raise BadRequest(f"A service account named {name!r} exists already")
+        # An administrator, as every principal was before roles existed; POST /_mocktmc/permissions narrows it.
         account = ServiceAccount(world.ids.uuid(), name, world.ids.secret(24).hex(),
-                                 bodies.string(body, "description") or "")
+                                 bodies.string(body, "description") or "", administrator=True)
         world.service_accounts[account.id] = account
     return jsonify({"clientId": account.id, "clientSecret": account.secret, "accountId": world.account_id}), 201

@@ -235,6 +235,12 @@ class Accounts:
         world, _ = self.authenticate(f"Bearer {token}")
         return world
 
+    def token_holder(self, token: str) -> tuple[str, Principal] | None:
+        """The account and principal of a token the registry knows (None for any other string)."""
+        with self._lock:
+            grant = self._tokens.get(token)
+            return None if grant is None else (grant.account_id, grant.principal)
+
     def issue_personal_token(self, account_id: str, user_ref: str | None) -> tuple[str, str]:
         """A new personal access token for a user of the account (its first user by default): (token, user id)."""
         with self._lock:
@@ -250,6 +256,13 @@ class Accounts:
             return token, user.id
 
     def authenticate(self, authorization: str | None) -> tuple[World, Principal]:
+        world, principal, _ = self.identify(authorization)
+        return world, principal
+
+    def identify(self, authorization: str | None) -> tuple[World, Principal, bool]:
+        """The caller's world and principal, and whether its roles and permissions apply: they do to every token
+        the registry knows (fixture PATs, issued tokens), in every mode; a token it does not know (open and
+        isolated modes) acts as an administrator, so clients that send any token keep working."""
         token = bearer_token(authorization)
         with self._lock:
             grant = self._tokens.get(token)
@@ -259,7 +272,7 @@ class Accounts:
                 if self.auth == "strict" and expired:
                     raise Unauthorized("The access token has expired; request a new one from "
                                        "/security/oauth/token", headers=_CHALLENGE)
-                return world, grant.principal
+                return world, grant.principal, True
             if self.auth == "strict":
                 raise Unauthorized("Unknown access token (auth mode 'strict' accepts only tokens this "
                                    "mock issued or the fixture declares)", headers=_CHALLENGE)
@@ -268,7 +281,7 @@ class Accounts:
                 world = self._worlds.get(account_id) or self._create(account_id, own_clock=True)
             else:
                 world = self._worlds[self.default_account_id]
-            return world, Principal(world.default_user_id, "HUMAN")
+            return world, Principal(world.default_user_id, "HUMAN"), False
 
     def issue_service_token(self, client_id: str, client_secret: str, audience: str) -> tuple[str, int]:
         """A JWT for a service account's client credentials, valid 30 minutes of its account's mock time."""

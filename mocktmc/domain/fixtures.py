@@ -17,7 +17,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from ..errors import BadRequest, TMCError
+from ..errors import BadRequest, NotFound, TMCError
+from .access import ROLES, WORKSPACE_PERMISSIONS, principal_record
 from .definitions.artifacts import ARTIFACT_TYPES
 from .definitions.environments import WORKSPACE_TYPES
 from .definitions.projects import technical_label
@@ -103,12 +104,18 @@ _TASK = _obj({
     "trigger": {"type": "object"},
 }, ("name", "artifact"))
 
+# A principal's roles; one that declares none (nor `administrator`) is an administrator, as every principal was
+# before fixtures could say (domain/access.py).
+_ROLES = {"type": "array", "items": {"enum": list(ROLES)}, "uniqueItems": True}
+
 _SCHEMA = _obj({
     "account": _obj({"id": _NAME, "name": _NAME}),
     "users": {"type": "array", "items": _obj(
-        {"id": _NAME, "login": _NAME, "firstName": _STR, "lastName": _STR}, ("login",))},
+        {"id": _NAME, "login": _NAME, "firstName": _STR, "lastName": _STR, "roles": _ROLES,
+         "administrator": {"type": "boolean"}}, ("login",))},
     "serviceAccounts": {"type": "array", "items": _obj(
-        {"id": _NAME, "name": _NAME, "secret": _NAME, "description": _STR}, ("name", "secret"))},
+        {"id": _NAME, "name": _NAME, "secret": _NAME, "description": _STR, "roles": _ROLES,
+         "administrator": {"type": "boolean"}}, ("name", "secret"))},
     "personalAccessTokens": {"type": "array", "items": _obj({"token": _NAME, "user": _NAME}, ("token", "user"))},
     "environments": {"type": "array", "items": _obj({
         "id": _NAME, "name": _NAME, "description": _STR, "default": {"type": "boolean"},
@@ -138,6 +145,9 @@ _SCHEMA = _obj({
         "workspaces": {"type": "array", "items": _obj({
             "id": _NAME, "name": _NAME, "type": {"enum": list(WORKSPACE_TYPES)}, "description": _STR,
             "owner": _NAME, "protectedArtifactUpdate": {"type": "boolean"},
+            # user (id or login) or service account (id or name) -> the permission types it holds here
+            "permissions": {"type": "object", "additionalProperties": {
+                "type": "array", "items": {"enum": list(WORKSPACE_PERMISSIONS)}, "uniqueItems": True}},
             "resources": {"type": "array", "items": _obj({
                 "id": _NAME, "name": _NAME, "description": _STR, "content": {"type": "string"},
             }, ("name",))},
@@ -234,7 +244,7 @@ _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Limits on a fixture world, from a file or the control plane, checked before it is built into nodes: its size;
 # its nodes (a PyYAML node takes some 500 bytes); its depth (reading far deeper than the schema goes would
 # exhaust Python's stack); and no YAML aliases, which let a few hundred bytes stand for billions of nodes. The
-# demo world is 14 KB, 924 nodes, 10 levels deep.
+# demo world is 15 KB, 998 nodes, 10 levels deep.
 MAX_FIXTURE_BYTES = 16 * 1024 * 1024
 MAX_FIXTURE_NODES = 500_000
 MAX_FIXTURE_DEPTH = 32
@@ -471,11 +481,14 @@ class _Builder:
         for i, item in enumerate(data.get("users") or [{"login": "admin@mocktmc.local", "firstName": "Mock",
                                                          "lastName": "Admin"}]):
             uid = self.unique(("users", i), world.users, item.get("id") or self.ids.hex24())
-            world.users[uid] = User(uid, item["login"], item.get("firstName", ""), item.get("lastName", ""))
+            world.users[uid] = User(uid, item["login"], item.get("firstName", ""), item.get("lastName", ""),
+                                    list(item.get("roles", [])), item.get("administrator", "roles" not in item))
         world.default_user_id = next(iter(world.users))
         for i, item in enumerate(data.get("serviceAccounts", [])):
             sid = self.unique(("serviceAccounts", i), world.service_accounts, item.get("id") or self.ids.uuid())
-            world.service_accounts[sid] = ServiceAccount(sid, item["name"], item["secret"], item.get("description", ""))
+            world.service_accounts[sid] = ServiceAccount(sid, item["name"], item["secret"], item.get("description", ""),
+                                                         list(item.get("roles", [])),
+                                                         item.get("administrator", "roles" not in item))
         for i, item in enumerate(data.get("personalAccessTokens", [])):
             self.user_ref(("personalAccessTokens", i, "user"), item["user"])
         environment_ids = [self.environment(("environments", e), env)
@@ -524,6 +537,12 @@ class _Builder:
             world.workspaces[wid] = Workspace(wid, ws["name"], eid, ws.get("type", "custom"),
                                               ws.get("description", ""), owner,
                                               ws.get("protectedArtifactUpdate", False), world.now, world.now)
+            for ref, types in ws.get("permissions", {}).items():
+                try:
+                    holder = principal_record(world, ref)
+                except NotFound:
+                    raise self.fail(wpath + ("permissions", ref), f"unknown user or service account {ref!r}") from None
+                world.workspaces[wid].permissions[holder.id] = [p for p in WORKSPACE_PERMISSIONS if p in types]
             artifact_ids = [self.artifact(wpath + ("artifacts", a), wid, art)
                             for a, art in enumerate(ws.get("artifacts", []))]
             connection_ids = [self.connection(wpath + ("connections", c), wid, conn)

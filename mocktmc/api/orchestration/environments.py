@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, serialize
 from ..filters import fiql_filter
+from ..visibility import environment_visible
 from ...domain.definitions import environments
 
 bp = Blueprint("orchestration_environments", __name__)
@@ -20,9 +21,10 @@ FIELDS = {
 
 @bp.get("/orchestration/environments")
 def list_environments():
-    keep = fiql_filter(FIELDS)
+    keep, visible = fiql_filter(FIELDS), environment_visible()
     world = context.world()
-    return jsonify([serialize.environment_info(env) for env in world.environments.values() if keep(env)])
+    return jsonify([serialize.environment_info(env) for env in world.environments.values()
+                    if visible(env.id) and keep(env)])
 
 
 @bp.post("/orchestration/environments")

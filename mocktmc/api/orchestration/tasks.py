@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
+from ..visibility import viewable
 from ...domain.executables import tasks
 from ...domain.common.paging import paginate
 from ...domain.model.executables import RUNTIME_TYPES
@@ -17,7 +18,9 @@ TRIGGER_TYPES = ("ONCE", "DAILY", "WEEKLY", "MONTHLY", "WEBHOOK", "MANUAL", "CRO
 
 
 def _page_of(found: list, offset: int, limit: int):
-    world = context.world()
+    """A page of the tasks found in the workspaces the caller may VIEW."""
+    world, visible = context.world(), viewable()
+    found = [task for task in found if visible(task.workspace_id)]
     return jsonify(serialize.page(paginate(found, offset, limit), lambda t: serialize.task_extract(t, world)))
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, serialize
 from ..filters import fiql_filter
+from ..visibility import workspace_visible
 from ...domain.definitions import environments
 
 bp = Blueprint("orchestration_workspaces", __name__)
@@ -29,8 +30,9 @@ def _fields(world):
 @bp.get("/orchestration/workspaces")
 def list_workspaces():
     world = context.world()
-    keep = fiql_filter(_fields(world))
-    return jsonify([serialize.workspace_info(ws, world) for ws in world.workspaces.values() if keep(ws)])
+    keep, visible = fiql_filter(_fields(world)), workspace_visible()
+    return jsonify([serialize.workspace_info(ws, world) for ws in world.workspaces.values()
+                    if visible(ws.id) and keep(ws)])
 
 
 @bp.post("/orchestration/workspaces")

@@ -59,6 +59,10 @@ class User:
     login: str
     first_name: str = ""
     last_name: str = ""
+    # What the user may do account-wide (TMC_OPERATOR, TMC_ENVIRONMENT_MANAGEMENT, ...: domain/access.py); an
+    # administrator holds every role and every permission on every workspace, including workspaces made later.
+    roles: list[str] = field(default_factory=list)
+    administrator: bool = False
 
     @property
     def full_name(self) -> str:
@@ -71,6 +75,8 @@ class ServiceAccount:
     name: str
     secret: str
     description: str = ""
+    roles: list[str] = field(default_factory=list)  # as a user's
+    administrator: bool = False
 
     def secret_matches(self, candidate: str) -> bool:
         if self.secret == REDACTED:
@@ -106,6 +112,9 @@ class Workspace:
     protected_artifact_update: bool = False
     created: datetime | None = None
     updated: datetime | None = None
+    # principal id (a user's or a service account's) -> the permission types it holds here (VIEW, EXECUTE, ...):
+    # kept on the workspace because TMC removes them with it ("Remove the Workspace and all its subparts").
+    permissions: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

@@ -1,0 +1,48 @@
+"""What the caller's lists show: only what its roles and workspace permissions reach (domain/access.py).
+
+getAvailableWorkspaces and getAvailableEnvironments say it (O21): CLUSTER_MANAGEMENT or ENVIRONMENT_MANAGEMENT
+see everything, an OPERATOR what its workspace permissions reach. Lists of what workspaces hold (tasks, plans,
+artifacts, connections, resources) show the workspaces the caller may VIEW. A token the mock does not know
+acts as an administrator and sees everything.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import g
+
+from ..domain import access
+from . import context
+
+
+def _caller() -> str | None:
+    """The principal whose rules apply to this request, or None when none do (an administrator's token)."""
+    return context.principal().user_id if g.get("mocktmc_checked") else None
+
+
+def _everything(workspace_or_environment_id: str) -> bool:
+    return True
+
+
+def workspace_visible() -> Callable[[str], bool]:
+    """Whether the caller may see a workspace in the workspace list (any permission on it will do)."""
+    principal, world = _caller(), context.world()
+    if principal is None or access.sees_every_workspace(world, principal):
+        return _everything
+    return {ws for ws in world.workspaces if access.permissions_on(world, principal, ws)}.__contains__
+
+
+def environment_visible() -> Callable[[str], bool]:
+    """Whether the caller may see an environment: all of them, or those where a workspace is visible to it."""
+    world, visible = context.world(), workspace_visible()
+    if visible is _everything:
+        return _everything
+    return {ws.environment_id for ws in world.workspaces.values() if visible(ws.id)}.__contains__
+
+
+def viewable() -> Callable[[str], bool]:
+    """Whether the caller may VIEW a workspace, so see what it holds in lists."""
+    principal, world = _caller(), context.world()
+    if principal is None:
+        return _everything
+    return access.visible_workspaces(world, principal, "VIEW").__contains__
