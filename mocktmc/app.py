@@ -67,8 +67,10 @@ from .families import ContractViolation
 
 log = logging.getLogger("mocktmc")
 
-# Paths served to TMC clients with a bearer token; the token endpoint and the control plane are not.
-API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/")
+# Paths served to TMC clients with a bearer token; the token endpoint (/security/oauth/token, client credentials)
+# and the control plane are not.
+API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/", "/account/", "/security/workspaces/",
+                "/security/permissions", "/security/service-accounts/", "/security/audit/")
 BLUEPRINTS = (
     # Orchestration
     environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp,

@@ -30,14 +30,18 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
     "processing": [("processing.json", "")],
     "monitoring": [("execution-logs.json", "Logs"), ("execution-history-search.json", "History"),
                    ("observability-metrics.json", "Metrics")],
-    "security": [("oauth.json", "")],
+    # /security/... and /account/... (mocktmc/families.py): the token, workspace permissions, the audit log,
+    # service accounts and the subscription.
+    "security": [("oauth.json", ""), ("workspace-permissions.json", "Workspace"), ("audit-logs.json", ""),
+                 ("service-accounts.json", ""), ("seats-and-subscription.json", "Account")],
 }
 TITLES = {
     "orchestration": "TMC Orchestration API (2021-03), as mocktmc serves it",
     "processing": "TMC Processing API (2021-03), as mocktmc serves it",
     "monitoring": "TMC Monitoring APIs (2021-03): execution logs, execution history search, observability "
                   "metrics, as mocktmc serves them",
-    "security": "TMC OAuth token API (2021-03), as mocktmc serves it",
+    "security": "TMC security and account APIs (2021-03): OAuth token, workspace permissions, audit logs, service "
+                "accounts, subscription, as mocktmc serves them",
 }
 SCHEMA_KEYS = ("type", "format", "enum", "required", "default", "minimum", "maximum", "exclusiveMinimum",
                "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems",
@@ -263,6 +267,11 @@ def legacy_document() -> dict:
     return doc
 
 
+# The one operation of the 2021-03 families that takes client credentials rather than a bearer token, and is
+# not throttled like the others.
+TOKEN_PATH = "/security/oauth/token"
+
+
 # --- corrections --------------------------------------------------------------------------------
 Correction = Callable[[str, dict], list[str]]
 CORRECTIONS: list[tuple[str, Correction]] = []
@@ -458,7 +467,7 @@ def undeclared_errors(family: str, doc: dict) -> list[str]:
     changed = []
     for path, item, method, operation in operations_in(doc):
         wanted = []
-        if family != "security":
+        if path != TOKEN_PATH:
             wanted.append("401")
         if operation.get("parameters") or item.get("parameters") or "requestBody" in operation:
             wanted.append("400")
@@ -635,7 +644,7 @@ def observed_service(family: str, doc: dict) -> list[str]:
             responses["200"]["content"]["application/json"]["schema"] = {
                 "oneOf": [{"type": "array", "items": {"type": "object"}}, page]}
             changed.append(f"GET {path} 200")
-        if family != "security" and "429" not in responses:
+        if path != TOKEN_PATH and "429" not in responses:
             _declare_error(doc, operation, "429")
             changed.append(f"{method.upper()} {path} 429")
     return changed
@@ -685,6 +694,27 @@ def links(family: str, doc: dict) -> list[str]:
         if targets:
             operation["responses"][status]["links"] = targets
             changed.append(f"POST {path} -> {', '.join(targets)}")
+    return changed
+
+
+@correction("Workspace permissions, service accounts, the subscription and the audit log: every error response "
+            "declares the JSON error body the service sends (several publish none, `401 {}`), and the audit log's "
+            "list is `application/json` as well as the published `*/*`.")
+def security_json_bodies(family: str, doc: dict) -> list[str]:
+    changed: list[str] = []
+    if family != "security":
+        return changed
+    for path, _, method, operation in operations_in(doc):
+        if path == TOKEN_PATH:
+            continue
+        for code, response in operation["responses"].items():
+            content = response.get("content") or {}
+            if code[0] in "45" and not content:
+                response["content"] = _error_content(doc, operation)
+                changed.append(f"{method.upper()} {path} {code}")
+            elif "*/*" in content and "application/json" not in content:
+                content["application/json"] = copy.deepcopy(content["*/*"])
+                changed.append(f"{method.upper()} {path} {code} application/json")
     return changed
 
 
