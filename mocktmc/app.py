@@ -54,6 +54,7 @@ from .api.processing.executions import bp as executions_bp
 from .api.processing.plan_executions import bp as plan_executions_bp
 from .api.processing.promotion_executions import bp as promotion_executions_bp
 from .api.security import bp as security_bp
+from .api.security_permissions import bp as security_permissions_bp
 from .clock import VirtualClock
 from .config import Settings
 from .defects import install as install_defects
@@ -77,7 +78,7 @@ BLUEPRINTS = (
     promotions_bp, projects_bp, resources_bp, events_bp, schedules_bp,
     # Processing, Monitoring, Security
     executions_bp, plan_executions_bp, promotion_executions_bp, engines_bp, clusters_bp, run_profiles_bp,
-    pipeline_engines_bp, logs_bp, history_bp, metrics_bp, security_bp,
+    pipeline_engines_bp, logs_bp, history_bp, metrics_bp, security_bp, security_permissions_bp,
     # mocktmc's own
     control_bp, control_state_bp, control_runs_bp, control_permissions_bp, contracts_bp, faults.bp, journal.bp,
     pages_bp, dashboard_bp,  # the landing page and the API browser; the dashboard

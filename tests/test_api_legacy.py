@@ -183,8 +183,7 @@ def test_v2_errors_carry_the_v26_body(api):
 
 
 @pytest.mark.parametrize("method, path", [
-    ("GET", "/tmc/v2.6/subscription"), ("GET", "/tmc/v2.6/permissions"), ("PUT", "/tmc/v2.5/permissions/batch"),
-    ("GET", "/tmc/v2.6/workspaces/w/users/u/permissions")])
+    ("GET", "/tmc/v2.6/subscription")])
 def test_v26_operations_without_a_counterpart_answer_501(api, method, path):
     answer = api.client.open(path, method=method, headers=api.headers, json={})
     assert answer.status_code == 501 and answer.headers[NOT_IMPLEMENTED_HEADER]
@@ -196,8 +195,7 @@ def test_every_legacy_operation_is_served_or_a_listed_501(app):
     routed = {(route.method, route.path) for route in ROUTES}
     assert routed == {key for key, ok in served.items() if ok}
     assert sorted(path for (_, path), ok in served.items() if not ok) == sorted(
-        ["/tmc/v2.6/subscription", "/tmc/v2.6/permissions", *["/tmc/v2.6/permissions/batch"] * 3,
-         *["/tmc/v2.6/workspaces/{workspaceId}/users/{userId}/permissions"] * 4])
+        ["/tmc/v2.6/subscription"])
 
 
 def test_v26_writes_reach_the_same_world_and_delete_can_terminate_runs(api):
