@@ -53,6 +53,7 @@ from .api.processing.run_profiles import bp as run_profiles_bp
 from .api.processing.executions import bp as executions_bp
 from .api.processing.plan_executions import bp as plan_executions_bp
 from .api.processing.promotion_executions import bp as promotion_executions_bp
+from .api.account import bp as account_bp
 from .api.security import bp as security_bp
 from .api.security_permissions import bp as security_permissions_bp
 from .clock import VirtualClock
@@ -79,6 +80,7 @@ BLUEPRINTS = (
     # Processing, Monitoring, Security
     executions_bp, plan_executions_bp, promotion_executions_bp, engines_bp, clusters_bp, run_profiles_bp,
     pipeline_engines_bp, logs_bp, history_bp, metrics_bp, security_bp, security_permissions_bp,
+    account_bp,
     # mocktmc's own
     control_bp, control_state_bp, control_runs_bp, control_permissions_bp, contracts_bp, faults.bp, journal.bp,
     pages_bp, dashboard_bp,  # the landing page and the API browser; the dashboard

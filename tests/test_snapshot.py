@@ -420,6 +420,8 @@ NOT_STATE = {
     "World": "the declaration of a world's state itself",
     "Rule": "a row of the permissions table (code, not state)", "Locate": "where a row finds its workspace",
     "Scope": "where one request acts, worked out per request",
+    "PermissionRecord": "a workspace permission as the API answers it (the workspace holds the state)",
+    "BatchOutcome": "one item's outcome in a batch answer",
 }
 
 

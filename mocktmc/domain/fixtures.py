@@ -488,7 +488,8 @@ class _Builder:
             sid = self.unique(("serviceAccounts", i), world.service_accounts, item.get("id") or self.ids.uuid())
             world.service_accounts[sid] = ServiceAccount(sid, item["name"], item["secret"], item.get("description", ""),
                                                          list(item.get("roles", [])),
-                                                         item.get("administrator", "roles" not in item))
+                                                         item.get("administrator", "roles" not in item),
+                                                         created=world.now, updated=world.now)
         for i, item in enumerate(data.get("personalAccessTokens", [])):
             self.user_ref(("personalAccessTokens", i, "user"), item["user"])
         environment_ids = [self.environment(("environments", e), env)

@@ -77,6 +77,8 @@ class ServiceAccount:
     description: str = ""
     roles: list[str] = field(default_factory=list)  # as a user's
     administrator: bool = False
+    created: datetime | None = None
+    updated: datetime | None = None
 
     def secret_matches(self, candidate: str) -> bool:
         if self.secret == REDACTED:
