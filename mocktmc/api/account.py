@@ -1,14 +1,15 @@
-"""Service Accounts (2021-03 /account/service-accounts...): list, create (its client id and secret then work at
-/security/oauth/token), read, update (name and permissions), delete (its tokens stop working), count, and the
-names of the permissions one may hold. The rules are in domain/service_accounts.py; the roles each operation
-needs are rows of the permissions table (domain/permissions.py).
+"""The account: its subscription (/account/subscription), and its service accounts (/account/service-accounts...):
+list, create (its client id and secret then work at /security/oauth/token), read, update (name and
+permissions), delete (its tokens stop working), count, and the names of the permissions one may hold. The rules
+are in domain/service_accounts.py and domain/subscription.py; the roles each operation needs are rows of the
+permissions table (domain/permissions.py).
 """
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
 from . import bodies, context
-from ..domain import service_accounts
+from ..domain import service_accounts, subscription
 from ..domain.access import ROLES
 from ..domain.common.timeutil import to_iso
 from ..domain.model.definitions import ServiceAccount
@@ -70,3 +71,17 @@ def count_service_accounts() -> Response:
 @bp.get("/account/service-accounts/permissions")
 def available_permissions() -> Response:
     return jsonify(list(ROLES))
+
+
+@bp.get("/account/subscription")
+def get_subscription() -> Response:
+    world = context.world()
+    declared, used = subscription.subscription_of(world), subscription.seats_used(world)
+    return jsonify({
+        "startDate": declared.start_date, "endDate": declared.end_date, "licenseType": declared.license_type,
+        "applications": list(declared.applications), "supportLevel": declared.support_level,
+        "tokensStatus": {"total": declared.tokens, "consumed": subscription.tokens_consumed(world)},
+        "enginesStatus": [{"type": kind, "consumed": count}
+                          for kind, count in subscription.engines_consumed(world).items()],
+        "seats": [{"application": name, "maxUsers": most, "currentUsers": used.get(name, 0)}
+                  for name, most in declared.seats.items()]})

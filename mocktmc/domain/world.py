@@ -27,6 +27,7 @@ from .model.definitions import (
     Project,
     Resource,
     ServiceAccount,
+    Subscription,
     User,
     Workspace,
 )
@@ -103,6 +104,7 @@ class World:
     default_user_id: str = ""
     users: dict[str, User] = field(default_factory=dict)
     service_accounts: dict[str, ServiceAccount] = field(default_factory=dict)
+    subscription: Subscription | None = None  # the fixture's, or a year from the world's start (fixtures.py)
     environments: dict[str, Environment] = field(default_factory=dict)
     workspaces: dict[str, Workspace] = field(default_factory=dict)
     artifacts: dict[str, Artifact] = field(default_factory=dict)

@@ -86,6 +86,24 @@ class ServiceAccount:
         return hmac.compare_digest(self.secret.encode(), candidate.encode())
 
 
+@dataclass
+class Subscription:
+    """The account's license, as the fixture declares it (`subscription`) or, where it says nothing, as the
+    fixture loader makes it: a year from the world's start. What it consumes is counted from the world when
+    asked (domain/subscription.py), so it is not kept here."""
+    start_date: str  # YYYY-MM-DD, as the published example writes it
+    end_date: str
+    license_type: str = "ENTERPRISE"
+    support_level: str = "PLATINUM"
+    applications: list[str] = field(default_factory=lambda: [
+        "Management Console", "Studio", "Pipeline Designer", "Data Preparation", "Data Stewardship",
+        "Data Inventory", "API Designer / API Tester", "Dictionary service"])
+    tokens: int = 100
+    # application -> how many users it may have
+    seats: dict[str, int] = field(default_factory=lambda: {"Management Console": 50, "Studio": 20,
+                                                          "Service Accounts": 25})
+
+
 @dataclass(frozen=True)
 class Principal:
     """The caller a token stands for, as runs record it (userId, userType)."""
