@@ -54,6 +54,7 @@ from .api.processing.executions import bp as executions_bp
 from .api.processing.plan_executions import bp as plan_executions_bp
 from .api.processing.promotion_executions import bp as promotion_executions_bp
 from .api.account import bp as account_bp
+from .api.audit import bp as audit_bp, record_change
 from .api.security import bp as security_bp
 from .api.security_permissions import bp as security_permissions_bp
 from .clock import VirtualClock
@@ -80,7 +81,7 @@ BLUEPRINTS = (
     # Processing, Monitoring, Security
     executions_bp, plan_executions_bp, promotion_executions_bp, engines_bp, clusters_bp, run_profiles_bp,
     pipeline_engines_bp, logs_bp, history_bp, metrics_bp, security_bp, security_permissions_bp,
-    account_bp,
+    account_bp, audit_bp,
     # mocktmc's own
     control_bp, control_state_bp, control_runs_bp, control_permissions_bp, contracts_bp, faults.bp, journal.bp,
     pages_bp, dashboard_bp,  # the landing page and the API browser; the dashboard
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
         install_defects(app, settings.defects)
     if settings.validate == "all":
         app.after_request(_check_response)
+    app.after_request(_record_change)  # runs before the response check: it records what the world answered
     app.teardown_request(_leave_world)
     app.register_error_handler(TMCError, _render_tmc_error)
     app.register_error_handler(HTTPException, _render_http_exception)
@@ -289,6 +291,11 @@ def _enter_world(flags: Any, req: Request, mock: MockState) -> None:
 
 def _check_request() -> None:
     check_request(_current_request())
+
+
+def _record_change(response: Response) -> Response:
+    record_change(_current_request(), response)
+    return response
 
 
 def _check_permissions() -> None:

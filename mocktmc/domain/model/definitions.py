@@ -105,6 +105,26 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One change made through the API, as the audit log (GET /security/audit/logs) tells it: who (the
+    principal's id, and its login or name then), what (the operation and its method), on which object (the
+    request's path, which names it, and the id a creation answered), when (mock time), and how it ended."""
+    log_id: str
+    timestamp: datetime
+    principal_id: str
+    principal_type: str  # HUMAN | SERVICE
+    username: str
+    operation_id: str
+    family: str  # the API family (orchestration, processing, security, account, tmc...)
+    method: str
+    url: str
+    status: int
+    created_id: str = ""  # the id a creation answered, if any
+    client_ip: str = ""
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
 class Principal:
     """The caller a token stands for, as runs record it (userId, userType)."""
     user_id: str
