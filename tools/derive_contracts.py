@@ -140,6 +140,19 @@ def merge(family: str, sources: list[tuple[str, dict, str]]) -> dict:
     }
     for filename, published, prefix in sources:
         copier = Copier(prefix)
+        # Security schemes of merged documents may share a name for different kinds of credentials (every
+        # security document calls its own "Public": HTTP basic for the token, a bearer token for the others): a
+        # later one of another kind is renamed, and its operations name it. One of the same kind is one scheme.
+        schemes = {}
+        for name, scheme in published.get("components", {}).get("securitySchemes", {}).items():
+            kept = {k: v for k, v in scheme.items() if k in ("type", "scheme", "bearerFormat", "in", "name")}
+            earlier = doc["components"]["securitySchemes"].get(name)
+            kind = lambda s: tuple(s.get(k) for k in ("type", "scheme", "in", "name"))  # noqa: E731
+            if earlier is not None and kind(earlier) != kind(kept):
+                schemes[name] = f"{prefix or 'Bearer'}{name}"
+            doc["components"]["securitySchemes"][schemes.get(name, name)] = kept
+        renamed = lambda requirements: [{schemes.get(k, k): v for k, v in r.items()}  # noqa: E731
+                                        for r in requirements]
         for server in published.get("servers", []):
             if {"url": server["url"]} not in doc["servers"]:
                 doc["servers"].append({"url": server["url"]})
@@ -149,6 +162,9 @@ def merge(family: str, sources: list[tuple[str, dict, str]]) -> dict:
                 target["parameters"] = [copier.parameter(p) for p in item["parameters"]]
         for path, _, method, operation in operations_in(published):
             doc["paths"][path][method] = copier.operation(method, path, operation)
+            requirements = operation.get("security", published.get("security"))
+            if schemes and requirements is not None:
+                doc["paths"][path][method]["security"] = renamed(requirements)
         components = published.get("components", {})
         for name, schema in components.get("schemas", {}).items():
             doc["components"]["schemas"][prefix + name] = copier.schema(schema)
@@ -156,11 +172,8 @@ def merge(family: str, sources: list[tuple[str, dict, str]]) -> dict:
             doc["components"].setdefault("parameters", {})[name] = copier.parameter(parameter)
         for name, response in components.get("responses", {}).items():
             doc["components"].setdefault("responses", {})[name] = copier.response(name, response)
-        for name, scheme in components.get("securitySchemes", {}).items():
-            doc["components"]["securitySchemes"][name] = {k: v for k, v in scheme.items()
-                                                          if k in ("type", "scheme", "bearerFormat", "in", "name")}
         if "security" in published and "security" not in doc:
-            doc["security"] = published["security"]
+            doc["security"] = renamed(published["security"])
     return doc
 
 
@@ -715,6 +728,17 @@ def security_json_bodies(family: str, doc: dict) -> list[str]:
             elif "*/*" in content and "application/json" not in content:
                 content["application/json"] = copy.deepcopy(content["*/*"])
                 changed.append(f"{method.upper()} {path} {code} application/json")
+    return changed
+
+
+@correction("Workspace permissions declare their token as an `apiKey` in the `Authorization` header, whose "
+            "value is `Bearer <token>`: it is the HTTP bearer scheme the other security documents declare.")
+def bearer_api_key(family: str, doc: dict) -> list[str]:
+    changed = []
+    for name, scheme in doc.get("components", {}).get("securitySchemes", {}).items():
+        if scheme.get("type") == "apiKey" and scheme.get("in") == "header" and scheme.get("name") == "Authorization":
+            doc["components"]["securitySchemes"][name] = {"type": "http", "scheme": "bearer"}
+            changed.append(f"#/components/securitySchemes/{name}")
     return changed
 
 
