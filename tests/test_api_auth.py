@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from .conftest import AUTH, DEMO_PAT, LOAD_CUSTOMERS, SERVICE_ACCOUNT, SERVICE_SECRET, Api, make_app, settings_of
+from .conftest import AUTH, DEMO_PAT, LOAD_CUSTOMERS, SERVICE_ACCOUNT, SERVICE_SECRET, Api, make_app
 from .errors import assert_error
 
 
@@ -133,16 +133,6 @@ def test_options_is_not_answered_for_flask_but_refused_with_the_published_method
     assert refused.status_code == 405 and refused.json["status"] == 405
     assert refused.headers["Allow"] == "POST"
     assert "OPTIONS is not allowed on /processing/executions/plans" in refused.json["detail"]
-
-
-@pytest.fixture
-def unbuilt(monkeypatch) -> Api:
-    """An app that routes every operation but v2.6 /subscription, left unrouted on purpose to see how an unbuilt
-    operation answers whatever else is built (made here, never pooled: no other test gets it)."""
-    from mocktmc.api import legacy
-    from mocktmc.app import create_app
-    monkeypatch.setattr(legacy, "ROUTES", tuple(r for r in legacy.ROUTES if r.path != "/tmc/v2.6/subscription"))
-    return Api(create_app(settings_of()))
 
 
 def test_unbuilt_published_operation_is_501_with_its_name(unbuilt):

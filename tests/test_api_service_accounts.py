@@ -10,6 +10,7 @@ import pytest
 from mocktmc import MockTMC
 
 from .conftest import START
+from .errors import assert_error
 from .test_permissions import (
     ADMIN_PAT, DEMO, DEV_SALES, LOAD_CUSTOMERS, OPERATOR_PAT, PROD_LOAD_CUSTOMERS, RUNNER_ID, VIEWER_PAT,
 )
@@ -68,7 +69,7 @@ def test_the_secret_must_match(demo):
     basic = base64.b64encode(f"{made['id']}:not-the-secret".encode()).decode()
     answer = demo.client().post("/security/oauth/token", headers={"Authorization": f"Basic {basic}"},
                                 json={"grant_type": "client_credentials", "audience": "https://api.mock"})
-    assert answer.status_code == 401
+    assert_error(answer, 401, "ClientId or Secret")
 
 
 def test_an_update_changes_the_name_and_the_roles_and_what_its_token_may_do(demo):
@@ -97,7 +98,7 @@ def test_validation_and_conflicts_name_the_field(demo):
     taken = admin.post("/account/service-accounts", json={"name": "ci-pipeline", "permissions": []})
     assert taken.status_code == 409 and "ci-pipeline" in taken.json()["detail"]
     renamed = admin.put(f"/account/service-accounts/{RUNNER_ID}", json={"name": "ci-pipeline", "permissions": []})
-    assert renamed.status_code == 409
+    assert_error(renamed, 409, "'ci-pipeline' exists already")
     assert names(demo) == ["ci-pipeline", "sales-dev-runner"]
 
 
@@ -123,7 +124,31 @@ def test_a_deleted_service_account_loses_its_records_and_its_tokens(demo):
     admin = demo.client(ADMIN_PAT)
     token = service_token(demo)
     assert admin.delete(f"/account/service-accounts/{RUNNER_ID}").status_code == 204
-    assert admin.get(f"/account/service-accounts/{RUNNER_ID}").status_code == 404
+    assert_error(admin.get(f"/account/service-accounts/{RUNNER_ID}"), 404, RUNNER_ID)
     assert admin.get("/security/service-accounts/permissions").json() == []
-    assert demo.client(token).get("/orchestration/workspaces").status_code == 401
+    assert_error(demo.client(token).get("/orchestration/workspaces"), 401, "service account no longer exists")
     assert demo.client(ADMIN_PAT).get("/account/service-accounts/count").json()["count"] == 1
+
+
+def test_the_account_rows_quote_the_published_texts():
+    """The permission-table rows that quote service-accounts.json and audit-logs.json quote them exactly."""
+    import json
+    import re
+
+    from mocktmc.domain.permissions import PERMISSIONS
+
+    from .test_permissions import REFERENCE
+    if not REFERENCE.is_dir():
+        pytest.skip(f"{REFERENCE} is not present: the published documents cannot be compared")
+    texts = {}
+    for tag, name in (("SA21", "service-accounts.json"), ("AL21", "audit-logs.json")):
+        doc = json.loads((REFERENCE / name).read_text(encoding="utf-8"))
+        texts[tag] = " ".join(" ".join(json.dumps(doc).replace("\\n", " ").split()).split())
+    quoted = 0
+    for operation_id, rule in PERMISSIONS.items():
+        found = re.match(r"(SA21|AL21) ", rule.evidence)
+        if found:
+            for quote in re.findall(r'"([^"]+)"', rule.evidence):
+                assert quote in texts[found.group(1)], f"{operation_id}: {quote!r} is not published"
+                quoted += 1
+    assert quoted >= 2

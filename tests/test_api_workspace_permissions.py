@@ -8,6 +8,7 @@ import pytest
 from mocktmc import MockTMC
 
 from .conftest import START
+from .errors import assert_error
 from .test_permissions import (
     ADMIN_PAT, DEMO, DEV_ENV, DEV_PERSONAL, DEV_SALES, LOAD_CUSTOMERS, OLIVIA, OPERATOR_PAT, PROD_SALES, RUNNER_ID,
     VICTOR, VIEWER_PAT,
@@ -38,7 +39,7 @@ def test_an_administrator_reads_creates_updates_and_deletes_a_users_record(demo)
     assert admin.put(path, json=["EXECUTE", "VIEW"]).status_code == 204
     assert held(demo, DEV_SALES, VICTOR) == ["VIEW", "EXECUTE"]  # in the published order
     assert admin.delete(path).status_code == 204
-    assert admin.get(path).status_code == 404
+    assert_error(admin.get(path), 404, f"{VICTOR} has no permission on workspace {DEV_SALES}")
     assert admin.post(path, json=["AUTHOR"]).status_code == 201
     assert held(demo, DEV_SALES, VICTOR) == ["AUTHOR"]
 
@@ -74,8 +75,8 @@ def test_unknown_workspace_user_or_record_is_a_404(demo):
     assert "Workspace" in admin.get(USERS.format(ws=UNKNOWN, user=VICTOR)).json()["detail"]
     assert "No user" in admin.get(USERS.format(ws=DEV_SALES, user=UNKNOWN)).json()["detail"]
     # A service account is not a user, and the other way round.
-    assert admin.get(USERS.format(ws=DEV_SALES, user=RUNNER_ID)).status_code == 404
-    assert admin.get(ACCOUNTS.format(ws=DEV_SALES, sa=VICTOR)).status_code == 404
+    assert_error(admin.get(USERS.format(ws=DEV_SALES, user=RUNNER_ID)), 404, f"No user '{RUNNER_ID}'")
+    assert_error(admin.get(ACCOUNTS.format(ws=DEV_SALES, sa=VICTOR)), 404, f"No service account '{VICTOR}'")
     # Victor has no record on the personal workspace: nothing to read, update or delete.
     for method in ("get", "put", "delete"):
         kwargs = {"json": ["VIEW"]} if method == "put" else {}
@@ -199,7 +200,7 @@ def test_a_batch_delete_names_something_it_may_touch(demo):
     admin = demo.client(ADMIN_PAT)
     answer = admin.delete("/security/permissions/batch")
     assert answer.status_code == 400 and "workspaceIds" in answer.json()["detail"]
-    assert admin.delete("/security/permissions/batch", params={"userIds": UNKNOWN}).status_code == 404
+    assert_error(admin.delete("/security/permissions/batch", params={"userIds": UNKNOWN}), 404, f"No user '{UNKNOWN}'")
     refused(demo.client(OPERATOR_PAT).delete("/security/permissions/batch", params={"workspaceIds": DEV_SALES}),
             "needs MANAGE permission on workspace " + DEV_SALES)
     assert held(demo, DEV_SALES, VICTOR) == ["VIEW"]
