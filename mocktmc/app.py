@@ -54,7 +54,10 @@ from .api.processing.run_profiles import bp as run_profiles_bp
 from .api.processing.executions import bp as executions_bp
 from .api.processing.plan_executions import bp as plan_executions_bp
 from .api.processing.promotion_executions import bp as promotion_executions_bp
+from .api.account import bp as account_bp
+from .api.audit import bp as audit_bp, record_change
 from .api.security import bp as security_bp
+from .api.security_permissions import bp as security_permissions_bp
 from .clock import VirtualClock
 from .config import Settings
 from .defects import install as install_defects
@@ -68,15 +71,18 @@ from .families import ContractViolation
 
 log = logging.getLogger("mocktmc")
 
-# Paths served to TMC clients with a bearer token; the token endpoint and the control plane are not.
-API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/")
+# Paths served to TMC clients with a bearer token; the token endpoint (/security/oauth/token, client credentials)
+# and the control plane are not.
+API_PREFIXES = ("/orchestration/", "/processing/", "/monitoring/", "/tmc/", "/account/", "/security/workspaces/",
+                "/security/permissions", "/security/service-accounts/", "/security/audit/")
 BLUEPRINTS = (
     # Orchestration
     environments_bp, workspaces_bp, artifacts_bp, connections_bp, tasks_bp, run_configs_bp, plans_bp,
     promotions_bp, projects_bp, resources_bp, events_bp, schedules_bp,
     # Processing, Monitoring, Security
     executions_bp, plan_executions_bp, promotion_executions_bp, engines_bp, clusters_bp, run_profiles_bp,
-    pipeline_engines_bp, logs_bp, history_bp, metrics_bp, security_bp,
+    pipeline_engines_bp, logs_bp, history_bp, metrics_bp, security_bp, security_permissions_bp,
+    account_bp, audit_bp,
     # mocktmc's own
     control_bp, control_state_bp, control_runs_bp, control_permissions_bp, contracts_bp, faults.bp, journal.bp,
     pages_bp, dashboard_bp,  # the landing page and the API browser; the dashboard
@@ -209,6 +215,7 @@ def create_app(settings: Settings | None = None, *, clock: VirtualClock | None =
         install_defects(app, settings.defects)
     if settings.validate == "all":
         app.after_request(_check_response)
+    app.after_request(_record_change)  # runs before the response check: it records what the world answered
     app.teardown_request(_leave_world)
     app.register_error_handler(TMCError, _render_tmc_error)
     app.register_error_handler(HTTPException, _render_http_exception)
@@ -295,6 +302,11 @@ def _enter_world(flags: Any, req: Request, mock: MockState) -> None:
 
 def _check_request() -> None:
     check_request(_current_request())
+
+
+def _record_change(response: Response) -> Response:
+    record_change(_current_request(), response)
+    return response
 
 
 def _check_permissions() -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 # Path prefix -> contract family.
 FAMILY_PREFIXES = (("/orchestration/", "orchestration"), ("/processing/", "processing"),
-                   ("/monitoring/", "monitoring"), ("/security/", "security"), ("/tmc/", "legacy"),
-                   ("/_mocktmc/", "control"))
+                   ("/monitoring/", "monitoring"), ("/security/", "security"),
+                   ("/account/", "security"), ("/tmc/", "legacy"), ("/_mocktmc/", "control"))
 
 
 class ContractViolation(AssertionError):

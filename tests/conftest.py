@@ -213,6 +213,15 @@ def api(app):
     return Api(app)
 
 
+@pytest.fixture
+def unbuilt(monkeypatch: pytest.MonkeyPatch) -> Api:
+    """An app that routes every operation but v2.6 /subscription, left unrouted on purpose to see how an unbuilt
+    operation answers whatever else is built (made here, never pooled: no other test gets it)."""
+    from mocktmc.api import legacy
+    monkeypatch.setattr(legacy, "ROUTES", tuple(r for r in legacy.ROUTES if r.path != "/tmc/v2.6/subscription"))
+    return Api(create_app(settings_of()))
+
+
 # `make contract` runs the property suites at length; `make test` keeps them quick. Under CI the
 # examples are derandomized, so a landing never hinges on what a random draw happened to find;
 # local runs and `make contract` keep exploring (and their finds become regression tests).

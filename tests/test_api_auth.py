@@ -135,20 +135,22 @@ def test_options_is_not_answered_for_flask_but_refused_with_the_published_method
     assert "OPTIONS is not allowed on /processing/executions/plans" in refused.json["detail"]
 
 
-def test_unbuilt_published_operation_is_501_with_its_name(api):
-    response = api.get("/tmc/v2.6/permissions")
+def test_unbuilt_published_operation_is_501_with_its_name(unbuilt):
+    api = unbuilt
+    response = api.get("/tmc/v2.6/subscription")
     assert response.status_code == 501
-    assert "getPermissions" in response.json["details"]
+    assert "subscriptionGet" in response.json["details"]
     # A method the path does not publish stays a 405, even next to an unbuilt one.
-    assert_error(api.client.patch("/tmc/v2.6/permissions", headers=AUTH), 405,
-                 "PATCH is not allowed on /tmc/v2.6/permissions", allow="GET")
+    assert_error(api.client.patch("/tmc/v2.6/subscription", headers=AUTH), 405,
+                 "PATCH is not allowed on /tmc/v2.6/subscription", allow="GET")
 
 
-def test_legacy_family_uses_the_v2_error_body(api):
-    response = api.get("/tmc/v2.6/permissions")
+def test_legacy_family_uses_the_v2_error_body(unbuilt):
+    api = unbuilt
+    response = api.get("/tmc/v2.6/subscription")
     assert response.status_code == 501
     assert {"status", "message", "code", "details", "requestId", "url"} == set(response.json)
-    assert api.get("/tmc/v2.2/permissions").status_code == 501
+    assert api.get("/tmc/v2.2/subscription").status_code == 501
     missing = api.get("/tmc/v2.2/executables/tasks/nope")
     assert missing.status_code == 404 and {"code", "details", "url"} <= set(missing.json)
     assert (missing.json["details"], missing.json["url"]) == ("Task nope not found", "/tmc/v2.2/executables/tasks/nope")

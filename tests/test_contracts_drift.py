@@ -22,7 +22,8 @@ FAMILIES = {
     "processing": [("processing.json", "")],
     "monitoring": [("execution-logs.json", "Logs"), ("execution-history-search.json", "History"),
                    ("observability-metrics.json", "Metrics")],
-    "security": [("oauth.json", "")],
+    "security": [("oauth.json", ""), ("workspace-permissions.json", "Workspace"), ("audit-logs.json", ""),
+                 ("service-accounts.json", ""), ("seats-and-subscription.json", "Account")],
 }
 # Corrections 6 and 16 (contracts/README.md): required fields the contracts drop, as (published file, schema, field).
 # Correction 19: a run configuration's trigger requires only its type.

@@ -155,7 +155,7 @@ def test_state_restored_over_http_answers_and_goes_on_as_before(api):
     execution_id = api.execute(NIGHTLY_REPORT)  # ten minutes long
     api.advance(60)
     saved = api.client.get("/_mocktmc/state")
-    assert saved.status_code == 200 and saved.json["format"] == "mocktmc-state/3"
+    assert saved.status_code == 200 and saved.json["format"] == "mocktmc-state/4"
     twin = Api(make_app())  # a server whose clock is a minute behind the snapshot
     assert twin.client.put("/_mocktmc/state", json=saved.json).status_code == 200
     history = f"/processing/executables/tasks/{NIGHTLY_REPORT}/executions"
@@ -165,7 +165,7 @@ def test_state_restored_over_http_answers_and_goes_on_as_before(api):
         assert twin.run(execution_id) == api.run(execution_id)
         assert twin.get(history).json == api.get(history).json
     assert api.get(history).json["total"] == 2
-    bad = api.client.put("/_mocktmc/state", json={"format": "mocktmc-state/3", "world": {"PhaseEnds": {}}})
+    bad = api.client.put("/_mocktmc/state", json={"format": "mocktmc-state/4", "world": {"PhaseEnds": {}}})
     assert_error(bad, 400, "Not a mocktmc state: account: Field required")
     assert api.get(history).json["total"] == 2  # a bad snapshot changes nothing
     assert_error(api.client.get("/_mocktmc/state?account=nope"), 404, "Account nope not found")

@@ -170,9 +170,9 @@ def test_every_contract_is_served_to_the_browser_with_this_server_as_its_server(
         assert served["servers"] == [{"url": HOST, "description": "this mocktmc server"}]
         assert served["paths"] == contract(name)["paths"]
         # Authorize asks for what the family takes: a bearer token (TMC's own, or the control plane's control
-        # token), or for the token endpoint the service account's id and secret.
+        # token), and for the token endpoint the service account's id and secret.
         schemes = {scheme["scheme"] for scheme in served["components"]["securitySchemes"].values()}
-        assert schemes == ({"basic"} if name == "security" else {"bearer"}), (name, schemes)
+        assert schemes == ({"basic", "bearer"} if name == "security" else {"bearer"}), (name, schemes)
         # Another host name, another server; the contract the mock checks requests by is left as it was.
         assert client.get(f"/_mocktmc/docs/{name}.json", base_url="http://127.0.0.1:9").json["servers"] == [
             {"url": "http://127.0.0.1:9", "description": "this mocktmc server"}]

@@ -141,7 +141,7 @@ def test_a_state_file_whose_snapshot_does_not_load_names_the_account(tmp_path):
     account = app.extensions["mocktmc"].accounts.default_account_id
     state_dir.close(app)
     with sqlite3.connect(tmp_path / FILE_NAME) as db:
-        db.execute("UPDATE accounts SET snapshot = '{\"format\": \"mocktmc-state/3\"}'")
+        db.execute("UPDATE accounts SET snapshot = '{\"format\": \"mocktmc-state/4\"}'")
     db.close()
     with pytest.raises(StateDirError, match=f"account {account}: account: Field required"):
         create_app(settings)

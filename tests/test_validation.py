@@ -53,12 +53,13 @@ def test_control_plane_responses_are_checked(api):
         check_response("GET", "/_mocktmc/clock", "", broken)
 
 
-def test_requests_no_contract_covers_are_not_checked(api):
+def test_requests_no_contract_covers_are_not_checked(unbuilt):
+    api = unbuilt
     assert check_response("GET", "/tmc/v2.6/executables", "", api.get("/tmc/v2.6/executables")) is False
     assert check_response("GET", "/orchestration/nothing", "", api.get("/orchestration/nothing")) is False
-    unbuilt = api.get("/tmc/v2.6/permissions")
-    assert unbuilt.status_code == 501 and unbuilt.headers["X-Mocktmc-Not-Implemented"] == "getPermissions"
-    assert check_response("GET", "/tmc/v2.6/permissions", "", unbuilt) is False
+    answer = api.get("/tmc/v2.6/subscription")
+    assert answer.status_code == 501 and answer.headers["X-Mocktmc-Not-Implemented"] == "subscriptionGet"
+    assert check_response("GET", "/tmc/v2.6/subscription", "", answer) is False
 
 
 def test_what_a_check_remembers_is_where_to_look_never_a_verdict(api):

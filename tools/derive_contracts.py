@@ -30,14 +30,18 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
     "processing": [("processing.json", "")],
     "monitoring": [("execution-logs.json", "Logs"), ("execution-history-search.json", "History"),
                    ("observability-metrics.json", "Metrics")],
-    "security": [("oauth.json", "")],
+    # /security/... and /account/... (mocktmc/families.py): the token, workspace permissions, the audit log,
+    # service accounts and the subscription.
+    "security": [("oauth.json", ""), ("workspace-permissions.json", "Workspace"), ("audit-logs.json", ""),
+                 ("service-accounts.json", ""), ("seats-and-subscription.json", "Account")],
 }
 TITLES = {
     "orchestration": "TMC Orchestration API (2021-03), as mocktmc serves it",
     "processing": "TMC Processing API (2021-03), as mocktmc serves it",
     "monitoring": "TMC Monitoring APIs (2021-03): execution logs, execution history search, observability "
                   "metrics, as mocktmc serves them",
-    "security": "TMC OAuth token API (2021-03), as mocktmc serves it",
+    "security": "TMC security and account APIs (2021-03): OAuth token, workspace permissions, audit logs, service "
+                "accounts, subscription, as mocktmc serves them",
 }
 SCHEMA_KEYS = ("type", "format", "enum", "required", "default", "minimum", "maximum", "exclusiveMinimum",
                "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems",
@@ -136,6 +140,19 @@ def merge(family: str, sources: list[tuple[str, dict, str]]) -> dict:
     }
     for filename, published, prefix in sources:
         copier = Copier(prefix)
+        # Security schemes of merged documents may share a name for different kinds of credentials (every
+        # security document calls its own "Public": HTTP basic for the token, a bearer token for the others): a
+        # later one of another kind is renamed, and its operations name it. One of the same kind is one scheme.
+        schemes = {}
+        for name, scheme in published.get("components", {}).get("securitySchemes", {}).items():
+            kept = {k: v for k, v in scheme.items() if k in ("type", "scheme", "bearerFormat", "in", "name")}
+            earlier = doc["components"]["securitySchemes"].get(name)
+            kind = lambda s: tuple(s.get(k) for k in ("type", "scheme", "in", "name"))  # noqa: E731
+            if earlier is not None and kind(earlier) != kind(kept):
+                schemes[name] = f"{prefix or 'Bearer'}{name}"
+            doc["components"]["securitySchemes"][schemes.get(name, name)] = kept
+        renamed = lambda requirements: [{schemes.get(k, k): v for k, v in r.items()}  # noqa: E731
+                                        for r in requirements]
         for server in published.get("servers", []):
             if {"url": server["url"]} not in doc["servers"]:
                 doc["servers"].append({"url": server["url"]})
@@ -145,6 +162,9 @@ def merge(family: str, sources: list[tuple[str, dict, str]]) -> dict:
                 target["parameters"] = [copier.parameter(p) for p in item["parameters"]]
         for path, _, method, operation in operations_in(published):
             doc["paths"][path][method] = copier.operation(method, path, operation)
+            requirements = operation.get("security", published.get("security"))
+            if schemes and requirements is not None:
+                doc["paths"][path][method]["security"] = renamed(requirements)
         components = published.get("components", {})
         for name, schema in components.get("schemas", {}).items():
             doc["components"]["schemas"][prefix + name] = copier.schema(schema)
@@ -152,11 +172,8 @@ def merge(family: str, sources: list[tuple[str, dict, str]]) -> dict:
             doc["components"].setdefault("parameters", {})[name] = copier.parameter(parameter)
         for name, response in components.get("responses", {}).items():
             doc["components"].setdefault("responses", {})[name] = copier.response(name, response)
-        for name, scheme in components.get("securitySchemes", {}).items():
-            doc["components"]["securitySchemes"][name] = {k: v for k, v in scheme.items()
-                                                          if k in ("type", "scheme", "bearerFormat", "in", "name")}
         if "security" in published and "security" not in doc:
-            doc["security"] = published["security"]
+            doc["security"] = renamed(published["security"])
     return doc
 
 
@@ -261,6 +278,11 @@ def legacy_document() -> dict:
             del operation["parameters"]
         doc["paths"].setdefault("/tmc/v1.2" + path, {})[method] = operation
     return doc
+
+
+# The one operation of the 2021-03 families that takes client credentials rather than a bearer token, and is
+# not throttled like the others.
+TOKEN_PATH = "/security/oauth/token"
 
 
 # --- corrections --------------------------------------------------------------------------------
@@ -458,7 +480,7 @@ def undeclared_errors(family: str, doc: dict) -> list[str]:
     changed = []
     for path, item, method, operation in operations_in(doc):
         wanted = []
-        if family != "security":
+        if path != TOKEN_PATH:
             wanted.append("401")
         if operation.get("parameters") or item.get("parameters") or "requestBody" in operation:
             wanted.append("400")
@@ -635,7 +657,7 @@ def observed_service(family: str, doc: dict) -> list[str]:
             responses["200"]["content"]["application/json"]["schema"] = {
                 "oneOf": [{"type": "array", "items": {"type": "object"}}, page]}
             changed.append(f"GET {path} 200")
-        if family != "security" and "429" not in responses:
+        if path != TOKEN_PATH and "429" not in responses:
             _declare_error(doc, operation, "429")
             changed.append(f"{method.upper()} {path} 429")
     return changed
@@ -685,6 +707,38 @@ def links(family: str, doc: dict) -> list[str]:
         if targets:
             operation["responses"][status]["links"] = targets
             changed.append(f"POST {path} -> {', '.join(targets)}")
+    return changed
+
+
+@correction("Workspace permissions, service accounts, the subscription and the audit log: every error response "
+            "declares the JSON error body the service sends (several publish none, `401 {}`), and the audit log's "
+            "list is `application/json` as well as the published `*/*`.")
+def security_json_bodies(family: str, doc: dict) -> list[str]:
+    changed: list[str] = []
+    if family != "security":
+        return changed
+    for path, _, method, operation in operations_in(doc):
+        if path == TOKEN_PATH:
+            continue
+        for code, response in operation["responses"].items():
+            content = response.get("content") or {}
+            if code[0] in "45" and not content:
+                response["content"] = _error_content(doc, operation)
+                changed.append(f"{method.upper()} {path} {code}")
+            elif "*/*" in content and "application/json" not in content:
+                content["application/json"] = copy.deepcopy(content["*/*"])
+                changed.append(f"{method.upper()} {path} {code} application/json")
+    return changed
+
+
+@correction("Workspace permissions declare their token as an `apiKey` in the `Authorization` header, whose "
+            "value is `Bearer <token>`: it is the HTTP bearer scheme the other security documents declare.")
+def bearer_api_key(family: str, doc: dict) -> list[str]:
+    changed = []
+    for name, scheme in doc.get("components", {}).get("securitySchemes", {}).items():
+        if scheme.get("type") == "apiKey" and scheme.get("in") == "header" and scheme.get("name") == "Authorization":
+            doc["components"]["securitySchemes"][name] = {"type": "http", "scheme": "bearer"}
+            changed.append(f"#/components/securitySchemes/{name}")
     return changed
 
 

@@ -45,6 +45,14 @@ def _operation_of(url_rule: str, method: str) -> tuple[str, dict[str, str]] | No
     return served_operations().get((rule_template(url_rule), "GET" if method == "HEAD" else method))
 
 
+def operation_of(request: Request) -> str | None:
+    """The operationId of the table that a request is served as (a legacy one's 2021-03 operation), if any."""
+    if request.url_rule is None:
+        return None
+    served = _operation_of(request.url_rule.rule, request.method)
+    return None if served is None else served[0]
+
+
 def _body_field(request: Request, name: str) -> Any:
     """A field of the JSON object body, or None when there is none (the handler says what is wrong with it)."""
     try:

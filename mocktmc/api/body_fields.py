@@ -68,8 +68,12 @@ def contract_fields() -> dict[tuple[str, str], BodyFields]:
             key = (method.upper(), path)
             departure = DEPARTURES.get(key, Departure(""))
             properties = schema["properties"]
+            # A readOnly property is the server's to send (a service account's id and dates): required in
+            # answers, never in requests, as OpenAPI says.
+            required = frozenset(name for name in schema.get("required", ())
+                                 if not resolve(doc, properties.get(name, {})).get("readOnly"))
             found[key] = BodyFields(
-                allowed=frozenset(properties) | departure.extra, required=frozenset(schema.get("required", ())),
+                allowed=frozenset(properties) | departure.extra, required=required,
                 blank=departure.blank,
                 nested={name: _object_fields(doc, sub) for name, sub in properties.items()
                         if "properties" in resolve(doc, sub)})

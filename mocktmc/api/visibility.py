@@ -46,3 +46,11 @@ def viewable() -> Callable[[str], bool]:
     if principal is None:
         return _everything
     return access.visible_workspaces(world, principal, "VIEW").__contains__
+
+
+def manageable() -> Callable[[str], bool]:
+    """Whether the caller manages a workspace (holds MANAGE on it), so may see and change its permissions."""
+    principal, world = _caller(), context.world()
+    if principal is None:
+        return _everything
+    return access.visible_workspaces(world, principal, "MANAGE").__contains__

@@ -220,6 +220,7 @@ def create_service_account():
             raise BadRequest(f"A service account named {name!r} exists already")
         # An administrator, as every principal was before roles existed; POST /_mocktmc/permissions narrows it.
         account = ServiceAccount(world.ids.uuid(), name, world.ids.secret(24).hex(),
-                                 bodies.string(body, "description") or "", administrator=True)
+                                 bodies.string(body, "description") or "", administrator=True,
+                                 created=world.now, updated=world.now)
         world.service_accounts[account.id] = account
     return jsonify({"clientId": account.id, "clientSecret": account.secret, "accountId": world.account_id}), 201

@@ -272,6 +272,10 @@ class Accounts:
                 if self.auth == "strict" and expired:
                     raise Unauthorized("The access token has expired; request a new one from "
                                        "/security/oauth/token", headers=_CHALLENGE)
+                if grant.principal.user_type == "SERVICE" and grant.principal.user_id not in world.service_accounts:
+                    # Its service account was deleted (DELETE /account/service-accounts/{id}): so is its token,
+                    # in every mode (an unknown token would act as an administrator in the open ones).
+                    raise Unauthorized("The access token's service account no longer exists", headers=_CHALLENGE)
                 return world, grant.principal, True
             if self.auth == "strict":
                 raise Unauthorized("Unknown access token (auth mode 'strict' accepts only tokens this "

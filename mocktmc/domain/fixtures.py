@@ -37,6 +37,7 @@ from .model.definitions import (
     Project,
     Resource,
     ServiceAccount,
+    Subscription,
     User,
     Workspace,
 )
@@ -116,6 +117,13 @@ _SCHEMA = _obj({
     "serviceAccounts": {"type": "array", "items": _obj(
         {"id": _NAME, "name": _NAME, "secret": _NAME, "description": _STR, "roles": _ROLES,
          "administrator": {"type": "boolean"}}, ("name", "secret"))},
+    # GET /account/subscription: what the fixture does not say is a plausible default (model Subscription).
+    "subscription": _obj({
+        "startDate": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+        "endDate": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+        "licenseType": _NAME, "supportLevel": _NAME, "applications": {"type": "array", "items": _NAME},
+        "tokens": {"type": "integer", "minimum": 0},
+        "seats": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}}),
     "personalAccessTokens": {"type": "array", "items": _obj({"token": _NAME, "user": _NAME}, ("token", "user"))},
     "environments": {"type": "array", "items": _obj({
         "id": _NAME, "name": _NAME, "description": _STR, "default": {"type": "boolean"},
@@ -488,7 +496,15 @@ class _Builder:
             sid = self.unique(("serviceAccounts", i), world.service_accounts, item.get("id") or self.ids.uuid())
             world.service_accounts[sid] = ServiceAccount(sid, item["name"], item["secret"], item.get("description", ""),
                                                          list(item.get("roles", [])),
-                                                         item.get("administrator", "roles" not in item))
+                                                         item.get("administrator", "roles" not in item),
+                                                         created=world.now, updated=world.now)
+        declared = data.get("subscription", {})
+        world.subscription = Subscription(
+            declared.get("startDate", world.now.date().isoformat()),
+            declared.get("endDate", (world.now + timedelta(days=365)).date().isoformat()),
+            **{attribute: declared[key] for key, attribute in (
+                ("licenseType", "license_type"), ("supportLevel", "support_level"), ("applications", "applications"),
+                ("tokens", "tokens"), ("seats", "seats")) if key in declared})
         for i, item in enumerate(data.get("personalAccessTokens", [])):
             self.user_ref(("personalAccessTokens", i, "user"), item["user"])
         environment_ids = [self.environment(("environments", e), env)

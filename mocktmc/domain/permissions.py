@@ -8,7 +8,8 @@ that drop the prefix ("ENVIRONMENT_MANAGEMENT role", "OPERATOR role") mean the s
 are the published Permission types; "EXECUTOR Permission" and "READ on the workspace" are EXECUTE and VIEW.
 
 Evidence: a quote of the published description (O21 orchestration.json, P21 processing.json, D21
-dynamic-engine.json), a TMC-API-NOTES section, or "by analogy with <row>" where nothing public says it.
+dynamic-engine.json, SA21 service-accounts.json, AL21 audit-logs.json), a TMC-API-NOTES section, or "by analogy
+with <row>" where nothing public says it.
 A list operation needs its roles only: what it shows is cut down to what the caller may see (api/visibility.py).
 """
 from __future__ import annotations
@@ -108,6 +109,19 @@ _SCHEDULE_VIEW = ('O21 getSchedule: "user would need VIEW permission on the work
                   'on some task or plan ... When not in action, User should have VIEW permission at least on one '
                   'workspace within the environment"')
 _HISTORY = f"{ANALOGY} getScheduledExecutions (TMC_OPERATOR plus READ within the environment); no public text"
+
+
+WORKSPACE_PATH = _path("workspaceId", "workspace")
+SERVICE_ACCOUNTS, SUBSCRIPTION = ("TMC_SERVICE_ACCOUNT_MANAGEMENT",), ("TMC_SUBSCRIPTION_MANAGEMENT",)
+_COUNT_TEXT = ('SA21 getAccountServiceAccountsCount: "Permissions: * TMC_SERVICE_ACCOUNT_MANAGEMENT * '
+               'TMC_SUBSCRIPTION_MANAGEMENT" (either will do)')
+_SERVICE_ACCOUNTS = (f"{ANALOGY} getAccountServiceAccountsCount: managing service accounts is "
+                     "TMC_SERVICE_ACCOUNT_MANAGEMENT; no public text for the other operations")
+_MANAGE_PERMISSIONS = (f"{ANALOGY} the Permission type MANAGE (workspace-permissions.json's enum): who manages a "
+                       "workspace manages who may act in it; an administrator holds MANAGE everywhere; the "
+                       "published descriptions name no role")
+_MANAGED_PERMISSIONS = (f"{ANALOGY} getAvailableWorkspaces, as a list: no role; each workspace a list shows or a "
+                        "batch or delete touches needs MANAGE on it (a 207 item or a 403 naming it); no public text")
 
 
 def _rows() -> dict[str, Rule]:
@@ -266,6 +280,29 @@ def _rows() -> dict[str, Rule]:
         **{op: r(RUNNER, "VIEW", BODY_ENVIRONMENT, _HISTORY) for op in (
             "postMonitoringObservabilityExecutionsSearch", "postMonitoringObservabilityExecutionsDownload",
             "postMonitoringObservabilityMetricsComponent")},
+        # --- Security: workspace permissions (records on one workspace need MANAGE on it; lists and batches
+        # act only on the workspaces the caller manages: api/security_permissions.py) ---
+        **{op: r((), "MANAGE", WORKSPACE_PATH, _MANAGE_PERMISSIONS) for op in (
+            "getWorkspacePermission", "createWorkspacePermissions", "updateWorkspacePermissions",
+            "deleteWorkspacePermissions", "getWorkspacePermissionSA", "createWorkspacePermissionsSA",
+            "updateWorkspacePermissionsSA", "deleteWorkspacePermissionsSA")},
+        **{op: r((), None, None, _MANAGED_PERMISSIONS) for op in (
+            "getPermissions", "createPermissions", "updatePermissions", "deletePermissions", "getPermissionsSA",
+            "createPermissionsSA", "updatePermissionsSA", "deletePermissionsSA")},
+        # --- Account: service accounts and the subscription; the audit log ---
+        **{op: r(SERVICE_ACCOUNTS, None, None, _SERVICE_ACCOUNTS) for op in (
+            "getAccountServiceAccounts", "postAccountServiceAccounts", "getAccountServiceAccountsId",
+            "putAccountServiceAccountsId", "deleteAccountServiceAccountsId")},
+        "getAccountServiceAccountsCount": r(SERVICE_ACCOUNTS + SUBSCRIPTION, None, None, _COUNT_TEXT),
+        "getAccountServiceAccountsPermissions": r((), None, None, (
+            "SA21 GET /account/service-accounts/permissions publishes 200 and 401 only: any authenticated caller "
+            "reads the names")),
+        "getAccountSubscription": r(SUBSCRIPTION, None, None, (
+            f"{ANALOGY} getAccountServiceAccountsCount (TMC_SUBSCRIPTION_MANAGEMENT): the subscription is what "
+            "that role manages; no public text")),
+        "getAllAuditLogsUsingGET": r(("AUDIT_LOGS_VIEW",), None, None, (
+            'AL21 getAllAuditLogsUsingGET 403: "User has insufficient permission (Security Administrator role is '
+            'required)"; AUDIT_LOGS_VIEW is that right in service-accounts.json\'s list of permissions')),
         # --- Security ---
         # The client credentials are the check: no bearer token, so no principal, before the token exists.
         "postSecurityOauthToken": r((), None, None, 'A21 postSecurityOauthToken: HTTP Basic client credentials '

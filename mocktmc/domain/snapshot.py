@@ -44,7 +44,9 @@ from .model.ids import IdSource
 from .scheduling import scheduler, webhooks  # noqa: F401
 from .world import STATE, AgendaEvent, World, cyclic_gc_paused
 
-FORMAT = "mocktmc-state/3"
+# 4: principals carry roles, workspaces their permissions, and a world its subscription and audit log (issue 23);
+# a snapshot of an earlier format is refused by its format, before any field is read.
+FORMAT = "mocktmc-state/4"
 _HEADER = ("account_id", "account_name")  # written as the snapshot's "account"
 _SPECIAL = ("ids", "agenda", "clock")  # saved in a form of their own (generator state; events by class; rates)
 

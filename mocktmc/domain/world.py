@@ -22,11 +22,13 @@ from ..clock import VirtualClock
 from .common.lookups import find
 from .model.definitions import (
     Artifact,
+    AuditEntry,
     Connection,
     Environment,
     Project,
     Resource,
     ServiceAccount,
+    Subscription,
     User,
     Workspace,
 )
@@ -103,6 +105,7 @@ class World:
     default_user_id: str = ""
     users: dict[str, User] = field(default_factory=dict)
     service_accounts: dict[str, ServiceAccount] = field(default_factory=dict)
+    subscription: Subscription | None = None  # the fixture's, or a year from the world's start (fixtures.py)
     environments: dict[str, Environment] = field(default_factory=dict)
     workspaces: dict[str, Workspace] = field(default_factory=dict)
     artifacts: dict[str, Artifact] = field(default_factory=dict)
@@ -125,6 +128,9 @@ class World:
     # by executable id: its next scheduled occurrence, and the webhook calls not yet run
     armed: dict[str, Armed] = field(default_factory=dict, metadata={"key": None})
     webhook_windows: dict[str, Window] = field(default_factory=dict, metadata={"key": None})
+    # the changes made through the API, oldest first (domain/audit.py keeps the last AUDIT_KEPT)
+    audit_log: list[AuditEntry] = field(default_factory=list)
+    audit_seq: int = 0  # entries ever made: numbers the next one's id
     metric_queries: list[datetime] = field(default_factory=list)  # mock times of the last minute's queries
     # task runs that started, and runs (task or plan) that misfired, ever: the clock control reports how many
     # an advance added

@@ -12,7 +12,7 @@ import requests
 from .report import RECORD
 
 FAMILIES = {"orchestration": "orchestration", "processing": "processing", "monitoring": "monitoring",
-            "security": "security", "tmc": "legacy"}
+            "security": "security", "account": "security", "tmc": "legacy"}
 
 
 def family_of(path: str) -> str:

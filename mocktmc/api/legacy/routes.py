@@ -105,6 +105,13 @@ V26_ROUTES: tuple[LegacyRoute, ...] = (
                                ("DELETE", "/{scheduleId}"), ("POST", "/{scheduleId}/triggers"),
                                ("PUT", "/{scheduleId}/triggers"), ("DELETE", "/{scheduleId}/triggers"),
                                ("GET", "/{scheduleId}/events"))),
+    _same("GET", f"{V26}/subscription", "/account/subscription"),
+    # Workspace permissions of users: the 2021-03 /security/ operations, on the same paths below /tmc/v2.6
+    _same("GET", f"{V26}/permissions", "/security/permissions"),
+    *(_same(method, f"{V26}/permissions/batch", "/security/permissions/batch") for method in ("POST", "PUT", "DELETE")),
+    *(_same(method, f"{V26}/workspaces/{{workspaceId}}/users/{{userId}}/permissions",
+            "/security/workspaces/{workspaceId}/users/{userId}/permissions")
+      for method in ("GET", "POST", "PUT", "DELETE")),
     # Runtimes: remote engines, clusters, pipeline engines, and their run profiles
     *_group(_P, "/runtimes/remote-engines", (
         *_CRUD, ("GET", "/{id}"), ("DELETE", "/{id}"), ("DELETE", "/{id}/pairing"), ("PUT", "/{remoteEngineId}/debug"),

@@ -77,11 +77,51 @@ class ServiceAccount:
     description: str = ""
     roles: list[str] = field(default_factory=list)  # as a user's
     administrator: bool = False
+    created: datetime | None = None
+    updated: datetime | None = None
 
     def secret_matches(self, candidate: str) -> bool:
         if self.secret == REDACTED:
             return False
         return hmac.compare_digest(self.secret.encode(), candidate.encode())
+
+
+@dataclass
+class Subscription:
+    """The account's license, as the fixture declares it (`subscription`) or, where it says nothing, as the
+    fixture loader makes it: a year from the world's start. What it consumes is counted from the world when
+    asked (domain/subscription.py), so it is not kept here."""
+    start_date: str  # YYYY-MM-DD, as the published example writes it
+    end_date: str
+    license_type: str = "ENTERPRISE"
+    support_level: str = "PLATINUM"
+    applications: list[str] = field(default_factory=lambda: [
+        "Management Console", "Studio", "Pipeline Designer", "Data Preparation", "Data Stewardship",
+        "Data Inventory", "API Designer / API Tester", "Dictionary service"])
+    tokens: int = 100
+    # application -> how many users it may have
+    seats: dict[str, int] = field(default_factory=lambda: {"Management Console": 50, "Studio": 20,
+                                                          "Service Accounts": 25})
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change made through the API, as the audit log (GET /security/audit/logs) tells it: who (the
+    principal's id, and its login or name then), what (the operation and its method), on which object (the
+    request's path, which names it, and the id a creation answered), when (mock time), and how it ended."""
+    log_id: str
+    timestamp: datetime
+    principal_id: str
+    principal_type: str  # HUMAN | SERVICE
+    username: str
+    operation_id: str
+    family: str  # the API family (orchestration, processing, security, account, tmc...)
+    method: str
+    url: str
+    status: int
+    created_id: str = ""  # the id a creation answered, if any
+    client_ip: str = ""
+    user_agent: str = ""
 
 
 @dataclass(frozen=True)
