@@ -30,7 +30,8 @@ def dashboard_read(environ: dict) -> bool:
 
 
 def is_api_path(path: str) -> bool:
-    """A path of the TMC API (/orchestration/, /processing/, /monitoring/, /tmc/, /security/), not the control plane."""
+    """A path of the TMC API (/orchestration/, /processing/, /monitoring/, /tmc/, /security/, /account/), not the
+    control plane."""
     return family_of(path) not in (None, "control")
 
 

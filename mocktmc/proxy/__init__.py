@@ -1,6 +1,6 @@
 """The validating proxy: `mocktmc serve --proxy URL [--record DIR]`.
 
-Every TMC API request (/orchestration/, /processing/, /monitoring/, /tmc/, /security/) is forwarded to the
+Every TMC API request (/orchestration/, /processing/, /monitoring/, /tmc/, /security/, /account/) is forwarded to the
 service at URL with the caller's own credentials and answered as the service answered it; the mock's world
 is not consulted. On the way the proxy checks the request and the response against the contracts, tells the
 quirks (mocktmc/quirks.py) it sees, journals both, logs each violation and counts them for
