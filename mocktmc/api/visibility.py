@@ -48,6 +48,13 @@ def viewable() -> Callable[[str], bool]:
     return access.visible_workspaces(world, principal, "VIEW").__contains__
 
 
+def viewable_ids() -> set[str] | None:
+    """The workspaces the caller may VIEW, for lists that filter by a set (the run index's scopes); None when
+    the caller sees everything (an administrator, a token the mock does not know): no filter at all."""
+    principal = _caller()
+    return None if principal is None else access.viewable_workspace_ids(context.world(), principal)
+
+
 def manageable() -> Callable[[str], bool]:
     """Whether the caller manages a workspace (holds MANAGE on it), so may see and change its permissions."""
     principal, world = _caller(), context.world()

@@ -81,6 +81,27 @@ def visible_workspaces(world: World, principal_id: str, permission: str = "VIEW"
     return {ws for ws in world.workspaces if permission in permissions_on(world, principal_id, ws)}
 
 
+def viewable_workspace_ids(world: World, principal_id: str) -> set[str] | None:
+    """The workspaces whose contents a principal's lists show (VIEW on them); None for an administrator,
+    who sees everything, so its lists need no filter at all."""
+    holder = _holder(world, principal_id)
+    if holder is not None and holder.administrator:
+        return None
+    return visible_workspaces(world, principal_id, "VIEW")
+
+
+def sees_schedule(world: World, viewable: set[str], schedule_id: str) -> bool:
+    """Whether a schedule shows to a caller who may VIEW `viewable`: O21 getAvailableSchedules, "user would need
+    VIEW permission on the workspace where the schedule is in action and at least on one workspace within the
+    environment for unlinked schedules" (scope_of finds the one or the other)."""
+    scope = scope_of(world, "schedule", schedule_id)
+    if scope.workspace_id is not None:
+        return scope.workspace_id in viewable
+    schedule = world.schedules[schedule_id]
+    return any(world.workspaces[ws].environment_id == schedule.environment_id
+               for ws in viewable if ws in world.workspaces)
+
+
 def sees_every_workspace(world: World, principal_id: str) -> bool:
     """getAvailableWorkspaces / getAvailableEnvironments: CLUSTER_MANAGEMENT or ENVIRONMENT_MANAGEMENT see
     them all; an OPERATOR sees those its workspace permissions reach."""
