@@ -16,7 +16,7 @@ from mocktmc import MockTMC
 
 from .conftest import START
 from .test_permissions import (
-    ADMIN_PAT, DEMO, DEV_ENV, DEV_PERSONAL, DEV_SALES, OPERATOR_PAT, PROD_ENV, PROD_SALES, VIEWER_PAT,
+    ADMIN_PAT, DEMO, DEV_ENV, DEV_PERSONAL, DEV_SALES, OLIVIA, OPERATOR_PAT, PROD_ENV, PROD_SALES, VIEWER_PAT,
 )
 
 PRIVATE_TASK, PRIVATE_PLAN = "65f1a0c2e4b0a1b2c3d4c001", "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
@@ -241,3 +241,41 @@ def test_legacy_events_search_is_cut_down_too(mock):
     viewer = mock.client(VIEWER_PAT).post("/tmc/v2.6/executables/events/search", json=body)
     assert admin.status_code == viewer.status_code == 200
     assert PRIVATE_TASK in admin.text and PRIVATE_TASK not in viewer.text
+
+
+# --- promotions and projects -----------------------------------------------------------------------
+
+DEMO_PROMOTION, SALES_PROJECT = "65f1a0c2e4b0a1b2c3d43001", "65f1a0c2e4b0a1b2c3d4b001"
+
+
+@pytest.mark.parametrize("path", ["/orchestration/executables/promotions", "/tmc/v2.6/executables/promotions",
+                                  "/tmc/v1.2/executables/promotions"])
+def test_a_promotion_shows_to_whom_sees_both_its_environments(mock, path):
+    assert DEMO_PROMOTION in {p["executable"] for p in mock.client(ADMIN_PAT).get(path).json()}
+    for token in RESTRICTED:
+        mock.permissions.grant(token, roles=["TMC_PROMOTION_EXECUTION"])
+        # Development to Production: both environments hold a Sales workspace it may VIEW
+        assert DEMO_PROMOTION in {p["executable"] for p in mock.client(token).get(path).json()}
+    mock.permissions.revoke(VIEWER_PAT, workspace=PROD_SALES)
+    assert mock.client(VIEWER_PAT).get(path).json() == []
+    assert DEMO_PROMOTION in {p["executable"] for p in mock.client(OPERATOR_PAT).get(path).json()}
+
+
+@pytest.mark.parametrize("path", ["/orchestration/projects", "/tmc/v2.6/projects"])
+def test_a_project_shows_to_whom_it_is_shared_with(mock, path):
+    def listed(token: str) -> tuple[int, set[str]]:
+        answer = mock.client(token).get(path)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        items = body["items"] if isinstance(body, dict) else body
+        assert not isinstance(body, dict) or body["total"] == len(items)
+        return len(items), {p["id"] for p in items}
+
+    assert SALES_PROJECT in listed(ADMIN_PAT)[1]
+    for token in RESTRICTED:  # neither olivia nor victor is among the project's users
+        assert listed(token) == (0, set())
+    created = mock.client(ADMIN_PAT).put(f"/orchestration/projects/{SALES_PROJECT}/users/{OLIVIA}")
+    assert created.status_code in (200, 201, 204), created.text
+    assert listed(OPERATOR_PAT) == (1, {SALES_PROJECT}) and listed(VIEWER_PAT) == (0, set())
+    mock.permissions.grant(VIEWER_PAT, roles=["TMC_ENVIRONMENT_MANAGEMENT"])  # sees every one, as workspaces
+    assert listed(VIEWER_PAT) == listed(ADMIN_PAT)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..errors import BadRequest, Forbidden, NotFound
-from .model.definitions import ServiceAccount, User
+from .model.definitions import Project, ServiceAccount, User
 from .permissions import PERMISSIONS, Rule
 from .world import World
 
@@ -100,6 +100,17 @@ def sees_schedule(world: World, viewable: set[str], schedule_id: str) -> bool:
     schedule = world.schedules[schedule_id]
     return any(world.workspaces[ws].environment_id == schedule.environment_id
                for ws in viewable if ws in world.workspaces)
+
+
+def sees_project(world: World, principal_id: str, project: Project) -> bool:
+    """Whether a project shows to a principal that does not see every workspace: a project is no workspace's,
+    so it shows to whom it is shared with, its authorized users (getUserProjectAuthorizations), its owner and
+    its author (logins). By analogy with getAvailableWorkspaces; no public text."""
+    holder = _holder(world, principal_id)
+    if holder is None:
+        return False
+    return holder.id in project.user_ids or (isinstance(holder, User) and holder.login in (project.owner,
+                                                                                             project.author))
 
 
 def sees_every_workspace(world: World, principal_id: str) -> bool:
