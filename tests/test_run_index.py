@@ -16,8 +16,10 @@ from mocktmc.domain.executions.task_executions import execute_task, history, his
 from mocktmc.domain.fixtures import build_world, load_fixture
 from mocktmc.domain.common.paging import paginate
 
-from .conftest import BASE_WORLD, CHECK_REJECTS, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, \
-    PROD_ENV, SYNC_ORDERS
+from .conftest import (
+    BASE_WORLD, CHECK_REJECTS, DEV_ENV, DEV_SALES_WS, LOAD_CUSTOMERS, NIGHTLY_REPORT, PARTNER_IMPORT, PROD_ENV,
+    SYNC_ORDERS,
+)
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 TASKS = [LOAD_CUSTOMERS, SYNC_ORDERS, NIGHTLY_REPORT, PARTNER_IMPORT, CHECK_REJECTS]
@@ -135,3 +137,15 @@ def test_a_restricted_callers_page_is_the_union_of_its_workspaces_runs():
             assert [r.id for r in got.items] == [r.id for r in expected.items]
     assert history_page(world, execution_statuses=None, start=start, end=now, now=now, offset=0, limit=100,
                         viewable=frozenset({DEV_SALES_WS, PERSONAL_WS})).total == 13
+    # A task moved to another workspace of its environment leaves its runs where they were made.
+    world.tasks[LOAD_CUSTOMERS].workspace_id = PERSONAL_WS
+    execute_task(world, world.tasks[LOAD_CUSTOMERS], USER, now)
+    for viewable, expected_total in ((None, 7), (frozenset({DEV_SALES_WS}), 6), (frozenset({PERSONAL_WS}), 1),
+                                     (frozenset({DEV_SALES_WS, PERSONAL_WS}), 7), (frozenset(), 0)):
+        question = {"scope": {"task_id": LOAD_CUSTOMERS}, "tags": (), "status": None, "offset": 0, "limit": 4,
+                    "viewable": viewable}
+        expected = scanned(world, question, start, now, now, False)
+        got = history_page(world, task_id=LOAD_CUSTOMERS, execution_statuses=None, start=start, end=now, now=now,
+                           offset=0, limit=4, viewable=viewable)
+        assert got.total == expected.total == expected_total
+        assert [r.id for r in got.items] == [r.id for r in expected.items]

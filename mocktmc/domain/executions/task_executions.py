@@ -321,8 +321,9 @@ def history_page(world: "World", *, task_id: str | None = None, environment_id: 
     if wanted_tags:
         keeps.append(lambda run: run.task_id in world.tasks and wanted_tags <= set(world.tasks[run.task_id].tags))
     if viewable is not None:
-        if task_id:  # one task's runs are few; a task moved from a workspace keeps its runs there
-            keeps.append(lambda run: run.workspace_id in viewable)
+        if task_id:  # a task moved from a workspace left its runs there: filter only when some lie out of sight
+            if not world.execution_index.task_workspaces(task_id) <= set(viewable):
+                keeps.append(lambda run: run.workspace_id in viewable)
         else:  # the index keeps each workspace's runs apart: the union of the visible ones, by bisects
             scope = sorted(("ws", ws) for ws in viewable if ws in world.workspaces
                            and (workspace_id is None or ws == workspace_id)

@@ -62,6 +62,9 @@ class ExecutionIndex:
         self._ended: dict[tuple[Scope, str], _Runs] = {}  # terminal runs by scope and executionStatus
         self.active: dict[str, "TaskExecution"] = {}  # runs not ended yet
         self._active_per_task: dict[str, int] = {}  # how many of them each task has
+        # The workspaces each task's runs were made in (a task moves within its environment; its runs stay):
+        # kept, never shrunk, so a caller who may VIEW all of them reads one task's runs without a filter.
+        self._task_workspaces: dict[str, set[str]] = {}
         self.longest = timedelta(0)
         self.longest_queue = timedelta(0)
 
@@ -71,6 +74,7 @@ class ExecutionIndex:
             self._all.setdefault(scope, _Runs()).add(run)
         self.active[run.id] = run
         self._active_per_task[run.task_id] = self._active_per_task.get(run.task_id, 0) + 1
+        self._task_workspaces.setdefault(run.task_id, set()).add(run.workspace_id)
         if run.started is not None:
             self.started(run)
         if run.terminal:
@@ -103,6 +107,10 @@ class ExecutionIndex:
         """Ids of the ended runs in the order this index saw them end. Runs triggered at the same instant keep
         that order in the ended lists, so an index rebuilt from saved runs must see them end in it too."""
         return [run.id for (scope, _status), runs in self._ended.items() if scope == ("all",) for run in runs.runs]
+
+    def task_workspaces(self, task_id: str) -> frozenset[str]:
+        """The workspaces a task's runs were made in (a superset once old runs are forgotten)."""
+        return frozenset(self._task_workspaces.get(task_id, ()))
 
     def running(self, task_id: str) -> bool:
         """Whether a run of the task has not ended."""
