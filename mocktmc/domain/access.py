@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..errors import BadRequest, Forbidden, NotFound
-from .model.definitions import ServiceAccount, User
+from .model.definitions import Project, ServiceAccount, User
 from .permissions import PERMISSIONS, Rule
 from .world import World
 
@@ -79,6 +79,38 @@ def permissions_on(world: World, principal_id: str, workspace_id: str) -> frozen
 def visible_workspaces(world: World, principal_id: str, permission: str = "VIEW") -> set[str]:
     """The workspaces on which a principal holds `permission`."""
     return {ws for ws in world.workspaces if permission in permissions_on(world, principal_id, ws)}
+
+
+def viewable_workspace_ids(world: World, principal_id: str) -> set[str] | None:
+    """The workspaces whose contents a principal's lists show (VIEW on them); None for an administrator,
+    who sees everything, so its lists need no filter at all."""
+    holder = _holder(world, principal_id)
+    if holder is not None and holder.administrator:
+        return None
+    return visible_workspaces(world, principal_id, "VIEW")
+
+
+def sees_schedule(world: World, viewable: set[str], schedule_id: str) -> bool:
+    """Whether a schedule shows to a caller who may VIEW `viewable`: O21 getAvailableSchedules, "user would need
+    VIEW permission on the workspace where the schedule is in action and at least on one workspace within the
+    environment for unlinked schedules" (scope_of finds the one or the other)."""
+    scope = scope_of(world, "schedule", schedule_id)
+    if scope.workspace_id is not None:
+        return scope.workspace_id in viewable
+    schedule = world.schedules[schedule_id]
+    return any(world.workspaces[ws].environment_id == schedule.environment_id
+               for ws in viewable if ws in world.workspaces)
+
+
+def sees_project(world: World, principal_id: str, project: Project) -> bool:
+    """Whether a project shows to a principal that does not see every workspace: a project is no workspace's,
+    so it shows to whom it is shared with, its authorized users (getUserProjectAuthorizations), its owner and
+    its author (logins). By analogy with getAvailableWorkspaces; no public text."""
+    holder = _holder(world, principal_id)
+    if holder is None:
+        return False
+    return holder.id in project.user_ids or (isinstance(holder, User) and holder.login in (project.owner,
+                                                                                             project.author))
 
 
 def sees_every_workspace(world: World, principal_id: str) -> bool:

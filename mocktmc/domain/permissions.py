@@ -108,7 +108,18 @@ _SCHEDULE_CHANGE = (f'{ANALOGY} createSchedule ("User should be TMC_OPERATOR and
 _SCHEDULE_VIEW = ('O21 getSchedule: "user would need VIEW permission on the workspace when the schedule is in action '
                   'on some task or plan ... When not in action, User should have VIEW permission at least on one '
                   'workspace within the environment"')
-_HISTORY = f"{ANALOGY} getScheduledExecutions (TMC_OPERATOR plus READ within the environment); no public text"
+_HISTORY = (f"{ANALOGY} getScheduledExecutions (TMC_OPERATOR plus READ within the environment); the records are "
+            "those of the workspaces the caller may VIEW (api/visibility.py); no public text")
+_PLAN_RUNS = ('P21 listAvailablePlansExecutions: "List all plan executions the user is granted visibility on": the '
+              'runs of the workspaces the caller may VIEW; a workspace it may not VIEW, named, gives an empty page; '
+              'the roles as execute')
+_TASK_RUNS = (f"{ANALOGY} listAvailablePlansExecutions (\"the user is granted visibility on\"): the runs of the "
+              "workspaces the caller may VIEW, an empty page for one it may not; no public text")
+_PROMOTIONS_LIST = (f"{ANALOGY} getAvailableEnvironments: a promotion names two environments and shows when the "
+                    "caller sees both (every one for environment managers); the roles as the promotion rows; "
+                    "no public text")
+_PROJECTS_LIST = (f"{ANALOGY} getAvailableWorkspaces: environment or cluster managers see every project, others "
+                  "those shared with them (authorized user, owner, author); no public text")
 
 
 WORKSPACE_PATH = _path("workspaceId", "workspace")
@@ -186,7 +197,8 @@ def _rows() -> dict[str, Rule]:
         # --- schedules and scheduled events ---
         "getAvailableSchedules": r(OPERATOR, None, None, (
             'O21 getAvailableSchedules: "user would need VIEW permission on the workspace where the schedule is in '
-            'action"; TMC_OPERATOR as createSchedule')),
+            'action and at least on one workspace within the environment for unlinked schedules": the list shows '
+            'those; TMC_OPERATOR as createSchedule')),
         "createSchedule": r(OPERATOR, "EXECUTE", BODY_ENVIRONMENT, (
             'O21 createSchedule: "User should be TMC_OPERATOR and have EXECUTOR Permission at least for one '
             'workspace in the environment"')),
@@ -224,14 +236,16 @@ def _rows() -> dict[str, Rule]:
         "putOrchestrationResourcesResourceIdMoveTargetWorkspaceId": r(OPERATOR, "AUTHOR", RESOURCE, _AUTHOR,
                                                                       target=MOVED_TO),
         # --- projects ---
+        "getAvailableProjects": r(SEES_PROJECTS, None, None, _PROJECTS_LIST),
         **{op: r(SEES_PROJECTS, None, None, _PROJECT) for op in (
-            "getAvailableProjects", "getProject", "getGroupProjectAuthorizations", "getUserProjectAuthorizations")},
+            "getProject", "getGroupProjectAuthorizations", "getUserProjectAuthorizations")},
         **{op: r(ENVIRONMENTS, None, None, _PROJECT) for op in (
             "createProject", "updateProject", "deleteProject", "addGroupProjectAuthorization",
             "deleteGroupProjectAuthorizations", "addUserProjectAuthorization", "deleteUserProjectAuthorizations")},
         # --- promotions ---
+        "getAvailablePromotions": r(SEES_PROMOTIONS, None, None, _PROMOTIONS_LIST),
         **{op: r(SEES_PROMOTIONS, None, None, _PROMOTION) for op in (
-            "getAvailablePromotions", "getPromotionDetailsById", "getPromotionUsers", "getPromotionExecutionStatus")},
+            "getPromotionDetailsById", "getPromotionUsers", "getPromotionExecutionStatus")},
         **{op: r(ENVIRONMENTS, None, None, _PROMOTION) for op in (
             "createPromotion", "deletePromotion", "updatePromotion", "addPromotionUser", "deletePromotionUser",
             "addPromotionServiceAccount", "deletePromotionServiceAccount")},
@@ -245,9 +259,9 @@ def _rows() -> dict[str, Rule]:
             f"{ANALOGY} execute: who may start a run may stop it; no public text")),
         "getTaskExecutionStatus": r(RUNNER, "VIEW", RUN, _RUN_VIEW),
         "listTaskExecutions": r(RUNNER, "VIEW", TASK, _RUN_VIEW),
-        "listAvailableTasksExecutions": r(RUNNER, None, None, _RUN_VIEW),
-        "listAvailableTasksExecutionsWithTags": r(RUNNER, None, None, _RUN_VIEW),
-        "listAvailablePlansExecutions": r(RUNNER, None, None, _RUN_VIEW),
+        "listAvailableTasksExecutions": r(RUNNER, None, None, _TASK_RUNS),
+        "listAvailableTasksExecutionsWithTags": r(RUNNER, None, None, _TASK_RUNS),
+        "listAvailablePlansExecutions": r(RUNNER, None, None, _PLAN_RUNS),
         "listPlanExecutions": r(RUNNER, "VIEW", PLAN, _RUN_VIEW),
         "getPlanExecution": r(RUNNER, "VIEW", PLAN_RUN, _RUN_VIEW),
         "getAllStepExecutions": r(RUNNER, "VIEW", PLAN_RUN, _RUN_VIEW),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from .. import bodies, context
+from ..visibility import viewable_ids
 from ...domain.monitoring import history_search
 from ...errors import BadRequest
 
@@ -17,7 +18,8 @@ def _records(body: dict) -> list[dict]:
     exclude = bodies.choice(body, "exclude", ("PLAN_EXECUTIONS", "TASK_EXECUTIONS_TRIGGERED_BY_PLAN")) or \
         "TASK_EXECUTIONS_TRIGGERED_BY_PLAN"
     return history_search.search(context.world(), environment_id=bodies.required_string(body, "environmentId"),
-                                 category=bodies.required_string(body, "category"), filters=filters, exclude=exclude)
+                                 category=bodies.required_string(body, "category"), filters=filters, exclude=exclude,
+                                 viewable=viewable_ids())
 
 
 @bp.post("/monitoring/observability/executions/download")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
+from ..visibility import viewable_ids
 from ...domain.executables import plans
 from ...domain.scheduling import scheduled_events
 from ...domain.model.executables import RUNTIME_TYPES
@@ -69,5 +70,6 @@ def search_events():
         context.world(), environment_id=bodies.required_string(body, "environmentId"),
         start=_epoch_ms(body, "from") or context.now(), end=_epoch_ms(body, "to"),
         workspace_ids=body.get("workspaceIds", []), tags=body.get("tags", []), runtime_type=runtime_type,
-        runtime_id=bodies.string(runtime, "id"), offset=offset, limit=limit)
+        runtime_id=bodies.string(runtime, "id"), offset=offset, limit=limit,
+        viewable=viewable_ids())
     return jsonify(serialize.page(found, serialize.scheduled_event))

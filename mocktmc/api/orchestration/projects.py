@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
 from ..memberships import membership_routes
+from ..visibility import project_visible
 from ...domain.definitions import projects
 from ...domain.common.paging import paginate
 
@@ -23,7 +24,8 @@ def list_projects():
     offset = max(params.integer("offset", 0) or 0, 0)
     limit = min(max(params.integer("limit", 100) or 1, 1), 100)
     name = (params.text("projectName") or "").lower()
-    found = [p for p in context.world().projects.values() if name in p.name.lower()]
+    visible = project_visible()
+    found = [p for p in context.world().projects.values() if name in p.name.lower() and visible(p)]
     return jsonify(serialize.page(paginate(found, offset, limit), serialize.project))
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 from .. import bodies, context, serialize
 from ..memberships import membership_routes
 from ..filters import fiql_filter
+from ..visibility import promotion_visible
 from ...domain.executables import promotions
 from ...domain.executables.promotion_plan import plan_promotion
 from ...errors import BadRequest
@@ -26,8 +27,9 @@ def _fields(world):
 @bp.get("/orchestration/executables/promotions")
 def list_promotions():
     world = context.world()
-    keep = fiql_filter(_fields(world))
-    return jsonify([serialize.promotion(p, world) for p in world.promotions.values() if keep(p)])
+    keep, visible = fiql_filter(_fields(world)), promotion_visible()
+    return jsonify([serialize.promotion(p, world) for p in world.promotions.values()
+                    if visible(p.source_environment_id, p.target_environment_id) and keep(p)])
 
 
 @bp.post("/orchestration/executables/promotions")

@@ -6,6 +6,8 @@ import re
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
+from ..visibility import viewable_ids
+from ...domain import access
 from ...domain.executables import plans
 from ...domain.scheduling import schedules, streams
 from ...domain.common.paging import paginate
@@ -31,6 +33,9 @@ def list_schedules():
     found = [s for s in world.schedules.values()
              if (environment_id is None or s.environment_id == environment_id)
              and (not only_bound or s.executable_id) and (matcher is None or matcher.search(s.description))]
+    viewable = viewable_ids()
+    if viewable is not None:  # only the schedules the caller may VIEW, before paging so the total counts them
+        found = [s for s in found if access.sees_schedule(world, viewable, s.id)]
     return jsonify(serialize.page(paginate(found, offset, limit), serialize.schedule))
 
 

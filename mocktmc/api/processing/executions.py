@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, jsonify, request
 
 from .. import bodies, context, params, serialize
+from ..visibility import viewable_ids
 from ...domain.model import lifecycle
 from ...domain.executions.task_executions import execute_task, history_page, terminate_execution
 from ...domain.common.timeutil import from_ms
@@ -82,7 +83,8 @@ def list_task_executions(taskId: str):
                                 params.integer("lastDays", minimum=1, maximum=60), limited=False)
     offset, limit = params.page_bounds()
     return _answer(history_page(world, task_id=taskId, execution_statuses=_statuses(status),
-                                start=start, end=end, now=context.now(), offset=offset, limit=limit))
+                                start=start, end=end, now=context.now(), offset=offset, limit=limit,
+                                viewable=viewable_ids()))
 
 
 @bp.get("/processing/executables/tasks/executions")
@@ -94,7 +96,7 @@ def list_executions():
     return _answer(history_page(
         context.world(), environment_id=params.text("environmentId"), workspace_id=params.text("workspaceId"),
         execution_statuses=_statuses(status), start=start, end=end, now=context.now(),
-        offset=offset, limit=limit))
+        offset=offset, limit=limit, viewable=viewable_ids()))
 
 
 @bp.post("/processing/executables/tasks/executions")
@@ -116,7 +118,7 @@ def search_executions():
     return _answer(history_page(context.world(), environment_id=bodies.string(body, "environmentId"),
                                 workspace_id=bodies.string(body, "workspaceId"), tags=tags,
                                 execution_statuses=_statuses(status), start=start, end=end,
-                                now=context.now(), offset=offset, limit=limit))
+                                now=context.now(), offset=offset, limit=limit, viewable=viewable_ids()))
 
 
 def _statuses(status: str | None) -> set[str] | None:

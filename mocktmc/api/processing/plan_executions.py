@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from .. import bodies, context, params, serialize
+from ..visibility import viewable_ids
 from ...domain.executions import plan_executions
 from ...domain.model import executions as executions_model
 from ...domain.executables import plans
@@ -74,6 +75,11 @@ def get_error_handler(planExecutionId: str, stepExecutionId: str):
 
 
 def _plan_history(runs):
+    """A page of the plan runs of the workspaces the caller may VIEW (P21 listAvailablePlansExecutions: "List
+    all plan executions the user is granted visibility on"); an administrator's are not filtered."""
+    viewable = viewable_ids()
+    if viewable is not None:
+        runs = (r for r in runs if r.workspace_id in viewable)
     offset, limit = params.page_bounds()
     status = params.choice("status", tuple(executions_model.STATUS_FILTER))
     start, end = history_window(params.epoch_ms("from"), params.epoch_ms("to"),

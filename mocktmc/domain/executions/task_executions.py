@@ -11,7 +11,7 @@ import bisect
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Collection, Iterable, Mapping
 
 from ...errors import BadRequest, NotFound, TaskPaused
 from ..common.paging import Page
@@ -305,22 +305,30 @@ def history(runs: Iterable[TaskExecution], *, execution_statuses: set[str] | Non
 
 def history_page(world: "World", *, task_id: str | None = None, environment_id: str | None = None,
                  workspace_id: str | None = None, tags: Iterable[str] = (), execution_statuses: set[str] | None,
-                 start: datetime, end: datetime, now: datetime, offset: int, limit: int) -> Page:
+                 start: datetime, end: datetime, now: datetime, offset: int, limit: int,
+                 viewable: Collection[str] | None = None) -> Page:
     """One page of the runs of a task, or of every task in an environment or workspace (the workspace
     must belong to the environment), of the period [start, end] (see in_period), newest first, from the run
-    index."""
+    index. `viewable`: only the runs of these workspaces (those the caller may VIEW; None, every one)."""
     if environment_id and workspace_id and world.workspaces.get(workspace_id) is not None and \
             world.workspaces[workspace_id].environment_id != environment_id:
         raise BadRequest("The workspace must belong to the environment when both are given")
     # A workspace lies in one environment, so its scope is enough when both are given.
-    scope = (("task", task_id) if task_id else ("ws", workspace_id) if workspace_id else
-             ("env", environment_id) if environment_id else ("all",))
+    scope: tuple | list[tuple] = (("task", task_id) if task_id else ("ws", workspace_id) if workspace_id else
+                                  ("env", environment_id) if environment_id else ("all",))
     wanted_tags = set(tags)
-
-    def tagged(run: TaskExecution) -> bool:
-        task = world.tasks.get(run.task_id)
-        return task is not None and wanted_tags <= set(task.tags)
+    keeps: list[Callable[[TaskExecution], bool]] = []
+    if wanted_tags:
+        keeps.append(lambda run: run.task_id in world.tasks and wanted_tags <= set(world.tasks[run.task_id].tags))
+    if viewable is not None:
+        if task_id:  # a task moved from a workspace left its runs there: filter only when some lie out of sight
+            if not world.execution_index.task_workspaces(task_id) <= set(viewable):
+                keeps.append(lambda run: run.workspace_id in viewable)
+        else:  # the index keeps each workspace's runs apart: the union of the visible ones, by bisects
+            scope = sorted(("ws", ws) for ws in viewable if ws in world.workspaces
+                           and (workspace_id is None or ws == workspace_id)
+                           and (environment_id is None or world.workspaces[ws].environment_id == environment_id))
     total, items = world.execution_index.count_and_page(scope, execution_statuses, start, end, now, offset, limit,
-                                                  keep=tagged if wanted_tags else None,
+                                                  keep=(lambda run: all(k(run) for k in keeps)) if keeps else None,
                                                   by_trigger="history_window_by_trigger" in world.quirks)
     return Page(items, limit, offset, total)

@@ -62,6 +62,9 @@ class ExecutionIndex:
         self._ended: dict[tuple[Scope, str], _Runs] = {}  # terminal runs by scope and executionStatus
         self.active: dict[str, "TaskExecution"] = {}  # runs not ended yet
         self._active_per_task: dict[str, int] = {}  # how many of them each task has
+        # The workspaces each task's runs were made in (a task moves within its environment; its runs stay):
+        # kept, never shrunk, so a caller who may VIEW all of them reads one task's runs without a filter.
+        self._task_workspaces: dict[str, set[str]] = {}
         self.longest = timedelta(0)
         self.longest_queue = timedelta(0)
 
@@ -71,6 +74,7 @@ class ExecutionIndex:
             self._all.setdefault(scope, _Runs()).add(run)
         self.active[run.id] = run
         self._active_per_task[run.task_id] = self._active_per_task.get(run.task_id, 0) + 1
+        self._task_workspaces.setdefault(run.task_id, set()).add(run.workspace_id)
         if run.started is not None:
             self.started(run)
         if run.terminal:
@@ -104,28 +108,37 @@ class ExecutionIndex:
         that order in the ended lists, so an index rebuilt from saved runs must see them end in it too."""
         return [run.id for (scope, _status), runs in self._ended.items() if scope == ("all",) for run in runs.runs]
 
+    def task_workspaces(self, task_id: str) -> frozenset[str]:
+        """The workspaces a task's runs were made in (a superset once old runs are forgotten)."""
+        return frozenset(self._task_workspaces.get(task_id, ()))
+
     def running(self, task_id: str) -> bool:
         """Whether a run of the task has not ended."""
         return self._active_per_task.get(task_id, 0) > 0
 
-    def count_and_page(self, scope: Scope, statuses: Iterable[str] | None, start: datetime, end: datetime,
-                       now: datetime, offset: int, limit: int, keep: Keep | None = None,
+    def count_and_page(self, scope: Scope | list[Scope], statuses: Iterable[str] | None, start: datetime,
+                       end: datetime, now: datetime, offset: int, limit: int, keep: Keep | None = None,
                        by_trigger: bool = False) -> tuple[int, list["TaskExecution"]]:
         """(how many runs of `scope` with one of `statuses` belong to the period [start, end] (active within
         it, or `by_trigger` triggered within it), the page [offset, offset + limit) of them, newest first).
-        `keep` narrows further (by looking at each candidate, so it costs a walk over the period)."""
+        `scope` may be a list of disjoint scopes (the workspaces a caller may VIEW): their runs are counted
+        and merged as one, each by its own bisects. `keep` narrows further (by looking at each candidate, so
+        it costs a walk over the period)."""
+        scopes = scope if isinstance(scope, list) else [scope]
+        wanted_scopes = set(scopes)
+
         def matches(run: "TaskExecution") -> bool:
             in_period = start <= run.triggered <= end if by_trigger else run.active_between(start, end, now)
             return in_period and (keep is None or keep(run))
 
         sources: list[_Runs] = []
-        if statuses is None:  # every run of the scope, the active ones included
-            if scope in self._all:
-                sources.append(self._all[scope])
+        if statuses is None:  # every run of the scopes, the active ones included
+            sources += [self._all[one] for one in scopes if one in self._all]
             wanted = None
         else:  # the ended runs of the wanted statuses; the active ones come below
             wanted = set(statuses)
-            sources += [self._ended[(scope, s)] for s in sorted(wanted & lc.TERMINAL) if (scope, s) in self._ended]
+            sources += [self._ended[(one, s)] for one in scopes for s in sorted(wanted & lc.TERMINAL)
+                        if (one, s) in self._ended]
         lowest = start if by_trigger else start - self.longest
         total, walks = 0, []
         for runs in sources:
@@ -143,7 +156,7 @@ class ExecutionIndex:
         # Runs still going: those not in a walk above (older than the walks reach, or of a wanted
         # status that is not terminal) are few, and looked at one by one.
         extra = sorted((run for run in self.active.values()
-                        if scope in _scopes(run) and matches(run)
+                        if not wanted_scopes.isdisjoint(_scopes(run)) and matches(run)
                         and (run.triggered < lowest if wanted is None else run.execution_status in wanted)),
                        key=_order, reverse=True)
         total += len(extra)

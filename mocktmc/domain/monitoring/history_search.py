@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Collection, Iterable
 
 from ...errors import BadRequest
 from ..common.timeutil import from_ms, to_iso, to_ms
@@ -153,17 +153,20 @@ def _numeric(text: str) -> bool:
     return True
 
 
-def search(world: "World", *, environment_id: str, category: str, filters: Iterable[Any], exclude: str
-           ) -> list[dict]:
+def search(world: "World", *, environment_id: str, category: str, filters: Iterable[Any], exclude: str,
+           viewable: Collection[str] | None = None) -> list[dict]:
+    """The records of the environment's runs the filters select, in the published order; `viewable`: only
+    those of these workspaces (the ones the caller may VIEW; None, every one)."""
     if category not in CATEGORIES:
         raise BadRequest(f"category must be ETL or ESB, got {category!r}")
     predicates = [compile_filter(f, f"filters[{i}]") for i, f in enumerate(filters)]
     records = [task_record(world, run) for run in world.executions.values()
-               if run.environment_id == environment_id
+               if run.environment_id == environment_id and (viewable is None or run.workspace_id in viewable)
                and not (exclude == "TASK_EXECUTIONS_TRIGGERED_BY_PLAN" and run.execution_type == "PLAN")]
     if exclude != "PLAN_EXECUTIONS":
         records += [plan_record(world, prun) for prun in world.plan_executions.values()
-                    if prun.environment_id == environment_id]
+                    if prun.environment_id == environment_id
+                    and (viewable is None or prun.workspace_id in viewable)]
     selected = [r for r in records if r["type"] in CATEGORIES[category] and all(p(r) for p in predicates)]
     # runEndTime descending (runs still going first), then triggerTime ascending, then id descending.
     selected.sort(key=lambda r: r["id"], reverse=True)

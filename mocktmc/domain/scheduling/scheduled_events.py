@@ -11,7 +11,7 @@ import heapq
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import Iterable, Iterator
+from typing import Collection, Iterable, Iterator
 
 from ..common.paging import Page
 from ..definitions.environments import environment
@@ -55,8 +55,9 @@ def _group_events(triggers: list[NamedTrigger], members: list[tuple[str, str]], 
 
 def search(world: "World", *, environment_id: str, start: datetime, end: datetime, workspace_ids: Iterable[str] = (),
            tags: Iterable[str] = (), runtime_type: str | None = None, runtime_id: str | None = None,
-           offset: int = 0, limit: int = 100) -> Page[ScheduledEvent]:
-    """Runs scheduled in [start, end] in an environment, ordered by date then id.
+           offset: int = 0, limit: int = 100, viewable: Collection[str] | None = None) -> Page[ScheduledEvent]:
+    """Runs scheduled in [start, end] in an environment, ordered by date then id; `viewable`: of these
+    workspaces only (those the caller may VIEW; None, every one).
 
     Tags and runtime select tasks; plans carry neither, so they are left out when either is asked for.
     """
@@ -64,6 +65,8 @@ def search(world: "World", *, environment_id: str, start: datetime, end: datetim
     after = window_start(start, end)
     tags = tuple(tags)
     spaces = set(workspace_ids) or {ws.id for ws in world.workspaces.values() if ws.environment_id == environment_id}
+    if viewable is not None:  # after the default: naming only workspaces it may not VIEW finds nothing
+        spaces &= set(viewable)
     selected: list[tuple[str, str, dict | None]] = [
         (task.id, "TASK", task.trigger) for task in select_tasks(world, TaskFilter(
             environment_id=environment_id, tags=tags, runtime_type=runtime_type, runtime_id=runtime_id))
