@@ -180,7 +180,7 @@ def test_a_list_shows_only_what_may_be_seen(target: Target, restricted: Restrict
     seen = {task.get("id") for task in _items(answer)}
     # Anywhere: the restricted token sees nothing the privileged one does not.
     target.check("list_shows_only_what_may_be_seen", seen <= set(everything),
-                 f"{restricted.name} lists tasks the kit's token does not: {sorted(seen - set(everything))}",
+                 f"{restricted.name} lists tasks the kit's token does not: {sorted(map(str, seen - set(everything)))}",
                  response=answer, operation=label)
     if restricted.grants is None:
         return
