@@ -29,6 +29,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--tmc-url", default=os.environ.get("TMC_URL"),
                     help="The TMC to check (a mocktmc server or the real API); default: a mock in this process.")
     group.addoption("--tmc-token", default=os.environ.get("TMC_TOKEN"), help="A bearer token for --tmc-url.")
+    group.addoption("--tmc-restricted-token", default=os.environ.get("TMC_RESTRICTED_TOKEN"),
+                    help="The authorization suite: a token with fewer rights than --tmc-token; on a mocktmc target "
+                         "a restricted principal of its world is used without it.")
     group.addoption("--tmc-client-id", default=os.environ.get("TMC_CLIENT_ID"),
                     help="Service account client id (with --tmc-client-secret) instead of a token.")
     group.addoption("--tmc-client-secret", default=os.environ.get("TMC_CLIENT_SECRET"))
@@ -154,6 +157,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     options = TargetOptions(
         url=config.getoption("--tmc-url"), token=config.getoption("--tmc-token"),
         client_id=config.getoption("--tmc-client-id"), client_secret=config.getoption("--tmc-client-secret"),
+        restricted_token=config.getoption("--tmc-restricted-token"),
         allow_writes=config.getoption("--tmc-allow-writes"), control_token=config.getoption("--tmc-control-token"),
         defects=tuple(config.getoption("--tmc-defect")), fidelity=config.getoption("--tmc-fidelity"),
         seed=RECORD.seed or 0, phases=tuple(name for name in PHASES if name in _listed(config, "--tmc-phases", PHASES)),

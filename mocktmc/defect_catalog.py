@@ -23,9 +23,13 @@ DEFECTS: dict[str, str] = {
                                 "of the 400/415 the request checks give",
     "quirks_reversed": "every quirk (`mocktmc quirks`) behaves the other way from the fidelity the server says it "
                        "has: an observed server answers as the documents say, and the other way round",
+    "permissions_ignored": "a request the permissions table refuses (README \"Roles and permissions\") "
+                           "goes ahead instead of answering 403; lists are still cut down to what "
+                           "the caller may see",
 }
-# The defects World.defects carries: the domain applies them, no HTTP hook is needed. quirks_reversed needs
-# neither: app.py gives the accounts the quirks the fidelity does not have.
-DOMAIN_DEFECTS = frozenset({"never_finishes", "pause_ignored", "quirks_reversed"})
+# The defects World.defects carries: the domain (or, for permissions_ignored, api/authorization.py, which reads
+# the world's) applies them, no response hook is needed. quirks_reversed needs neither: app.py gives the accounts
+# the quirks the fidelity does not have.
+DOMAIN_DEFECTS = frozenset({"never_finishes", "pause_ignored", "quirks_reversed", "permissions_ignored"})
 
 __all__ = ["DEFECTS", "DOMAIN_DEFECTS"]

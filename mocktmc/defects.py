@@ -3,8 +3,9 @@
 The idea is schemathesis' test apps with switchable bugs. `mocktmc serve --defect NAME`,
 `Settings(defects=[...])` or `MockTMC(defects=[...])` switch them on; a healthy mock has none.
 
-Two live in the domain's rules, where the bug would be in a real server: `never_finishes` (executions.py) and
-`pause_ignored` (scheduler.py) read `World.defects`, which Accounts sets on every world. The others rewrite
+Three live where the bug would be in a real server: `never_finishes` (executions.py), `pause_ignored`
+(scheduler.py) and `permissions_ignored` (api/authorization.py) read `World.defects`, which Accounts sets on every
+world. The others rewrite
 answers in the HTTP layer, in hooks that `install` registers only when one of them is on, so a healthy mock
 pays nothing. app.py registers them so that they act on the world's own answer after `--validate all` has
 checked it (the mock's own mistakes are still caught, and a defect's answer reaches the client as the defect

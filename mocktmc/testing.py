@@ -429,6 +429,10 @@ class Permissions:
         """What every principal of the account (or the one named) may do."""
         return self._control.request("GET", "/permissions", params={"principal": principal}, account=True)
 
+    def table(self) -> dict[str, dict]:
+        """The server's permissions table: operationId -> {roles (any of), permission, locate, target, evidence}."""
+        return self._control.request("GET", "/permissions/table")
+
 
 def connect(url: str, *, control_token: str | None = None, account: str | None = None) -> Control:
     """The control plane of a mocktmc server running elsewhere (`mocktmc serve`, the Docker image)."""

@@ -53,6 +53,7 @@ DEFECTS = {
     "pause_ignored": (["--family", "orchestration", "--suite", "schedules"], "pause_suppresses_runs"),
     "server_error_on_bad_body": (["--family", "orchestration", "--suite", "schemathesis"], "not_a_server_error"),
     "quirks_reversed": (["--family", "orchestration", "--suite", "quirks"], "quirk_task_name_prefix"),
+    "permissions_ignored": (["--family", "processing", "--suite", "authorization"], "refused_as_the_table_says"),
 }
 HEALTHY = ["--family", "orchestration,processing,monitoring,security,legacy", *SLICE_PHASES]
 SERVED = ["--client-id", SERVICE_ACCOUNT, "--client-secret", SERVICE_SECRET]
@@ -74,7 +75,7 @@ def runs() -> dict[str, KitRun]:
                 # The same kit against a server: a token from client credentials, the clock moved over HTTP.
                 "served": kit_in_this_process([*ONE_EXAMPLE, "--url", healthy_url, *SERVED,
                                             "--family", "orchestration,processing,monitoring",
-                                            "--suite", "lifecycle,crud,schedules,scenarios"])}
+                                            "--suite", "lifecycle,crud,schedules,scenarios,authorization"])}
 
 
 # The tests that read `runs` share one worker, so that its runs are made once.
@@ -135,7 +136,9 @@ def test_the_kit_runs_against_a_mocktmc_server(runs):
     summary = _summary(run)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert "target mocktmc at http://127.0.0.1:" in summary
-    for check in ("run_finishes", "deleted_is_gone", "pause_suppresses_runs"):
+    # The authorization suite found the world's restricted user and its token through the control plane (HTTP).
+    for check in ("run_finishes", "deleted_is_gone", "pause_suppresses_runs", "refused_as_the_table_says",
+                  "allowed_as_the_table_says", "refusal_changes_nothing", "privileged_not_refused"):
         assert re.search(rf"\b{check} \(\d+\)", summary), f"{check} never ran:\n{summary}"
 
 
@@ -167,6 +170,40 @@ def test_a_target_without_a_control_plane_is_only_read():
                     "last_days_overrides_period": "observed", "misfire_never_started": "observed",
                     "throttle_without_retry_after": "undetermined"}, told
     assert "quirk_" not in summary.split("quirks (which way")[0]  # no quirk check counted, passed or failed
+
+
+def test_the_authorization_suite_on_a_target_without_a_control_plane():
+    """What looks like the real TMC has no table to read: without a restricted token the suite is skipped and says
+    why; with one it only reads (no write without --allow-writes), and judges each refusal by its body alone."""
+    with _server(control_token=CONTROL_TOKEN) as closed_url:
+        alone = kit_in_this_process([*FAST, "--url", closed_url, "--token", DEMO_PAT, "--suite", "authorization"])
+        run = kit_in_this_process([*FAST, "--url", closed_url, "--token", DEMO_PAT, "--suite", "authorization",
+                                   "--restricted-token", "mocktmc-demo-pat-viewer"])
+        entries = requests.get(f"{closed_url}/_mocktmc/requests", timeout=30,
+                               headers={"Authorization": f"Bearer {CONTROL_TOKEN}"}).json()
+    assert alone.returncode == 0 and "needs --restricted-token" in alone.stdout, alone.stdout[-3000:]
+    summary = _summary(run)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert re.search(r"SKIPPED .*read-only target", run.stdout), run.stdout[-3000:]
+    # The viewer lacks the subscription's and the audit log's roles: refused, and each refusal a TMC error body.
+    for check in ("refusal_is_a_tmc_error", "privileged_not_refused", "list_shows_only_what_may_be_seen"):
+        assert re.search(rf"\b{check} \(\d+\)", summary), f"{check} never ran:\n{summary}"
+    for check in ("refused_as_the_table_says", "allowed_as_the_table_says"):  # no table: nothing asserted from it
+        assert check not in summary, summary
+    assert _writes(entries) == []
+
+
+def test_the_authorization_suite_with_an_operator_token(caplog):
+    """The demo operator (VIEW and EXECUTE on the Sales workspaces) may run the kit's task but not change it."""
+    run = kit_in_this_process([*FAST, "--suite", "authorization", "--family", "processing",
+                               "--restricted-token", "mocktmc-demo-pat-operator"])
+    summary = _summary(run)
+    assert run.returncode == 0, run.stdout[-6000:]
+    # The kit's task is gone at the end (a run the operator started is let end first, else the delete is a 409).
+    assert not [r for r in caplog.records if "could not delete" in r.getMessage()], caplog.text
+    processing = summary.split("  processing:")[1].split("  what the kit")[0]
+    assert "allowed_as_the_table_says" in processing and "refused_as_the_table_says" not in processing, summary
+    assert "refused_as_the_table_says" in summary  # the task's update, pause and delete
 
 
 def _writes(entries: list[dict]) -> list[str]:

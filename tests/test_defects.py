@@ -42,10 +42,10 @@ def well_formed(response) -> object:
 
 
 # --- the registry, Settings, the command line ------------------------------------------------------
-def test_there_are_nine_defects_each_described():
+def test_there_are_ten_defects_each_described():
     assert list(DEFECTS) == ["wrong_type", "missing_required_field", "wrong_status", "use_after_free",
                              "never_finishes", "endless_log_pages", "pause_ignored", "server_error_on_bad_body",
-                             "quirks_reversed"]
+                             "quirks_reversed", "permissions_ignored"]
     assert all(description and "\n" not in description for description in DEFECTS.values())
 
 
@@ -74,11 +74,11 @@ def test_serve_reads_defects_from_the_environment_too():
     assert result.exit_code == 2 and "'nope' is not one of" in result.output
 
 
-def test_the_defects_command_lists_all_nine_with_their_descriptions():
+def test_the_defects_command_lists_all_ten_with_their_descriptions():
     result = CliRunner().invoke(main, ["defects"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert len(lines) == len(DEFECTS) == 9
+    assert len(lines) == len(DEFECTS) == 10
     for line, (name, description) in zip(lines, DEFECTS.items()):
         assert line.startswith(name) and line.endswith(description)
 
@@ -292,3 +292,20 @@ def test_server_error_on_bad_body_leaves_other_400s_alone():
     assert_error(broken.post("/processing/executions", data="{", content_type="application/json"),
                  400, "Injected by mocktmc fault rule fault-1")
     assert broken.post("/processing/executions", data="{", content_type="application/json").status_code == 500
+
+
+# --- permissions_ignored ------------------------------------------------------------------------------
+def test_permissions_ignored_lets_a_refused_request_go_ahead():
+    """The demo viewer (VIEW only on the Sales workspaces) may not run a task: a healthy mock answers 403 and no
+    run is made; with the defect the run starts. Lists stay cut down to what the caller may see."""
+    for defects, status in (((), 403), (("permissions_ignored",), 201)):
+        mock = MockTMC(fixtures="default", auth="strict", defects=list(defects))
+        viewer = mock.client("mocktmc-demo-pat-viewer")
+        runs = f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions"
+        before = mock.client("mocktmc-demo-pat-alice").get(runs, params={"limit": 100}).json()["total"]
+        answer = viewer.post("/processing/executions", json={"executable": LOAD_CUSTOMERS})
+        assert answer.status_code == status, (defects, answer.text)
+        after = mock.client("mocktmc-demo-pat-alice").get(runs, params={"limit": 100}).json()["total"]
+        assert after == before + (status == 201), defects
+        listed = viewer.get("/orchestration/workspaces").json()
+        assert "65f1a0c2e4b0a1b2c3d40102" not in {ws["id"] for ws in listed}, defects  # alice's Personal one

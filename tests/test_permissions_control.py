@@ -57,6 +57,24 @@ def test_a_token_names_its_own_accounts_principal():
     assert mock.permissions.get(VICTOR)[0]["roles"] == ["TMC_OPERATOR"]
 
 
+def test_the_table_is_served_as_data(demo):
+    """GET /_mocktmc/permissions/table: the table the server holds requests to, row for row (the contract kit
+    reads it instead of importing the domain)."""
+    from mocktmc.domain.permissions import PERMISSIONS
+
+    served = demo.permissions.table()
+    assert set(served) == set(PERMISSIONS)
+    for operation, rule in PERMISSIONS.items():
+        row = served[operation]
+        assert (row["roles"], row["permission"], row["evidence"]) == (list(rule.roles), rule.permission,
+                                                                        rule.evidence), operation
+        for key, locate in (("locate", rule.locate), ("target", rule.target)):
+            assert row[key] == (None if locate is None else {
+                "source": locate.source, "name": locate.name, "kind": locate.kind,
+                **({"part": locate.part} if locate.part else {})}), (operation, key)
+    assert served["execute"]["locate"] == {"source": "body", "name": "executable", "kind": "task"}
+
+
 @pytest.mark.parametrize("body, status, words", [
     # The fragments hold for the handler's own checks and for the control contract's (contracts/control.yaml).
     ({"roles": ["TMC_OPERATOR"]}, 400, "'principal'"),

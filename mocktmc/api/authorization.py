@@ -99,6 +99,8 @@ def check_permissions(request: Request) -> None:
     served = _operation_of(request.url_rule.rule, request.method)
     if served is None:
         return  # no operation of the table (OPTIONS, which app.py answers 405)
+    if "permissions_ignored" in world.defects:
+        return  # the deliberate bug (mocktmc/defects.py) the kit's authorization suite must catch
     operation_id, names = served
     rule = PERMISSIONS[operation_id]
     scopes = [_scope(request, world, locate, names) for locate in (rule.locate, rule.target) if locate is not None]

@@ -15,6 +15,7 @@ from ..api import context
 from ..api.bodies import parse_json
 from ..domain import access
 from ..domain.model.definitions import ServiceAccount, User
+from ..domain.permissions import PERMISSIONS, Locate
 from ..domain.world import World
 from ..errors import BadRequest
 from . import access as control_access
@@ -96,3 +97,18 @@ def list_permissions():
             return jsonify([describe(world, access.principal_record(world, principal))])
         holders: list[User | ServiceAccount] = [*world.users.values(), *world.service_accounts.values()]
         return jsonify([describe(world, holder) for holder in holders])
+
+
+def _located(locate: Locate | None) -> dict[str, str] | None:
+    return None if locate is None else {"source": locate.source, "name": locate.name, "kind": locate.kind,
+                                        **({"part": locate.part} if locate.part else {})}
+
+
+@bp.get("/permissions/table")
+def permissions_table():
+    """The table the server holds requests to (domain/permissions.py), as data: the contract kit judges a mocktmc
+    target's refusals by the table of the server it talks to, without importing the domain (its layering rule)."""
+    return jsonify({operation: {"roles": list(rule.roles), "permission": rule.permission,
+                                "locate": _located(rule.locate), "target": _located(rule.target),
+                                "evidence": rule.evidence}
+                    for operation, rule in sorted(PERMISSIONS.items())})

@@ -24,7 +24,7 @@ from ..defect_catalog import DEFECTS
 ENGINES = ("pytest", "hypothesis", "schemathesis")
 # The kit's suites and families (contracts/conftest.py reads them from here): known here so that a wrong name
 # is refused before pytest, and the kit's imports, start.
-SUITES = ("schemathesis", "stateful", "lifecycle", "crud", "schedules", "scenarios", "quirks")
+SUITES = ("schemathesis", "stateful", "lifecycle", "crud", "schedules", "scenarios", "quirks", "authorization")
 FAMILIES = ("orchestration", "processing", "monitoring", "security", "legacy")
 # schemathesis' phases for the schemathesis suite: the contracts' examples, the coverage phase (boundary and
 # negative values of every parameter, unexpected methods), and fuzzing (max-examples generated cases).
@@ -123,7 +123,8 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
                      defects: tuple[str, ...], poll_deadline: float, extra: tuple[str, ...] = (),
                      fidelity: str = "observed", verbose: bool = False, budget: float | None = None,
                      run_file: str | None = None, phases: str = ",".join(PHASES),
-                     operations: tuple[str, ...] = (), tests: tuple[str, ...] = ()) -> list[str]:
+                     operations: tuple[str, ...] = (), tests: tuple[str, ...] = (),
+                     restricted_token: str | None = None) -> list[str]:
     """The pytest command line that runs the kit with these options."""
     # The kit needs none of mocktmc's fixtures for testing clients; that plugin, loaded after this command
     # imported mocktmc, would only be warned about (its assertions cannot be rewritten). Nor does the kit
@@ -143,7 +144,7 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
     named = {"--tmc-url": url, "--tmc-token": token, "--tmc-client-id": client_id,
              "--tmc-client-secret": client_secret, "--tmc-allow-writes": allow_writes,
              "--tmc-control-token": control_token, "--tmc-seed": seed, "--tmc-html": html, "--tmc-junit": report,
-             "--tmc-budget": budget, "--tmc-run-file": run_file}
+             "--tmc-budget": budget, "--tmc-run-file": run_file, "--tmc-restricted-token": restricted_token}
     args += [f"{name}={value}" for name, value in named.items() if value is not None]
     args += [f"--tmc-defect={name}" for name in defects]
     if phases != ",".join(PHASES):
@@ -162,6 +163,9 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
               help="With --url: wait up to this long for the target to answer (tried every 0.5 s), for a server "
                    "that is still starting.")
 @click.option("--token", envvar="TMC_TOKEN", default=None, help="Bearer token (personal access token).")
+@click.option("--restricted-token", envvar="TMC_RESTRICTED_TOKEN", default=None,
+              help="The authorization suite: a token with fewer rights than --token, whose refusals it checks "
+                   "(on a mocktmc target a restricted principal of the world's is used without it).")
 @click.option("--client-id", envvar="TMC_CLIENT_ID", default=None, help="Service account id, with --client-secret.")
 @click.option("--client-secret", envvar="TMC_CLIENT_SECRET", default=None)
 @click.option("--allow-writes", metavar="WORKSPACE_ID", default=None,
@@ -205,9 +209,9 @@ def pytest_arguments(url: str | None, token: str | None, client_id: str | None, 
               help="pytest's own output: a line per test and full tracebacks (--tb=long), instead of the progress "
                    "line and the kit's summary alone.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def contract(url, wait, token, client_id, client_secret, allow_writes, control_token, family, suite, phases,
-             operations, max_examples, steps, seed, report, html, defects, fidelity, poll_deadline, budget, run_file,
-             replay, verbose, pytest_args) -> None:
+def contract(url, wait, token, restricted_token, client_id, client_secret, allow_writes, control_token, family, suite,
+             phases, operations, max_examples, steps, seed, report, html, defects, fidelity, poll_deadline, budget,
+             run_file, replay, verbose, pytest_args) -> None:
     """Check a TMC target against the contracts (extra arguments go to pytest, e.g. -x or -k).
 
     A status line shows the checks passed and failed so far, per family; at the end the kit's summary lists
@@ -261,7 +265,7 @@ def contract(url, wait, token, client_id, client_secret, allow_writes, control_t
                             max_examples, steps, seed, report, html, tuple(defects), poll_deadline,
                             tuple(pytest_args), fidelity, verbose, budget,
                             run_file if replayed is None else None,  # a replay leaves the run it replays as it was
-                            phases, operations, tests)
+                            phases, operations, tests, restricted_token)
     status = int(pytest.main(args))
     if replayed is not None:
         from .report import RECORD

@@ -37,6 +37,7 @@ SERVED_URL = "http://127.0.0.1:8080"
 class TargetOptions:
     url: str | None = None  # None: a mock in this process
     token: str | None = None
+    restricted_token: str | None = None  # the authorization suite's token with fewer rights
     client_id: str | None = None
     client_secret: str | None = None
     allow_writes: str | None = None  # the sandbox workspace id, on a target that is not a mock
@@ -129,6 +130,10 @@ class Target:
         if self.control is not None:
             self._account_control().restore(state)
 
+    def account_control(self) -> Control | None:
+        """A mock's control plane, bound to the account the kit's token acts in (None on the real TMC)."""
+        return None if self.control is None else self._account_control()
+
     def _account_control(self) -> Control:
         """The control plane bound to the account the kit's current token acts in (its clock is that account's:
         on a shared server in isolated mode the kit moves only its own time)."""
@@ -204,8 +209,11 @@ class Target:
 
     def secrets(self) -> dict[str, str]:
         """The kit's own credentials as an Authorization header carries them -> the shell variable a reproduction
-        reads instead: the bearer token ($TMC_TOKEN), the client credentials ($TMC_BASIC)."""
+        reads instead: the bearer token ($TMC_TOKEN), the restricted one ($TMC_RESTRICTED_TOKEN), the client
+        credentials ($TMC_BASIC)."""
         shown = {self.auth_headers["Authorization"].partition(" ")[2]: "TMC_TOKEN"}
+        if self.options.restricted_token:  # the authorization suite's second token
+            shown[self.options.restricted_token] = "TMC_RESTRICTED_TOKEN"
         if self.options.client_id and self.options.client_secret:
             basic = base64.b64encode(f"{self.options.client_id}:{self.options.client_secret}".encode()).decode()
             shown[basic] = "TMC_BASIC"
