@@ -237,3 +237,18 @@ def test_a_restored_snapshot_is_noted_by_its_size_only(api):
     entry = api.client.get("/_mocktmc/requests", query_string={"method": "PUT"}).json[-1]
     assert entry["path"] == "/_mocktmc/state" and entry["body"].startswith("[state body, ")
     assert entry["body"].endswith(" bytes, not recorded]")
+
+
+def test_an_entry_keeps_what_the_client_report_needs_of_the_answer(api):
+    """retryAfter of a 429, total and items of a list page, runStatus of a run's poll; nothing on other answers."""
+    api.client.post("/_mocktmc/faults", json={"method": "GET", "path": WORKSPACES, "status": 429, "retryAfter": 3,
+                                              "times": 1})
+    api.get(WORKSPACES)
+    api.get("/orchestration/executables/tasks", query_string={"limit": 1})
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    api.run(execution_id)
+    refused, page, start, poll = [entry for entry in journal(api) if not entry["path"].startswith("/_mocktmc")]
+    assert refused["retryAfter"] == 3
+    assert page["items"] == 1 and page["total"] > 1
+    assert poll["runStatus"] in ("dispatching", "executing")
+    assert not {"retryAfter", "total", "items", "nextIndex", "runStatus"} & set(start)

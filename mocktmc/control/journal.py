@@ -10,12 +10,16 @@ as parsed JSON when its text has at most BODY_LIMIT characters, else as its reda
 to BODY_LIMIT characters; a form body as its urlencoded text; other UTF-8 text as text, cut there
 too; multipart and binary bodies as a note of their size. A request a proxy (`serve --proxy`) forwarded adds
 proxied (true), operation, response ({status, contentType, body, bodyTruncated}, its body kept as a request's;
-null when the service gave no answer), error, violations and quirks. The journal keeps the last
-DEFAULT_CAPACITY entries. DELETE /_mocktmc/requests empties it and is not recorded itself.
+null when the service gave no answer), error, violations and quirks. What the client report (client_rules.py)
+needs of an answer is kept too, only where it applies: retryAfter (seconds, of a 429 or 503 that sent
+Retry-After), total and items (a 200 list page {items, total}: its total and how many items it held), nextIndex
+(a log page that named a next one) and runStatus (a task run's status, as a poll was told it). The journal
+keeps the last DEFAULT_CAPACITY entries. DELETE /_mocktmc/requests empties it and is not recorded itself.
 """
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -103,12 +107,52 @@ def record(response: Response, flags: Any, req: Request) -> Response:
         "authorization": redaction.authorization(environ.get("HTTP_AUTHORIZATION")),
         "contentType": (req.mimetype or None) if environ.get("CONTENT_TYPE") else None,
         "body": body, "bodyTruncated": truncated}
+    if not dropped:
+        entry.update(_answer_fields(response, req))
     if proxied is not None:  # what the service answered, and what the proxy found: then reported and recorded
         entry.update(proxied.journal_fields())
     seq = journal().append(entry)
     if proxied is not None:
         proxied.journaled(seq)
     return response
+
+
+ANSWER_LIMIT = 256 * 1024  # bytes of a JSON answer read for the report's fields: larger ones are not parsed
+_RUN_POLL = re.compile(r"^/processing/executions/(?!plans/)[^/]+$")
+
+
+def _answer_fields(response: Response, req: Request) -> dict[str, Any]:
+    """The few facts of an answer the client report judges by (see the module's text); {} for most answers.
+
+    Cheap on purpose: only a GET's 200 JSON answer is looked at, and parsed only when it names a field kept."""
+    fields: dict[str, Any] = {}
+    status = response.status_code
+    if status in (429, 503):
+        try:  # delta-seconds, as mocktmc and TMC send it; an HTTP date is not kept
+            fields["retryAfter"] = float(response.headers.get("Retry-After", ""))
+        except ValueError:
+            pass
+        return fields
+    if status != 200 or req.method != "GET" or response.is_streamed or req.path.startswith(access.CONTROL_PREFIX) \
+            or not bodies.is_json(response.mimetype or ""):
+        return fields
+    data = response.get_data()
+    if len(data) > ANSWER_LIMIT or not data.startswith(b"{") \
+            or not (b'"total"' in data or b'"nextIndex"' in data or b'"status"' in data):
+        return fields
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return fields
+    if not isinstance(value, dict):
+        return fields
+    if isinstance(value.get("total"), int) and isinstance(value.get("items"), list):
+        fields.update(total=value["total"], items=len(value["items"]))
+    if isinstance(value.get("nextIndex"), int):
+        fields["nextIndex"] = value["nextIndex"]
+    if _RUN_POLL.match(req.path) and isinstance(value.get("status"), str):
+        fields["runStatus"] = value["status"]
+    return fields
 
 
 def _cut(text: str) -> tuple[str, bool]:
