@@ -220,6 +220,14 @@ class Control:
         """Bound to the account a TMC token maps to: what a test needs on a server in isolated mode."""
         return self.for_account(self.account_of(token))
 
+    def report(self, *, token: str | None = None, since: int | None = None) -> dict:
+        """The client report (GET /_mocktmc/report): {findings: [{rule, severity, seqs, message}], rules, ...}
+        over this control's account (or the server's whole journal when unbound), or over one bearer `token`'s
+        calls, after seq `since` (a bound journal's clear() point when not given)."""
+        return self.request("GET", "/report", params={"token": token,
+                                                      "since": since if since is not None else self.journal._since},
+                            account=True)
+
     def close(self) -> None:
         """Close the HTTP connections this control keeps open."""
         self._session.close()

@@ -27,7 +27,7 @@ from flask import Blueprint, Request, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..api import bodies, context, params
-from . import access, caller, faults, globs, redaction
+from . import access, caller, client_rules, faults, globs, redaction
 from .journal_store import Journal
 from ..domain.common.timeutil import to_iso
 from ..errors import BadRequest
@@ -64,6 +64,32 @@ def list_requests():
                 and (status is None or entry["status"] == status)
                 and (account is None or entry["account"] == account))
     return jsonify([{**entry, "time": to_iso(entry["time"])} for entry in journal().entries(keep)])
+
+
+REPORT_FILTERS = ("account", "token", "since")
+
+
+@bp.get("/report")
+def report():
+    """The client report: the rules of client_rules.py over one account's (or one token's) journal entries."""
+    unknown = sorted(set(request.args) - set(REPORT_FILTERS))
+    if unknown:
+        raise BadRequest(f"Unknown query parameter {unknown[0]!r}; the filters are {', '.join(REPORT_FILTERS)}")
+    account = access.permitted(params.text("account"))  # a bearer token in isolated mode: its account's only
+    token = params.text("token")
+    # The token as the journal writes it: its fingerprint, never the token itself.
+    fingerprint = redaction.authorization(f"Bearer {token}") if token else None
+    since = params.integer("since", 0, minimum=0)
+
+    def keep(entry: dict) -> bool:
+        return (entry["seq"] > since and (account is None or entry["account"] == account)
+                and (fingerprint is None or entry["authorization"] == fingerprint))
+    entries = journal().entries(keep)
+    findings = client_rules.judge(entries)
+    return jsonify({"account": account, "token": fingerprint, "since": since, "entries": len(entries),
+                    "seqs": [entries[0]["seq"], entries[-1]["seq"]] if entries else None,
+                    "findings": [finding.as_json() for finding in findings],
+                    "rules": [rule.as_json() for rule in client_rules.CATALOG]})
 
 
 @bp.delete("/requests")

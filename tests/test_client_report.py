@@ -1,0 +1,240 @@
+"""Judge the client (GET /_mocktmc/report, mocktmc/control/client_rules.py): every rule is shown by a scripted
+client that breaks it (its findings name the journal seqs that show it) and kept quiet by one that does not."""
+from __future__ import annotations
+
+from mocktmc.control import client_rules, redaction
+
+from .conftest import LOAD_CUSTOMERS, SYNC_ORDERS, Api
+from .test_faults import add_rule
+
+RUN = "/processing/executions"
+
+
+def report(api: Api, **filters) -> dict:
+    response = api.client.get("/_mocktmc/report", query_string=filters)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def findings(api: Api, rule: str, **filters) -> list[dict]:
+    return [finding for finding in report(api, **filters)["findings"] if finding["rule"] == rule]
+
+
+def seqs(api: Api, method: str, path: str) -> list[int]:
+    return [entry["seq"] for entry in api.client.get("/_mocktmc/requests", query_string={"method": method,
+                                                                                         "path": path}).json]
+
+
+def finish(api: Api, execution_id: str) -> dict:
+    """Poll as a good client does: once, then mock time moves on 5 s, until the run is over."""
+    while True:
+        run = api.run(execution_id)
+        if run["status"] not in ("dispatching", "executing"):
+            return run
+        api.advance(5)
+
+
+def test_the_readme_quick_start_loop_gets_no_findings(api):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    finish(api, execution_id)
+    logs = api.get(f"/monitoring/executions/{execution_id}/logs", query_string={"order": "ASC"})
+    assert logs.status_code == 200 and logs.json["data"]
+    answer = report(api)
+    assert answer["findings"] == []
+    assert answer["entries"] > 3  # it judged the loop, not an empty journal
+    assert [rule["name"] for rule in answer["rules"]] == [rule.name for rule in client_rules.CATALOG]
+
+
+def test_polls_too_fast(api):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    for _ in range(11):  # eleven polls in one second of (frozen) mock time
+        api.run(execution_id)
+    found = findings(api, "polls_too_fast")
+    assert [finding["seqs"] for finding in found] == [seqs(api, "GET", f"{RUN}/{execution_id}")]
+    assert found[0]["severity"] == "error" and "Fix:" in found[0]["message"]
+
+
+def test_ten_polls_a_second_are_not_too_fast(api):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    for _ in range(10):
+        api.run(execution_id)
+    api.advance(1)
+    for _ in range(10):
+        api.run(execution_id)
+    assert findings(api, "polls_too_fast") == []
+
+
+def test_polls_after_the_end(api):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    finish(api, execution_id)
+    for _ in range(4):
+        api.advance(5)
+        api.run(execution_id)
+    polls = seqs(api, "GET", f"{RUN}/{execution_id}")
+    found = findings(api, "polls_after_the_end")
+    assert [finding["seqs"] for finding in found] == [polls[-5:]]  # the terminal answer, then four more polls
+    entry = api.client.get("/_mocktmc/requests", query_string={"path": f"{RUN}/{execution_id}"}).json[-1]
+    assert entry["runStatus"] == "execution_successful"
+
+
+def test_three_confirming_polls_after_the_end_are_forgiven(api):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    finish(api, execution_id)
+    for _ in range(3):
+        api.advance(5)
+        api.run(execution_id)
+    assert findings(api, "polls_after_the_end") == []
+
+
+def test_ignores_retry_after(api):
+    add_rule(api, method="GET", path="/orchestration/environments", status=429, retryAfter=2, times=1)
+    assert api.get("/orchestration/environments").status_code == 429
+    api.advance(1)
+    assert api.get("/orchestration/environments").status_code == 200
+    refused, retry = seqs(api, "GET", "/orchestration/environments")
+    assert [finding["seqs"] for finding in findings(api, "ignores_retry_after")] == [[refused, retry]]
+    assert api.client.get("/_mocktmc/requests", query_string={"status": 429}).json[0]["retryAfter"] == 2
+
+
+def test_retrying_a_5xx_at_once_ignores_retry_after_too(api):
+    add_rule(api, method="GET", path="/orchestration/environments", status=500, times=1)
+    api.get("/orchestration/environments")
+    api.get("/orchestration/environments")
+    assert [finding["seqs"] for finding in findings(api, "ignores_retry_after")] == [
+        seqs(api, "GET", "/orchestration/environments")]
+
+
+def test_waiting_out_retry_after_is_quiet(api):
+    add_rule(api, method="GET", path="/orchestration/environments", status=429, retryAfter=2, times=1)
+    api.get("/orchestration/environments")
+    api.advance(2)
+    assert api.get("/orchestration/environments").status_code == 200
+    add_rule(api, method="GET", path="/orchestration/workspaces", status=500, times=1)
+    api.get("/orchestration/workspaces")
+    api.advance(1)
+    api.get("/orchestration/workspaces")
+    assert findings(api, "ignores_retry_after") == []
+
+
+def test_token_per_call(api):
+    for number in range(4):
+        api.get("/orchestration/environments", headers={"Authorization": f"Bearer token-{number}"})
+    found = findings(api, "token_per_call")
+    assert [finding["seqs"] for finding in found] == [seqs(api, "GET", "/orchestration/environments")]
+
+
+def test_one_token_for_many_calls_and_a_few_short_ones_are_quiet(api):
+    for _ in range(5):
+        api.get("/orchestration/environments")
+    for number in range(3):  # three short-lived tokens (a refresh or two) are no pattern yet
+        api.get("/orchestration/environments", headers={"Authorization": f"Bearer token-{number}"})
+    assert findings(api, "token_per_call") == []
+
+
+def test_the_report_of_one_token(api):
+    api.get("/orchestration/environments")
+    api.get("/orchestration/environments", headers={"Authorization": "Bearer other"})
+    answer = report(api, token="other")
+    assert answer["entries"] == 1 and answer["token"] == redaction.authorization("Bearer other")
+
+
+def test_first_page_only(api):
+    page = api.get("/orchestration/executables/tasks", query_string={"limit": 1})
+    assert page.json["total"] > 1
+    found = findings(api, "first_page_only")
+    assert [finding["seqs"] for finding in found] == [seqs(api, "GET", "/orchestration/executables/tasks")]
+    entry = api.client.get("/_mocktmc/requests", query_string={"path": "/orchestration/executables/tasks"}).json[0]
+    assert (entry["total"], entry["items"]) == (page.json["total"], 1)
+
+
+def test_reading_every_page_is_quiet(api):
+    offset, total = 0, None
+    while total is None or offset < total:
+        page = api.get("/orchestration/executables/tasks", query_string={"limit": 2, "offset": offset}).json
+        total, offset = page["total"], offset + 2
+    assert offset > 2  # it did read more than one page
+    assert findings(api, "first_page_only") == []
+
+
+def test_a_log_page_whose_next_page_is_never_read(api):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    finish(api, execution_id)
+    path = f"/monitoring/executions/{execution_id}/logs"
+    first = api.get(path, query_string={"count": 1, "order": "ASC"}).json
+    assert first["nextIndex"] is not None
+    assert [finding["seqs"] for finding in findings(api, "first_page_only")] == [seqs(api, "GET", path)]
+    while (following := first.get("nextIndex")) is not None:
+        first = api.get(path, query_string={"count": 50, "order": "ASC", "startIndex": following}).json
+    assert findings(api, "first_page_only") == []
+
+
+def test_repeated_start(api):
+    add_rule(api, method="POST", path=RUN, status=500, times=1)
+    assert api.post(RUN, json={"executable": LOAD_CUSTOMERS}).status_code == 500
+    api.advance(2)
+    api.execute(LOAD_CUSTOMERS)
+    api.execute(SYNC_ORDERS)  # another executable: not a repeat
+    starts = seqs(api, "POST", RUN)
+    assert [finding["seqs"] for finding in findings(api, "repeated_start")] == [starts[:2]]
+
+
+def test_a_start_retried_after_looking_at_the_runs_is_quiet(api):
+    add_rule(api, method="POST", path=RUN, status=500, times=1)
+    api.post(RUN, json={"executable": LOAD_CUSTOMERS})
+    api.advance(2)
+    assert api.get(f"/processing/executables/tasks/{LOAD_CUSTOMERS}/executions").status_code == 200
+    api.execute(LOAD_CUSTOMERS)
+    api.execute(LOAD_CUSTOMERS)  # a second start after an answered one is the client's choice
+    assert findings(api, "repeated_start") == []
+
+
+def test_deprecated_path(api):
+    api.get("/tmc/v2.6/workspaces")
+    api.get("/orchestration/workspaces")
+    found = findings(api, "deprecated_path")
+    assert [finding["seqs"] for finding in found] == [seqs(api, "GET", "/tmc/v2.6/workspaces")]
+    assert "GET /orchestration/workspaces" in found[0]["message"] and found[0]["severity"] == "info"
+
+
+def test_unknown_query_parameter(api):
+    api.get("/orchestration/executables/tasks", query_string={"limit": 5, "offest": 5})
+    api.get("/orchestration/executables/tasks", query_string={"limit": 5, "offset": 5})
+    found = findings(api, "unknown_query_parameter")
+    assert [finding["seqs"] for finding in found] == [seqs(api, "GET", "/orchestration/executables/tasks")[:1]]
+    assert "'offest'" in found[0]["message"]
+
+
+def test_the_report_takes_since_and_refuses_unknown_filters(api):
+    for number in range(4):
+        api.get("/orchestration/environments", headers={"Authorization": f"Bearer token-{number}"})
+    last = seqs(api, "GET", "/orchestration/environments")[-1]
+    assert findings(api, "token_per_call") and not findings(api, "token_per_call", since=last)
+    assert api.client.get("/_mocktmc/report", query_string={"acount": "x"}).status_code == 400
+
+
+def test_the_rules_are_plain_python_over_entries():
+    entries = [{"seq": n, "time": "2024-03-01T09:00:00.000Z", "method": "GET", "path": "/processing/executions/r",
+                "query": {}, "status": 200, "account": "a", "authorization": "Bearer sha256:x"} for n in range(1, 12)]
+    assert [finding.rule for finding in client_rules.judge(entries)] == ["polls_too_fast"]
+    assert client_rules.judge(entries[:10]) == []
+
+
+def test_a_dropped_start_sent_again_is_a_repeated_start():
+    start = {"time": "2024-03-01T09:00:00.000Z", "method": "POST", "path": RUN, "query": {}, "account": "a",
+             "authorization": "Bearer sha256:x", "body": {"executable": LOAD_CUSTOMERS}}
+    entries = [{**start, "seq": 1, "status": None}, {**start, "seq": 2, "status": 201}]
+    assert [(finding.rule, finding.seqs) for finding in client_rules.judge(entries)] == [("repeated_start", (1, 2))]
+    assert client_rules.judge([{**start, "seq": 1, "status": 201}, {**start, "seq": 2, "status": 201}]) == []
+
+
+def test_control_report_in_the_python_api():
+    from .conftest import mock_tmc
+    mock = mock_tmc()
+    client = mock.client()
+    for _ in range(11):
+        assert client.get(f"{mock.url}/orchestration/environments").status_code == 200
+    answer = mock.report()
+    assert [finding["rule"] for finding in answer["findings"]] == ["polls_too_fast"]
+    assert len(answer["findings"][0]["seqs"]) == 11
+    assert mock.report(since=answer["seqs"][1])["findings"] == []
+    assert mock.report(token="not-this-clients")["entries"] == 0
