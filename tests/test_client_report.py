@@ -238,3 +238,19 @@ def test_control_report_in_the_python_api():
     assert len(answer["findings"][0]["seqs"]) == 11
     assert mock.report(since=answer["seqs"][1])["findings"] == []
     assert mock.report(token="not-this-clients")["entries"] == 0
+
+
+def test_in_isolated_mode_a_token_is_judged_on_its_own_account_only():
+    from .conftest import make_app
+    app = make_app(auth="isolated")
+    alice, bob = Api(app, {"Authorization": "Bearer alice"}), Api(app, {"Authorization": "Bearer bob"})
+    for _ in range(11):
+        bob.get("/orchestration/environments")
+    alice.get("/orchestration/environments")
+    bob_account = app.extensions["mocktmc"].accounts.account_of("bob").account_id
+    mine = alice.client.get("/_mocktmc/report", headers=alice.headers)
+    assert mine.status_code == 200 and mine.json["entries"] == 1 and mine.json["findings"] == []
+    assert alice.client.get("/_mocktmc/report", headers=alice.headers,
+                            query_string={"account": bob_account}).status_code == 403
+    assert [f["rule"] for f in bob.client.get("/_mocktmc/report", headers=bob.headers).json["findings"]] == [
+        "polls_too_fast"]
