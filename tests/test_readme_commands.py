@@ -89,6 +89,9 @@ def test_the_quick_start_loop_runs_to_the_end_of_a_run(make_run_server, tmp_path
     log = lines[1 + len(statuses):]
     assert log[0] == "Execution request received for task 'Load customers' (MANUAL)", log
     assert len(log) >= 5
+    # The loop is the client the README recommends: the client report finds nothing wrong with it.
+    report = requests.get(f"{make_run_server}/_mocktmc/report", timeout=10).json()
+    assert report["findings"] == [] and report["entries"] >= 4, report
 
 
 @needs_curl
