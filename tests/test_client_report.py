@@ -5,6 +5,7 @@ from __future__ import annotations
 from mocktmc.control import client_rules, redaction
 
 from .conftest import LOAD_CUSTOMERS, SYNC_ORDERS, Api
+from .errors import assert_error
 from .test_faults import add_rule
 
 RUN = "/processing/executions"
@@ -88,7 +89,7 @@ def test_three_confirming_polls_after_the_end_are_forgiven(api):
 
 def test_ignores_retry_after(api):
     add_rule(api, method="GET", path="/orchestration/environments", status=429, retryAfter=2, times=1)
-    assert api.get("/orchestration/environments").status_code == 429
+    assert_error(api.get("/orchestration/environments"), 429, "Injected by mocktmc fault rule")
     api.advance(1)
     assert api.get("/orchestration/environments").status_code == 200
     refused, retry = seqs(api, "GET", "/orchestration/environments")
@@ -209,7 +210,8 @@ def test_the_report_takes_since_and_refuses_unknown_filters(api):
         api.get("/orchestration/environments", headers={"Authorization": f"Bearer token-{number}"})
     last = seqs(api, "GET", "/orchestration/environments")[-1]
     assert findings(api, "token_per_call") and not findings(api, "token_per_call", since=last)
-    assert api.client.get("/_mocktmc/report", query_string={"acount": "x"}).status_code == 400
+    assert_error(api.client.get("/_mocktmc/report", query_string={"acount": "x"}), 400,
+                 "Unknown query parameter 'acount'")
 
 
 def test_the_rules_are_plain_python_over_entries():
@@ -250,7 +252,7 @@ def test_in_isolated_mode_a_token_is_judged_on_its_own_account_only():
     bob_account = app.extensions["mocktmc"].accounts.account_of("bob").account_id
     mine = alice.client.get("/_mocktmc/report", headers=alice.headers)
     assert mine.status_code == 200 and mine.json["entries"] == 1 and mine.json["findings"] == []
-    assert alice.client.get("/_mocktmc/report", headers=alice.headers,
-                            query_string={"account": bob_account}).status_code == 403
+    assert_error(alice.client.get("/_mocktmc/report", headers=alice.headers, query_string={"account": bob_account}),
+                 403, "steers only its own account")
     assert [f["rule"] for f in bob.client.get("/_mocktmc/report", headers=bob.headers).json["findings"]] == [
         "polls_too_fast"]
