@@ -129,16 +129,24 @@ def check_response(method: str, path: str, query: str, response) -> bool:
         # The permissions table's refusal (api/authorization.py) can come from any operation, as TMC's can, though
         # one published operation declares no 403 (TMC-API-NOTES §10.5).
         return False
+    try:
+        return _validate_response(family, method, path, query, response)
+    except Exception as exc:  # openapi-core's validation errors: the response breaks the contract
+        causes = "; ".join(str(e) for e in getattr(exc, "schema_errors", []) or [exc.__cause__] if e)
+        raise ContractViolation(f"{method} {path} -> {response.status_code}: {exc}"
+                                f"{' (' + causes + ')' if causes else ''}\n{response.get_data(as_text=True)[:500]}")
+
+
+def _validate_response(family: str, method: str, path: str, query: str, response) -> bool:
+    """openapi-core's check of a response against its family's contract: False when no operation of the contract
+    covers the request; raises openapi-core's error when the response breaks it. One place for check_response (the
+    mock's own answers) and response_problems (the proxied service's)."""
     # /tmc/v2.2 to /tmc/v2.5 serve the v2.6 layout and /tmc/v1.3 the v1.2 one, which the legacy contract describes.
     request = _RouteOnlyRequest(method, legacy_contract_path(path), query, "")
     try:
         _openapi(family).validate_response(request, WerkzeugOpenAPIResponse(response))
     except (PathNotFound, OperationNotFound):
         return False
-    except Exception as exc:  # openapi-core's validation errors: the response breaks the contract
-        causes = "; ".join(str(e) for e in getattr(exc, "schema_errors", []) or [exc.__cause__] if e)
-        raise ContractViolation(f"{method} {path} -> {response.status_code}: {exc}"
-                                f"{' (' + causes + ')' if causes else ''}\n{response.get_data(as_text=True)[:500]}")
     return True
 
 
@@ -153,11 +161,9 @@ def response_problems(method: str, path: str, query: str, response) -> list[tupl
     family = family_of(path)
     if family is None or response.status_code == 413:
         return None
-    request = _RouteOnlyRequest(method, legacy_contract_path(path), query, "")
     try:
-        _openapi(family).validate_response(request, WerkzeugOpenAPIResponse(response))
-    except (PathNotFound, OperationNotFound):
-        return None
+        if not _validate_response(family, method, path, query, response):
+            return None
     except ResponseNotFound:
         return [("status", f"status {response.status_code} is not declared for {method} {path}")]
     except Exception as exc:  # openapi-core's validation errors
