@@ -86,6 +86,11 @@ def reachable(source: str) -> set[str]:
 # --tmc-poll-deadline.
 FINISH_WITHIN, FINISH_STEP = 6 * 3600, 600
 REAL_PAUSE = 3.0  # seconds: on a real target time passes for real, so the machine only waits a little
+# The machine is a client with manners (mocktmc's client report, /_mocktmc/report, finds nothing in what it does):
+# it reads one run at most POLL_LIMIT times in a second of target time (the service throttles above about ten),
+# reads a run that ended CONFIRMING_READS more times at most (enough to see that it stays as it ended), stops a
+# run once, and walks one run's log from its first line at most LOG_WALKS times.
+POLL_LIMIT, CONFIRMING_READS, LOG_WALKS = 10, 2, 3
 # What the mock's runs may do (the control plane's behaviors; a real target runs whatever the artifact does).
 BEHAVIORS: dict[str, dict[str, Any]] = {
     "success": {"outcome": SUCCESS},
@@ -135,13 +140,29 @@ class RunLifecycle(RuleBasedStateMachine):
         self.stopped: set[str] = set()  # the runs the machine terminated (they need not end by themselves)
         self.last_seen: dict[str, dict] = {}
         self.log_totals: dict[str, int] = {}
+        self.read_times: dict[str, list[float]] = {}  # target time (Target.elapsed) of a run's recent reads
+        self.reads_after_end: dict[str, int] = {}  # reads of a run since one said it ended
+        self.stop_sent: set[str] = set()  # runs the machine sent a DELETE for, answered or not
+        self.log_walks: dict[str, int] = {}  # walks of a run's log from its first line, ascending
         if self.target.control is not None:  # a mock (is_mocktmc)
             # Tasks outlive examples: each example starts from the default behavior.
             for task in self.tasks:
                 self.target.control.behaviors.clear(task)
 
     # --- reading a run ------------------------------------------------------------------------------------------------
+    def pace(self, execution_id: str) -> None:
+        """Wait (a second of target time: at once on a mock) before a read that would be the run's
+        POLL_LIMIT + 1st within a second."""
+        now = self.target.elapsed()
+        recent = [moment for moment in self.read_times.get(execution_id, []) if now - moment < 1.0]
+        if len(recent) >= POLL_LIMIT:
+            self.target.pass_time(1.0)
+            now = self.target.elapsed()
+            recent = [moment for moment in recent if now - moment < 1.0]
+        self.read_times[execution_id] = [*recent, now]
+
     def read(self, execution_id: str) -> tuple[dict[str, Any], requests.Response]:
+        self.pace(execution_id)
         answer = self.target.get(f"/processing/executions/{execution_id}")
         run = json_or_none(answer) if answer.status_code == 200 else None
         self.target.check("run_readable", isinstance(run, dict),
@@ -151,7 +172,13 @@ class RunLifecycle(RuleBasedStateMachine):
         return run, answer
 
     def observe(self, execution_id: str) -> dict:
-        """Read a run and check it, alone and against what the machine saw of it before."""
+        """Read a run and check it, alone and against what the machine saw of it before; a run that ended and was
+        read again CONFIRMING_READS times is not read any more (it was seen to stay as it ended): as last seen."""
+        previous = self.last_seen.get(execution_id)
+        if previous is not None and previous["executionStatus"] in TERMINAL:
+            if self.reads_after_end.get(execution_id, 0) >= CONFIRMING_READS:
+                return previous
+            self.reads_after_end[execution_id] = self.reads_after_end.get(execution_id, 0) + 1
         run, answer = self.read(execution_id)
         check = self.target.check
         state: Any = run.get("executionStatus")  # whatever the target sent, a published status or not
@@ -169,7 +196,6 @@ class RunLifecycle(RuleBasedStateMachine):
         check("timestamps", "triggerTimestamp" in run and [parse_time(v) for _, v in stamps] ==
               sorted(parse_time(v) for _, v in stamps),
               f"timestamps out of order (trigger <= start <= finish): {dict(stamps)}", response=answer, operation=RUN)
-        previous = self.last_seen.get(execution_id)
         if previous is not None:
             before = previous["executionStatus"]
             if before in TERMINAL:
@@ -225,7 +251,10 @@ class RunLifecycle(RuleBasedStateMachine):
 
     @rule(execution_id=runs)
     def terminate(self, execution_id: str) -> None:
+        if execution_id in self.stop_sent:
+            return  # its answer was checked; the same DELETE again would only be refused again
         before = self.observe(execution_id)
+        self.stop_sent.add(execution_id)
         answer = self.target.delete(f"/processing/executions/{execution_id}")
         if answer.status_code == 204:
             self.stopped.add(execution_id)
@@ -255,6 +284,10 @@ class RunLifecycle(RuleBasedStateMachine):
 
     @rule(execution_id=runs, count=st.integers(1, 5), order=st.sampled_from(["ASC", "DESC"]))
     def read_logs(self, execution_id: str, count: int, order: str) -> None:
+        if order == "ASC":
+            if self.log_walks.get(execution_id, 0) >= LOG_WALKS:
+                return  # walked from its first line often enough: a client reads on from where it was
+            self.log_walks[execution_id] = self.log_walks.get(execution_id, 0) + 1
         run = self.observe(execution_id)
         was_terminal = run["executionStatus"] in TERMINAL
         never_started = bool(run.get("misfiredExecutionReason")) and "startTimestamp" not in run
@@ -356,6 +389,8 @@ class RunLifecycle(RuleBasedStateMachine):
         nothing keeps running on a real target and the tasks can be deleted at the end of the session."""
         going = []
         for run in self.started:
+            if self.last_seen.get(run, {}).get("executionStatus") in TERMINAL:
+                continue  # it ended: nothing to stop, and no reason to read it again
             try:
                 answer = self.target.get(f"/processing/executions/{run}")
                 if answer.status_code == 200 and answer.json().get("executionStatus") not in TERMINAL:

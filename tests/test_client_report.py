@@ -3,9 +3,12 @@ client that breaks it (its findings name the journal seqs that show it) and kept
 from __future__ import annotations
 
 from mocktmc.control import client_rules, redaction
+from mocktmc.control.journal import retry_after_seconds
 
-from .conftest import LOAD_CUSTOMERS, SYNC_ORDERS, Api
+from .conftest import DEV_ENV, LOAD_CUSTOMERS, SYNC_ORDERS, Api
 from .errors import assert_error
+from .test_api_auth import TOKEN_BODY, basic
+from .test_api_plan_runs import DAILY
 from .test_faults import add_rule
 
 RUN = "/processing/executions"
@@ -87,6 +90,32 @@ def test_three_confirming_polls_after_the_end_are_forgiven(api):
     assert findings(api, "polls_after_the_end") == []
 
 
+def test_polls_of_a_plan_run_after_its_end(api):
+    run_id = api.post("/processing/executions/plans", json={"executable": DAILY}).json["executionId"]
+    path = f"{RUN}/plans/{run_id}"
+    while api.get(path).json["status"] == "executing":
+        api.advance(30)
+    for _ in range(4):
+        api.advance(5)
+        api.get(path)
+    polls = seqs(api, "GET", path)
+    assert [finding["seqs"] for finding in findings(api, "polls_after_the_end")] == [polls[-5:]]
+    assert api.client.get("/_mocktmc/requests", query_string={"path": path}).json[-1]["runStatus"] != "executing"
+
+
+def test_component_metrics_queried_more_than_five_times_a_minute(api):
+    query = {"environmentId": DEV_ENV, "startTime": "2024-03-01T00:00:00Z", "endTime": "2024-03-09T00:00:00Z"}
+    metrics = "/monitoring/observability/metrics/component"
+    for _ in range(5):
+        assert api.post(metrics, json=query).status_code == 200
+        api.advance(10)
+    assert findings(api, "polls_too_fast") == []  # five in 50 s: within the published rate
+    api.post(metrics, json=query)
+    found = findings(api, "polls_too_fast")
+    assert [finding["seqs"] for finding in found] == [seqs(api, "POST", metrics)]
+    assert "5 queries a minute" in found[0]["message"]
+
+
 def test_ignores_retry_after(api):
     add_rule(api, method="GET", path="/orchestration/environments", status=429, retryAfter=2, times=1)
     assert_error(api.get("/orchestration/environments"), 429, "Injected by mocktmc fault rule")
@@ -115,6 +144,63 @@ def test_waiting_out_retry_after_is_quiet(api):
     api.advance(1)
     api.get("/orchestration/workspaces")
     assert findings(api, "ignores_retry_after") == []
+
+
+def retry_through(api: Api, path: str, waits: list[float]) -> None:
+    """Call path, and again after each wait (mock seconds); a fault answers 500 (no Retry-After) until the last."""
+    add_rule(api, method="GET", path=path, status=500, times=len(waits))
+    api.get(path)
+    for wait in waits:
+        api.advance(wait)
+        api.get(path)
+
+
+def test_no_backoff(api):
+    retry_through(api, "/orchestration/environments", [2, 2, 2])
+    found = findings(api, "no_backoff")
+    assert [finding["seqs"] for finding in found] == [seqs(api, "GET", "/orchestration/environments")]
+    assert "2, 2, 2 s" in found[0]["message"] and findings(api, "ignores_retry_after") == []
+
+
+def test_a_growing_wait_is_a_backoff(api):
+    retry_through(api, "/orchestration/environments", [1, 2, 4])
+    retry_through(api, "/orchestration/workspaces", [2, 2])  # two retries: too few to call it a pattern
+    assert findings(api, "no_backoff") == []
+
+
+def issue(api: Api) -> str:
+    response = api.client.post("/security/oauth/token", headers=basic(), json=TOKEN_BODY)
+    assert response.status_code == 200, response.json
+    return response.json["access_token"]
+
+
+def test_token_past_expiry(api):
+    token = issue(api)
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert api.get("/orchestration/environments", headers=bearer).status_code == 200
+    api.advance(1799)
+    assert api.get("/orchestration/environments", headers=bearer).status_code == 200
+    api.advance(1)  # 30 minutes: the token's expiry (auth mode open still answers it, the service would not)
+    api.get("/orchestration/environments", headers=bearer)
+    api.get("/orchestration/workspaces", headers=bearer)
+    issued = api.client.get("/_mocktmc/requests", query_string={"path": "/security/oauth/token"}).json[0]
+    assert issued["issued"]["token"] == redaction.authorization(f"Bearer {token}")
+    assert issued["account"] is not None  # the token endpoint's call is the service account's account's
+    late = [seqs(api, "GET", "/orchestration/environments")[-1], seqs(api, "GET", "/orchestration/workspaces")[-1]]
+    found = findings(api, "token_past_expiry")
+    assert [finding["seqs"] for finding in found] == [[issued["seq"], *late]]
+    assert [finding["seqs"] for finding in findings(api, "token_past_expiry", token=token)] == [[issued["seq"], *late]]
+    assert findings(api, "token_past_expiry", account=issued["account"])
+
+
+def test_renewing_the_token_before_it_expires_is_quiet(api):
+    first = issue(api)
+    api.get("/orchestration/environments", headers={"Authorization": f"Bearer {first}"})
+    api.advance(1700)
+    second = issue(api)
+    api.advance(200)
+    api.get("/orchestration/environments", headers={"Authorization": f"Bearer {second}"})
+    assert findings(api, "token_past_expiry") == []
 
 
 def test_token_per_call(api):
@@ -169,6 +255,88 @@ def test_a_log_page_whose_next_page_is_never_read(api):
     assert findings(api, "first_page_only") == []
 
 
+def test_rereads_logs(api):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    finish(api, execution_id)
+    path = f"/monitoring/executions/{execution_id}/logs"
+    for _ in range(4):
+        api.advance(5)
+        api.get(path, query_string={"count": 200})
+    assert [finding["seqs"] for finding in findings(api, "rereads_logs")] == [seqs(api, "GET", path)]
+
+
+def test_reading_a_log_on_from_next_index_is_quiet(api):
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    path = f"/monitoring/executions/{execution_id}/logs"
+    read = 0
+    for _ in range(6):  # tail the run: read on from the lines already read
+        api.advance(5)
+        page = api.get(path, query_string={"count": 200, **({"startIndex": read} if read else {})}).json
+        read += len(page["data"])
+    assert read > 0 and len(seqs(api, "GET", path)) == 6 and findings(api, "rereads_logs") == []
+
+
+def download_address(api: Api) -> str:
+    execution_id = api.execute(LOAD_CUSTOMERS)
+    finish(api, execution_id)
+    token = api.post(f"/monitoring/executions/{execution_id}/logs", json={}).json["token"]
+    while (status := api.post(f"/monitoring/executions/{execution_id}/logs/status", json=token).json)[
+            "status"] != "READY":
+        api.advance(5)
+    return status["presignedURL"].split("://", 1)[1].partition("/")[2]
+
+
+def test_presigned_url_with_authorization(api):
+    path = "/" + download_address(api)
+    assert api.get(path).status_code == 200  # the mock serves it all the same; the storage would not
+    assert api.client.get(path).status_code == 200  # a plain client: no Authorization
+    download = api.client.get("/_mocktmc/requests", query_string={"path": path}).json
+    assert download[0]["account"] is not None and download[0]["authorization"] is not None
+    found = findings(api, "presigned_url_with_authorization", account=download[0]["account"])
+    assert [finding["seqs"] for finding in found] == [[download[0]["seq"]]]
+
+
+def test_fetching_the_presigned_url_without_authorization_is_quiet(api):
+    path = "/" + download_address(api)
+    assert api.client.get(path).status_code == 200
+    assert findings(api, "presigned_url_with_authorization") == []
+
+
+def test_retries_client_error(api):
+    for _ in range(3):
+        assert_error(api.post(RUN, json={"executabel": LOAD_CUSTOMERS}), 400, "executable")
+    found = findings(api, "retries_client_error")
+    assert [finding["seqs"] for finding in found] == [seqs(api, "POST", RUN)]
+    assert "refused with 400" in found[0]["message"]
+
+
+def test_fixing_a_refused_request_is_quiet(api):
+    assert_error(api.post(RUN, json={"executabel": LOAD_CUSTOMERS}), 400, "executable")
+    api.execute(LOAD_CUSTOMERS)
+    api.get("/orchestration/workspaces", headers={"Authorization": "Bearer unknown"})
+    assert findings(api, "retries_client_error") == []
+
+
+def test_repeated_create(api):
+    body = {"name": "Finance", "environmentId": DEV_ENV}
+    add_rule(api, method="POST", path="/orchestration/workspaces", status=500, times=1)
+    assert api.post("/orchestration/workspaces", json=body).status_code == 500
+    api.advance(3)
+    assert api.post("/orchestration/workspaces", json=body).status_code == 201
+    found = findings(api, "repeated_create")
+    assert [finding["seqs"] for finding in found] == [seqs(api, "POST", "/orchestration/workspaces")]
+
+
+def test_a_creation_retried_after_looking_it_up_is_quiet(api):
+    body = {"name": "Finance", "environmentId": DEV_ENV}
+    add_rule(api, method="POST", path="/orchestration/workspaces", status=500, times=1)
+    api.post("/orchestration/workspaces", json=body)
+    api.advance(3)
+    assert api.get("/orchestration/workspaces").status_code == 200
+    assert api.post("/orchestration/workspaces", json=body).status_code == 201
+    assert findings(api, "repeated_create") == []
+
+
 def test_repeated_start(api):
     add_rule(api, method="POST", path=RUN, status=500, times=1)
     assert api.post(RUN, json={"executable": LOAD_CUSTOMERS}).status_code == 500
@@ -195,6 +363,24 @@ def test_deprecated_path(api):
     found = findings(api, "deprecated_path")
     assert [finding["seqs"] for finding in found] == [seqs(api, "GET", "/tmc/v2.6/workspaces")]
     assert "GET /orchestration/workspaces" in found[0]["message"] and found[0]["severity"] == "info"
+
+
+def test_deprecated_paths_are_named_by_their_2021_03_operation(api):
+    execution_id = api.post("/tmc/v1.2/executions", json={"executable": LOAD_CUSTOMERS}).json["executionId"]
+    api.get(f"/tmc/v2.6/executions/{execution_id}")
+    api.get("/tmc/v2.6/executables/tasks")
+    named = {finding["message"].split(" where ")[1].split(" does ")[0] for finding in findings(api, "deprecated_path")}
+    assert named == {"POST /processing/executions", "GET /processing/executions/{executionId}",
+                     "GET /orchestration/executables/tasks"}
+    # Derived from the contracts: every successor is a published 2021-03 operation.
+    assert len(client_rules.successors()) > 100
+
+
+def test_retry_after_as_seconds_or_an_http_date():
+    assert retry_after_seconds("2") == 2.0 and retry_after_seconds(" 1.5 ") == 1.5
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:30 GMT", "Wed, 21 Oct 2015 07:28:00 GMT") == 30.0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", "Wed, 21 Oct 2015 07:28:30 GMT") == 0.0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None and retry_after_seconds("-3") == 0
 
 
 def test_unknown_query_parameter(api):
@@ -256,3 +442,19 @@ def test_in_isolated_mode_a_token_is_judged_on_its_own_account_only():
                  403, "steers only its own account")
     assert [f["rule"] for f in bob.client.get("/_mocktmc/report", headers=bob.headers).json["findings"]] == [
         "polls_too_fast"]
+
+
+def test_an_account_with_a_clock_of_its_own_is_judged_in_its_own_time():
+    from .conftest import make_app
+    app = make_app(auth="isolated")
+    bob = Api(app, {"Authorization": "Bearer bob"})
+    account = app.extensions["mocktmc"].accounts.account_of("bob").account_id
+    execution_id = bob.execute(LOAD_CUSTOMERS)
+    for _ in range(12):  # a poll a second of bob's time; the server's clock stands still
+        bob.run(execution_id)
+        moved = bob.client.post("/_mocktmc/clock/advance", json={"seconds": 1}, query_string={"account": account})
+        assert moved.status_code == 200, moved.json
+    polls = bob.client.get("/_mocktmc/requests", query_string={"path": f"{RUN}/{execution_id}"}).json
+    assert len({entry["time"] for entry in polls}) == 12  # each at its own moment of the account's clock
+    assert findings(bob, "polls_too_fast", account=account) == []
+    assert bob.client.get("/_mocktmc/clock").json["now"] < polls[-1]["time"]  # the server's clock did not move

@@ -295,3 +295,16 @@ def test_the_repeat_command_shows_header_values_given_as_bytes_as_text():
     curl = curl_of(prepared)
     assert curl == ("curl -X GET http://tmc.test/orchestration/workspaces -H 'X-Tag: caf\u00e9' "
                     '-H "Authorization: Bearer $TMC_TOKEN"')
+
+
+def test_the_kit_lifecycle_machine_is_a_client_with_manners():
+    """The machine drives runs as a client should (mocktmc's client report finds nothing): it paces its polls, stops
+    reading a run soon after it ended, stops a run once, and does not walk a log from its start over and over."""
+    with _server() as url:
+        run = kit_in_this_process(["--max-examples", "10", "--steps", "30", "--seed", "7", "--url", url, *SERVED,
+                                   "--family", "processing,monitoring", "--suite", "lifecycle"])
+        assert run.returncode == 0, run.stdout[-3000:]
+        report = requests.get(f"{url}/_mocktmc/report", timeout=30).json()
+    polls = [rule for rule in report["rules"] if rule["name"] == "polls_too_fast"]
+    assert report["entries"] > 500 and polls  # it judged a long run, with the rule the machine would break unpaced
+    assert report["findings"] == [], report["findings"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from . import bodies, context
 from ..errors import BadRequest, Unauthorized, UnsupportedMediaType
@@ -64,8 +64,13 @@ def token():
     audience = body.get("audience")
     if not isinstance(audience, str) or not audience:
         raise BadRequest("audience is required: the base URL of the API, e.g. https://api.eu.cloud.talend.com")
-    access_token, expires_in = context.state().accounts.issue_service_token(client_id, secret, audience)
-    response = jsonify({"access_token": access_token, "token_type": "Bearer",
+    issued = context.state().accounts.issue_service_token(client_id, secret, audience)
+    # The journal writes this call down as the account's, with the token it issued (as a fingerprint) and its
+    # expiry: the client report pairs it with the calls that bear the token (control/journal.py, client_rules.py).
+    g.mocktmc_account = issued.account_id
+    g.mocktmc_issued = (issued.token, issued.expires)
+    expires_in = issued.expires_in
+    response = jsonify({"access_token": issued.token, "token_type": "Bearer",
                         # The service sends a number of seconds, as OAuth 2 does; the published document says string.
                         "expires_in": expires_in if context.quirk("expires_in_number") else str(expires_in)})
     response.headers["Cache-Control"] = "no-store"

@@ -4,7 +4,8 @@ not) is recorded, with its secrets redacted (redaction.py), and listed at /_mock
 An entry: seq (1, 2, ... never reused, not even after a clear), time (the mock time the request
 arrived at), method, path, query (a dict of lists, as the query string gave it), status (null when
 the request was dropped), dropped, fault (the id of the rule that fired, or null), account (the account
-the bearer token resolved to; null on the control plane, the token endpoint, and without a valid token),
+the bearer token resolved to; on the token endpoint the account of the service account a token was issued
+to, on a log download the account of the log; null on the rest of the control plane and without a valid token),
 authorization (scheme and fingerprint), contentType, body and bodyTruncated. A JSON body is kept
 as parsed JSON when its text has at most BODY_LIMIT characters, else as its redacted JSON text cut
 to BODY_LIMIT characters; a form body as its urlencoded text; other UTF-8 text as text, cut there
@@ -12,15 +13,17 @@ too; multipart and binary bodies as a note of their size. A request a proxy (`se
 proxied (true), operation, response ({status, contentType, body, bodyTruncated}, its body kept as a request's;
 null when the service gave no answer), error, violations and quirks. What the client report (client_rules.py)
 needs of an answer is kept too, only where it applies: retryAfter (seconds, of a 429 or 503 that sent
-Retry-After), total and items (a 200 list page {items, total}: its total and how many items it held), nextIndex
-(a log page that named a next one) and runStatus (a task run's status, as a poll was told it). The journal
+Retry-After), total and items (a 200 list page {items, total}: its total and how many items it held; a log page:
+items, how many lines it held), nextIndex (a log page that named a next one), runStatus (a task run's or plan run's status, as a poll was told it) and
+issued (on the token endpoint's 200: the issued token's fingerprint and its expiry, {token, expires}). The journal
 keeps the last DEFAULT_CAPACITY entries. DELETE /_mocktmc/requests empties it and is not recorded itself.
 """
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from flask import Blueprint, Request, Response, current_app, g, jsonify, request
@@ -82,8 +85,10 @@ def report():
     since = params.integer("since", 0, minimum=0)
 
     def keep(entry: dict) -> bool:
+        # A token's calls include the token endpoint's answer that issued it (token_past_expiry reads it there).
         return (entry["seq"] > since and (account is None or entry["account"] == account)
-                and (fingerprint is None or entry["authorization"] == fingerprint))
+                and (fingerprint is None or entry["authorization"] == fingerprint
+                     or (entry.get("issued") or {}).get("token") == fingerprint))
     entries = journal().entries(keep)
     findings = client_rules.judge(entries)
     return jsonify({"account": account, "token": fingerprint, "since": since, "entries": len(entries),
@@ -121,20 +126,24 @@ def record(response: Response, flags: Any, req: Request) -> Response:
     dropped = isinstance(response, faults.DroppedResponse)
     body, truncated = _body() if bodies.has_body(req) else (None, False)
     environ = req.environ
+    account = caller.account_id(flags)
     entry = {
         "seq": 0,  # the journal numbers it; first, as listed
         # Kept as a datetime and written out when listed: formatting is the dearest part of an entry.
-        "time": flags.get("mocktmc_arrival") or context.state().clock.now(),
+        "time": _arrival(flags, account),
         "method": req.method, "path": req.path,
         "query": redaction.query(req.args.to_dict(flat=False)) if req.query_string else {},
         "status": None if dropped else response.status_code, "dropped": dropped,
         "fault": rule.id if rule is not None else None,
-        "account": caller.account_id(flags),
+        "account": account,
         "authorization": redaction.authorization(environ.get("HTTP_AUTHORIZATION")),
         "contentType": (req.mimetype or None) if environ.get("CONTENT_TYPE") else None,
         "body": body, "bodyTruncated": truncated}
     if not dropped:
         entry.update(_answer_fields(response, req))
+        issued = flags.get("mocktmc_issued")  # the token endpoint issued a token (api/security.py)
+        if issued is not None and response.status_code == 200:
+            entry["issued"] = {"token": redaction.authorization(f"Bearer {issued[0]}"), "expires": to_iso(issued[1])}
     if proxied is not None:  # what the service answered, and what the proxy found: then reported and recorded
         entry.update(proxied.journal_fields())
     seq = journal().append(entry)
@@ -143,8 +152,44 @@ def record(response: Response, flags: Any, req: Request) -> Response:
     return response
 
 
+def _arrival(flags: Any, account: str | None) -> datetime:
+    """The mock time the request arrived at, on its account's clock: an account with a clock of its own (moved
+    apart from the server's) is judged in its own time, which is the time its client lives in. The arrival was
+    read on the server's clock; an own clock is read now and set back by what the server's clock moved since
+    (nothing, when it stands still), so that a fault's latency is not counted."""
+    mock = context.state()
+    arrival = flags.get("mocktmc_arrival") or mock.clock.now()
+    if account is None:
+        return arrival
+    clock = mock.accounts.clock_if_own(account)
+    return arrival if clock is None else clock.now() - (mock.clock.now() - arrival)
+
+
 ANSWER_LIMIT = 256 * 1024  # bytes of a JSON answer read for the report's fields: larger ones are not parsed
-_RUN_POLL = re.compile(r"^/processing/executions/(?!plans/)[^/]+$")
+# A poll of one task run or one plan run (not the plan-runs collection).
+_RUN_POLL = re.compile(r"^/processing/executions/(?:plans/[^/]+|(?!plans$)[^/]+)$")
+_LOG_PAGE = re.compile(r"^/monitoring/executions/[^/]+/logs$")
+
+
+def retry_after_seconds(value: str | None, date: str | None = None) -> float | None:
+    """Retry-After as seconds: delta-seconds (as mocktmc sends it), or an HTTP date (RFC 9110 allows both; a
+    proxied service may send one), counted from the answer's own Date header, else from now. None if absent or
+    unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        until = parsedate_to_datetime(value)
+        sent = parsedate_to_datetime(date) if date else datetime.now(timezone.utc)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if until.tzinfo is None or sent.tzinfo is None:  # an HTTP date is GMT; a date without a zone is not one
+        return None
+    return max((until - sent).total_seconds(), 0.0)
 
 
 def _answer_fields(response: Response, req: Request) -> dict[str, Any]:
@@ -154,17 +199,17 @@ def _answer_fields(response: Response, req: Request) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     status = response.status_code
     if status in (429, 503):
-        try:  # delta-seconds, as mocktmc and TMC send it; an HTTP date is not kept
-            fields["retryAfter"] = float(response.headers.get("Retry-After", ""))
-        except ValueError:
-            pass
+        wait = retry_after_seconds(response.headers.get("Retry-After"), response.headers.get("Date"))
+        if wait is not None:
+            fields["retryAfter"] = wait
         return fields
     if status != 200 or req.method != "GET" or response.is_streamed or req.path.startswith(access.CONTROL_PREFIX) \
             or not bodies.is_json(response.mimetype or ""):
         return fields
     data = response.get_data()
+    log_page = _LOG_PAGE.match(req.path) is not None
     if len(data) > ANSWER_LIMIT or not data.startswith(b"{") \
-            or not (b'"total"' in data or b'"nextIndex"' in data or b'"status"' in data):
+            or not (log_page or b'"total"' in data or b'"nextIndex"' in data or b'"status"' in data):
         return fields
     try:
         value = json.loads(data)
@@ -174,6 +219,8 @@ def _answer_fields(response: Response, req: Request) -> dict[str, Any]:
         return fields
     if isinstance(value.get("total"), int) and isinstance(value.get("items"), list):
         fields.update(total=value["total"], items=len(value["items"]))
+    if log_page and isinstance(value.get("data"), list):
+        fields["items"] = len(value["data"])
     if isinstance(value.get("nextIndex"), int):
         fields["nextIndex"] = value["nextIndex"]
     if _RUN_POLL.match(req.path) and isinstance(value.get("status"), str):

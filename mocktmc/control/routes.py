@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from ..api import bodies, context
 from . import access
@@ -48,6 +48,7 @@ def download(downloadId: str):
     world = mock.accounts.world_holding(
         lambda w: any(e.download_id == downloadId for e in w.log_exports.values()),
         "Unknown or expired download address")
+    g.mocktmc_account = world.account_id  # the journal's account of this call: the log's (client_rules.py)
     with world.lock:
         export = log_exports.download(world, downloadId, mock.accounts.clock_of(world).now())
         response = Response(export.content, mimetype=export.media_type)

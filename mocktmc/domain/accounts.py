@@ -19,7 +19,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from ..clock import VirtualClock
 from ..errors import NotFound, Unauthorized
@@ -40,6 +40,14 @@ class TokenGrant:
     account_id: str
     principal: Principal
     expires: datetime | None = None
+
+
+class IssuedToken(NamedTuple):
+    """What the token endpoint issued: the token, its lifetime in seconds, and whose it is until when."""
+    token: str
+    expires_in: int
+    account_id: str
+    expires: datetime
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -102,6 +110,11 @@ class Accounts:
     def clock_of(self, world: World) -> VirtualClock:
         """The clock an account's time reads: its own, or the server's it follows."""
         return world.clock or self.clock
+
+    def clock_if_own(self, account_id: str) -> VirtualClock | None:
+        """The account's own clock, None when it follows the server's (or there is no such account)."""
+        world = self._worlds.get(account_id)  # one dict read: the journal asks for every request it records
+        return world.clock if world is not None else None
 
     def own_clock(self, world: World) -> VirtualClock:
         """The account's own clock, given now (at the server's time and rate) if it followed the server's."""
@@ -287,7 +300,7 @@ class Accounts:
                 world = self._worlds[self.default_account_id]
             return world, Principal(world.default_user_id, "HUMAN"), False
 
-    def issue_service_token(self, client_id: str, client_secret: str, audience: str) -> tuple[str, int]:
+    def issue_service_token(self, client_id: str, client_secret: str, audience: str) -> IssuedToken:
         """A JWT for a service account's client credentials, valid 30 minutes of its account's mock time."""
         with self._lock:
             for world in self._worlds.values():
@@ -307,4 +320,4 @@ class Accounts:
             signature = hmac.new(self._signing_key, signing_input.encode(), hashlib.sha256).digest()
             token = signing_input + "." + _b64url(signature)
             self._tokens[token] = TokenGrant(world.account_id, Principal(account.id, "SERVICE"), expires)
-            return token, int(SERVICE_TOKEN_LIFETIME.total_seconds())
+            return IssuedToken(token, int(SERVICE_TOKEN_LIFETIME.total_seconds()), world.account_id, expires)

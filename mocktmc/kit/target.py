@@ -234,6 +234,13 @@ class Target:
             return self._account_control().clock.now()
         return datetime.now(timezone.utc)
 
+    def elapsed(self) -> float:
+        """Seconds of target time the kit has seen pass: on a mock, what it moved the clock by (a clock that
+        also runs by itself only adds to that); on the real TMC, real seconds. What pacing a client counts by."""
+        if self.control is not None:
+            return sum(self.time_moved.values())
+        return time.monotonic()
+
     def pass_time(self, seconds: float) -> None:
         """Let `seconds` pass: at once on a mock, in real time on the real TMC."""
         if seconds <= 0:
