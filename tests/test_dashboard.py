@@ -1,7 +1,8 @@
 """The dashboard (/_mocktmc/ui) clicked through in a real headless chromium, against a real `mocktmc serve` of the
 demo world on a frozen clock: watch a run finish as the clock moves and read its log, pick a maintenance window
 and pause the task it names, add a fault and see the client's next request fail in the journal; and a server with
-a control token, whose dashboard works once the token is given. Screenshots go to build/screenshots/."""
+a control token, whose dashboard works once the token is given; the client report of a client that polls too fast,
+and of one the page alone has watched. Screenshots go to build/screenshots/."""
 from __future__ import annotations
 
 import sys
@@ -266,3 +267,84 @@ def test_every_account_of_an_isolated_server_is_picked_in_turn(browser, tmp_path
                  for name, account in accounts.items()}
         assert clock["b"] - clock["a"] == 86_400_000
         screenshot(browser, "dashboard-isolated")
+
+
+def _refreshes(browser: webdriver.Chrome) -> int:
+    return int(browser.find_element(By.TAG_NAME, "body").get_attribute("data-refreshes") or 0)
+
+
+def _wait_refreshes(browser: webdriver.Chrome, cycles: int) -> None:
+    """Until the page has refreshed `cycles` more times (it counts them on its body)."""
+    before = _refreshes(browser)
+    _wait_for(browser, lambda d: _refreshes(d) >= before + cycles, f"the page did not refresh {cycles} times")
+
+
+def test_the_client_report_names_a_client_that_polls_too_fast(browser, server):
+    client = _client(server)
+    run_id = client.post(f"{server}/processing/executions", json={"executable": NIGHTLY_REPORT}).json()["executionId"]
+    for _ in range(12):  # twelve polls of one run in one second of (frozen) mock time
+        assert client.get(f"{server}/processing/executions/{run_id}").status_code == 200
+    journal = requests.get(f"{server}/_mocktmc/requests",
+                           params={"method": "GET", "path": f"/processing/executions/{run_id}"}).json()
+    polls = [entry["seq"] for entry in journal]
+    assert len(polls) == 12
+    answer = requests.get(f"{server}/_mocktmc/report").json()
+    assert [(f["rule"], f["severity"], f["seqs"]) for f in answer["findings"]] == [("polls_too_fast", "error", polls)]
+
+    _open(browser, server)
+    _tab(browser, "report")
+    finding = "#report-findings tr[data-rule='polls_too_fast']"
+    row = _wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, finding), "the finding is not shown")[0]
+    severity = row.find_element(By.CSS_SELECTOR, ".severity")
+    assert severity.text == "error" and "error" in severity.get_attribute("class").split()
+    assert answer["findings"][0]["message"] in row.text
+    assert [int(b.get_attribute("data-seq")) for b in row.find_elements(By.CSS_SELECTOR, "button.seq")] == polls
+    assert [b.text for b in row.find_elements(By.CSS_SELECTOR, "button.seq")] == [f"#{seq}" for seq in polls]
+    assert browser.find_element(By.CSS_SELECTOR, "#report-counts [data-severity='error'] b").text == "1"
+    assert browser.find_element(By.CSS_SELECTOR, "#report-counts [data-severity='warning'] b").text == "0"
+    assert _text(browser, "report-summary").startswith("1 finding over")
+    # The catalog, folded: every rule the server judges by, from its answer (a rule added there shows here).
+    catalog = browser.find_element(By.ID, "report-rules")
+    assert catalog.get_attribute("open") is None
+    catalog.find_element(By.TAG_NAME, "summary").click()
+    names = [row.get_attribute("data-rule")
+             for row in browser.find_elements(By.CSS_SELECTOR, "#report-rules-table tbody tr")]
+    assert names == [rule["name"] for rule in answer["rules"]]
+    polls_too_fast = next(rule for rule in answer["rules"] if rule["name"] == "polls_too_fast")
+    assert polls_too_fast["fix"] in _text(browser, "report-rules-table")
+    screenshot(browser, "dashboard-client-report")
+
+    # A request's number opens the journal with the finding's requests marked.
+    _click(browser, f"{finding} button.seq[data-seq='{polls[3]}']", "no button for the fourth poll")
+    assert browser.find_element(By.ID, "tab-journal").is_displayed()
+    _wait_for(browser, lambda d: [int(r.get_attribute("data-seq"))
+                                  for r in d.find_elements(By.CSS_SELECTOR, "#journal-table tr.highlight")]
+              == polls[::-1], "the finding's requests are not highlighted in the journal")
+    clicked = browser.find_element(By.CSS_SELECTOR, "#journal-table tr.selected")
+    assert clicked.get_attribute("data-seq") == str(polls[3])
+    assert _text(browser, "journal-highlight").startswith("Highlighted: the 12 requests of the finding polls_too_fast.")
+    screenshot(browser, "dashboard-client-report-journal")
+    browser.find_element(By.ID, "journal-highlight-clear").click()
+    _wait_for(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "#journal-table tr.highlight"),
+              "the highlight stayed")
+
+
+def test_an_untouched_account_has_no_findings_and_the_dashboard_makes_none(browser, server):
+    demo = requests.get(f"{server}/_mocktmc/accounts").json()[0]["id"]
+    _open(browser, server)
+    # The dashboard reads through the public API and the control plane on every tab, a few times each; a run's
+    # details and log too.
+    _click(browser, "#runs-table tbody tr", "the demo world shows no run")
+    _wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, STATUS_FIELD), "no run details opened")
+    for tab in ("runs", "timeline", "schedules", "journal", "faults", "report"):
+        _tab(browser, tab)
+        _wait_refreshes(browser, 2)
+    rules = len(requests.get(f"{server}/_mocktmc/report").json()["rules"])
+    none = f"No findings: the client broke none of the {rules} rules"
+    _wait_for(browser, lambda d: none in _text(d, "report-summary"), "an untouched account has findings in the page")
+    assert not browser.find_element(By.ID, "report-findings").is_displayed()
+    assert [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#report-counts b")] == ["0", "0", "0"]
+    _wait_refreshes(browser, 3)
+    answer = requests.get(f"{server}/_mocktmc/report", params={"account": demo}).json()
+    assert (answer["entries"], answer["findings"]) == (0, [])  # none of the page's reads was journaled
+    screenshot(browser, "dashboard-client-report-empty")

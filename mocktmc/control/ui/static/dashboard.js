@@ -14,8 +14,10 @@ const state = {
   health: null, accounts: [], account: null, ownClock: false, now: null,
   tmcTokens: {}, environments: [], tasks: new Map(), plans: new Map(),
   tab: "runs", runsOffset: 0, runsTotal: 0, selectedRun: null,
-  journal: [], journalSince: 0, windowItems: [], busy: false,
+  journal: [], journalSince: 0, windowItems: [], busy: false, refreshes: 0,
   runsShown: null, journalShown: false, faultsShown: null, // what each table last showed (redrawn on a change)
+  reportShown: null,
+  highlight: null, // the journal entries a client-report finding named: {seqs, focus, rule, scrolled}
 };
 
 class Problem extends Error {
@@ -412,7 +414,8 @@ async function refreshJournal() {
     state.journal = [...fresh.reverse(), ...state.journal].slice(0, 500);
   }
   $("journal-table").tBodies[0].replaceChildren(...state.journal.map((entry) => {
-    const row = el("tr", { "data-seq": entry.seq }, el("td", {}, entry.seq), el("td", {}, when(entry.time)),
+    const row = el("tr", { "data-seq": entry.seq, class: journalRowClass(entry) }, el("td", {}, entry.seq),
+      el("td", {}, when(entry.time)),
       el("td", {}, entry.method), el("td", {}, entry.path),
       el("td", { class: entry.status >= 400 || entry.dropped ? "outcome failed" : "" },
         entry.dropped ? "dropped" : entry.status),
@@ -423,13 +426,42 @@ async function refreshJournal() {
     });
     return row;
   }));
+  noteHighlight();
+}
+
+function journalRowClass(entry) {
+  const highlight = state.highlight;
+  if (!highlight || !highlight.seqs.has(entry.seq)) return "";
+  return entry.seq === highlight.focus ? "highlight selected" : "highlight";
+}
+
+// Says which finding's requests are highlighted, and how many of them the table cannot show; the first time,
+// scrolls to the one that was clicked.
+function noteHighlight() {
+  const highlight = state.highlight;
+  $("journal-highlight").hidden = !highlight;
+  if (!highlight) return;
+  const shown = state.journal.filter((entry) => highlight.seqs.has(entry.seq)).length;
+  const missing = highlight.seqs.size - shown;
+  $("journal-highlight-text").textContent = `Highlighted: the ${highlight.seqs.size} requests of the finding ` +
+    `${highlight.rule}` + (missing ? ` (${missing} of them not in the table: filtered out, or older than the ` +
+    "newest 500)" : "") + ".";
+  if (!highlight.scrolled) {
+    document.querySelector(`#journal-table tr[data-seq="${highlight.focus}"]`)?.scrollIntoView({ block: "center" });
+    highlight.scrolled = true;
+  }
+}
+
+function resetJournal() {
+  state.journal = []; state.journalSince = 0; state.journalShown = false;
 }
 
 function wireJournal() {
-  $("journal-filters").addEventListener("change", () => {
-    state.journal = []; state.journalSince = 0; state.journalShown = false; guarded(refreshJournal);
-  });
+  $("journal-filters").addEventListener("change", () => { resetJournal(); guarded(refreshJournal); });
   $("journal-filters").addEventListener("submit", (event) => event.preventDefault());
+  $("journal-highlight-clear").addEventListener("click", () => {
+    state.highlight = null; state.journalShown = false; guarded(refreshJournal);
+  });
 }
 
 // --- faults and behaviours -------------------------------------------------------------------------------
@@ -496,9 +528,74 @@ function wireFaults() {
   }));
 }
 
+// --- the client report ----------------------------------------------------------------------------------
+// Severities in the order they are counted; one the report names beyond these is counted after them, so that a
+// rule added to client_rules.py shows without a change here.
+const SEVERITIES = ["error", "warning", "info"];
+const SEQ_BUTTONS = 40; // seq buttons drawn per finding; the rest are reached through "all N"
+
+async function refreshReport() {
+  const report = await control("GET", "/report", { read: true });
+  const { findings, rules } = report;
+  $("report-summary").replaceChildren(findings.length
+    ? `${findings.length} finding${findings.length === 1 ? "" : "s"} over `
+    : `No findings: the client broke none of the ${rules.length} rules. `,
+  el("span", { class: "muted" }, findings.length ? judged(report) : `(${judged(report)})`));
+  // The tables are rebuilt only when the findings or the rules changed: a button is not swapped under the pointer.
+  const shown = JSON.stringify([findings, rules]);
+  if (shown === state.reportShown) return;
+  state.reportShown = shown;
+  const severities = [...new Set([...SEVERITIES, ...rules.map((r) => r.severity), ...findings.map((f) => f.severity)])];
+  $("report-counts").replaceChildren(...severities.map((severity) => {
+    const count = findings.filter((f) => f.severity === severity).length;
+    return el("span", { class: `count severity ${severity}${count ? "" : " none"}`, "data-severity": severity },
+      el("b", {}, count), ` ${severity}`);
+  }));
+  const byName = new Map(rules.map((rule) => [rule.name, rule]));
+  $("report-findings").hidden = !findings.length;
+  $("report-findings").tBodies[0].replaceChildren(...findings.map((finding) => el("tr", { "data-rule": finding.rule },
+    el("td", {}, el("span", { class: `severity ${finding.severity}` }, finding.severity)),
+    el("td", {}, el("code", { title: byName.get(finding.rule)?.detects || "" }, finding.rule)),
+    el("td", { class: "message" }, finding.message),
+    el("td", { class: "seqs" }, ...seqButtons(finding)))));
+  $("report-rules-summary").textContent = `The ${rules.length} rules`;
+  $("report-rules-table").tBodies[0].replaceChildren(...rules.map((rule) => el("tr", { "data-rule": rule.name },
+    el("td", {}, el("code", {}, rule.name)), el("td", {}, el("span", { class: `severity ${rule.severity}` },
+      rule.severity)),
+    el("td", {}, rule.detects), el("td", {}, rule.why), el("td", {}, rule.evidence), el("td", {}, rule.fix))));
+}
+
+function judged(report) {
+  const span = report.seqs ? `, #${report.seqs[0]}–#${report.seqs[1]}` : "";
+  return `${report.entries} journaled request${report.entries === 1 ? "" : "s"} of this account${span}`;
+}
+
+function seqButtons(finding) {
+  const buttons = finding.seqs.slice(0, SEQ_BUTTONS).map((seq) => {
+    const button = el("button", { type: "button", class: "seq", "data-seq": seq, title: "show in the journal" },
+      `#${seq}`);
+    button.addEventListener("click", () => showInJournal(finding, seq));
+    return button;
+  });
+  if (finding.seqs.length > SEQ_BUTTONS) {
+    const all = el("button", { type: "button", class: "seq" }, `all ${finding.seqs.length}`);
+    all.addEventListener("click", () => showInJournal(finding, finding.seqs[0]));
+    buttons.push(all);
+  }
+  return buttons;
+}
+
+// The journal tab, unfiltered (a filter could hide the finding's requests), with the finding's requests marked.
+function showInJournal(finding, seq) {
+  state.highlight = { seqs: new Set(finding.seqs), focus: seq, rule: finding.rule, scrolled: false };
+  for (const id of ["journal-method", "journal-path", "journal-status"]) $(id).value = "";
+  resetJournal();
+  showTab("journal");
+}
+
 // --- tabs, refresh, start --------------------------------------------------------------------------------
 const REFRESH = { runs: refreshRuns, timeline: refreshTimeline, schedules: null, journal: refreshJournal,
-                  faults: refreshFaults };
+                  faults: refreshFaults, report: refreshReport };
 
 function showTab(name) {
   state.tab = name;
@@ -522,6 +619,8 @@ async function tick() {
   if (!state.busy && state.account && !document.hidden) {
     state.busy = true;
     try { await guarded(refreshAll); } finally { state.busy = false; }
+    // Counted on the page for whoever watches it (the tests wait for a few refreshes, not for a time).
+    document.body.dataset.refreshes = String(++state.refreshes);
   }
   setTimeout(tick, REFRESH_MS);
 }
@@ -547,14 +646,14 @@ function wire() {
     sessionStorage.setItem("mocktmc.token", state.token);
     state.tmcTokens = {};
     sessionStorage.removeItem("mocktmc.tmcTokens");
-    state.runsShown = state.faultsShown = null; state.journal = []; state.journalSince = 0; state.journalShown = false;
+    state.runsShown = state.faultsShown = state.reportShown = state.highlight = null; resetJournal();
     guarded(start);
   });
   $("account").addEventListener("change", () => {
     state.account = $("account").value;
     sessionStorage.setItem("mocktmc.account", state.account);
-    state.runsOffset = 0; state.selectedRun = null; state.journal = []; state.journalSince = 0;
-    state.journalShown = false; state.runsShown = null;
+    state.runsOffset = 0; state.selectedRun = null; resetJournal();
+    state.runsShown = state.reportShown = state.highlight = null;
     $("run-detail").hidden = true;
     guarded(async () => { await loadDefinitions(); await refreshAll(); });
   });
