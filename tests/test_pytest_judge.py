@@ -44,15 +44,23 @@ def run(pytester: pytest.Pytester, tests: str, *args: str, ini: str | None = Non
 
 def test_the_ini_line_fails_a_test_whose_client_polls_too_fast_and_passes_a_polite_one(pytester):
     result = run(pytester, """
+        import pytest
         from clients import poll_fast, poll_politely
+
+        @pytest.fixture
+        def session(mocktmc):  # a project's own fixture over mocktmc: the test used the mock all the same
+            return mocktmc.client()
 
         def test_fast(mocktmc):
             poll_fast(mocktmc.client())
 
         def test_polite(mocktmc):
             poll_politely(mocktmc.client(), mocktmc.clock.advance)
+
+        def test_fast_through_a_fixture(session):
+            poll_fast(session)
     """, ini="mocktmc_judge = warning")
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=1, failed=2)
     out = result.stdout.str()
     result.stdout.fnmatch_lines(["*_ test_fast _*",
                                  "mocktmc_judge: the client broke 1 rule(s) at or above 'warning' (ini mocktmc_judge):",
@@ -60,7 +68,8 @@ def test_the_ini_line_fails_a_test_whose_client_polls_too_fast_and_passes_a_poli
                                  f"  error polls_too_fast ({POLLED_SEQS}): 12 GET /processing/executions/* within "
                                  "one second of mock time*Fix: Sleep between polls*",
                                  "*@pytest.mark.mocktmc_judge(ignore=('polls_too_fast',)) or severity=\"off\".",
-                                 "FAILED test_client.py::test_fast - Failed: mocktmc_judge*"])
+                                 "FAILED test_client.py::test_fast - Failed: mocktmc_judge*",
+                                 "FAILED test_client.py::test_fast_through_a_fixture - Failed: mocktmc_judge*"])
     assert "test_polite" not in out.split("short test summary info")[-1]  # only the fast one failed
     assert "ERROR" not in out  # a failure of the test, not an error in its teardown
 
