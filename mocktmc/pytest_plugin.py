@@ -5,6 +5,9 @@
 - `mocktmc_url`: one live server per session (per xdist worker), in `auth="isolated"` mode, so that each
   test's own bearer token (`mocktmc_token`) is its own account and tests never see each other's runs;
   `mocktmc_control` is the control plane bound to that account, `mocktmc_client` a session with the token.
+- judging (`mocktmc_judge` ini key, `--mocktmc-judge`, `@pytest.mark.mocktmc_judge(...)`): a test that passed
+  fails when the client report (`GET /_mocktmc/report`) of the mocks it used holds a finding at or above a
+  severity.
 
 Every pytest session in an environment with mocktmc installed loads this module, so it imports only
 pytest and the standard library; Flask, requests and the app load when a fixture is first used.
@@ -13,7 +16,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from dataclasses import dataclass
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +29,10 @@ if TYPE_CHECKING:
     from .testing import Control, MockTMC
 
 BUNDLED_WORLDS = ("default", "empty")
+# The client report's severities, least first; "off" judges nothing.
+SEVERITIES = ("info", "warning", "error")
+JUDGE_LEVELS = SEVERITIES + ("off",)
+MARKER_SEVERITY = "warning"  # what a bare @pytest.mark.mocktmc_judge() fails on when nothing else is configured
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,12 +48,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("mocktmc_fixtures", "mocktmc fixture world: a YAML file (relative to the ini file) or a bundled "
                   "world", default="default")
     parser.addini("mocktmc_seed", "seed for the ids mocktmc generates", default="0")
+    group.addoption("--mocktmc-judge", dest="mocktmc_judge", default=None, choices=JUDGE_LEVELS,
+                    metavar="SEVERITY",
+                    help="Fail a passing test whose client report (of the mocktmc fixtures it used) has a finding "
+                         "at or above SEVERITY: error, warning, info, or off. ini: mocktmc_judge.")
     parser.addini("mocktmc_url", "a running mocktmc server for mocktmc_url (default: start one)", default="")
+    parser.addini("mocktmc_judge", "fail a passing test whose client report has a finding at or above this "
+                  "severity (error, warning, info; default off)", default="off")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mocktmc(fixtures=None, seed=None, clock=None, **settings): how the "
                                        "`mocktmc` fixture builds this test's in-process mock TMC")
+    config.addinivalue_line("markers", "mocktmc_judge(severity=None, rules=None, ignore=()): fail this test when "
+                                       "the client report of the mocktmc fixtures it used has a finding at or "
+                                       "above severity (error, warning, info; off judges nothing)")
+    level = (config.getini("mocktmc_judge") or "off").strip().lower()
+    if level not in JUDGE_LEVELS:
+        raise pytest.UsageError(f"ini mocktmc_judge must be one of {', '.join(JUDGE_LEVELS)}, got {level!r}")
 
 
 def _world(value: Any, base: Path) -> Any:
@@ -176,3 +196,128 @@ def mocktmc_client(mocktmc_url: str, mocktmc_token: str) -> Iterator[requests.Se
     with BaseURLSession(mocktmc_url) as session:
         session.headers["Authorization"] = f"Bearer {mocktmc_token}"
         yield session
+
+
+# --- judging the client: a passing test fails when its client broke a rule of the client report -----------------
+@dataclass(frozen=True)
+class _Judgement:
+    severity: str  # the least severity that fails the test
+    rules: frozenset[str] | None  # only these rules count (None: every rule)
+    ignore: frozenset[str]  # these rules never count
+    source: str  # where the severity was set, so that a failure says what to change
+
+
+def _names(value: Any, key: str) -> frozenset[str]:
+    if isinstance(value, str):  # ignore="polls_too_fast" (or a one-name tuple missing its comma) is one name
+        return frozenset({value})
+    try:
+        return frozenset(str(name) for name in value)
+    except TypeError:
+        pytest.fail(f"@pytest.mark.mocktmc_judge: {key}= takes rule names, got {value!r}", pytrace=False)
+
+
+def _judgement(item: pytest.Item) -> _Judgement | None:
+    """How this test is judged (None: not at all): its markers, closest first, each keyword from the closest
+    marker that sets it; a marker without severity takes the configured one (or MARKER_SEVERITY when that is
+    off, since a marker asks for judging)."""
+    markers = list(item.iter_markers("mocktmc_judge"))
+    chosen: dict[str, Any] = {}
+    for marker in markers:
+        if len(marker.args) > 1 or set(marker.kwargs) - {"severity", "rules", "ignore"}:
+            pytest.fail("@pytest.mark.mocktmc_judge takes severity (or one positional severity), rules= and "
+                        f"ignore=, got args {marker.args!r} and keywords {sorted(marker.kwargs)}", pytrace=False)
+        values = dict(marker.kwargs, **({"severity": marker.args[0]} if marker.args else {}))
+        for key, value in values.items():
+            if value is not None:
+                chosen.setdefault(key, value)
+    config = item.config
+    option = config.getoption("mocktmc_judge")
+    configured, source = ((option, f"--mocktmc-judge={option}") if option is not None else
+                          ((config.getini("mocktmc_judge") or "off").strip().lower(), "ini mocktmc_judge"))
+    if "severity" in chosen:
+        severity = str(chosen["severity"]).lower()
+        source = f"@pytest.mark.mocktmc_judge(severity={chosen['severity']!r})"
+    elif markers:
+        severity, source = (configured, source) if configured != "off" else (
+            MARKER_SEVERITY, f"@pytest.mark.mocktmc_judge (default {MARKER_SEVERITY})")
+    else:
+        severity = configured
+    if severity not in JUDGE_LEVELS:
+        pytest.fail(f"mocktmc_judge severity must be one of {', '.join(JUDGE_LEVELS)}, got {severity!r}",
+                    pytrace=False)
+    if severity == "off":
+        return None
+    rules = _names(chosen["rules"], "rules") if "rules" in chosen else None
+    return _Judgement(severity, rules, _names(chosen.get("ignore", ()), "ignore"), source)
+
+
+def _uses_mocktmc(item: pytest.Item) -> bool:
+    funcargs: dict[str, Any] = getattr(item, "funcargs", None) or {}
+    return "mocktmc" in funcargs or ("mocktmc_token" in funcargs and "_mocktmc_server" in funcargs)
+
+
+def _judged_mocks(item: pytest.Item) -> list[tuple[str, Control]]:
+    """(what it is, a control whose report() covers this test's calls) for each mocktmc fixture the test used."""
+    funcargs: dict[str, Any] = getattr(item, "funcargs", None) or {}
+    mocks: list[tuple[str, Control]] = []
+    mock: Any = funcargs.get("mocktmc")
+    if hasattr(mock, "report"):  # a project may name a fixture of its own `mocktmc`: only a mock has a report
+        mocks.append(("the in-process `mocktmc`", mock))
+    token, server = funcargs.get("mocktmc_token"), funcargs.get("_mocktmc_server")
+    if isinstance(token, str) and server is not None:
+        # The token is this test's own, so its account holds this test's calls only; mocktmc_control (when used)
+        # is that account's control, and its report starts after the test's own journal.clear(), as it reads.
+        control: Any = funcargs.get("mocktmc_control")
+        if not hasattr(control, "report"):
+            control = server.for_token(token)
+        mocks.append((f"the live server's account {control.account} (`mocktmc_token`)", control))
+    return mocks
+
+
+def _seqs(seqs: list[int], shown: int = 20) -> str:
+    more = f" (+{len(seqs) - shown} more)" if len(seqs) > shown else ""
+    return ", ".join(str(seq) for seq in seqs[:shown]) + more
+
+
+def _judge(item: pytest.Item, judgement: _Judgement) -> None:
+    """pytest.fail (a failure of the test, not an error) listing every finding that counts, with its fix."""
+    least = SEVERITIES.index(judgement.severity)
+    sections: list[str] = []
+    broken: set[str] = set()
+    for label, control in _judged_mocks(item):
+        report = control.report()
+        catalog = {rule["name"]: rule for rule in report.get("rules", [])}
+        unknown = sorted(((judgement.rules or frozenset()) | judgement.ignore) - set(catalog))
+        if unknown:  # a misspelt name would silently judge (or ignore) nothing
+            pytest.fail(f"@pytest.mark.mocktmc_judge names unknown rule(s) {', '.join(map(repr, unknown))}; the "
+                        f"rules are {', '.join(catalog)}", pytrace=False)
+        counted = [finding for finding in report["findings"]
+                   if SEVERITIES.index(finding["severity"]) >= least and finding["rule"] not in judgement.ignore
+                   and (judgement.rules is None or finding["rule"] in judgement.rules)]
+        if not counted:
+            continue
+        lines = [f"{label}, {report['entries']} journal entries judged:"]
+        for finding in counted:
+            broken.add(finding["rule"])
+            lines.append(f"  {finding['severity']} {finding['rule']} (seqs {_seqs(finding['seqs'])}): "
+                         f"{finding['message']}")
+            fix = catalog.get(finding["rule"], {}).get("fix")
+            if fix and fix not in finding["message"]:
+                lines.append(f"    Fix: {fix}")
+        sections.append("\n".join(lines))
+    if sections:
+        names = ", ".join(repr(name) for name in sorted(broken))
+        pytest.fail(f"mocktmc_judge: the client broke {len(broken)} rule(s) at or above {judgement.severity!r} "
+                    f"({judgement.source}):\n" + "\n".join(sections) + "\nFix the client, or let this test "
+                    f"pass with @pytest.mark.mocktmc_judge(ignore=({names},)) or severity=\"off\".", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """Judge after the test body passed: a failing test raises out of the `yield`, so its own failure is the one
+    reported; a finding raised here is the call phase's failure, shown like an assertion's (not a teardown error)."""
+    judgement = _judgement(item) if _uses_mocktmc(item) else None
+    result = yield
+    if judgement is not None:
+        _judge(item, judgement)
+    return result
