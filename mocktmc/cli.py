@@ -1,4 +1,5 @@
-"""The command line: `mocktmc serve`, `routes`, `health`, `defects`, `contract`. Serve options also read MOCKTMC_*."""
+"""The command line: `mocktmc serve`, `routes`, `health`, `defects`, `contract`, `report`, `import`, `diff`,
+`quirks`. Serve options also read MOCKTMC_*."""
 from __future__ import annotations
 
 import json
@@ -295,6 +296,43 @@ def list_defects() -> None:
 
 # `mocktmc contract`: the contract kit, run from the installed package.
 main.add_command(contract_command)
+
+
+@main.command("report")
+@click.option("--url", required=True, metavar="URL", help="The mocktmc server whose clients to judge.")
+@click.option("--account", default=None, help="Judge this account's requests only.")
+@click.option("--token", default=None, help="Judge only the requests that bore this bearer token.")
+@click.option("--since", default=None, type=click.IntRange(0), metavar="SEQ",
+              help="Judge only the requests after this journal seq.")
+@click.option("--control-token", envvar="MOCKTMC_CONTROL_TOKEN", default=None,
+              help="The server's control token, when it has one (or $MOCKTMC_CONTROL_TOKEN).")
+@click.option("--json", "as_json", is_flag=True, help="The report as the server gave it (JSON).")
+@click.option("--junit", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also write a JUnit XML file: a test case per finding, one per rule that found nothing.")
+@click.option("--fail-on", default="error", show_default=True, type=click.Choice(["error", "warning", "info", "never"]),
+              help="Exit 1 when a finding is this severe or more.")
+def client_report(url: str, account: str | None, token: str | None, since: int | None, control_token: str | None,
+                  as_json: bool, junit: str | None, fail_on: str) -> None:
+    """Judge what clients did on a mocktmc server: its client report (GET /_mocktmc/report), each finding with
+    its rule, the requests that show it and how to fix the client. Exit 0 when no finding is --fail-on severe,
+    1 when one is, 2 when the report could not be had."""
+    from . import client_report as reports
+
+    try:
+        report = reports.fetch(url, account=account, token=token, since=since, control_token=control_token)
+    except reports.ReportError as exc:
+        click.echo(f"mocktmc report: {exc}", err=True)
+        sys.exit(2)
+    if junit:
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(junit)), exist_ok=True)
+            with open(junit, "w", encoding="utf-8") as out:
+                out.write(reports.junit(report, fail_on))
+        except OSError as exc:
+            click.echo(f"mocktmc report: cannot write {junit}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
+    click.echo(json.dumps(report, indent=2) if as_json else reports.text(report, fail_on), nl=as_json)
+    sys.exit(1 if any(reports.at_least(finding["severity"], fail_on) for finding in report["findings"]) else 0)
 
 
 @main.command("diff")
