@@ -66,6 +66,9 @@ def test_the_whole_client_loop_over_http(server):
 
     history = session.get(f"{base}/processing/executables/tasks/{LOAD_CUSTOMERS}/executions", timeout=10).json()
     assert history["items"][0]["executionId"] == execution_id
+    # A client with manners: the client report (Judge the client) finds nothing in what it did.
+    report = session.get(f"{base}/_mocktmc/report", timeout=10).json()
+    assert report["entries"] > 10 and report["findings"] == [], report["findings"]
 
     error = session.get(f"{base}/no/such/path", timeout=10)
     assert_error(error, 404, "No operation at GET /no/such/path")
