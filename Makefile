@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/stress.py
 	$(BIN)/python bench/hostile_bodies.py
 	$(BIN)/python bench/import_scale.py
+	$(BIN)/python bench/fleet.py  # needs nginx with njs and wrk; says so and skips without them
 	@if command -v wrk >/dev/null; then BIN=$(BIN) bash bench/wrk_poll.sh; \
 	 else echo "wrk is not installed: the saturation measure is skipped (apt-get install wrk)"; fi
 	$(BIN)/python bench/page.py  # build/bench/index.html: the figures above as charts and tables

@@ -27,7 +27,8 @@ from mocktmc.charts import bar_chart, esc, line_chart
 
 # `make bench`'s order: the page follows it, then any other file it finds.
 ORDER = ("validation_cost", "poll_loop", "history_scale", "dashboard_reads", "schedule_scale", "retention",
-         "state_scale", "fresh_mock", "poll_vs_flask", "stress", "hostile_bodies", "wrk_poll")
+         "state_scale", "fresh_mock", "poll_vs_flask", "stress", "hostile_bodies", "import_scale", "fleet",
+         "wrk_poll")
 TITLES = {
     "validation_cost": "What checking requests costs (bench/validation_cost.py)",
     "poll_loop": "The served poll loop (bench/poll_loop.py)",
@@ -42,6 +43,7 @@ TITLES = {
     "hostile_bodies": "Hostile bodies (bench/hostile_bodies.py)",
     "wrk_poll": "The poll at saturation, wrk (bench/wrk_poll.sh)",
     "import_scale": "Importing a tenant of 1,000 tasks (bench/import_scale.py)",
+    "fleet": "A fleet behind nginx (bench/fleet.py)",
 }
 # Latency percentiles as the benchmarks name them, in the order a chart shows them.
 PERCENTILES = (("median", "median_ms"), ("p50", "p50_ms"), ("p90", "p90_ms"), ("p95", "p95_ms"),
@@ -139,18 +141,27 @@ def poll_vs_flask(rows: list[dict]) -> list[Figure]:
                        title="Requests/s, mock beside bare Flask", y_label="requests/s", chart_id="poll-vs-flask"))]
 
 
-def wrk_poll(rows: list[dict]) -> list[Figure]:
-    if not rows:
-        return []
-    return [("The poll's requests a second at saturation (wrk), per --validate mode.",
-             bar_chart([row["validate"] for row in rows], [("requests/s", [row["requests_per_s"] for row in rows])],
-                       title="Poll at saturation", y_label="requests/s", chart_id="wrk-poll"))]
+def _throughput(label: str, caption: str, title: str, chart_id: str) -> Callable[[list[dict]], list[Figure]]:
+    """A bar chart of each row's requests_per_s, named by its `label` field."""
+    def chart(rows: list[dict]) -> list[Figure]:
+        if not rows:
+            return []
+        return [(caption, bar_chart([str(row[label]) for row in rows],
+                                    [("requests/s", [row["requests_per_s"] for row in rows])],
+                                    title=title, y_label="requests/s", chart_id=chart_id))]
+    return chart
+
+
+wrk_poll = _throughput("validate", "The poll's requests a second at saturation (wrk), per --validate mode.",
+                       "Poll at saturation", "wrk-poll")
+fleet = _throughput("setup", "Requests a second of many clients' polls (wrk): one server reached directly, one "
+                    "behind nginx, two behind nginx.", "A fleet behind nginx", "fleet")
 
 
 CHARTS: dict[str, Callable[[list[dict]], list[Figure]]] = {
     "retention": retention, "poll_loop": poll_loop, "stress": stress, "history_scale": history_scale,
     "dashboard_reads": dashboard_reads,
-    "poll_vs_flask": poll_vs_flask, "wrk_poll": wrk_poll}
+    "poll_vs_flask": poll_vs_flask, "wrk_poll": wrk_poll, "fleet": fleet}
 
 
 def load(directory: Path) -> tuple[dict[str, dict], list[str]]:

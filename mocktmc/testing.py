@@ -26,6 +26,10 @@ from urllib3 import HTTPResponse
 
 from .control import globs
 
+# The header a token-bound control sends its token in (control/access.py's ROUTE_HEADER, which the server reads;
+# held equal by tests/test_fleet.py): plain text here, so that this module does not import the Flask side.
+ROUTE_HEADER = "X-Mocktmc-Token"
+
 if TYPE_CHECKING:
     from .config import Settings
 
@@ -149,11 +153,14 @@ class Control:
     """
 
     def __init__(self, session: requests.Session, url: str, *, account: str | None = None,
-                 control_token: str | None = None) -> None:
+                 control_token: str | None = None, route_token: str | None = None) -> None:
         self._session = session
         self.url = url.rstrip("/")
         self.account = account
         self.control_token = control_token
+        # The TMC token a token-bound control (for_token) sends as X-Mocktmc-Token: the key a balancer in front
+        # of a fleet routes by, so that its control calls reach the server that holds the token's account.
+        self.route_token = route_token
         self.clock = ClockControl(self)
         self.behaviors = Behaviors(self)
         self.faults = Faults(self)
@@ -175,6 +182,8 @@ class Control:
         sent = dict(headers or {})
         if self.control_token:
             sent["Authorization"] = f"Bearer {self.control_token}"
+        if self.route_token:
+            sent[ROUTE_HEADER] = self.route_token
         response = self._session.request(method, f"{self.url}/_mocktmc{path}", params=query or None, json=json,
                                          data=data, headers=sent, timeout=30)
         try:
@@ -210,15 +219,18 @@ class Control:
 
     def account_of(self, token: str) -> str:
         """The account a TMC bearer token maps to (in isolated mode, its own, made on first use)."""
-        return self.request("POST", "/accounts", json={"token": token})["id"]
+        return self.request("POST", "/accounts", json={"token": token}, headers={ROUTE_HEADER: token})["id"]
 
     def for_account(self, account_id: str | None) -> Control:
         """The same server's control plane, bound to one account (None: the server's default)."""
         return Control(self._session, self.url, account=account_id, control_token=self.control_token)
 
     def for_token(self, token: str) -> Control:
-        """Bound to the account a TMC token maps to: what a test needs on a server in isolated mode."""
-        return self.for_account(self.account_of(token))
+        """Bound to the account a TMC token maps to: what a test needs on a server in isolated mode. Its calls
+        carry the token as X-Mocktmc-Token too, so that behind a balancer (a fleet, deploy/) they reach the
+        server that holds the account, as the token's own TMC calls do."""
+        return Control(self._session, self.url, account=self.account_of(token), control_token=self.control_token,
+                       route_token=token)
 
     def report(self, *, token: str | None = None, since: int | None = None) -> dict:
         """The client report (GET /_mocktmc/report): {findings: [{rule, severity, seqs, message}], rules, ...}

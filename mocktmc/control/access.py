@@ -9,6 +9,10 @@
   or fixtures for all, the account list, every fault rule, the whole journal) is a 403 too. Workers
   sharing one server cannot reset, read or script each other's accounts.
 
+A control call names its account by `?account=`, or by the TMC token whose account it is, in the header
+X-Mocktmc-Token: the key a balancer in front of a fleet of servers routes by (deploy/: every call of a token, API
+and control alike, reaches the server that holds its account).
+
 The addresses that stand in for TMC's own public URLs (health, contracts, log downloads, webhooks)
 stay open: their address is the credential. So do the pages a browser opens (the landing page, the API browser,
 the dashboard), which hold no data.
@@ -18,9 +22,9 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from flask import Request, g, request
+from flask import Request, current_app, g, request
 
-from ..errors import Forbidden, Unauthorized
+from ..errors import BadRequest, Forbidden, Unauthorized
 
 CONTROL_PREFIX = "/_mocktmc/"
 OPEN_PREFIXES = ("/_mocktmc/health", "/_mocktmc/contracts", "/_mocktmc/downloads/", "/_mocktmc/webhooks/")
@@ -88,9 +92,26 @@ def permitted(named: str | None, *, every: str | None = None) -> str | None:
     return own
 
 
+ROUTE_HEADER = "X-Mocktmc-Token"
+_ROUTE_ENVIRON = "HTTP_X_MOCKTMC_TOKEN"
+
+
+def routed(named: str | None) -> str | None:
+    """The account a control call names: `named` (its `?account=`), else the account of the TMC token in
+    X-Mocktmc-Token (made now if new in isolated mode, as its first TMC call would make it); both must agree."""
+    token = request.environ.get(_ROUTE_ENVIRON, "").strip()
+    if not token:
+        return named
+    account = current_app.extensions["mocktmc"].accounts.account_of(token).account_id
+    if named is not None and named != account:
+        raise BadRequest(f"?account={named} and {ROUTE_HEADER} (whose account is {account}) name different "
+                         "accounts; send one of them")
+    return account
+
+
 def account_named(*, every: str | None = None) -> str | None:
-    """`permitted` for the request's `?account=`."""
-    return permitted(request.args.get("account") or None, every=every)
+    """`permitted` for the account the request names (`?account=`, or X-Mocktmc-Token's)."""
+    return permitted(routed(request.args.get("account") or None), every=every)
 
 
 def require_every_account(what: str) -> None:

@@ -295,7 +295,8 @@ def _repeats(entries: list[Entry], chosen: Callable[[Entry], bool], key: Callabl
                 break
             if again["path"] != first["path"] or key(again) != key(first):
                 continue
-            if not any(between["method"] == "GET" and looked(first, between) for between in calls[index + 1:later_index]):
+            between = calls[index + 1:later_index]
+            if not any(call["method"] == "GET" and looked(first, call) for call in between):
                 yield first, again
             break
 

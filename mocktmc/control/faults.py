@@ -151,7 +151,8 @@ def _rule(body: dict, rule_id: str) -> FaultRule:
     seed = bodies.integer(body, "seed")
     return FaultRule(
         id=rule_id, path=path, method=method and method.upper(),
-        account=access.permitted(bodies.string(body, "account")),  # a bearer token's rule is its account's
+        # A bearer token's rule is its account's; X-Mocktmc-Token names one too.
+        account=access.permitted(access.routed(bodies.string(body, "account"))),
         status=status, retry_after=retry_after, detail=detail, latency=latency, drop=drop,
         probability=1.0 if probability is None else probability, times=_ranged(body, "times", 1),
         # Without a seed a rule draws from the server's --seed: reproducible run after run.

@@ -14,8 +14,9 @@ proxied (true), operation, response ({status, contentType, body, bodyTruncated},
 null when the service gave no answer), error, violations and quirks. What the client report (client_rules.py)
 needs of an answer is kept too, only where it applies: retryAfter (seconds, of a 429 or 503 that sent
 Retry-After), total and items (a 200 list page {items, total}: its total and how many items it held; a log page:
-items, how many lines it held), nextIndex (a log page that named a next one), runStatus (a task run's or plan run's status, as a poll was told it) and
-issued (on the token endpoint's 200: the issued token's fingerprint and its expiry, {token, expires}). The journal
+items, how many lines it held), nextIndex (a log page that named a next one), runStatus (a task run's or plan
+run's status, as a poll was told it) and issued (on the token endpoint's 200: the issued token's fingerprint and
+its expiry, {token, expires}). The journal
 keeps the last DEFAULT_CAPACITY entries. DELETE /_mocktmc/requests empties it and is not recorded itself.
 """
 from __future__ import annotations
@@ -58,7 +59,8 @@ def list_requests():
     method = (params.text("method") or "").upper()
     path = params.text("path")
     status = params.integer("status", minimum=100, maximum=599)
-    account = access.permitted(params.text("account"))  # a bearer token in isolated mode: its account's only
+    # A bearer token in isolated mode: its account's only; X-Mocktmc-Token names an account too.
+    account = access.permitted(access.routed(params.text("account")))
     since = params.integer("since", 0, minimum=0)
 
     def keep(entry: dict) -> bool:
@@ -78,7 +80,8 @@ def report():
     unknown = sorted(set(request.args) - set(REPORT_FILTERS))
     if unknown:
         raise BadRequest(f"Unknown query parameter {unknown[0]!r}; the filters are {', '.join(REPORT_FILTERS)}")
-    account = access.permitted(params.text("account"))  # a bearer token in isolated mode: its account's only
+    # A bearer token in isolated mode: its account's only; X-Mocktmc-Token names an account too.
+    account = access.permitted(access.routed(params.text("account")))
     token = params.text("token")
     # The token as the journal writes it: its fingerprint, never the token itself.
     fingerprint = redaction.authorization(f"Bearer {token}") if token else None

@@ -1,0 +1,172 @@
+"""A fleet behind nginx (deploy/): three `mocktmc serve` processes and a real nginx, configured from the shipped
+deploy/nginx files, on free loopback ports. Through the balancer each client sees one mocktmc: its own world,
+its own clock, an OAuth token that works, a reset that touches its account alone.
+
+nginx is started by bench/fleet.py's balancer(), which the fleet benchmark uses too. Needs nginx and its njs
+module (Debian: nginx, libnginx-mod-http-js; .ci/run installs them); skipped, saying so, where they are missing.
+The control plane's X-Mocktmc-Token, which the balancer routes control calls by, is tested without nginx."""
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import timedelta
+
+import pytest
+import requests
+
+from bench.fleet import balancer, nginx
+from mocktmc import testing
+from mocktmc.control import access
+
+from .conftest import LOAD_CUSTOMERS, SERVICE_ACCOUNT, SERVICE_SECRET, Api, make_app
+from .errors import assert_error
+from .serving import served
+
+needs_nginx = pytest.mark.skipif(
+    nginx() is None,
+    reason="nginx with its njs module is not installed (Debian: nginx libnginx-mod-http-js; .ci/run installs them)")
+SERVERS = 3
+UPSTREAM = "X-Mocktmc-Upstream"  # deploy/nginx/nginx.conf names the server that answered
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory) -> Iterator[tuple[str, list[str]]]:
+    """(the balancer's URL, the servers' URLs): three isolated servers with frozen clocks behind nginx."""
+    workdir = tmp_path_factory.mktemp("fleet")
+    env = {**os.environ, "MOCKTMC_CLOCK": "frozen", "MOCKTMC_START": "2024-03-01T09:00:00Z", "MOCKTMC_AUTH": "isolated"}
+    with ExitStack() as stack:
+        servers = [stack.enter_context(served([sys.executable, "-m", "mocktmc", "serve", "--port", "0"],
+                                              workdir / f"serve-{n}.log", env=env))[1] for n in range(SERVERS)]
+        yield stack.enter_context(balancer(servers, workdir)), servers
+
+
+def client(url: str, token: str) -> requests.Session:
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    return session
+
+
+def server_of(fleet: tuple[str, list[str]], response: requests.Response) -> str:
+    """The URL of the server that answered, as the balancer names it."""
+    return f"http://{response.headers[UPSTREAM]}"
+
+
+def start(url: str, token: str) -> tuple[str, str]:
+    """A run of Load customers for the token's account: (its id, the server that started it)."""
+    answer = client(url, token).post(f"{url}/processing/executions", json={"executable": LOAD_CUSTOMERS}, timeout=30)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["executionId"], answer.headers[UPSTREAM]
+
+
+@needs_nginx
+def test_each_token_lands_on_one_server_and_sees_its_own_world(fleet):
+    url, servers = fleet
+    tokens = [f"fleet-client-{n}" for n in range(12)]
+    runs = {token: start(url, token) for token in tokens}
+    started = {run_id for run_id, _ in runs.values()}
+    for token, (run_id, upstream) in runs.items():
+        with client(url, token) as session:
+            history = session.get(f"{url}/processing/executables/tasks/{LOAD_CUSTOMERS}/executions",
+                                  params={"limit": 100}, timeout=30)
+            assert history.headers[UPSTREAM] == upstream  # every call of the token reaches the same server
+            seen = {item["executionId"] for item in history.json()["items"]}
+            assert seen & started == {run_id}  # its own run, beside the fixture world's history: no other's
+    used = {upstream for _, upstream in runs.values()}
+    assert len(used) >= 2 and used <= {server.split("//")[1] for server in servers}  # the tokens spread
+    # On each server, its journal holds the calls of the tokens routed to it, and no other's.
+    for server in servers:
+        accounts = {entry["account"] for entry in requests.get(f"{server}/_mocktmc/requests",
+                                                                params={"path": "/processing/executions"},
+                                                                timeout=30).json()}
+        routed_here = {testing.connect(server).account_of(token) for token, (_, up) in runs.items()
+                       if f"http://{up}" == server}
+        assert accounts == routed_here
+
+
+@needs_nginx
+def test_time_moves_only_the_account_whose_clock_it_is(fleet):
+    url, _ = fleet
+    (mine, _), (theirs, _) = start(url, "fleet-clock-mine"), start(url, "fleet-clock-theirs")
+    control = testing.connect(url).for_token("fleet-clock-mine")  # its control calls route by the token
+    before = testing.connect(url).for_token("fleet-clock-theirs").clock.now()
+    control.clock.advance(hours=2)
+    run = client(url, "fleet-clock-mine").get(f"{url}/processing/executions/{mine}", timeout=30).json()
+    other = client(url, "fleet-clock-theirs").get(f"{url}/processing/executions/{theirs}", timeout=30).json()
+    assert run["status"] == "execution_successful" and other["status"] == "dispatching"
+    assert testing.connect(url).for_token("fleet-clock-theirs").clock.now() == before
+    assert control.clock.now() - before >= timedelta(hours=2)
+
+
+@needs_nginx
+def test_an_oauth_token_routes_back_to_the_server_that_issued_it(fleet):
+    url, _ = fleet
+    issued = requests.post(f"{url}/security/oauth/token", auth=(SERVICE_ACCOUNT, SERVICE_SECRET),
+                           data={"grant_type": "client_credentials", "audience": url}, timeout=30)
+    assert issued.status_code == 200, issued.text
+    token = issued.json()["access_token"]
+    run_id, upstream = start(url, token)
+    with client(url, token) as session:
+        read = session.get(f"{url}/processing/executions/{run_id}", timeout=30)
+        workspaces = session.get(f"{url}/orchestration/workspaces", timeout=30)
+    assert issued.headers[UPSTREAM] == upstream == read.headers[UPSTREAM] == workspaces.headers[UPSTREAM]
+    assert read.status_code == 200 and read.json()["userType"] == "SERVICE"
+    assert workspaces.status_code == 200 and workspaces.json()
+
+
+@needs_nginx
+def test_a_reset_of_one_account_leaves_the_others_alone(fleet):
+    url, _ = fleet
+    runs = {token: start(url, token) for token in (f"fleet-reset-{n}" for n in range(8))}
+    reset, (gone, gone_server) = next(iter(runs.items()))
+    testing.connect(url).for_token(reset).reset()
+    answer = client(url, reset).get(f"{url}/processing/executions/{gone}", timeout=30)
+    assert_error(answer, 404, gone)
+    others = [(token, run) for token, run in runs.items() if token != reset]
+    assert any(server == gone_server for _, (_, server) in others), "no other account on the reset's server"
+    for token, (run_id, _) in others:
+        assert client(url, token).get(f"{url}/processing/executions/{run_id}", timeout=30).status_code == 200
+
+
+@needs_nginx
+def test_addresses_without_a_token_reach_a_server(fleet):
+    url, _ = fleet
+    assert requests.get(f"{url}/_mocktmc/health", timeout=30).json()["status"] == "UP"
+    assert requests.get(f"{url}/_mocktmc/contracts/processing.yaml", timeout=30).status_code == 200
+    # A log download address names no token: the balancer asks each server until one holds it.
+    token = "fleet-downloads"
+    run_id, _ = start(url, token)
+    testing.connect(url).for_token(token).clock.advance(minutes=10)
+    with client(url, token) as session:
+        export = session.post(f"{url}/monitoring/executions/{run_id}/logs", json={}, timeout=30).json()["token"]
+        while (status := session.post(f"{url}/monitoring/executions/{run_id}/logs/status", json=export,
+                                      timeout=30).json())["status"] == "IN_PROGRESS":
+            testing.connect(url).for_token(token).clock.advance(seconds=5)
+    assert status["status"] == "READY" and status["presignedURL"].startswith(url)
+    download = requests.get(status["presignedURL"], timeout=30)  # no Authorization, as clients fetch it
+    assert download.status_code == 200 and "Execution finished successfully" in download.text
+
+
+# --- the control plane's X-Mocktmc-Token (no nginx needed) ---------------------------------------------------
+def test_the_route_header_is_one_name():
+    assert testing.ROUTE_HEADER == access.ROUTE_HEADER == "X-Mocktmc-Token"
+
+
+def test_a_control_call_names_its_account_by_token():
+    app = make_app(auth="isolated")
+    Api(app, {"Authorization": "Bearer routed-a"}).execute(LOAD_CUSTOMERS)
+    control = app.test_client()
+    accounts = app.extensions["mocktmc"].accounts
+    mine = accounts.account_of("routed-a").account_id
+    moved = control.post("/_mocktmc/clock/advance", json={"seconds": 3600}, headers={"X-Mocktmc-Token": "routed-a"})
+    assert moved.status_code == 200 and moved.json["account"] == mine
+    assert accounts.clock_of(accounts.world(mine)).now() > accounts.clock.now()  # that account's clock alone
+    journal = control.get("/_mocktmc/requests", headers={"X-Mocktmc-Token": "routed-a"}).json
+    assert {entry["account"] for entry in journal} == {mine}
+    other = accounts.account_of("routed-b").account_id
+    before = accounts.clock_of(accounts.world(other)).now()
+    refused = control.post("/_mocktmc/clock/advance", json={"seconds": 3600}, query_string={"account": other},
+                           headers={"X-Mocktmc-Token": "routed-a"})
+    assert_error(refused, 400, f"?account={other} and X-Mocktmc-Token (whose account is {mine})")
+    assert accounts.clock_of(accounts.world(other)).now() == before  # the refused call moved nothing
