@@ -58,7 +58,8 @@ def render(servers: list[str], port: int, workdir: Path) -> str:
     """The shipped nginx.conf for a fleet on loopback: its servers (base URLs), its port, its files (pid, logs,
     buffers in `workdir`); everything else as shipped. Raises if the shipped file no longer reads as expected."""
     text = (DEPLOY / "nginx" / "nginx.conf").read_text(encoding="utf-8")
-    for shipped, ours in (("server mocktmc:8080;", " ".join(f"server {url.split('//')[1]};" for url in servers)),
+    servers_line = " ".join(f"server {url.split('//')[1]};" for url in servers)
+    for shipped, ours in (("include /etc/nginx/mocktmc-servers.conf;", servers_line),
                           ("listen 8080;", f"listen 127.0.0.1:{port};"),
                           ("js_path /etc/nginx/njs/;", f"js_path {DEPLOY / 'nginx'}/;")):
         if text.count(shipped) != 1:

@@ -11,10 +11,12 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from datetime import timedelta
 
 import pytest
 import requests
+import yaml
 
 from bench.fleet import balancer, nginx
 from mocktmc import testing
@@ -170,3 +172,30 @@ def test_a_control_call_names_its_account_by_token():
                            headers={"X-Mocktmc-Token": "routed-a"})
     assert_error(refused, 400, f"?account={other} and X-Mocktmc-Token (whose account is {mine})")
     assert accounts.clock_of(accounts.world(other)).now() == before  # the refused call moved nothing
+
+
+def test_the_deploy_files_agree_with_the_nginx_configuration():
+    """What compose and Kubernetes mount is what nginx.conf reads, and every mounted file is shipped."""
+    deploy = Path(__file__).resolve().parent.parent / "deploy"
+    conf = (deploy / "nginx" / "nginx.conf").read_text(encoding="utf-8")
+    js_path = conf.split("js_path ", 1)[1].split(";", 1)[0]
+    script = conf.split("js_import route from ", 1)[1].split(";", 1)[0]
+    servers = conf.split("include ", 1)[1].split(";", 1)[0]
+    needed = {"/etc/nginx/nginx.conf", f"{js_path.rstrip('/')}/{script}", servers}
+    for name in ("compose.yaml", "compose.state.yaml"):
+        balancer_service = yaml.safe_load((deploy / name).read_text(encoding="utf-8"))["services"]["balancer"]
+        mounts = dict(volume.rsplit(":", 1)[0].split(":", 1)[::-1] for volume in balancer_service["volumes"])
+        assert set(mounts) == needed, name
+        assert all((deploy / source).is_file() for source in mounts.values()), name
+    documents = list(yaml.safe_load_all((deploy / "kubernetes" / "mocktmc-fleet.yaml").read_text(encoding="utf-8")))
+    nginx_pod = next(doc for doc in documents if doc["metadata"]["name"] == "mocktmc-balancer"
+                     and doc["kind"] == "Deployment")["spec"]["template"]["spec"]
+    mounts = {mount["mountPath"]: mount["subPath"] for mount in nginx_pod["containers"][0]["volumeMounts"]}
+    assert set(mounts) == needed and all((deploy / "nginx" / key).is_file() for key in mounts.values())
+    # Every server of the named list runs in compose.state.yaml, with a state dir on a volume of its own.
+    named = (deploy / "nginx" / "servers-named.conf").read_text(encoding="utf-8")
+    state = yaml.safe_load((deploy / "compose.state.yaml").read_text(encoding="utf-8"))["services"]
+    listed = {line.split()[1].split(":")[0] for line in named.splitlines() if line.startswith("server ")}
+    assert listed == set(state) - {"balancer"}
+    assert len({tuple(state[name]["volumes"]) for name in listed}) == len(listed)
+    assert all(state[name]["environment"]["MOCKTMC_STATE_DIR"] == "/var/lib/mocktmc" for name in listed)
