@@ -26,6 +26,7 @@ from .conftest import LOAD_CUSTOMERS, SERVICE_ACCOUNT, SERVICE_SECRET, Api, make
 from .errors import assert_error
 from .serving import served
 
+pytest_plugins = ["pytester"]
 needs_nginx = pytest.mark.skipif(
     nginx() is None,
     reason="nginx with its njs module is not installed (Debian: nginx libnginx-mod-http-js; .ci/run installs them)")
@@ -148,6 +149,28 @@ def test_addresses_without_a_token_reach_a_server(fleet):
     assert status["status"] == "READY" and status["presignedURL"].startswith(url)
     download = requests.get(status["presignedURL"], timeout=30)  # no Authorization, as clients fetch it
     assert download.status_code == 200 and "Execution finished successfully" in download.text
+
+
+@needs_nginx
+def test_a_pytest_suite_uses_the_fleet_as_one_mock(fleet, pytester):
+    """The plugin's fixtures through the balancer (--mocktmc-url): each test's token, its control calls, its clock,
+    its journal and its client report reach its account's server, whichever that is."""
+    url, _ = fleet
+    pytester.makepyfile(test_through_the_fleet=f"""
+        import pytest
+
+        @pytest.mark.parametrize("number", range(6))
+        def test_one_client(number, mocktmc_client, mocktmc_control):
+            started = mocktmc_client.post("/processing/executions", json={{"executable": "{LOAD_CUSTOMERS}"}})
+            assert started.status_code == 201
+            run = "/processing/executions/" + started.json()["executionId"]
+            mocktmc_control.clock.advance(minutes=10)  # this test's account only
+            assert mocktmc_client.get(run).json()["status"] == "execution_successful"
+            mocktmc_control.journal.assert_called("POST", "/processing/executions", times=1)
+            assert mocktmc_control.report()["findings"] == []
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--mocktmc-url", url)
+    assert result.ret == 0 and "6 passed" in result.stdout.str(), result.stdout.str()
 
 
 # --- the control plane's X-Mocktmc-Token (no nginx needed) ---------------------------------------------------
