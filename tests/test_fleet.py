@@ -222,3 +222,20 @@ def test_the_deploy_files_agree_with_the_nginx_configuration():
     assert listed == set(state) - {"balancer"}
     assert len({tuple(state[name]["volumes"]) for name in listed}) == len(listed)
     assert all(state[name]["environment"]["MOCKTMC_STATE_DIR"] == "/var/lib/mocktmc" for name in listed)
+
+
+def test_an_expired_token_still_names_its_account():
+    """A client renewing its token addresses the same account: routing by a token is not acting with it."""
+    app = make_app(auth="strict")
+    control = app.test_client()
+    issued = control.post("/security/oauth/token", auth=(SERVICE_ACCOUNT, SERVICE_SECRET),
+                          data={"grant_type": "client_credentials", "audience": "http://localhost"})
+    token = issued.json["access_token"]
+    assert control.post("/_mocktmc/clock/advance", json={"seconds": 1801}).status_code == 200
+    assert_error(control.get("/orchestration/workspaces", headers={"Authorization": f"Bearer {token}"}),
+                 401, "The access token has expired")
+    moved = control.post("/_mocktmc/clock/advance", json={"seconds": 60}, headers={"X-Mocktmc-Token": token})
+    assert moved.status_code == 200 and moved.json["account"] == app.extensions["mocktmc"].accounts.token_holder(
+        token)[0]
+    assert_error(control.post("/_mocktmc/clock/advance", json={"seconds": 60},
+                              headers={"X-Mocktmc-Token": "never-issued"}), 401, "Unknown access token")

@@ -98,11 +98,12 @@ _ROUTE_ENVIRON = "HTTP_X_MOCKTMC_TOKEN"
 
 def routed(named: str | None) -> str | None:
     """The account a control call names: `named` (its `?account=`), else the account of the TMC token in
-    X-Mocktmc-Token (made now if new in isolated mode, as its first TMC call would make it); both must agree."""
+    X-Mocktmc-Token (made now if new in isolated mode, as its first TMC call would make it; an expired token still
+    names its account); both must agree."""
     token = request.environ.get(_ROUTE_ENVIRON, "").strip()
     if not token:
         return named
-    account = current_app.extensions["mocktmc"].accounts.account_of(token).account_id
+    account = current_app.extensions["mocktmc"].accounts.account_named_by(token)
     if named is not None and named != account:
         raise BadRequest(f"?account={named} and {ROUTE_HEADER} (whose account is {account}) name different "
                          "accounts; send one of them")

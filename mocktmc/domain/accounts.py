@@ -248,6 +248,16 @@ class Accounts:
         world, _ = self.authenticate(f"Bearer {token}")
         return world
 
+    def account_named_by(self, token: str) -> str:
+        """The account a token names, for addressing it (X-Mocktmc-Token on the control plane), not for acting
+        with it: a token the registry knows names its account even once expired (a client renewing its token
+        still addresses the same account); any other token, the account account_of gives it."""
+        with self._lock:
+            grant = self._tokens.get(token)
+            if grant is not None:
+                return grant.account_id
+        return self.account_of(token).account_id
+
     def token_holder(self, token: str) -> tuple[str, Principal] | None:
         """The account and principal of a token the registry knows (None for any other string)."""
         with self._lock:
