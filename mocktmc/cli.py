@@ -14,6 +14,7 @@ import click
 from . import __version__, server_log
 from .kit.command import contract as contract_command
 from .config import AUTH_MODES, VALIDATE_MODES, Settings, is_loopback, waitress_limits
+from . import client_report as reports
 from .quirks import FIDELITIES, QUIRKS
 from .defect_catalog import DEFECTS
 from .domain.fixtures import FixtureError
@@ -309,15 +310,13 @@ main.add_command(contract_command)
 @click.option("--json", "as_json", is_flag=True, help="The report as the server gave it (JSON).")
 @click.option("--junit", default=None, type=click.Path(dir_okay=False), metavar="FILE",
               help="Also write a JUnit XML file: a test case per finding, one per rule that found nothing.")
-@click.option("--fail-on", default="error", show_default=True, type=click.Choice(["error", "warning", "info", "never"]),
+@click.option("--fail-on", default="error", show_default=True, type=click.Choice([*reports.SEVERITIES[::-1], "never"]),
               help="Exit 1 when a finding is this severe or more.")
 def client_report(url: str, account: str | None, token: str | None, since: int | None, control_token: str | None,
                   as_json: bool, junit: str | None, fail_on: str) -> None:
     """Judge what clients did on a mocktmc server: its client report (GET /_mocktmc/report), each finding with
     its rule, the requests that show it and how to fix the client. Exit 0 when no finding is --fail-on severe,
     1 when one is, 2 when the report could not be had."""
-    from . import client_report as reports
-
     try:
         report = reports.fetch(url, account=account, token=token, since=since, control_token=control_token)
     except reports.ReportError as exc:

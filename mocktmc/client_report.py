@@ -2,15 +2,13 @@
 written for a person (text), a program (JSON) or CI (a JUnit file: a test case per finding, and one per rule that
 found nothing, so that CI lists each finding by its rule).
 
-Plain standard library: the command runs where only the wheel is installed, against any mocktmc server.
+Plain standard library: the command runs where only the wheel is installed, against any mocktmc server. The
+pytest plugin, which every pytest session loads, reads SEVERITIES and at_least from here: what only fetching and
+JUnit need (urllib, ElementTree) is imported where they are used.
 """
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
-import xml.etree.ElementTree as ET
 from typing import Any
 
 SEVERITIES = ("info", "warning", "error")  # least to most severe
@@ -28,6 +26,9 @@ def at_least(severity: str, threshold: str) -> bool:
 def fetch(url: str, *, account: str | None = None, token: str | None = None, since: int | None = None,
           control_token: str | None = None, timeout: float = 30.0) -> dict[str, Any]:
     """The report of the mocktmc server at `url`, filtered as GET /_mocktmc/report filters it."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
     query = {key: value for key, value in (("account", account), ("token", token), ("since", since))
              if value is not None}
     address = f"{url.rstrip('/')}/_mocktmc/report" + (f"?{urllib.parse.urlencode(query)}" if query else "")
@@ -78,6 +79,7 @@ def text(report: dict[str, Any], threshold: str) -> str:
 
 def junit(report: dict[str, Any], threshold: str) -> str:
     """JUnit XML: a test case per finding (failed when at or above `threshold`) and one per quiet rule."""
+    import xml.etree.ElementTree as ET
     findings = report["findings"]
     failing = [finding for finding in findings if at_least(finding["severity"], threshold)]
     suite = ET.Element("testsuite", name=f"mocktmc client report ({_whose(report)})",

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .client_report import SEVERITIES, at_least
+
 if TYPE_CHECKING:
     import requests
 
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
 
 BUNDLED_WORLDS = ("default", "empty")
 # The client report's severities, least first; "off" judges nothing.
-SEVERITIES = ("info", "warning", "error")
 JUDGE_LEVELS = SEVERITIES + ("off",)
 MARKER_SEVERITY = "warning"  # what a bare @pytest.mark.mocktmc_judge() fails on when nothing else is configured
 
@@ -281,7 +282,6 @@ def _seqs(seqs: list[int], shown: int = 20) -> str:
 
 def _judge(item: pytest.Item, judgement: _Judgement) -> None:
     """pytest.fail (a failure of the test, not an error) listing every finding that counts, with its fix."""
-    least = SEVERITIES.index(judgement.severity)
     sections: list[str] = []
     broken: set[str] = set()
     for label, control in _judged_mocks(item):
@@ -292,7 +292,7 @@ def _judge(item: pytest.Item, judgement: _Judgement) -> None:
             pytest.fail(f"@pytest.mark.mocktmc_judge names unknown rule(s) {', '.join(map(repr, unknown))}; the "
                         f"rules are {', '.join(catalog)}", pytrace=False)
         counted = [finding for finding in report["findings"]
-                   if SEVERITIES.index(finding["severity"]) >= least and finding["rule"] not in judgement.ignore
+                   if at_least(finding["severity"], judgement.severity) and finding["rule"] not in judgement.ignore
                    and (judgement.rules is None or finding["rule"] in judgement.rules)]
         if not counted:
             continue

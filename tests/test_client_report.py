@@ -38,6 +38,13 @@ def finish(api: Api, execution_id: str) -> dict:
         api.advance(5)
 
 
+def poll_again(api: Api, path: str, times: int) -> None:
+    """Poll `path` `times` more times, mock time moving on 5 s before each."""
+    for _ in range(times):
+        api.advance(5)
+        assert api.get(path).status_code == 200
+
+
 def test_the_readme_quick_start_loop_gets_no_findings(api):
     execution_id = api.execute(LOAD_CUSTOMERS)
     finish(api, execution_id)
@@ -71,9 +78,7 @@ def test_ten_polls_a_second_are_not_too_fast(api):
 def test_polls_after_the_end(api):
     execution_id = api.execute(LOAD_CUSTOMERS)
     finish(api, execution_id)
-    for _ in range(4):
-        api.advance(5)
-        api.run(execution_id)
+    poll_again(api, f"{RUN}/{execution_id}", 4)
     polls = seqs(api, "GET", f"{RUN}/{execution_id}")
     found = findings(api, "polls_after_the_end")
     assert [finding["seqs"] for finding in found] == [polls[-5:]]  # the terminal answer, then four more polls
@@ -84,9 +89,7 @@ def test_polls_after_the_end(api):
 def test_three_confirming_polls_after_the_end_are_forgiven(api):
     execution_id = api.execute(LOAD_CUSTOMERS)
     finish(api, execution_id)
-    for _ in range(3):
-        api.advance(5)
-        api.run(execution_id)
+    poll_again(api, f"{RUN}/{execution_id}", 3)
     assert findings(api, "polls_after_the_end") == []
 
 
@@ -95,9 +98,7 @@ def test_polls_of_a_plan_run_after_its_end(api):
     path = f"{RUN}/plans/{run_id}"
     while api.get(path).json["status"] == "executing":
         api.advance(30)
-    for _ in range(4):
-        api.advance(5)
-        api.get(path)
+    poll_again(api, path, 4)
     polls = seqs(api, "GET", path)
     assert [finding["seqs"] for finding in findings(api, "polls_after_the_end")] == [polls[-5:]]
     assert api.client.get("/_mocktmc/requests", query_string={"path": path}).json[-1]["runStatus"] != "executing"

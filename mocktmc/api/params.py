@@ -10,6 +10,13 @@ from ..domain.common.timeutil import from_ms, parse_iso
 from ..errors import BadRequest
 
 
+def only(names: tuple[str, ...], noun: str = "parameters") -> None:
+    """A 400 naming the first query parameter not among `names`: a call that takes few refuses a typo."""
+    unknown = sorted(set(request.args) - set(names))
+    if unknown:
+        raise BadRequest(f"Unknown query parameter {unknown[0]!r}; the {noun} are {', '.join(names)}")
+
+
 def text(name: str) -> str | None:
     return request.args.get(name)
 

@@ -115,6 +115,11 @@ def account_named(*, every: str | None = None) -> str | None:
     return permitted(routed(request.args.get("account") or None), every=every)
 
 
+def account_or_default() -> str:
+    """The account a control call acts on: the one it names, else the server's default account."""
+    return account_named() or current_app.extensions["mocktmc"].accounts.default_account_id
+
+
 def require_every_account(what: str) -> None:
     """A call that only acts on every account (listing them, say): the control token or an open control plane."""
     permitted(None, every=what)

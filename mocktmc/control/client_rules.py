@@ -31,9 +31,11 @@ BACKOFF_RETRIES = 3  # retries of refused calls after which a wait that never gr
 LOG_REREADS = 3  # reads of one run's log from its first line that are forgiven (a client may look again)
 # A task run's or plan run's non-terminal statuses (TMC-API-NOTES §9.3, §9.14): every other status is an end.
 RUNNING = frozenset({"dispatching", "executing"})
-_RUN_POLL = re.compile(r"^/processing/executions/(?:plans/[^/]+|(?!plans$)[^/]+)$")
+# A poll of one task run or one plan run (not the plan-runs collection); a page of a run's log. The journal keeps
+# runStatus and a log page's items for the requests these match (journal.py).
+RUN_POLL = re.compile(r"^/processing/executions/(?:plans/[^/]+|(?!plans$)[^/]+)$")
+LOG_PAGE = re.compile(r"^/monitoring/executions/[^/]+/logs$")
 _STARTS = ("/processing/executions", "/processing/executions/plans")
-_LOGS = re.compile(r"^/monitoring/executions/[^/]+/logs$")
 _DOWNLOAD = "/_mocktmc/downloads/"  # where the mock serves what a logs status calls presignedURL
 # Answers that depend on the request alone: sending it unchanged gets the same answer (TMC-API-NOTES §9.9).
 REQUEST_ERRORS = frozenset({400, 401, 403, 405, 409, 413, 415, 422})
@@ -101,6 +103,11 @@ def _refused(entry: Entry) -> bool:
     return status is None or status == 429 or status >= 500
 
 
+def _body_key(entry: Entry) -> str:
+    """The request body as text that equal bodies share (keys sorted): what "the same body" means."""
+    return json.dumps(entry.get("body"), sort_keys=True, default=str)
+
+
 def _first_query(entry: Entry, name: str) -> str | None:
     values = entry.get("query", {}).get(name)
     return values[0] if values else None
@@ -139,7 +146,7 @@ def _polls_too_fast(entries: list[Entry]) -> Iterator[tuple[tuple[int, ...], str
 
 
 def _polls_after_the_end(entries: list[Entry]) -> Iterator[tuple[tuple[int, ...], str]]:
-    polls = [entry for entry in _api(entries) if entry["method"] == "GET" and _RUN_POLL.match(entry["path"])]
+    polls = [entry for entry in _api(entries) if entry["method"] == "GET" and RUN_POLL.match(entry["path"])]
     for path, calls in _groups(polls, lambda entry: entry["path"]).items():
         end = next((i for i, entry in enumerate(calls)
                     if entry.get("runStatus") is not None and entry["runStatus"] not in RUNNING), None)
@@ -241,7 +248,7 @@ def _first_page_only(entries: list[Entry]) -> Iterator[tuple[tuple[int, ...], st
 
 
 def _rereads_logs(entries: list[Entry]) -> Iterator[tuple[tuple[int, ...], str]]:
-    reads = [entry for entry in _api(entries) if entry["method"] == "GET" and _LOGS.match(entry["path"])
+    reads = [entry for entry in _api(entries) if entry["method"] == "GET" and LOG_PAGE.match(entry["path"])
              and (_first_query(entry, "startIndex") or "0") == "0"
              and (_first_query(entry, "order") or "ASC").upper() == "ASC"
              and entry["status"] == 200 and entry.get("items", 1) > 0]  # an empty log read again waits for a line
@@ -262,9 +269,8 @@ def _presigned_url_with_authorization(entries: list[Entry]) -> Iterator[tuple[tu
 
 def _retries_client_error(entries: list[Entry]) -> Iterator[tuple[tuple[int, ...], str]]:
     def same_request(entry: Entry) -> tuple:
-        body = json.dumps(entry.get("body"), sort_keys=True, default=str)
         query = json.dumps(entry.get("query") or {}, sort_keys=True)
-        return entry["method"], entry["path"], query, body, entry.get("authorization")
+        return entry["method"], entry["path"], query, _body_key(entry), entry.get("authorization")
 
     refused: dict[tuple, list[Entry]] = {}
     for entry in _api(entries):
@@ -328,8 +334,7 @@ def _repeated_create(entries: list[Entry]) -> Iterator[tuple[tuple[int, ...], st
 
     def looked(first: Entry, get: Entry) -> bool:  # at the collection it creates in, or something in it
         return get["path"] == first["path"] or get["path"].startswith(first["path"] + "/")
-    body = lambda entry: json.dumps(entry["body"], sort_keys=True, default=str)  # noqa: E731
-    for first, again in _repeats(entries, creates, body, looked):
+    for first, again in _repeats(entries, creates, _body_key, looked):
         yield ((first["seq"], again["seq"]),
                f"POST {first['path']} got {_got(first)} (seq {first['seq']}) and the same body was sent again "
                f"(seq {again['seq']}) without looking whether the first one created it")

@@ -22,8 +22,7 @@ keeps the last DEFAULT_CAPACITY entries. DELETE /_mocktmc/requests empties it an
 from __future__ import annotations
 
 import json
-import re
-from datetime import datetime, timezone
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -34,7 +33,6 @@ from ..api import bodies, context, params
 from . import access, caller, client_rules, faults, globs, redaction
 from .journal_store import Journal
 from ..domain.common.timeutil import to_iso
-from ..errors import BadRequest
 
 bp = Blueprint("journal", __name__, url_prefix="/_mocktmc")
 
@@ -53,9 +51,7 @@ def journal() -> Journal:
 @bp.get("/requests")
 def list_requests():
     """Entries oldest first, filtered: method, path (exact or glob), status, account, since (a seq)."""
-    unknown = sorted(set(request.args) - set(FILTERS))
-    if unknown:
-        raise BadRequest(f"Unknown query parameter {unknown[0]!r}; the filters are {', '.join(FILTERS)}")
+    params.only(FILTERS, "filters")
     method = (params.text("method") or "").upper()
     path = params.text("path")
     status = params.integer("status", minimum=100, maximum=599)
@@ -77,9 +73,7 @@ REPORT_FILTERS = ("account", "token", "since")
 @bp.get("/report")
 def report():
     """The client report: the rules of client_rules.py over one account's (or one token's) journal entries."""
-    unknown = sorted(set(request.args) - set(REPORT_FILTERS))
-    if unknown:
-        raise BadRequest(f"Unknown query parameter {unknown[0]!r}; the filters are {', '.join(REPORT_FILTERS)}")
+    params.only(REPORT_FILTERS, "filters")
     # A bearer token in isolated mode: its account's only; X-Mocktmc-Token names an account too.
     account = access.permitted(access.routed(params.text("account")))
     token = params.text("token")
@@ -169,15 +163,12 @@ def _arrival(flags: Any, account: str | None) -> datetime:
 
 
 ANSWER_LIMIT = 256 * 1024  # bytes of a JSON answer read for the report's fields: larger ones are not parsed
-# A poll of one task run or one plan run (not the plan-runs collection).
-_RUN_POLL = re.compile(r"^/processing/executions/(?:plans/[^/]+|(?!plans$)[^/]+)$")
-_LOG_PAGE = re.compile(r"^/monitoring/executions/[^/]+/logs$")
 
 
 def retry_after_seconds(value: str | None, date: str | None = None) -> float | None:
     """Retry-After as seconds: delta-seconds (as mocktmc sends it), or an HTTP date (RFC 9110 allows both; a
-    proxied service may send one), counted from the answer's own Date header, else from now. None if absent or
-    unreadable."""
+    proxied service may send one), counted from the answer's own Date header (the service's clock, not this
+    machine's). None if absent or unreadable, or a date without a Date to count from."""
     if not value:
         return None
     value = value.strip()
@@ -185,9 +176,10 @@ def retry_after_seconds(value: str | None, date: str | None = None) -> float | N
         return max(float(value), 0.0)
     except ValueError:
         pass
+    if not date:
+        return None
     try:
-        until = parsedate_to_datetime(value)
-        sent = parsedate_to_datetime(date) if date else datetime.now(timezone.utc)
+        until, sent = parsedate_to_datetime(value), parsedate_to_datetime(date)
     except (TypeError, ValueError, IndexError):
         return None
     if until.tzinfo is None or sent.tzinfo is None:  # an HTTP date is GMT; a date without a zone is not one
@@ -210,7 +202,7 @@ def _answer_fields(response: Response, req: Request) -> dict[str, Any]:
             or not bodies.is_json(response.mimetype or ""):
         return fields
     data = response.get_data()
-    log_page = _LOG_PAGE.match(req.path) is not None
+    log_page = client_rules.LOG_PAGE.match(req.path) is not None
     if len(data) > ANSWER_LIMIT or not data.startswith(b"{") \
             or not (log_page or b'"total"' in data or b'"nextIndex"' in data or b'"status"' in data):
         return fields
@@ -226,7 +218,7 @@ def _answer_fields(response: Response, req: Request) -> dict[str, Any]:
         fields["items"] = len(value["data"])
     if isinstance(value.get("nextIndex"), int):
         fields["nextIndex"] = value["nextIndex"]
-    if _RUN_POLL.match(req.path) and isinstance(value.get("status"), str):
+    if client_rules.RUN_POLL.match(req.path) and isinstance(value.get("status"), str):
         fields["runStatus"] = value["status"]
     return fields
 

@@ -65,24 +65,24 @@ def _target(principal: str) -> tuple[World, str]:
     return accounts.world(named or accounts.default_account_id), principal
 
 
-@bp.post("/permissions")
-def grant():
+def _change(change: Any, permissions: list | None) -> Any:
+    """Grant or revoke (`change`) what the body names; `permissions`: when the body names none."""
     body = _request()
     world, principal = _target(body["principal"])
     with world.lock:
-        holder = access.grant(world, principal, body.get("roles", []), body.get("workspace"),
-                              body.get("permissions", []), administrator=body.get("administrator", False))
+        holder = change(world, principal, body.get("roles", []), body.get("workspace"),
+                        body.get("permissions", permissions), administrator=body.get("administrator", False))
         return jsonify(describe(world, holder))
+
+
+@bp.post("/permissions")
+def grant():
+    return _change(access.grant, [])
 
 
 @bp.delete("/permissions")
 def revoke():
-    body = _request()
-    world, principal = _target(body["principal"])
-    with world.lock:
-        holder = access.revoke(world, principal, body.get("roles", []), body.get("workspace"),
-                               body.get("permissions"), administrator=body.get("administrator", False))
-        return jsonify(describe(world, holder))
+    return _change(access.revoke, None)  # no permissions named: revoke them all on the workspace
 
 
 @bp.get("/permissions")
@@ -90,8 +90,7 @@ def list_permissions():
     """Every principal of the account (or the one `?principal=` names) with what it may do."""
     wanted = request.args.get("principal")
     world, principal = _target(wanted) if wanted else (
-        context.state().accounts.world(control_access.account_named() or
-                                       context.state().accounts.default_account_id), None)
+        context.state().accounts.world(control_access.account_or_default()), None)
     with world.lock:
         if principal is not None:
             return jsonify([describe(world, access.principal_record(world, principal))])

@@ -51,15 +51,13 @@ def _row(row: overview.RunRow) -> dict:
 
 @bp.get("/runs")
 def list_runs():
-    unknown = sorted(set(request.args) - set(PARAMETERS))
-    if unknown:
-        raise BadRequest(f"Unknown query parameter {unknown[0]!r}; the parameters are {', '.join(PARAMETERS)}")
+    params.only(PARAMETERS)
     kinds = _listed("kind", overview.KINDS)
     outcomes = _listed("outcome", overview.OUTCOMES)
     start, end = _moment("from"), _moment("to")
     offset, limit = params.integer("offset", 0, 0, 100_000), params.integer("limit", 50, 1, MAX_LIMIT)
     accounts = context.state().accounts
-    world = accounts.world(access.account_named() or accounts.default_account_id)
+    world = accounts.world(access.account_or_default())
     with world.lock:
         now = accounts.clock_of(world).now()
         world.settle(now)

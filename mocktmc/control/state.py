@@ -52,8 +52,7 @@ def _account_id(every: str | None = None) -> str | None:
 
 
 def _world() -> World:
-    accounts = context.state().accounts
-    return accounts.world(_account_id() or accounts.default_account_id)
+    return context.state().accounts.world(access.account_or_default())
 
 
 @bp.post("/reset")
@@ -116,7 +115,7 @@ def get_state():
 def put_state():
     """Restore an account from a snapshot: reading it then gives the answers it gave when it was taken."""
     accounts = context.state().accounts
-    account_id = _account_id() or accounts.default_account_id
+    account_id = access.account_or_default()
     accounts.world(account_id)
     raw = request.get_data(cache=True)
     if not raw.strip():
@@ -202,7 +201,7 @@ def clear_behavior(taskId: str):
 def issue_personal_token():
     body = bodies.json_object()
     accounts = context.state().accounts
-    account_id = _account_id() or accounts.default_account_id
+    account_id = access.account_or_default()
     token, user_id = accounts.issue_personal_token(account_id, bodies.string(body, "user"))
     return jsonify({"token": token, "accountId": account_id, "userId": user_id}), 201
 
